@@ -1,0 +1,133 @@
+"""The ``clienteling`` command: the app (default), demo data, audit checks and the hub.
+
+Every failure a person can cause (a bad URL, a locked database, a wrong option)
+is printed as one line on standard error with exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from clienteling import __version__
+from clienteling.engine.errors import DomainError
+
+log = logging.getLogger("clienteling")
+
+
+def default_database() -> str:
+    """The till's database: ``CLIENTELING_DB``, else the platform's user data folder (SPEC §6)."""
+    configured = os.environ.get("CLIENTELING_DB")
+    if configured:
+        return configured
+    from platformdirs import user_data_dir
+
+    return os.path.join(user_data_dir("Clienteling", appauthor=False), "clienteling.db")
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from clienteling.ui.app import run
+
+    return run(args.db)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from clienteling.demo import create_demo
+    from clienteling.engine.db import normalise_url, open_database
+    from clienteling.engine.services.staff import StaffService
+
+    url = normalise_url(args.db or default_database())
+    if args.profiles < 1 or args.profiles > 5_000_000:
+        raise DomainError("--profiles must be between 1 and 5,000,000")
+    db = open_database(url)
+    try:
+        from clienteling.engine.context import Context
+
+        existing = StaffService(Context(db)).list_staff(active_only=False)
+    finally:
+        db.dispose()
+    if existing:
+        raise DomainError(f"{url} already has data; demo data goes into a new, empty database")
+    create_demo(url, profiles=args.profiles, seed=args.seed)
+    print(f"Demo data with {args.profiles} profiles written to {url}")
+    print("Sign in as ava (associate, PIN 4821), max (manager, 7314) or ada (admin, 9052).")
+    print(url)
+    return 0
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from clienteling.engine.audit import verify_chain
+    from clienteling.engine.db import open_database
+
+    db = open_database(args.db, migrate_schema=False)
+    try:
+        with db.read() as session:
+            report = verify_chain(session)
+    finally:
+        db.dispose()
+    print(report)
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clienteling",
+        description="Clienteling: customer benefits and rewards at the store counter.",
+    )
+    parser.add_argument("--version", action="version", version=f"clienteling {__version__}")
+    parser.add_argument("--db", help="database URL or file for the app (default: CLIENTELING_DB "
+                        "or the user data folder)")
+    parser.set_defaults(func=_cmd_app)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = sub.add_parser("app", help="open the desktop app at the sign-in screen (the default)")
+    app.add_argument("--db", default=argparse.SUPPRESS,
+                     help="database URL or file (default: the local till database)")
+    app.set_defaults(func=_cmd_app)
+
+    demo = sub.add_parser("demo", help="create a database filled with demo data")
+    demo.add_argument("--db", help="database URL or file (default: the local till database)")
+    demo.add_argument("--profiles", type=int, default=2000, help="how many profiles (default 2000)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+    demo.set_defaults(func=_cmd_demo)
+
+    audit = sub.add_parser("audit", help="audit trail checks")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    verify = audit_sub.add_parser("verify", help="walk the hash chain and name the first broken link")
+    verify.add_argument("--db", required=True, help="database URL or file")
+    verify.set_defaults(func=_cmd_audit_verify)
+
+    try:
+        from clienteling.hub.cli import register as register_hub
+    except ModuleNotFoundError as exc:  # only while the hub package is being written
+        if exc.name not in ("clienteling.hub", "clienteling.hub.cli"):
+            raise
+    else:
+        register_hub(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Any = args.func
+    try:
+        return int(func(args) or 0)
+    except DomainError as exc:
+        print(f"clienteling: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: log it in full, show one line
+        log.debug("unexpected error", exc_info=True)
+        print(f"clienteling: unexpected error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The domain engine: models, rules and services. No Qt, no HTTP, no web framework."""

@@ -1,0 +1,226 @@
+"""The engine's context and its unit of work.
+
+Every state change runs inside ``Context.transaction(actor)``: the change, its
+hash-chained audit event, its change-feed row (on the hub) and its outbox
+entry (on a till) are written in one database transaction, or none are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from clienteling.engine import audit
+from clienteling.engine.clock import Clock, SystemClock
+from clienteling.engine.db import Database
+from clienteling.engine.models import AuditEvent, ChangeLog, OutboxEntry
+from clienteling.engine.permissions import Actor
+
+Mode = Literal["till", "hub"]
+
+# Any constant will do: every writer that appends to the journal takes this
+# PostgreSQL advisory lock and holds it to commit, so change-feed sequence
+# numbers become visible in commit order and a reader never sees a gap filled
+# later (SPEC §7). SQLite writers are already serialised by BEGIN IMMEDIATE.
+JOURNAL_LOCK = 731_2026
+
+
+@dataclass
+class Settings:
+    manager_reward_cap: Decimal = Decimal("100.00")
+    offline_allowance: timedelta = timedelta(hours=72)
+    currency: str = "AUD"
+    lockout_attempts: int = 5
+    lockout_duration: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a committed unit of work touched, so panels refresh only what changed."""
+
+    areas: frozenset[str]
+    profile_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class HubCall:
+    """The Omneo-style API request that performs a local change on the hub (SPEC §6)."""
+
+    method: str
+    path: str
+    body: Any = None
+    headers: dict[str, str] | None = None
+
+
+@dataclass
+class _Record:
+    action: str
+    entity_type: str
+    entity_id: str
+    profile_id: str | None
+    before: Any
+    after: Any
+    meta: Any
+    call: HubCall | None
+
+
+@dataclass
+class UnitOfWork:
+    session: Session
+    actor: Actor | None
+    now: datetime
+    judged_at: datetime
+    mode: Mode
+    records: list[_Record] = field(default_factory=list)
+    touched: list[tuple[str, str, str]] = field(default_factory=list)
+    areas: set[str] = field(default_factory=set)
+    profile_ids: set[str] = field(default_factory=set)
+
+    def record(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        *,
+        profile_id: str | None = None,
+        before: Any = None,
+        after: Any = None,
+        meta: Any = None,
+        call: HubCall | None = None,
+        areas: tuple[str, ...] = (),
+    ) -> None:
+        """One audited change; ``call`` is what the hub must do to repeat it."""
+        self.records.append(
+            _Record(action, entity_type, entity_id, profile_id, before, after, meta, call)
+        )
+        self.touch(entity_type, entity_id, "delete" if action.endswith(".delete") else "upsert")
+        self.areas.update(areas or (entity_type,))
+        if profile_id is not None:
+            self.profile_ids.add(profile_id)
+
+    def touch(self, entity_type: str, entity_id: str, op: str = "upsert") -> None:
+        """A record the change feed must carry (an entity changed as a side effect)."""
+        key = (entity_type, entity_id, op)
+        if key not in self.touched:
+            self.touched.append(key)
+
+    def write_journal(self) -> None:
+        if not self.records and not self.touched:
+            return
+        session = self.session
+        session.flush()
+        if session.bind is not None and session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+        prev = audit.last_hash(session)
+        actor = self.actor
+        staff_id = actor.staff_id if actor else None
+        store_id = actor.store_id if actor else None
+        for rec in self.records:
+            meta = dict(rec.meta or {})
+            if actor is not None and actor.authorised_by is not None:
+                meta["authorised_by"] = actor.authorised_by.staff_id
+            if actor is not None and actor.occurred_at is not None:
+                meta["occurred_at"] = actor.occurred_at.isoformat()
+            event = AuditEvent(
+                id=str(uuid.uuid4()),
+                at=self.now,
+                staff_id=staff_id,
+                store_id=store_id,
+                action=rec.action,
+                entity_type=rec.entity_type,
+                entity_id=rec.entity_id,
+                profile_id=rec.profile_id,
+                before=rec.before,
+                after=rec.after,
+                meta=meta or None,
+                prev_hash=prev,
+                hash="",
+            )
+            event.hash = audit.event_hash(event, prev)
+            prev = event.hash
+            session.add(event)
+            if self.mode == "till" and rec.call is not None:
+                session.add(
+                    OutboxEntry(
+                        idempotency_key=str(uuid.uuid4()),
+                        method=rec.call.method,
+                        path=rec.call.path,
+                        body=rec.call.body,
+                        headers=rec.call.headers,
+                        occurred_at=actor.occurred_at if actor and actor.occurred_at else self.now,
+                        staff_id=staff_id,
+                        store_id=store_id,
+                        entity_type=rec.entity_type,
+                        entity_id=rec.entity_id,
+                        profile_id=rec.profile_id,
+                        status="pending",
+                        created_at=self.now,
+                        updated_at=self.now,
+                    )
+                )
+        if self.mode == "hub":
+            for entity_type, entity_id, op in self.touched:
+                session.add(ChangeLog(entity_type=entity_type, entity_id=entity_id, op=op, at=self.now))
+        session.flush()
+
+
+Listener = Callable[[Changes], None]
+
+
+class Context:
+    """The database, the clock, the deployment settings and whether this is a till or the hub."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+        mode: Mode = "till",
+    ) -> None:
+        self.db = db
+        self.clock: Clock = clock or SystemClock()
+        self.settings = settings or Settings()
+        self.mode: Mode = mode
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def judged_at(self, actor: Actor | None, now: datetime) -> datetime:
+        """The instant time windows are judged at (SPEC §6).
+
+        A change replayed from a till is judged at the time it happened at the
+        counter, if that is within the offline allowance and not in the future.
+        """
+        if actor is None or actor.occurred_at is None:
+            return now
+        occurred = actor.occurred_at
+        if occurred > now or now - occurred > self.settings.offline_allowance:
+            return now
+        return occurred
+
+    @contextmanager
+    def transaction(self, actor: Actor | None) -> Iterator[UnitOfWork]:
+        now = self.clock.now()
+        with self.db.write() as session:
+            uow = UnitOfWork(session, actor, now, self.judged_at(actor, now), self.mode)
+            yield uow
+            uow.write_journal()
+        if uow.records or uow.touched:
+            changes = Changes(frozenset(uow.areas), frozenset(uow.profile_ids))
+            for listener in list(self._listeners):
+                listener(changes)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.db.read() as session:
+            yield session

@@ -1,0 +1,195 @@
+"""Opening a database: SQLite done properly (WAL, foreign keys, busy timeout,
+immediate write transactions) or PostgreSQL, with the schema brought up to date
+by Alembic on open (GUIDE principle 9).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from clienteling.engine.errors import DomainError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(DomainError):
+    """The database cannot be opened or used (not a bug: an environment problem)."""
+
+    code = "database_error"
+
+
+class SchemaTooNew(DatabaseError):
+    code = "schema_too_new"
+
+
+def normalise_url(database: str | os.PathLike[str]) -> str:
+    """Accept a SQLAlchemy URL or a plain file path (``clienteling --db till.db``)."""
+    raw = os.fspath(database)
+    if "://" in raw:
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling is turned off so that we emit BEGIN
+        # ourselves: BEGIN IMMEDIATE for writers takes the write lock up front,
+        # so two writers never both read a row and then fight to upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # journal_mode cannot change inside a transaction, so it is set here, first.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    """A database the engine works on: one engine for reads and one for writes.
+
+    On SQLite the write engine opens every transaction with BEGIN IMMEDIATE; on
+    PostgreSQL both are the same engine.
+    """
+
+    url: str
+    reader: Engine
+    writer: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def __post_init__(self) -> None:
+        self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+
+
+def connect(database: str | os.PathLike[str]) -> Database:
+    """Engines for a database URL, without touching the schema."""
+    url = normalise_url(database)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"Not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).parent
+            folder.mkdir(parents=True, exist_ok=True)
+        reader = _sqlite_engine(url, immediate=False)
+        writer = _sqlite_engine(url, immediate=True)
+        try:
+            with writer.connect() as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        except OperationalError as exc:
+            raise DatabaseError(f"Cannot open the database {parsed.database}: {exc.orig}") from exc
+        if parsed.database not in (None, "", ":memory:") and str(mode).lower() != "wal":
+            raise DatabaseError(f"Could not switch {parsed.database} to WAL mode (got {mode})")
+        return Database(url, reader, writer)
+    try:
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseError(f"Cannot use database {parsed.render_as_string()}: {exc}") from exc
+    return Database(url, engine, engine)
+
+
+def _scripts() -> Any:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg)
+
+
+def _is_known(scripts: Any, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except Exception:  # alembic raises its own ResolutionError for a revision it never heard of
+        return False
+
+
+def current_revision(db: Database) -> str | None:
+    with db.reader.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            return None
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema to this app's head; refuse a schema from a newer app."""
+    from alembic import command
+    from alembic.config import Config
+
+    scripts = _scripts()
+    current = current_revision(db)
+    if current == scripts.get_current_head():
+        return
+    if current is not None and not _is_known(scripts, current):
+        raise SchemaTooNew(
+            f"This database was written by a newer version of Clienteling (schema {current}); "
+            "update the app to open it."
+        )
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db.writer.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_database(database: str | os.PathLike[str], *, migrate_schema: bool = True) -> Database:
+    """Connect and (by default) migrate: what the app, the hub and the CLI call."""
+    db = connect(database)
+    if migrate_schema:
+        try:
+            migrate(db)
+        except DomainError:
+            db.dispose()
+            raise
+        except Exception as exc:
+            db.dispose()
+            raise DatabaseError(f"Could not prepare the database {db.url}: {exc}") from exc
+    return db

@@ -1,0 +1,400 @@
+"""The tables of SPEC §2, as SQLAlchemy 2.x typed declarative models.
+
+Ids are UUID strings made by whichever side creates the record, so a till can
+create records offline. Money columns are ``Money`` (exact cents), instants are
+``UTCDateTime`` (aware, stored UTC) and each record that the seeds give a
+``timezone`` keeps the IANA zone it was issued in.
+
+Nothing outside the engine's services writes to these tables (GUIDE principle 1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from clienteling.engine.types import Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        Decimal: Money(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+        Any: JSON(),
+    }
+
+
+Id = String(36)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    pin_hash: Mapped[str] = mapped_column(String(256))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    store: Mapped[Store] = relationship(lazy="joined")
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile_phone: Mapped[str | None] = mapped_column(String(32))
+    gender: Mapped[str | None] = mapped_column(String(32))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    tier: Mapped[str | None] = mapped_column(String(64))
+    join_date: Mapped[date | None] = mapped_column(Date)
+    home_store_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Search keys, kept lower-case (and digits-only for the phone) so that a
+    # prefix search is an index range scan on a million rows.
+    name_key: Mapped[str] = mapped_column(String(201), index=True)
+    last_name_key: Mapped[str] = mapped_column(String(100), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="profile", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class Identity(Base):
+    """A loyalty card number or barcode that finds a profile."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("handle", "identifier", name="uq_identities_handle_identifier"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    handle: Mapped[str] = mapped_column(String(64))
+    identifier: Mapped[str] = mapped_column(String(128), index=True)
+
+    profile: Mapped[Profile] = relationship(back_populates="identities")
+
+
+class BenefitDefinition(Base):
+    __tablename__ = "benefit_definitions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    short_description: Mapped[str | None] = mapped_column(Text)
+    long_description: Mapped[str | None] = mapped_column(Text)
+    terms_conditions: Mapped[str | None] = mapped_column(Text)
+    earn_instructions: Mapped[str | None] = mapped_column(Text)
+    redeem_instructions_store: Mapped[str | None] = mapped_column(Text)
+    redeem_instructions_online: Mapped[str | None] = mapped_column(Text)
+    internal_notes: Mapped[str | None] = mapped_column(Text)
+    redeem_code_pos: Mapped[str | None] = mapped_column(String(64))
+    redeem_code_online: Mapped[str | None] = mapped_column(String(64))
+    icon: Mapped[str | None] = mapped_column(String(500))
+    image_url: Mapped[str | None] = mapped_column(String(1000))
+    period: Mapped[int | None]
+    max_redemptions: Mapped[int | None]
+    max_global_redemptions: Mapped[int | None]
+    total_global_redemptions: Mapped[int] = mapped_column(Integer, default=0)
+    # Instances issued so far, moved by the same conditional UPDATE that
+    # enforces total_allocations (C1), never read-then-written.
+    total_issued: Mapped[int] = mapped_column(Integer, default=0)
+    is_claimable: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_extendable: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_assignable: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_reassignable: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_reclaimable: Mapped[bool | None] = mapped_column(Boolean)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    claim_condition: Mapped[Any | None] = mapped_column(JSON)
+    visibility_condition: Mapped[Any | None] = mapped_column(JSON)
+    claim_period_start_at: Mapped[datetime | None]
+    claim_period_end_at: Mapped[datetime | None]
+    claim_timeframe: Mapped[Any | None] = mapped_column(JSON)
+    end_at: Mapped[datetime | None]
+    total_allocations: Mapped[int | None]
+    notify_schedule_offset: Mapped[int | None]
+    notify_issue_offset_days: Mapped[int | None]
+    notify_issue_offset_hour: Mapped[int | None]
+    notify_remind_offset_days: Mapped[int | None]
+    notify_remind_offset_hour: Mapped[int | None]
+    notify_extend_offset_days: Mapped[int | None]
+    notify_extend_offset_hour: Mapped[int | None]
+    remind_target_id: Mapped[str | None] = mapped_column(String(64))
+    extend_target_id: Mapped[str | None] = mapped_column(String(64))
+    issue_target_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32), default="entitlement")
+    # {"percent_off": "10", "categories": [...], "skus": [...], "full_price_only": bool}
+    discount: Mapped[Any | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Benefit(Base):
+    """A benefit instance on one profile (seed 002)."""
+
+    __tablename__ = "benefits"
+    __table_args__ = (Index("ix_benefits_profile_definition", "profile_id", "benefit_definition_id"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
+    benefit_definition_id: Mapped[str] = mapped_column(ForeignKey("benefit_definitions.id"))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    redemptions_remaining: Mapped[int | None]
+    meta: Mapped[Any | None] = mapped_column(JSON)
+    redeem_code_pos: Mapped[str | None] = mapped_column(String(64), index=True)
+    redeem_code_online: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="issued")
+    issued_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    definition: Mapped[BenefitDefinition] = relationship(lazy="joined")
+
+
+class RewardDefinition(Base):
+    __tablename__ = "reward_definitions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str] = mapped_column(String(100), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[Decimal | None]
+    max_value: Mapped[Decimal | None]
+    period: Mapped[int | None]
+    is_extendable: Mapped[bool] = mapped_column(Boolean, default=False)
+    extend_days: Mapped[int | None]
+    excluded_categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
+    reward_definition_id: Mapped[str] = mapped_column(ForeignKey("reward_definitions.id"))
+    value_initial: Mapped[Decimal]
+    value_remaining: Mapped[Decimal]
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    extended_at: Mapped[datetime | None]
+    issued_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    meta: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    definition: Mapped[RewardDefinition] = relationship(lazy="joined")
+
+
+class Redemption(Base):
+    """Omneo's redemption transaction, for benefits and rewards alike (append-only)."""
+
+    __tablename__ = "redemptions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
+    type: Mapped[str] = mapped_column(String(16))  # redeem | reversal
+    total: Mapped[Decimal]
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    transaction_receipt_ref: Mapped[str | None] = mapped_column(String(128))
+    redeem_at: Mapped[datetime]
+    reversal_of_id: Mapped[str | None] = mapped_column(ForeignKey("redemptions.id"))
+    # Set once, by a conditional UPDATE, when the redemption is voided (R5).
+    reversed_by_id: Mapped[str | None] = mapped_column(String(36))
+    meta: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+    items: Mapped[list[RedemptionItem]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="RedemptionItem.position"
+    )
+
+
+class RedemptionItem(Base):
+    __tablename__ = "redemption_items"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    redemption_id: Mapped[str] = mapped_column(ForeignKey("redemptions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(16))  # benefit | reward
+    item_id: Mapped[str] = mapped_column(String(36), index=True)
+    value: Mapped[Decimal]
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AuditEvent(Base):
+    """Who did what, where and when; each row's hash covers the previous row's."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(Id, unique=True, default=new_id)
+    at: Mapped[datetime]
+    staff_id: Mapped[str | None] = mapped_column(String(36))
+    store_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    profile_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    before: Mapped[Any | None] = mapped_column(JSON)
+    after: Mapped[Any | None] = mapped_column(JSON)
+    meta: Mapped[Any | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEntry(Base):
+    """A local change waiting to be sent to the hub as the equivalent API call (SPEC §6)."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(Id, unique=True, default=new_id)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    body: Mapped[Any | None] = mapped_column(JSON)
+    headers: Mapped[Any | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime]
+    staff_id: Mapped[str | None] = mapped_column(String(36))
+    store_id: Mapped[str | None] = mapped_column(String(36))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    profile_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # pending -> done | conflict
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChangeLog(Base):
+    """The change feed's rows (SPEC §7): one per committed change to a syncable record.
+
+    Writers append under one lock held to commit (see ``journal``), so ``seq``
+    order is commit order and a reader can never see a gap filled later.
+    """
+
+    __tablename__ = "change_log"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(8))  # upsert | delete
+    at: Mapped[datetime]
+
+
+class DeviceToken(Base):
+    """A till's bearer token on the hub, stored hashed."""
+
+    __tablename__ = "device_tokens"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    lookup: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(256))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRecord(Base):
+    """The first response to a write request, replayed for a repeat of its key."""
+
+    __tablename__ = "idempotency_records"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class Setting(Base):
+    """Small key/value state: sync cursor, deployment settings such as the manager cap."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any | None] = mapped_column(JSON)

@@ -1,0 +1,84 @@
+"""The role table of SPEC §3.7, enforced here (and again by the hub), never only in the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from clienteling.engine.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    ASSOCIATE = "associate"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    VIEW = "view profiles, benefits and rewards"
+    EDIT_PROFILE = "create or edit a profile"
+    REDEEM = "claim or redeem for a customer"
+    REDEEM_REWARD = "redeem reward dollars"
+    ISSUE_BENEFIT = "issue a benefit manually"
+    ISSUE_REWARD = "issue a customer-service reward"
+    MANAGE_INSTANCE = "extend, expire or reassign"
+    VOID = "void a redemption"
+    DELETE_BENEFIT = "delete a benefit"
+    EDIT_DEFINITIONS = "create, edit or archive definitions"
+    MANAGE_STAFF = "manage staff"
+
+
+_EVERYONE = frozenset(Role)
+_MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+_ADMINS = frozenset({Role.ADMIN})
+
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.VIEW: _EVERYONE,
+    Action.EDIT_PROFILE: _EVERYONE,
+    Action.REDEEM: _EVERYONE,
+    Action.REDEEM_REWARD: _EVERYONE,
+    Action.ISSUE_BENEFIT: _MANAGERS,
+    Action.ISSUE_REWARD: _MANAGERS,
+    Action.MANAGE_INSTANCE: _MANAGERS,
+    Action.VOID: _MANAGERS,
+    Action.DELETE_BENEFIT: _ADMINS,
+    Action.EDIT_DEFINITIONS: _ADMINS,
+    Action.MANAGE_STAFF: _ADMINS,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, for which store, and (for a replayed offline change) when it happened.
+
+    ``authorised_by`` is a manager who entered their PIN to authorise an
+    associate's action (manager override); their role then decides.
+    """
+
+    staff_id: str
+    username: str
+    display_name: str
+    role: Role
+    store_id: str
+    timezone: str
+    occurred_at: datetime | None = None
+    authorised_by: Actor | None = None
+
+    @property
+    def effective_role(self) -> Role:
+        return self.authorised_by.role if self.authorised_by is not None else self.role
+
+    def at(self, occurred_at: datetime | None) -> Actor:
+        return replace(self, occurred_at=occurred_at)
+
+    def with_override(self, manager: Actor) -> Actor:
+        return replace(self, authorised_by=manager)
+
+    def may(self, action: Action) -> bool:
+        return self.effective_role in ALLOWED[action]
+
+
+def require(actor: Actor, action: Action) -> None:
+    if not actor.may(action):
+        raise PermissionDenied(action.value, actor.effective_role.value)

@@ -1,0 +1,611 @@
+"""Benefit instances: issue, redeem, claim, expire, extend, reassign, delete (SPEC §3.1–3.4).
+
+Limits move only by conditional ``UPDATE … WHERE`` statements whose row count
+decides who won (GUIDE principle 5); a failed limit rolls back the whole unit
+of work, so nothing is left half-done.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from clienteling.engine import conditions, rules, timeframe, wire
+from clienteling.engine.context import Context, HubCall, UnitOfWork
+from clienteling.engine.errors import NotFound, RuleRefused, ValidationError
+from clienteling.engine.form import Form, opt, parse_instant, zone
+from clienteling.engine.models import (
+    Benefit,
+    BenefitDefinition,
+    Profile,
+    Redemption,
+    RedemptionItem,
+    new_id,
+)
+from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.profiles import condition_data
+
+ZERO = Decimal("0.00")
+
+
+def refuse(code: str, message: str | None = None) -> RuleRefused:
+    return RuleRefused(code, message or rules.MESSAGES.get(code, code))
+
+
+@dataclass(frozen=True)
+class BenefitItem:
+    """An instance with its state at read time (B2)."""
+
+    benefit: Benefit
+    state: rules.BenefitState
+
+    @property
+    def definition(self) -> BenefitDefinition:
+        return self.benefit.definition
+
+
+@dataclass(frozen=True)
+class ClaimOption:
+    """A visible, claimable-type definition and whether this profile can claim it now (C1)."""
+
+    definition: BenefitDefinition
+    claimable: bool
+    code: str | None
+    message: str | None
+
+
+@dataclass
+class _ProfileHoldings:
+    instances: dict[str, list[Benefit]]
+    redemptions: dict[str, int]
+
+
+def _holdings(s: Session, profile_id: str) -> _ProfileHoldings:
+    instances: dict[str, list[Benefit]] = defaultdict(list)
+    for b in s.scalars(select(Benefit).where(Benefit.profile_id == profile_id)):
+        instances[b.benefit_definition_id].append(b)
+    counts: dict[str, int] = defaultdict(int)
+    benefit_ids = {b.id: b.benefit_definition_id for bs in instances.values() for b in bs}
+    if benefit_ids:
+        rows = s.execute(
+            select(RedemptionItem.item_id, func.sum(RedemptionItem.count))
+            .join(Redemption, Redemption.id == RedemptionItem.redemption_id)
+            .where(
+                Redemption.profile_id == profile_id,
+                Redemption.type == "redeem",
+                Redemption.reversed_by_id.is_(None),
+                RedemptionItem.type == "benefit",
+            )
+            .group_by(RedemptionItem.item_id)
+        )
+        for item_id, total in rows:
+            if item_id in benefit_ids:
+                counts[benefit_ids[item_id]] += int(total or 0)
+    return _ProfileHoldings(instances, counts)
+
+
+def _local(at: datetime, tz: str) -> str:
+    z = zone(tz)
+    return at.astimezone(z).strftime("%-d %b %Y %H:%M") if z else at.isoformat()
+
+
+def describe_condition(rule: Any) -> str:
+    """A condition in words, for the common tier shorthand; generic otherwise."""
+    try:
+        normal = conditions.normalise(rule)
+    except conditions.InvalidRule:
+        normal = None
+    if isinstance(normal, dict) and list(normal) in (["=="], ["==="]):
+        args = normal[next(iter(normal))]
+        if isinstance(args, list) and len(args) == 2:
+            var, val = (args if isinstance(args[0], dict) else args[::-1])
+            if isinstance(var, dict) and var.get("var") == "tier" and isinstance(val, str):
+                return f"{val.title()} members only"
+    return "This customer does not meet the conditions"
+
+
+def claim_check(
+    definition: BenefitDefinition,
+    data: dict[str, Any],
+    held: list[Benefit],
+    redeemed: int,
+    at: datetime,
+    tz: str,
+) -> tuple[str, str] | None:
+    """C1: None when claimable at ``at``, else (reason code, message in words)."""
+    d = definition
+    if not (d.is_claimable and d.is_published and d.is_assignable) or d.is_archived:
+        return rules.NOT_CLAIMABLE, rules.MESSAGES[rules.NOT_CLAIMABLE]
+    if not conditions.check(d.claim_condition, data):
+        return rules.CONDITION_FAILED, describe_condition(d.claim_condition)
+    if d.claim_period_start_at is not None and d.claim_period_start_at > at:
+        return rules.OUTSIDE_CLAIM_PERIOD, f"Claim period starts {_local(d.claim_period_start_at, tz)}"
+    if d.claim_period_end_at is not None and d.claim_period_end_at <= at:
+        return rules.OUTSIDE_CLAIM_PERIOD, f"Claim period ended {_local(d.claim_period_end_at, tz)}"
+    if d.claim_timeframe and not timeframe.is_open(d.claim_timeframe, at):
+        problem = timeframe.problems(d.claim_timeframe)
+        if problem:
+            return rules.OUTSIDE_TIMEFRAME, f"Claim timeframe is invalid ({problem})"
+        return rules.OUTSIDE_TIMEFRAME, timeframe.describe(d.claim_timeframe)
+    if d.max_global_redemptions is not None and d.total_global_redemptions >= d.max_global_redemptions:
+        return rules.GLOBAL_LIMIT, rules.MESSAGES[rules.GLOBAL_LIMIT]
+    if d.total_allocations is not None and d.total_issued >= d.total_allocations:
+        return rules.ALLOCATIONS_EXHAUSTED, rules.MESSAGES[rules.ALLOCATIONS_EXHAUSTED]
+    if d.max_redemptions is not None and redeemed >= d.max_redemptions:
+        return rules.MAX_REDEMPTIONS_REACHED, rules.MESSAGES[rules.MAX_REDEMPTIONS_REACHED]
+    if held:
+        if not d.is_reclaimable:
+            return rules.ALREADY_CLAIMED, rules.MESSAGES[rules.ALREADY_CLAIMED]
+        if any(rules.benefit_state(b, at).is_redeemable for b in held):
+            return rules.ALREADY_CLAIMED, "This customer still holds a usable one"
+    return None
+
+
+def is_visible(definition: BenefitDefinition, data: dict[str, Any]) -> bool:
+    """V1."""
+    d = definition
+    if not d.is_published or d.is_archived:
+        return False
+    if d.max_global_redemptions is not None and d.total_global_redemptions >= d.max_global_redemptions:
+        return False
+    return conditions.check(d.visibility_condition, data)
+
+
+def _code(prefix: str | None) -> str:
+    stem = (prefix or "BEN").upper()[:20]
+    return f"{stem}-{secrets.token_hex(4).upper()}"
+
+
+class BenefitService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- reading -------------------------------------------------------------
+    def for_profile(self, profile_id: str) -> list[BenefitItem]:
+        now = self.ctx.clock.now()
+        with self.ctx.reading() as s:
+            items = [
+                BenefitItem(b, rules.benefit_state(b, now))
+                for b in s.scalars(select(Benefit).where(Benefit.profile_id == profile_id))
+            ]
+        far = datetime.max.replace(tzinfo=now.tzinfo)
+        items.sort(key=lambda i: (not i.state.is_redeemable, i.benefit.expires_at or far,
+                                  i.definition.name))
+        return items
+
+    def get(self, benefit_id: str) -> BenefitItem:
+        now = self.ctx.clock.now()
+        with self.ctx.reading() as s:
+            b = s.get(Benefit, benefit_id)
+            if b is None:
+                raise NotFound("benefit", benefit_id)
+            return BenefitItem(b, rules.benefit_state(b, now))
+
+    def visible(self, profile_id: str) -> list[BenefitDefinition]:
+        now = self.ctx.clock.now()
+        with self.ctx.reading() as s:
+            profile = _profile(s, profile_id)
+            data = condition_data(profile, now)
+            defs = s.scalars(
+                select(BenefitDefinition).where(
+                    BenefitDefinition.is_published.is_(True),
+                    BenefitDefinition.is_archived.is_(False),
+                ).order_by(BenefitDefinition.name)
+            )
+            return [d for d in defs if is_visible(d, data)]
+
+    def claim_options(self, profile_id: str, tz: str | None = None) -> list[ClaimOption]:
+        """Every visible claimable definition, with why it is not claimable now when it is not."""
+        now = self.ctx.clock.now()
+        with self.ctx.reading() as s:
+            profile = _profile(s, profile_id)
+            data = condition_data(profile, now)
+            holdings = _holdings(s, profile_id)
+            defs = s.scalars(
+                select(BenefitDefinition).where(
+                    BenefitDefinition.is_claimable.is_(True),
+                    BenefitDefinition.is_published.is_(True),
+                    BenefitDefinition.is_archived.is_(False),
+                ).order_by(BenefitDefinition.name)
+            )
+            options = []
+            for d in defs:
+                if not is_visible(d, data):
+                    continue
+                refusal = claim_check(
+                    d, data, holdings.instances.get(d.id, []), holdings.redemptions.get(d.id, 0),
+                    now, tz or "UTC",
+                )
+                options.append(
+                    ClaimOption(d, refusal is None, *(refusal if refusal else (None, None)))
+                )
+        options.sort(key=lambda o: (not o.claimable, o.definition.name))
+        return options
+
+    def claimable(self, profile_id: str) -> list[BenefitDefinition]:
+        return [o.definition for o in self.claim_options(profile_id) if o.claimable]
+
+    # -- issuing (B1) ------------------------------------------------------------
+    def issue(self, actor: Actor, data: Any) -> Benefit:
+        """Manual issue by a manager or admin."""
+        require(actor, Action.ISSUE_BENEFIT)
+        form = Form(data)
+        definition_id = form.text("benefit_definition_id", required=True, max_len=100)
+        profile_id = form.text("profile_id", required=True, max_len=36)
+        tz = opt(form.timezone("timezone")) or actor.timezone
+        issued_at = opt(form.instant("issued_at", tz))
+        benefit_id = opt(form.text("id", max_len=36))
+        external_id = opt(form.text("external_id", max_len=128))
+        form.done()
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            definition = _definition(s, definition_id, field="benefit_definition_id")
+            if s.get(Profile, profile_id) is None:
+                raise ValidationError.field("profile_id", f"no profile with id {profile_id}")
+            benefit = self._create_instance(
+                uow, definition, profile_id, tz,
+                issued_at or uow.now, source="issued", benefit_id=benefit_id,
+            )
+            benefit.external_id = external_id
+            body = wire.benefit_record(benefit)
+            uow.record("benefit.issue", "benefit", benefit.id, profile_id=profile_id, after=body,
+                       call=HubCall("POST", "/benefits", {
+                           "id": benefit.id, "benefit_definition_id": definition.id,
+                           "profile_id": profile_id, "issued_at": wire.iso(benefit.issued_at),
+                           "timezone": tz, "external_id": benefit.external_id,
+                       }), areas=("benefits", "claimable"))
+        return benefit
+
+    def _create_instance(
+        self,
+        uow: UnitOfWork,
+        definition: BenefitDefinition,
+        profile_id: str,
+        tz: str,
+        issued_at: datetime,
+        *,
+        source: str,
+        benefit_id: str | None = None,
+    ) -> Benefit:
+        s = uow.session
+        if definition.is_archived:
+            raise refuse(rules.ARCHIVED)
+        if not definition.is_assignable:
+            raise refuse(rules.NOT_ASSIGNABLE)
+        if benefit_id and s.get(Benefit, benefit_id) is not None:
+            raise ValidationError.field("id", "a benefit with this id already exists")
+        won = s.execute(
+            update(BenefitDefinition)
+            .where(
+                BenefitDefinition.id == definition.id,
+                or_(
+                    BenefitDefinition.total_allocations.is_(None),
+                    BenefitDefinition.total_issued < BenefitDefinition.total_allocations,
+                ),
+            )
+            .values(total_issued=BenefitDefinition.total_issued + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            raise refuse(rules.ALLOCATIONS_EXHAUSTED)
+        uow.touch("benefit_definition", definition.id)
+        benefit = Benefit(
+            id=benefit_id or new_id(),
+            profile_id=profile_id,
+            benefit_definition_id=definition.id,
+            issued_at=issued_at,
+            expires_at=rules.benefit_expiry(issued_at, tz, definition.period, definition.end_at),
+            timezone=tz,
+            claimed_at=issued_at if source == "claimed" else None,
+            redemptions_remaining=definition.max_redemptions,
+            redeem_code_pos=_code(definition.redeem_code_pos),
+            redeem_code_online=definition.redeem_code_online,
+            source=source,
+            issued_by_staff_id=uow.actor.staff_id if uow.actor else None,
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
+        s.add(benefit)
+        s.flush()
+        s.refresh(benefit)
+        return benefit
+
+    # -- redeeming (B3, B4) ------------------------------------------------------
+    def redeem(
+        self,
+        actor: Actor,
+        profile_id: str,
+        benefit_id: str,
+        *,
+        receipt: str | None = None,
+        redemption_id: str | None = None,
+    ) -> Redemption:
+        require(actor, Action.REDEEM)
+        with self.ctx.transaction(actor) as uow:
+            redemption = self._redeem(uow, profile_id, benefit_id, receipt, redemption_id)
+        return redemption
+
+    def redeem_by_definition(
+        self, actor: Actor, profile_id: str, definition: str, *, receipt: str | None = None
+    ) -> Redemption:
+        """B4: the profile's redeemable instance with the nearest expiry."""
+        require(actor, Action.REDEEM)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            d = _definition(s, definition, field="definition")
+            _profile(s, profile_id)
+            candidates = list(s.scalars(select(Benefit).where(
+                Benefit.profile_id == profile_id, Benefit.benefit_definition_id == d.id)))
+            if not candidates:
+                raise refuse(rules.EXHAUSTED, "This customer holds no such benefit.")
+            states = [(b, rules.benefit_state(b, uow.judged_at)) for b in candidates]
+            usable = [b for b, st in states if st.is_redeemable]
+            if not usable:
+                reasons = {st.reason for _, st in states}
+                code = rules.EXPIRED if reasons == {rules.EXPIRED} else (
+                    next(iter(reasons)) if len(reasons) == 1 else rules.EXHAUSTED)
+                raise refuse(code or rules.EXHAUSTED)
+            far = datetime.max.replace(tzinfo=uow.now.tzinfo)
+            usable.sort(key=lambda b: (b.expires_at or far, b.issued_at, b.id))
+            return self._redeem(uow, profile_id, usable[0].id, receipt, None)
+
+    def _redeem(
+        self,
+        uow: UnitOfWork,
+        profile_id: str,
+        benefit_id: str,
+        receipt: str | None,
+        redemption_id: str | None,
+        *,
+        record_call: bool = True,
+    ) -> Redemption:
+        s = uow.session
+        at = uow.judged_at
+        benefit = s.get(Benefit, benefit_id)
+        if benefit is None:
+            raise NotFound("benefit", benefit_id)
+        if benefit.profile_id != profile_id:
+            raise refuse(rules.WRONG_PROFILE)
+        state = rules.benefit_state(benefit, at)
+        if not state.is_redeemable:
+            raise refuse(state.reason or rules.EXHAUSTED)
+        won = s.execute(
+            update(Benefit)
+            .where(
+                Benefit.id == benefit_id,
+                or_(Benefit.redemptions_remaining.is_(None), Benefit.redemptions_remaining > 0),
+                or_(Benefit.expires_at.is_(None), Benefit.expires_at > at),
+            )
+            .values(redemptions_remaining=Benefit.redemptions_remaining - 1, updated_at=uow.now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            raise refuse(rules.EXHAUSTED)
+        won = s.execute(
+            update(BenefitDefinition)
+            .where(
+                BenefitDefinition.id == benefit.benefit_definition_id,
+                or_(
+                    BenefitDefinition.max_global_redemptions.is_(None),
+                    BenefitDefinition.total_global_redemptions
+                    < BenefitDefinition.max_global_redemptions,
+                ),
+                or_(BenefitDefinition.end_at.is_(None), BenefitDefinition.end_at > at),
+            )
+            .values(total_global_redemptions=BenefitDefinition.total_global_redemptions + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            # The instance's decrement above rolls back with this refusal.
+            raise refuse(rules.GLOBAL_LIMIT)
+        actor = uow.actor
+        redemption = Redemption(
+            id=redemption_id or new_id(),
+            profile_id=profile_id,
+            type="redeem",
+            total=ZERO,
+            location_id=actor.store_id if actor else None,
+            staff_id=actor.staff_id if actor else None,
+            transaction_receipt_ref=receipt,
+            redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
+            created_at=uow.now,
+            items=[RedemptionItem(id=new_id(), position=0, type="benefit", item_id=benefit_id,
+                                  value=ZERO, count=1)],
+        )
+        s.add(redemption)
+        s.flush()
+        s.refresh(benefit)
+        uow.touch("benefit", benefit_id)
+        uow.touch("benefit_definition", benefit.benefit_definition_id)
+        call = None
+        if record_call:
+            call = HubCall("POST", f"/profiles/{profile_id}/benefits/{benefit_id}/redeem", {
+                "redemption_id": redemption.id, "location_id": redemption.location_id,
+                "transaction_receipt_ref": receipt,
+            })
+        uow.record("benefit.redeem", "redemption", redemption.id, profile_id=profile_id,
+                   after=wire.redemption(redemption),
+                   meta={"benefit_id": benefit_id,
+                         "redemptions_remaining": benefit.redemptions_remaining},
+                   call=call, areas=("benefits", "history", "claimable"))
+        return redemption
+
+    # -- claiming (C2, C3) --------------------------------------------------------
+    def claim(self, actor: Actor, profile_id: str, definition: str, *, tz: str | None = None,
+              benefit_id: str | None = None) -> Benefit:
+        require(actor, Action.REDEEM)
+        with self.ctx.transaction(actor) as uow:
+            benefit = self._claim(uow, profile_id, definition, tz, benefit_id)
+            body = wire.benefit_record(benefit)
+            uow.record("benefit.claim", "benefit", benefit.id, profile_id=profile_id, after=body,
+                       call=HubCall("POST", f"/profiles/{profile_id}/benefits/claim", {
+                           "definition": benefit.definition.handle, "timezone": benefit.timezone,
+                           "benefit_id": benefit.id,
+                       }), areas=("benefits", "claimable"))
+        return benefit
+
+    def claim_and_redeem(
+        self, actor: Actor, profile_id: str, definition: str, *, tz: str | None = None,
+        benefit_id: str | None = None, redemption_id: str | None = None,
+        receipt: str | None = None,
+    ) -> Redemption:
+        """C3: claim then redeem in one transaction; a failed redeem leaves no instance."""
+        require(actor, Action.REDEEM)
+        with self.ctx.transaction(actor) as uow:
+            benefit = self._claim(uow, profile_id, definition, tz, benefit_id)
+            uow.record("benefit.claim", "benefit", benefit.id, profile_id=profile_id,
+                       after=wire.benefit_record(benefit), areas=("benefits", "claimable"))
+            redemption = self._redeem(uow, profile_id, benefit.id, receipt, redemption_id,
+                                      record_call=False)
+            uow.records[-1].call = HubCall(
+                "POST", f"/profiles/{profile_id}/benefits/claim-redeem", {
+                    "definition": benefit.definition.handle, "timezone": benefit.timezone,
+                    "benefit_id": benefit.id, "redemption_id": redemption.id,
+                    "transaction_receipt_ref": receipt,
+                })
+        return redemption
+
+    def _claim(self, uow: UnitOfWork, profile_id: str, definition: str, tz: str | None,
+               benefit_id: str | None) -> Benefit:
+        s = uow.session
+        actor = uow.actor
+        tz = tz or (actor.timezone if actor else "UTC")
+        if zone(tz) is None:
+            raise ValidationError.field("timezone", f"unknown timezone '{tz}'")
+        d = _definition(s, definition, field="definition")
+        # Lock the profile row (PostgreSQL) so two claims for one customer cannot both pass C1.
+        profile = s.scalar(select(Profile).where(Profile.id == profile_id).with_for_update())
+        if profile is None:
+            raise NotFound("profile", profile_id)
+        holdings = _holdings(s, profile_id)
+        refusal = claim_check(
+            d, condition_data(profile, uow.judged_at), holdings.instances.get(d.id, []),
+            holdings.redemptions.get(d.id, 0), uow.judged_at, tz,
+        )
+        if refusal is not None:
+            raise RuleRefused(*refusal)
+        return self._create_instance(uow, d, profile_id, tz, uow.now, source="claimed",
+                                     benefit_id=benefit_id)
+
+    # -- managing (B5, B6) ---------------------------------------------------------
+    def set_expiry(self, actor: Actor, benefit_id: str, expires_at: Any) -> Benefit:
+        """B5: the supported way to take a benefit away is an expiry in the past."""
+        require(actor, Action.MANAGE_INSTANCE)
+        with self.ctx.transaction(actor) as uow:
+            benefit = _benefit(uow.session, benefit_id)
+            try:
+                when = None if expires_at is None else parse_instant(expires_at, benefit.timezone)
+            except ValueError as exc:
+                raise ValidationError.field("expires_at", str(exc)) from exc
+            before = wire.benefit_record(benefit)
+            benefit.expires_at = when
+            benefit.updated_at = uow.now
+            uow.session.flush()
+            uow.record("benefit.update", "benefit", benefit.id, profile_id=benefit.profile_id,
+                       before=before, after=wire.benefit_record(benefit),
+                       call=HubCall("PUT", f"/benefits/{benefit.id}",
+                                    {"expires_at": wire.iso(when)}),
+                       areas=("benefits", "claimable"))
+        return benefit
+
+    def expire(self, actor: Actor, benefit_id: str) -> Benefit:
+        return self.set_expiry(actor, benefit_id, self.ctx.clock.now() - timedelta(seconds=1))
+
+    def extend(self, actor: Actor, benefit_id: str, *, days: int | None = None,
+               until: Any = None) -> Benefit:
+        """B6: only when the definition is extendable."""
+        require(actor, Action.MANAGE_INSTANCE)
+        if days is None and until is None:
+            raise ValidationError.field("extend_days", "give extend_days or extend_date")
+        if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                                 or not 1 <= days <= 3650):
+            raise ValidationError.field("extend_days", "must be a whole number from 1 to 3650")
+        with self.ctx.transaction(actor) as uow:
+            benefit = _benefit(uow.session, benefit_id)
+            if not benefit.definition.is_extendable:
+                raise refuse(rules.NOT_EXTENDABLE, "This benefit's definition is not extendable.")
+            before = wire.benefit_record(benefit)
+            if until is not None:
+                try:
+                    new_expiry = parse_instant(until, benefit.timezone)
+                except ValueError as exc:
+                    raise ValidationError.field("extend_date", str(exc)) from exc
+            else:
+                base = benefit.expires_at or uow.now
+                new_expiry = rules.add_local_days(base, int(days or 0), benefit.timezone)
+            benefit.expires_at = new_expiry
+            benefit.updated_at = uow.now
+            uow.session.flush()
+            uow.record("benefit.extend", "benefit", benefit.id, profile_id=benefit.profile_id,
+                       before=before, after=wire.benefit_record(benefit),
+                       call=HubCall("POST", "/benefits/extend", {
+                           "ids": [benefit.id], "profile_id": benefit.profile_id,
+                           "extend_date": wire.iso(new_expiry)}),
+                       areas=("benefits",))
+        return benefit
+
+    def reassign(self, actor: Actor, benefit_id: str, to_profile_id: str) -> Benefit:
+        """B6: move an instance to another profile, when the definition allows it."""
+        require(actor, Action.MANAGE_INSTANCE)
+        with self.ctx.transaction(actor) as uow:
+            benefit = _benefit(uow.session, benefit_id)
+            if not benefit.definition.is_reassignable:
+                raise refuse(rules.NOT_REASSIGNABLE)
+            if uow.session.get(Profile, to_profile_id) is None:
+                raise ValidationError.field("profile_id", f"no profile with id {to_profile_id}")
+            before = wire.benefit_record(benefit)
+            old_profile = benefit.profile_id
+            benefit.profile_id = to_profile_id
+            benefit.updated_at = uow.now
+            uow.session.flush()
+            uow.record("benefit.reassign", "benefit", benefit.id, profile_id=old_profile,
+                       before=before, after=wire.benefit_record(benefit),
+                       call=HubCall("PUT", f"/benefits/{benefit.id}", {"profile_id": to_profile_id}),
+                       areas=("benefits", "claimable"))
+            uow.profile_ids.add(to_profile_id)
+        return benefit
+
+    def delete(self, actor: Actor, benefit_id: str) -> None:
+        """B5: admin only; the audit event keeps what was deleted."""
+        require(actor, Action.DELETE_BENEFIT)
+        with self.ctx.transaction(actor) as uow:
+            benefit = _benefit(uow.session, benefit_id)
+            before = wire.benefit_record(benefit)
+            profile_id = benefit.profile_id
+            uow.session.execute(delete(Benefit).where(Benefit.id == benefit_id))
+            uow.record("benefit.delete", "benefit", benefit_id, profile_id=profile_id,
+                       before=before, call=HubCall("DELETE", f"/benefits/{benefit_id}"),
+                       areas=("benefits", "claimable"))
+
+
+def _profile(s: Session, profile_id: str) -> Profile:
+    profile = s.get(Profile, profile_id)
+    if profile is None:
+        raise NotFound("profile", profile_id)
+    return profile
+
+
+def _benefit(s: Session, benefit_id: str) -> Benefit:
+    benefit = s.get(Benefit, benefit_id)
+    if benefit is None:
+        raise NotFound("benefit", benefit_id)
+    return benefit
+
+
+def _definition(s: Session, ident: Any, *, field: str) -> BenefitDefinition:
+    if not isinstance(ident, str) or not ident:
+        raise ValidationError.field(field, "must be a benefit definition id or handle")
+    d = s.get(BenefitDefinition, ident) or s.scalar(
+        select(BenefitDefinition).where(BenefitDefinition.handle == ident)
+    )
+    if d is None:
+        raise NotFound("benefit definition", ident)
+    return d
+

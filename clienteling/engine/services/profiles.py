@@ -1,0 +1,287 @@
+"""Profiles: create, edit, look up by search or scan (SPEC §2, §5 profile lookup)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from clienteling.engine import rules, wire
+from clienteling.engine.context import Context, HubCall
+from clienteling.engine.errors import NotFound, ValidationError
+from clienteling.engine.form import EMAIL, PHONE, Form, present
+from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
+from clienteling.engine.permissions import Action, Actor, require
+
+GENDERS = ("female", "male", "non-binary", "other", "unspecified")
+SEARCH_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One search result: enough to show a list row, no more."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    mobile_phone: str | None
+    tier: str | None
+    card: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    profile_id: str
+    benefit_id: str | None
+
+
+def name_key(first: str, last: str) -> str:
+    return " ".join(f"{first} {last}".lower().split())
+
+
+def phone_key(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    return digits or None
+
+
+def condition_data(profile: Profile, now: datetime) -> dict[str, Any]:
+    """The JSON a claim or visibility condition is evaluated against (C4)."""
+    return {
+        "id": profile.id,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "email": profile.email,
+        "mobile_phone": profile.mobile_phone,
+        "gender": profile.gender,
+        "birth_date": wire.day(profile.birth_date),
+        "age": rules.age_on(profile.birth_date, now.date()),
+        "tier": profile.tier,
+        "join_date": wire.day(profile.join_date),
+        "home_store_id": profile.home_store_id,
+        "attributes": profile.attributes or {},
+    }
+
+
+def _card_subquery() -> Any:
+    return (
+        select(Identity.identifier)
+        .where(Identity.profile_id == Profile.id)
+        .order_by(Identity.identifier)
+        .limit(1)
+        .correlate(Profile)
+        .scalar_subquery()
+    )
+
+
+def _row(r: Any) -> ProfileRow:
+    return ProfileRow(r.id, r.first_name, r.last_name, r.email, r.mobile_phone, r.tier, r.card)
+
+
+def _prefix(column: Any, prefix: str) -> Any:
+    # A range instead of LIKE, so both SQLite and PostgreSQL use the plain index.
+    return (column >= prefix) & (column < prefix + "\U0010ffff")
+
+
+class ProfileService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- reading ----------------------------------------------------------
+    def get(self, profile_id: str) -> Profile:
+        with self.ctx.reading() as s:
+            profile = s.get(Profile, profile_id)
+            if profile is None:
+                raise NotFound("profile", profile_id)
+            return profile
+
+    def search(self, query: str, *, limit: int = SEARCH_PAGE, offset: int = 0) -> list[ProfileRow]:
+        """Name prefix, email prefix, phone digits or card number, from the local database."""
+        q = " ".join(query.strip().lower().split())
+        if not q:
+            return []
+        columns = (
+            Profile.id, Profile.first_name, Profile.last_name, Profile.email,
+            Profile.mobile_phone, Profile.tier, _card_subquery().label("card"),
+        )
+        digits = re.sub(r"[\s+()-]", "", q)
+        with self.ctx.reading() as s:
+            if digits.isdigit() and len(digits) >= 3:
+                card_ids = select(Identity.profile_id).where(Identity.identifier == digits)
+                where = or_(Profile.id.in_(card_ids), _prefix(Profile.phone_key, digits))
+                order = (Profile.name_key, Profile.id)
+            elif "@" in q:
+                where = _prefix(Profile.email_key, q)
+                order = (Profile.email_key, Profile.id)
+            elif " " in q:
+                where = _prefix(Profile.name_key, q)
+                order = (Profile.name_key, Profile.id)
+            else:
+                where = or_(_prefix(Profile.name_key, q), _prefix(Profile.last_name_key, q))
+                order = (Profile.name_key, Profile.id)
+            rows = s.execute(select(*columns).where(where).order_by(*order).limit(limit).offset(offset))
+            return [_row(r) for r in rows]
+
+    def find_scan(self, code: str) -> ScanResult:
+        """A scanned card opens its profile; a benefit's redeem code opens it with that benefit."""
+        code = code.strip()
+        if not code:
+            raise ValidationError.field("code", "is empty")
+        with self.ctx.reading() as s:
+            profile_id = s.scalar(select(Identity.profile_id).where(Identity.identifier == code))
+            if profile_id is not None:
+                return ScanResult(profile_id, None)
+            hit = s.execute(
+                select(Benefit.profile_id, Benefit.id).where(Benefit.redeem_code_pos == code).limit(1)
+            ).first()
+            if hit is not None:
+                return ScanResult(hit.profile_id, hit.id)
+        raise NotFound("card or redeem code", code)
+
+    def find_identity(self, identifier: str, handle: str | None = None) -> Profile:
+        with self.ctx.reading() as s:
+            query = select(Identity.profile_id).where(Identity.identifier == identifier)
+            if handle:
+                query = query.where(Identity.handle == handle)
+            profile_id = s.scalar(query)
+            if profile_id is None:
+                raise NotFound("profile with identity", identifier)
+            return s.get_one(Profile, profile_id)
+
+    def count(self) -> int:
+        with self.ctx.reading() as s:
+            return int(s.scalar(select(func.count()).select_from(Profile)) or 0)
+
+    # -- writing ----------------------------------------------------------
+    def _read(self, s: Session, data: Any, *, partial: bool, profile_id: str | None) -> dict[str, Any]:
+        form = Form(data, partial=partial)
+        values: dict[str, Any] = {
+            "first_name": form.text("first_name", required=True, max_len=100),
+            "last_name": form.text("last_name", required=True, max_len=100),
+            "email": form.text("email", max_len=254),
+            "mobile_phone": form.text("mobile_phone", max_len=32),
+            "gender": form.choice("gender", GENDERS),
+            "birth_date": form.day("birth_date"),
+            "tier": form.handle("tier"),
+            "join_date": form.day("join_date"),
+            "home_store_id": form.text("home_store_id", max_len=36),
+            "attributes": form.json_object("attributes"),
+        }
+        if isinstance(values["email"], str):
+            if not EMAIL.match(values["email"]):
+                form.error("email", f"'{values['email'][:60]}' is not an email address")
+            else:
+                values["email"] = values["email"].lower()
+                clash = s.scalar(
+                    select(Profile.id).where(Profile.email_key == values["email"]).limit(1)
+                )
+                if clash is not None and clash != profile_id:
+                    form.error("email", "another profile already has this email address")
+        if isinstance(values["mobile_phone"], str) and not PHONE.match(values["mobile_phone"]):
+            form.error("mobile_phone", "must be a phone number (digits, spaces, +, -)")
+        if isinstance(values["home_store_id"], str) and s.get(Store, values["home_store_id"]) is None:
+            form.error("home_store_id", f"no store with id {values['home_store_id']}")
+        identities = None
+        if form.has("identities"):
+            identities = self._identities(s, form, profile_id)
+        form.done()
+        out = {k: v for k, v in values.items() if present(v)}
+        if identities is not None:
+            out["identities"] = identities
+        return out
+
+    def _identities(self, s: Session, form: Form, profile_id: str | None) -> list[tuple[str, str]]:
+        raw = form.data.get("identities")
+        result: list[tuple[str, str]] = []
+        if not isinstance(raw, list) or len(raw) > 20:
+            form.error("identities", "must be a list of {handle, identifier} (at most 20)")
+            return result
+        for i, item in enumerate(raw):
+            if not isinstance(item, dict) or not isinstance(item.get("identifier"), str | int):
+                form.error(f"identities.{i}", "must be an object with handle and identifier")
+                continue
+            handle = str(item.get("handle") or "card")[:64]
+            identifier = str(item["identifier"]).strip()
+            if not identifier or len(identifier) > 128:
+                form.error(f"identities.{i}.identifier", "must be 1 to 128 characters")
+                continue
+            owner = s.scalar(
+                select(Identity.profile_id).where(
+                    Identity.handle == handle, Identity.identifier == identifier
+                )
+            )
+            if owner is not None and owner != profile_id:
+                form.error(f"identities.{i}.identifier", f"{identifier} belongs to another profile")
+                continue
+            result.append((handle, identifier))
+        return result
+
+    def create(self, actor: Actor, data: Any) -> Profile:
+        require(actor, Action.EDIT_PROFILE)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            requested_id = data.get("id") if isinstance(data, dict) else None
+            if requested_id is not None and (
+                not isinstance(requested_id, str) or not 1 <= len(requested_id) <= 36
+            ):
+                raise ValidationError.field("id", "must be a UUID string")
+            if requested_id and s.get(Profile, requested_id) is not None:
+                raise ValidationError.field("id", "a profile with this id already exists")
+            values = self._read(s, data, partial=False, profile_id=requested_id)
+            identities = values.pop("identities", [])
+            values.setdefault("attributes", {})
+            values.setdefault("home_store_id", actor.store_id)
+            values.setdefault("join_date", uow.now.date())
+            profile = Profile(id=requested_id or new_id(), created_at=uow.now, updated_at=uow.now,
+                              **values)
+            self._keys(profile)
+            profile.identities = [Identity(id=new_id(), handle=h, identifier=i) for h, i in identities]
+            s.add(profile)
+            s.flush()
+            body = wire.profile(profile)
+            uow.record("profile.create", "profile", profile.id, profile_id=profile.id,
+                       after=body, call=HubCall("POST", "/profiles", body), areas=("profile",))
+        return profile
+
+    def update(self, actor: Actor, profile_id: str, data: Any) -> Profile:
+        require(actor, Action.EDIT_PROFILE)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            profile = s.get(Profile, profile_id)
+            if profile is None:
+                raise NotFound("profile", profile_id)
+            before = wire.profile(profile)
+            values = self._read(s, data, partial=True, profile_id=profile_id)
+            identities = values.pop("identities", None)
+            for key, value in values.items():
+                setattr(profile, key, value if key != "attributes" else (value or {}))
+            if identities is not None:
+                profile.identities = [
+                    Identity(id=new_id(), handle=h, identifier=i) for h, i in identities
+                ]
+            self._keys(profile)
+            profile.updated_at = uow.now
+            s.flush()
+            after = wire.profile(profile)
+            changed = {k: after[k] for k in after if after[k] != before.get(k)}
+            uow.record("profile.update", "profile", profile.id, profile_id=profile.id,
+                       before=before, after=after,
+                       call=HubCall("PUT", f"/profiles/{profile.id}", changed), areas=("profile",))
+        return profile
+
+    @staticmethod
+    def _keys(profile: Profile) -> None:
+        profile.name_key = name_key(profile.first_name, profile.last_name)
+        profile.last_name_key = profile.last_name.lower()
+        profile.email_key = profile.email.lower() if profile.email else None
+        profile.phone_key = phone_key(profile.mobile_phone)

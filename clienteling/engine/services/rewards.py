@@ -1,0 +1,339 @@
+"""Rewards: issue, balance, redeem an amount, void, extend (SPEC §3.5).
+
+A redemption draws from rewards nearest expiry first (R4), each draw a
+conditional ``UPDATE … WHERE value_remaining >= :take`` so the balance can
+never go below zero however many tills race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from clienteling.engine import rules, wire
+from clienteling.engine.context import Context, HubCall, UnitOfWork
+from clienteling.engine.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
+from clienteling.engine.form import Form, opt
+from clienteling.engine.models import (
+    AuditEvent,
+    Benefit,
+    BenefitDefinition,
+    Profile,
+    Redemption,
+    RedemptionItem,
+    Reward,
+    RewardDefinition,
+    new_id,
+)
+from clienteling.engine.money import format_money, parse_amount
+from clienteling.engine.permissions import Action, Actor, Role, require
+from clienteling.engine.services.benefits import refuse
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    reward_id: str
+    amount: Decimal
+
+
+def _live(now: datetime) -> Any:
+    return (
+        Reward.is_active.is_(True),
+        Reward.value_remaining > 0,
+        or_(Reward.expires_at.is_(None), Reward.expires_at > now),
+    )
+
+
+def plan_draws(rewards: list[Reward], amount: Decimal, now: datetime) -> list[Allocation]:
+    """R4: which rewards an amount comes from, nearest expiry first, partial where needed."""
+    left = amount
+    plan: list[Allocation] = []
+    for reward in sorted((r for r in rewards if rules.reward_is_live(r, now)),
+                         key=rules.reward_draw_order):
+        if left <= 0:
+            break
+        take = min(left, reward.value_remaining)
+        plan.append(Allocation(reward.id, take))
+        left -= take
+    if left > 0:
+        raise refuse(rules.OVER_BALANCE)
+    return plan
+
+
+class RewardService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- reading ---------------------------------------------------------------
+    def for_profile(self, profile_id: str) -> list[Reward]:
+        with self.ctx.reading() as s:
+            rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id)))
+        now = self.ctx.clock.now()
+        rewards.sort(key=lambda r: (not rules.reward_is_live(r, now), rules.reward_draw_order(r)))
+        return rewards
+
+    def balance(self, profile_id: str) -> Decimal:
+        """R3: the sum of value_remaining over the profile's unexpired, active rewards."""
+        now = self.ctx.clock.now()
+        with self.ctx.reading() as s:
+            return _balance(s, profile_id, now)
+
+    def preview(self, profile_id: str, amount: Any) -> list[Allocation]:
+        """What a redemption of ``amount`` would draw, for the confirm screen."""
+        value = parse_amount(amount, field="amount")
+        now = self.ctx.clock.now()
+        with self.ctx.reading() as s:
+            return plan_draws(list(s.scalars(select(Reward).where(Reward.profile_id == profile_id))),
+                              value, now)
+
+    def redemptions(self, profile_id: str | None = None, *, limit: int = 100,
+                    offset: int = 0) -> list[Redemption]:
+        with self.ctx.reading() as s:
+            query = select(Redemption).order_by(Redemption.redeem_at.desc(), Redemption.id)
+            if profile_id is not None:
+                query = query.where(Redemption.profile_id == profile_id)
+            return list(s.scalars(query.limit(limit).offset(offset)))
+
+    def redemption(self, redemption_id: str) -> Redemption:
+        with self.ctx.reading() as s:
+            found = s.get(Redemption, redemption_id)
+            if found is None:
+                raise NotFound("redemption", redemption_id)
+            return found
+
+    def history(self, profile_id: str, *, limit: int = 200) -> list[AuditEvent]:
+        with self.ctx.reading() as s:
+            return list(s.scalars(
+                select(AuditEvent).where(AuditEvent.profile_id == profile_id)
+                .order_by(AuditEvent.seq.desc()).limit(limit)
+            ))
+
+    # -- issuing (R1, R2) -----------------------------------------------------------
+    def issue(self, actor: Actor, data: Any) -> Reward:
+        """Manual issue of a reward (customer service and the like): managers and admins, with a
+        reason; a manager's single issue is capped, an admin's is not. An associate is refused
+        unless a manager authorised it with their PIN (``Actor.with_override``)."""
+        if not actor.may(Action.ISSUE_REWARD):
+            raise PermissionDenied(Action.ISSUE_REWARD.value, actor.effective_role.value)
+        form = Form(data)
+        profile_id = form.text("profile_id", required=True, max_len=36)
+        ref = opt(form.text("reward_definition_id", max_len=100)) or opt(
+            form.text("reward_definition_handle", max_len=100))
+        amount = opt(form.amount("value_initial"))
+        reason = form.text("reason", required=True, max_len=1000)
+        tz = opt(form.timezone("timezone")) or actor.timezone
+        reward_id = opt(form.text("id", max_len=36))
+        if not ref:
+            form.error("reward_definition_id", "give reward_definition_id or "
+                       "reward_definition_handle")
+        form.done()
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            definition = s.get(RewardDefinition, ref) or s.scalar(
+                select(RewardDefinition).where(RewardDefinition.handle == ref))
+            if definition is None:
+                raise NotFound("reward definition", ref)
+            if definition.is_archived:
+                raise refuse(rules.ARCHIVED)
+            if s.get(Profile, profile_id) is None:
+                raise ValidationError.field("profile_id", f"no profile with id {profile_id}")
+            if amount is None:
+                amount = definition.value
+            if amount is None:
+                raise ValidationError.field("value_initial", "is required: this definition has "
+                                            "no default value")
+            if definition.max_value is not None and amount > definition.max_value:
+                raise ValidationError.field(
+                    "value_initial", f"must be at most {format_money(definition.max_value)} for "
+                    f"{definition.name}")
+            cap = self.ctx.settings.manager_reward_cap
+            if actor.effective_role == Role.MANAGER and amount > cap:
+                raise RuleRefused(rules.OVER_CAP, f"A manager can issue at most {format_money(cap)} "
+                                  "at a time; ask an admin for more")
+            if reward_id and s.get(Reward, reward_id) is not None:
+                raise ValidationError.field("id", "a reward with this id already exists")
+            issued = uow.now
+            reward = Reward(
+                id=reward_id or new_id(), profile_id=profile_id,
+                reward_definition_id=definition.id, value_initial=amount, value_remaining=amount,
+                issued_at=issued, timezone=tz,
+                expires_at=(rules.add_local_days(issued, definition.period, tz)
+                            if definition.period is not None else None),
+                is_active=True, issued_by_staff_id=actor.staff_id, reason=reason,
+                created_at=uow.now, updated_at=uow.now,
+            )
+            s.add(reward)
+            s.flush()
+            s.refresh(reward)
+            uow.record("reward.issue", "reward", reward.id, profile_id=profile_id,
+                       after=wire.reward(reward, embed_definition=False),
+                       call=HubCall("POST", "/rewards", {
+                           "id": reward.id, "profile_id": profile_id,
+                           "reward_definition_id": definition.id,
+                           "value_initial": wire.money(amount), "timezone": tz, "reason": reason,
+                       }), areas=("rewards",))
+        return reward
+
+    def extend(self, actor: Actor, reward_id: str) -> Reward:
+        """R6: expires_at += the definition's extend_days, when it is extendable."""
+        require(actor, Action.MANAGE_INSTANCE)
+        with self.ctx.transaction(actor) as uow:
+            reward = uow.session.get(Reward, reward_id)
+            if reward is None:
+                raise NotFound("reward", reward_id)
+            d = reward.definition
+            if not d.is_extendable or not d.extend_days:
+                raise refuse(rules.NOT_EXTENDABLE, "This reward's definition is not extendable.")
+            if reward.expires_at is None:
+                raise refuse(rules.NOT_EXTENDABLE, "This reward never expires.")
+            before = wire.reward(reward, embed_definition=False)
+            reward.expires_at = rules.add_local_days(reward.expires_at, d.extend_days,
+                                                     reward.timezone)
+            reward.extended_at = uow.now
+            reward.updated_at = uow.now
+            uow.session.flush()
+            uow.record("reward.extend", "reward", reward.id, profile_id=reward.profile_id,
+                       before=before, after=wire.reward(reward, embed_definition=False),
+                       call=HubCall("POST", "/rewards/extend",
+                                    {"ids": [reward.id], "profile_id": reward.profile_id}),
+                       areas=("rewards",))
+        return reward
+
+    # -- redeeming (R4) -----------------------------------------------------------------
+    def redeem_amount(
+        self, actor: Actor, profile_id: str, amount: Any, *, receipt: str | None = None,
+        redemption_id: str | None = None,
+    ) -> Redemption:
+        require(actor, Action.REDEEM_REWARD)
+        value = parse_amount(amount, field="amount", currency=self.ctx.settings.currency)
+        with self.ctx.transaction(actor) as uow:
+            return self.redeem_in(uow, profile_id, value, receipt, redemption_id)
+
+    def redeem_in(self, uow: UnitOfWork, profile_id: str, value: Decimal, receipt: str | None,
+                  redemption_id: str | None, *, meta: Any = None) -> Redemption:
+        """R4 inside an open unit of work (the counter checkout redeems benefits in the same one)."""
+        s = uow.session
+        at = uow.judged_at
+        if s.get(Profile, profile_id) is None:
+            raise NotFound("profile", profile_id)
+        if redemption_id and s.get(Redemption, redemption_id) is not None:
+            raise ValidationError.field("redemption_id", "a redemption with this id already exists")
+        rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id, *_live(at))))
+        plan = plan_draws(rewards, value, at)
+        for draw in plan:
+            won = s.execute(
+                update(Reward)
+                .where(Reward.id == draw.reward_id, Reward.value_remaining >= draw.amount,
+                       *_live(at))
+                .values(value_remaining=Reward.value_remaining - draw.amount, updated_at=uow.now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if won != 1:
+                # Another till drew from it first; the whole redemption rolls back.
+                raise refuse(rules.OVER_BALANCE)
+            uow.touch("reward", draw.reward_id)
+        actor = uow.actor
+        redemption = Redemption(
+            id=redemption_id or new_id(), profile_id=profile_id, type="redeem", total=value,
+            location_id=actor.store_id if actor else None,
+            staff_id=actor.staff_id if actor else None, transaction_receipt_ref=receipt,
+            redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
+            created_at=uow.now, meta=meta,
+            items=[RedemptionItem(id=new_id(), position=i, type="reward", item_id=d.reward_id,
+                                  value=d.amount, count=1) for i, d in enumerate(plan)],
+        )
+        s.add(redemption)
+        s.flush()
+        uow.record("reward.redeem", "redemption", redemption.id, profile_id=profile_id,
+                   after=wire.redemption(redemption),
+                   call=HubCall("POST", f"/profiles/{profile_id}/redeem", {
+                       "redemption_id": redemption.id, "amount": wire.money(value),
+                       "strategies": ["rewards"], "location_id": redemption.location_id,
+                       "transaction_receipt_ref": receipt,
+                   }), areas=("rewards", "history"))
+        return redemption
+
+    # -- voiding (R5) ---------------------------------------------------------------------
+    def void(self, actor: Actor, redemption_id: str, *, reversal_id: str | None = None) -> Redemption:
+        """R5: put every allocation back; a second void changes nothing."""
+        require(actor, Action.VOID)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            original = s.get(Redemption, redemption_id)
+            if original is None:
+                raise NotFound("redemption", redemption_id)
+            if original.type != "redeem":
+                raise refuse(rules.NOT_REVERSIBLE, "A reversal cannot itself be voided.")
+            rid = reversal_id or new_id()
+            won = s.execute(
+                update(Redemption)
+                .where(Redemption.id == redemption_id, Redemption.reversed_by_id.is_(None))
+                .values(reversed_by_id=rid)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if won != 1:
+                raise refuse(rules.ALREADY_REVERSED)
+            for item in original.items:
+                if item.type == "reward":
+                    s.execute(update(Reward).where(Reward.id == item.item_id)
+                              .values(value_remaining=Reward.value_remaining + item.value,
+                                      updated_at=uow.now)
+                              .execution_options(synchronize_session=False))
+                    uow.touch("reward", item.item_id)
+                else:
+                    self._put_back_benefit(s, uow, item)
+            reversal = Redemption(
+                id=rid, profile_id=original.profile_id, type="reversal", total=original.total,
+                location_id=actor.store_id, staff_id=actor.staff_id,
+                transaction_receipt_ref=original.transaction_receipt_ref,
+                redeem_at=actor.occurred_at or uow.now, reversal_of_id=original.id,
+                created_at=uow.now,
+                items=[RedemptionItem(id=new_id(), position=i.position, type=i.type,
+                                      item_id=i.item_id, value=i.value, count=i.count)
+                       for i in original.items],
+            )
+            s.add(reversal)
+            s.flush()
+            uow.touch("redemption", original.id)
+            uow.record("redemption.void", "redemption", reversal.id,
+                       profile_id=original.profile_id, after=wire.redemption(reversal),
+                       meta={"voided": original.id},
+                       call=HubCall("POST", f"/redemptions/{original.id}/reversal",
+                                    {"reversal_id": reversal.id}),
+                       areas=("rewards", "benefits", "history", "claimable"))
+        return reversal
+
+    @staticmethod
+    def _put_back_benefit(s: Session, uow: UnitOfWork, item: RedemptionItem) -> None:
+        benefit = s.get(Benefit, item.item_id)
+        if benefit is None:
+            return  # deleted since; its audit trail keeps the record
+        s.execute(update(Benefit).where(Benefit.id == benefit.id,
+                                        Benefit.redemptions_remaining.is_not(None))
+                  .values(redemptions_remaining=Benefit.redemptions_remaining + item.count,
+                          updated_at=uow.now)
+                  .execution_options(synchronize_session=False))
+        s.execute(update(BenefitDefinition)
+                  .where(BenefitDefinition.id == benefit.benefit_definition_id)
+                  .values(total_global_redemptions=func.max(
+                      BenefitDefinition.total_global_redemptions - item.count, 0)
+                      if s.get_bind().dialect.name == "sqlite" else func.greatest(
+                      BenefitDefinition.total_global_redemptions - item.count, 0))
+                  .execution_options(synchronize_session=False))
+        uow.touch("benefit", benefit.id)
+        uow.touch("benefit_definition", benefit.benefit_definition_id)
+
+
+def _balance(s: Session, profile_id: str, now: datetime) -> Decimal:
+    # sum() keeps its argument's Money type, so the cents come back as a Decimal.
+    total = s.scalar(
+        select(func.sum(Reward.value_remaining)).where(Reward.profile_id == profile_id, *_live(now))
+    )
+    return total if total is not None else ZERO

@@ -1,0 +1,171 @@
+"""Stores, staff and signing in (SPEC §5 sign-in, §3.7 manage staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from clienteling.engine import wire
+from clienteling.engine.context import Context
+from clienteling.engine.errors import AuthenticationFailed, NotFound, ValidationError
+from clienteling.engine.form import Form, opt
+from clienteling.engine.models import Staff, Store, new_id
+from clienteling.engine.permissions import Action, Actor, Role, require
+from clienteling.engine.security import hash_secret, verify_secret
+
+ROLES = tuple(r.value for r in Role)
+
+
+def actor_from(staff: Staff) -> Actor:
+    return Actor(
+        staff_id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=Role(staff.role),
+        store_id=staff.store_id,
+        timezone=staff.store.timezone,
+    )
+
+
+def read_pin(form: Form, name: str = "pin") -> str:
+    value = form.data.get(name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
+        form.error(name, "must be 4 to 8 digits")
+        return ""
+    return value
+
+
+class StaffService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- stores ---------------------------------------------------------
+    def create_store(self, actor: Actor | None, data: dict[str, Any]) -> Store:
+        """Create a store. ``actor`` None is the deployment's own set-up (CLI, demo)."""
+        if actor is not None:
+            require(actor, Action.MANAGE_STAFF)
+        form = Form(data)
+        name = form.text("name", required=True, max_len=200)
+        tz = form.timezone("timezone", required=True)
+        store_id = form.text("id", max_len=36)
+        form.done()
+        with self.ctx.transaction(actor) as uow:
+            store = Store(
+                id=opt(store_id) or new_id(),
+                name=name, timezone=tz, created_at=uow.now, updated_at=uow.now,
+            )
+            uow.session.add(store)
+            uow.session.flush()
+            # Stores are set up on the hub, so a till never queues one for upload.
+            uow.record("store.create", "store", store.id, after=wire.store(store),
+                       areas=("staff",))
+        return store
+
+    def stores(self) -> list[Store]:
+        with self.ctx.reading() as s:
+            return list(s.scalars(select(Store).order_by(Store.name)))
+
+    # -- staff ----------------------------------------------------------
+    def create_staff(self, actor: Actor | None, data: dict[str, Any]) -> Staff:
+        if actor is not None:
+            require(actor, Action.MANAGE_STAFF)
+        form = Form(data)
+        username = form.handle("username", required=True)
+        name = form.text("display_name", required=True, max_len=200)
+        role = form.choice("role", ROLES, required=True)
+        store_id = form.text("store_id", required=True, max_len=36)
+        pin = read_pin(form)
+        form.done()
+        with self.ctx.transaction(actor) as uow:
+            if uow.session.get(Store, store_id) is None:
+                raise ValidationError.field("store_id", f"no store with id {store_id}")
+            taken = uow.session.scalar(
+                select(func.count()).select_from(Staff).where(Staff.username == username)
+            )
+            if taken:
+                raise ValidationError.field("username", f"'{username}' is already taken")
+            member = Staff(
+                id=new_id(), username=username, display_name=name, role=role,
+                store_id=store_id, pin_hash=hash_secret(pin), is_active=True,
+                failed_attempts=0, created_at=uow.now, updated_at=uow.now,
+            )
+            uow.session.add(member)
+            uow.session.flush()
+            uow.session.refresh(member)
+            uow.record("staff.create", "staff", member.id, after=wire.staff(member),
+                       areas=("staff",))
+        return member
+
+    def list_staff(self, *, active_only: bool = True) -> list[Staff]:
+        with self.ctx.reading() as s:
+            query = select(Staff).order_by(Staff.display_name)
+            if active_only:
+                query = query.where(Staff.is_active.is_(True))
+            return list(s.scalars(query))
+
+    def get_staff(self, staff_id: str) -> Staff:
+        with self.ctx.reading() as s:
+            member = s.get(Staff, staff_id)
+            if member is None:
+                raise NotFound("staff member", staff_id)
+            return member
+
+    def actor(self, staff_id: str) -> Actor:
+        """The acting identity for a known, active staff member (the hub's X-Staff-Id)."""
+        member = self.get_staff(staff_id)
+        if not member.is_active:
+            raise AuthenticationFailed(f"Staff member {member.username} is not active")
+        return actor_from(member)
+
+    def sign_in(self, username: str, pin: str) -> Actor:
+        """Check a PIN; five wrong PINs lock the account for five minutes (SPEC §5)."""
+        now = self.ctx.clock.now()
+        settings = self.ctx.settings
+        with self.ctx.reading() as s:
+            member = s.scalar(select(Staff).where(Staff.username == username))
+        if member is None or not member.is_active:
+            raise AuthenticationFailed("Unknown or inactive staff member")
+        if member.locked_until is not None and member.locked_until > now:
+            minutes = max(1, int((member.locked_until - now).total_seconds() + 59) // 60)
+            raise AuthenticationFailed(
+                f"Too many wrong PINs: {member.display_name}'s account is locked for "
+                f"{minutes} more minute{'s' if minutes != 1 else ''}"
+            )
+        ok = isinstance(pin, str) and verify_secret(member.pin_hash, pin)
+        with self.ctx.db.write() as s:
+            if ok:
+                s.execute(
+                    update(Staff).where(Staff.id == member.id)
+                    .values(failed_attempts=0, locked_until=None)
+                )
+            else:
+                failures = (member.failed_attempts or 0) + 1
+                locked = None
+                if failures >= settings.lockout_attempts:
+                    locked = now + settings.lockout_duration
+                    failures = 0
+                s.execute(
+                    update(Staff).where(Staff.id == member.id)
+                    .values(failed_attempts=failures, locked_until=locked)
+                )
+        if not ok:
+            if locked is not None:
+                raise AuthenticationFailed(
+                    f"Wrong PIN. {member.display_name}'s account is now locked for "
+                    f"{int(settings.lockout_duration.total_seconds() // 60)} minutes"
+                )
+            left = settings.lockout_attempts - failures
+            raise AuthenticationFailed(
+                f"Wrong PIN ({left} more attempt{'s' if left != 1 else ''} before the account locks)"
+            )
+        return actor_from(member)
+
+    def authorise_override(self, username: str, pin: str) -> Actor:
+        """A manager's PIN entered to authorise an associate's action (manager override)."""
+        manager = self.sign_in(username, pin)
+        if manager.role not in (Role.MANAGER, Role.ADMIN):
+            raise AuthenticationFailed(f"{manager.display_name} is not a manager")
+        return manager
