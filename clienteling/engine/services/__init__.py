@@ -12,6 +12,7 @@ from clienteling.engine.context import Changes, Context, Mode, Settings
 from clienteling.engine.db import Database, open_database
 from clienteling.engine.models import Profile, Reward
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
+from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
 from clienteling.engine.services.profiles import ProfileRow, ProfileService, ScanResult
 from clienteling.engine.services.rewards import RewardService
@@ -42,6 +43,7 @@ class Clienteling:
         self.definitions = DefinitionService(ctx)
         self.benefits = BenefitService(ctx)
         self.rewards = RewardService(ctx)
+        self.checkout = CheckoutService(ctx, self.benefits, self.rewards)
 
     @classmethod
     def open(

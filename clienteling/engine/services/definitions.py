@@ -35,13 +35,14 @@ def _discount(form: Form) -> Any:
         return value
     out: dict[str, Any] = {}
     pct = value.get("percent_off")
-    try:
-        percent = Decimal(str(pct))
-        if not Decimal(0) < percent <= Decimal(100) or percent.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValueError
-        out["percent_off"] = str(percent)
-    except Exception:
-        form.error("discount.percent_off", "must be a number above 0 and at most 100")
+    if pct is not None:  # a free product needs none: it is 100% off its SKUs
+        try:
+            percent = Decimal(str(pct))
+            if not Decimal(0) < percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
+                raise ValueError
+            out["percent_off"] = str(percent)
+        except (ArithmeticError, ValueError):
+            form.error("discount.percent_off", "must be a number above 0 and at most 100")
     for key in ("categories", "skus"):
         items = value.get(key, [])
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):

@@ -1,0 +1,248 @@
+"""The counter checkout (SPEC §3.6): Benefits → Rewards → (Credits) → Payment.
+
+``preview`` works out every line's breakdown without changing anything;
+``confirm`` recomputes the same preview inside one transaction and performs the
+benefit redemptions (B3) and the reward redemption (R4) together, or none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clienteling.engine import rules
+from clienteling.engine.context import Context, UnitOfWork
+from clienteling.engine.errors import NotFound, ValidationError
+from clienteling.engine.form import Form, opt
+from clienteling.engine.models import Benefit, Redemption, Reward
+from clienteling.engine.money import apportion, parse_amount
+from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.benefits import BenefitService, refuse
+from clienteling.engine.services.rewards import RewardService, plan_draws
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Never discounted by reward dollars, whatever the definitions say (seed 004).
+ALWAYS_EXCLUDED = frozenset({"gift_card", "shipping"})
+MAX_LINES = 200
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    sku: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+    full_price: bool = True
+    description: str = ""
+
+    @property
+    def gross(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class LineBreakdown:
+    line: BasketLine
+    benefit_discount: Decimal
+    reward_discount: Decimal
+    benefits: tuple[str, ...]  # ids of the benefits that took something off this line
+
+    @property
+    def due(self) -> Decimal:
+        return self.line.gross - self.benefit_discount - self.reward_discount
+
+
+@dataclass(frozen=True)
+class CheckoutPreview:
+    lines: list[LineBreakdown]
+    benefit_ids: list[str]
+    reward_amount: Decimal
+    reward_eligible: Decimal
+    reward_balance: Decimal
+    draws: list[Any] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((b.line.gross for b in self.lines), ZERO)
+
+    @property
+    def benefit_total(self) -> Decimal:
+        return sum((b.benefit_discount for b in self.lines), ZERO)
+
+    @property
+    def reward_total(self) -> Decimal:
+        return sum((b.reward_discount for b in self.lines), ZERO)
+
+    @property
+    def payment_due(self) -> Decimal:
+        return self.subtotal - self.benefit_total - self.reward_total
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    preview: CheckoutPreview
+    redemptions: list[Redemption]
+
+
+def read_basket(lines: Any) -> list[BasketLine]:
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError.field("lines", "the basket needs at least one line")
+    if len(lines) > MAX_LINES:
+        raise ValidationError.field("lines", f"at most {MAX_LINES} lines")
+    basket: list[BasketLine] = []
+    errors: dict[str, list[str]] = {}
+    for i, raw in enumerate(lines):
+        if isinstance(raw, BasketLine):
+            basket.append(raw)
+            continue
+        form = Form(raw) if isinstance(raw, dict) else None
+        if form is None:
+            errors[f"lines.{i}"] = ["must be an object with sku, category, quantity and unit_price"]
+            continue
+        sku = form.text("sku", required=True, max_len=64)
+        category = opt(form.text("category", max_len=64)) or "general"
+        quantity = form.integer("quantity", required=True, minimum=1, maximum=10_000)
+        price = form.amount("unit_price", required=True)
+        full = opt(form.flag("full_price"))
+        description = opt(form.text("description", max_len=200)) or ""
+        if form.errors:
+            for name, problems in form.errors.items():
+                errors[f"lines.{i}.{name}"] = problems
+            continue
+        basket.append(BasketLine(sku, category, quantity, price, True if full is None else full,
+                                 description))
+    if errors:
+        raise ValidationError(errors)
+    return basket
+
+
+def _applies(spec: dict[str, Any], line: BasketLine) -> bool:
+    if spec.get("full_price_only") and not line.full_price:
+        return False
+    categories, skus = spec.get("categories") or [], spec.get("skus") or []
+    if not categories and not skus:
+        return True
+    return line.category in categories or line.sku in skus
+
+
+def _percent(benefit: Benefit) -> tuple[Decimal, dict[str, Any]]:
+    d = benefit.definition
+    spec = dict(d.discount or {})
+    if d.category == "free_product":
+        return Decimal(100), spec
+    if d.category == "product_discount" and spec.get("percent_off") is not None:
+        return Decimal(str(spec["percent_off"])), spec
+    return Decimal(0), spec
+
+
+def compute(
+    s: Session, profile_id: str, basket: list[BasketLine], benefit_ids: list[str],
+    reward_amount: Decimal, at: Any,
+) -> CheckoutPreview:
+    left = [line.gross for line in basket]
+    benefit_off = [ZERO] * len(basket)
+    used_by: list[list[str]] = [[] for _ in basket]
+    seen: set[str] = set()
+    for bid in benefit_ids:
+        if bid in seen:
+            raise ValidationError.field("benefit_ids", "a benefit is listed twice")
+        seen.add(bid)
+        benefit = s.get(Benefit, bid)
+        if benefit is None:
+            raise NotFound("benefit", bid)
+        if benefit.profile_id != profile_id:
+            raise refuse(rules.WRONG_PROFILE)
+        state = rules.benefit_state(benefit, at)
+        if not state.is_redeemable:
+            raise refuse(state.reason or rules.EXHAUSTED)
+        percent, spec = _percent(benefit)
+        if percent <= 0:
+            continue  # an entitlement: redeemed with the sale, takes nothing off
+        for i, line in enumerate(basket):
+            if left[i] <= 0 or not _applies(spec, line):
+                continue
+            off = min(left[i], (left[i] * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP))
+            if off > 0:
+                left[i] -= off
+                benefit_off[i] += off
+                used_by[i].append(bid)
+
+    rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id)))
+    live = [r for r in rewards if rules.reward_is_live(r, at)]
+    balance = sum((r.value_remaining for r in live), ZERO)
+    excluded = set(ALWAYS_EXCLUDED)
+    for r in live:
+        excluded.update(r.definition.excluded_categories or [])
+    eligible = [i for i, line in enumerate(basket) if line.category not in excluded and left[i] > 0]
+    eligible_total = sum((left[i] for i in eligible), ZERO)
+    reward_off = [ZERO] * len(basket)
+    draws: list[Any] = []
+    if reward_amount > 0:
+        if reward_amount > balance:
+            raise refuse(rules.OVER_BALANCE)
+        if reward_amount > eligible_total:
+            raise ValidationError.field(
+                "reward_amount",
+                f"at most {eligible_total:.2f} can come off the eligible items "
+                "(gift cards and shipping cannot be paid with rewards)",
+            )
+        # "Last dollar off": in proportion to what is left of each eligible line (§3.6).
+        parts = apportion(reward_amount, [left[i] for i in eligible])
+        for i, part in zip(eligible, parts, strict=True):
+            reward_off[i] = part
+        draws = plan_draws(live, reward_amount, at)
+    lines = [LineBreakdown(line, benefit_off[i], reward_off[i], tuple(used_by[i]))
+             for i, line in enumerate(basket)]
+    return CheckoutPreview(lines, list(benefit_ids), reward_amount, eligible_total, balance, draws)
+
+
+class CheckoutService:
+    def __init__(self, ctx: Context, benefits: BenefitService, rewards: RewardService) -> None:
+        self.ctx = ctx
+        self._benefits = benefits
+        self._rewards = rewards
+
+    @staticmethod
+    def _inputs(lines: Any, benefit_ids: Any, reward_amount: Any) -> tuple[
+            list[BasketLine], list[str], Decimal]:
+        basket = read_basket(lines)
+        if not isinstance(benefit_ids, list | tuple) or not all(isinstance(b, str) for b in benefit_ids):
+            raise ValidationError.field("benefit_ids", "must be a list of benefit ids")
+        amount = ZERO if reward_amount in (None, "", 0, "0") else parse_amount(
+            reward_amount, field="reward_amount")
+        return basket, list(benefit_ids), amount
+
+    def preview(self, profile_id: str, lines: Any, benefit_ids: Any = (),
+                reward_amount: Any = None) -> CheckoutPreview:
+        basket, ids, amount = self._inputs(lines, benefit_ids, reward_amount)
+        with self.ctx.reading() as s:
+            return compute(s, profile_id, basket, ids, amount, self.ctx.clock.now())
+
+    def confirm(self, actor: Actor, profile_id: str, lines: Any, benefit_ids: Any = (),
+                reward_amount: Any = None, *, receipt: str | None = None) -> CheckoutResult:
+        """Perform the checkout as one unit: every redemption, or none."""
+        require(actor, Action.REDEEM)
+        require(actor, Action.REDEEM_REWARD)
+        basket, ids, amount = self._inputs(lines, benefit_ids, reward_amount)
+        with self.ctx.transaction(actor) as uow:
+            preview = compute(uow.session, profile_id, basket, ids, amount, uow.judged_at)
+            redemptions = self._perform(uow, profile_id, preview, receipt)
+        return CheckoutResult(preview, redemptions)
+
+    def _perform(self, uow: UnitOfWork, profile_id: str, preview: CheckoutPreview,
+                 receipt: str | None) -> list[Redemption]:
+        done = [self._benefits._redeem(uow, profile_id, bid, receipt, None)
+                for bid in preview.benefit_ids]
+        if preview.reward_amount > 0:
+            done.append(self._rewards.redeem_in(
+                uow, profile_id, preview.reward_amount, receipt, None,
+                meta={"checkout": {"subtotal": f"{preview.subtotal:.2f}",
+                                   "benefits": f"{preview.benefit_total:.2f}",
+                                   "payment_due": f"{preview.payment_due:.2f}"}},
+            ))
+        return done
