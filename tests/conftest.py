@@ -3,6 +3,7 @@ staff member of each role."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,22 +45,41 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'till.db'}"
 
 
-@pytest.fixture
-def world(db_url: str, clock: FixedClock) -> Iterator[World]:
-    cl = Clienteling.open(db_url, clock=clock)
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
+    """A migrated database with the store and staff, made once: hashing three PINs with argon2
+    is deliberately slow, so each test copies this file instead."""
+    path = tmp_path_factory.mktemp("template") / "till.db"
+    cl = Clienteling.open(f"sqlite:///{path}", clock=FixedClock(T0))
     store = cl.staff.create_store(None, {"name": "Melbourne Central", "timezone": "Australia/Melbourne"})
-    for username, name, role, pin in (
-        ("ava", "Ava", "associate", "4821"),
-        ("max", "Max", "manager", "7314"),
-        ("ada", "Ada", "admin", "9052"),
-    ):
-        cl.staff.create_staff(
+    staff = {}
+    for username, name, role, pin in STAFF:
+        member = cl.staff.create_staff(
             None, {"username": username, "display_name": name, "role": role, "store_id": store.id,
                    "pin": pin},
         )
-    w = World(
-        cl, clock, db_url, store.id,
-        cl.staff.sign_in("ava", "4821"), cl.staff.sign_in("max", "7314"), cl.staff.sign_in("ada", "9052"),
-    )
+        staff[role] = member.id
+    cl.close()  # the last connection to close checkpoints the WAL into the file
+    return path, store.id, staff
+
+
+STAFF = (
+    ("ava", "Ava", "associate", "4821"),
+    ("max", "Max", "manager", "7314"),
+    ("ada", "Ada", "admin", "9052"),
+)
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, clock: FixedClock, world_template: tuple[Path, str, dict[str, str]]
+) -> Iterator[World]:
+    template, store_id, staff = world_template
+    path = tmp_path / "till.db"
+    shutil.copyfile(template, path)
+    url = f"sqlite:///{path}"
+    cl = Clienteling.open(url, clock=clock)
+    actors = (cl.staff.actor(staff[role]) for role in ("associate", "manager", "admin"))
+    w = World(cl, clock, url, store_id, *actors)
     yield w
     cl.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -174,6 +175,26 @@ class UnitOfWork:
 
 Listener = Callable[[Changes], None]
 
+# Work to do first inside the next unit of work opened in this context (thread or
+# task), once: the hub claims a request's idempotency key this way, in the same
+# transaction as the change the key guards, so a change and its key commit together.
+_FIRST_IN_TRANSACTION: ContextVar[Callable[[UnitOfWork], None] | None] = ContextVar(
+    "first_in_transaction", default=None
+)
+
+
+@contextmanager
+def first_in_transaction(hook: Callable[[UnitOfWork], None]) -> Iterator[None]:
+    """Run ``hook(uow)`` at the start of the next ``Context.transaction`` in this context.
+
+    The hook runs once; if it raises, that transaction rolls back and the error propagates.
+    """
+    token = _FIRST_IN_TRANSACTION.set(hook)
+    try:
+        yield
+    finally:
+        _FIRST_IN_TRANSACTION.reset(token)
+
 
 class Context:
     """The database, the clock, the deployment settings and whether this is a till or the hub."""
@@ -213,6 +234,10 @@ class Context:
         now = self.clock.now()
         with self.db.write() as session:
             uow = UnitOfWork(session, actor, now, self.judged_at(actor, now), self.mode)
+            hook = _FIRST_IN_TRANSACTION.get()
+            if hook is not None:
+                _FIRST_IN_TRANSACTION.set(None)
+                hook(uow)
             yield uow
             uow.write_journal()
         if uow.records or uow.touched:

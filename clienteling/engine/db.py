@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clienteling.engine.errors import DomainError
@@ -121,9 +121,12 @@ def connect(database: str | os.PathLike[str]) -> Database:
         reader = _sqlite_engine(url, immediate=False)
         writer = _sqlite_engine(url, immediate=True)
         try:
-            with writer.connect() as conn:
+            # The reader: opening must not wait for the write lock another till process holds.
+            with reader.connect() as conn:
                 mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
-        except OperationalError as exc:
+        except DBAPIError as exc:  # unreadable, locked, or not a database file at all
+            writer.dispose()
+            reader.dispose()
             raise DatabaseError(f"Cannot open the database {parsed.database}: {exc.orig}") from exc
         if parsed.database not in (None, "", ":memory:") and str(mode).lower() != "wal":
             raise DatabaseError(f"Could not switch {parsed.database} to WAL mode (got {mode})")

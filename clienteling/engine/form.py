@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,6 +74,34 @@ def parse_instant(value: Any, tz: str) -> datetime:
     if not 1900 <= result.year <= 2200:
         raise ValueError("must be a year between 1900 and 2200")
     return result.astimezone(UTC)
+
+
+def _money_problem(exc: MoneyError, name: str) -> str:
+    message = str(exc)
+    prefix = f"{name}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def read_amount(value: Any, *, field: str = "amount", currency: str = "AUD") -> Decimal:
+    """An amount given directly to a service (not in a body): a bad one is a
+    ``ValidationError`` naming ``field``, like every other bad input (SPEC §4)."""
+    try:
+        return parse_amount(value, currency=currency, field=field)
+    except MoneyError as exc:
+        raise ValidationError({field: [_money_problem(exc, field)]}) from None
+
+
+def read_ref(value: Any, *, field: str, max_len: int = 36) -> str | None:
+    """An optional short text given directly to a service (a receipt number, a client-made
+    id): not text or too long is a ``ValidationError`` naming ``field`` (SPEC §4)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError({field: ["must be text"]})
+    value = value.strip()
+    if len(value) > max_len:
+        raise ValidationError({field: [f"must be at most {max_len} characters"]})
+    return value or None
 
 
 class Form:
@@ -211,9 +240,7 @@ class Form:
         try:
             return parse_amount(value, currency=currency, field=name)
         except MoneyError as exc:
-            message = str(exc)
-            prefix = f"{name}: "
-            self.error(name, message[len(prefix):] if message.startswith(prefix) else message)
+            self.error(name, _money_problem(exc, name))
             return _MISSING
 
     def condition(self, name: str) -> Any:

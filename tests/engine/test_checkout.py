@@ -104,3 +104,11 @@ def test_36_bad_basket_lines_name_the_field(world: World, shop: dict[str, str]) 
     assert set(bad.value.errors) == {"lines.0.quantity", "lines.0.unit_price"}
     with pytest.raises(ValidationError):
         world.cl.checkout.preview(shop["profile"], [])
+
+
+def test_36_bad_reward_amount_is_a_validation_error_naming_the_field(world: World,
+                                                                    shop: dict[str, str]) -> None:
+    for bad in ("abc", "-5", "0.001", True):
+        with pytest.raises(ValidationError) as err:
+            world.cl.checkout.preview(shop["profile"], BASKET, [], bad)
+        assert "reward_amount" in err.value.errors

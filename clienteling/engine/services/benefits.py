@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from clienteling.engine import conditions, rules, timeframe, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
 from clienteling.engine.errors import NotFound, RuleRefused, ValidationError
-from clienteling.engine.form import Form, opt, parse_instant, zone
+from clienteling.engine.form import Form, opt, parse_instant, read_ref, zone
 from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
@@ -123,6 +123,9 @@ def claim_check(
     d = definition
     if not (d.is_claimable and d.is_published and d.is_assignable) or d.is_archived:
         return rules.NOT_CLAIMABLE, rules.MESSAGES[rules.NOT_CLAIMABLE]
+    if d.end_at is not None and d.end_at <= at:
+        # Claiming now would create an instance that is expired at birth (B1, B2).
+        return rules.WINDOW_CLOSED, rules.MESSAGES[rules.WINDOW_CLOSED]
     if not conditions.check(d.claim_condition, data):
         return rules.CONDITION_FAILED, describe_condition(d.claim_condition)
     if d.claim_period_start_at is not None and d.claim_period_start_at > at:
@@ -279,6 +282,8 @@ class BenefitService:
             raise refuse(rules.ARCHIVED)
         if not definition.is_assignable:
             raise refuse(rules.NOT_ASSIGNABLE)
+        if definition.end_at is not None and definition.end_at <= issued_at:
+            raise refuse(rules.WINDOW_CLOSED)
         if benefit_id and s.get(Benefit, benefit_id) is not None:
             raise ValidationError.field("id", "a benefit with this id already exists")
         won = s.execute(
@@ -368,6 +373,10 @@ class BenefitService:
     ) -> Redemption:
         s = uow.session
         at = uow.judged_at
+        receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
+        redemption_id = read_ref(redemption_id, field="redemption_id")
+        if redemption_id and s.get(Redemption, redemption_id) is not None:
+            raise ValidationError.field("redemption_id", "a redemption with this id already exists")
         benefit = s.get(Benefit, benefit_id)
         if benefit is None:
             raise NotFound("benefit", benefit_id)
@@ -476,6 +485,7 @@ class BenefitService:
                benefit_id: str | None) -> Benefit:
         s = uow.session
         actor = uow.actor
+        benefit_id = read_ref(benefit_id, field="benefit_id")
         tz = tz or (actor.timezone if actor else "UTC")
         if zone(tz) is None:
             raise ValidationError.field("timezone", f"unknown timezone '{tz}'")
@@ -531,15 +541,21 @@ class BenefitService:
             benefit = _benefit(uow.session, benefit_id)
             if not benefit.definition.is_extendable:
                 raise refuse(rules.NOT_EXTENDABLE, "This benefit's definition is not extendable.")
+            if benefit.expires_at is None:
+                # Giving it an expiry would take time away, not add it.
+                raise refuse(rules.NOT_EXTENDABLE, "This benefit never expires.")
             before = wire.benefit_record(benefit)
             if until is not None:
                 try:
                     new_expiry = parse_instant(until, benefit.timezone)
                 except ValueError as exc:
                     raise ValidationError.field("extend_date", str(exc)) from exc
+                if new_expiry <= benefit.expires_at:
+                    raise ValidationError.field(
+                        "extend_date", "must be after the current expiry (to shorten it, change "
+                        "the expiry instead)")
             else:
-                base = benefit.expires_at or uow.now
-                new_expiry = rules.add_local_days(base, int(days or 0), benefit.timezone)
+                new_expiry = rules.add_local_days(benefit.expires_at, int(days or 0), benefit.timezone)
             benefit.expires_at = new_expiry
             benefit.updated_at = uow.now
             uow.session.flush()

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from clienteling.engine import rules
 from clienteling.engine.context import Context, UnitOfWork
 from clienteling.engine.errors import NotFound, ValidationError
-from clienteling.engine.form import Form, opt
+from clienteling.engine.form import Form, opt, read_amount
 from clienteling.engine.models import Benefit, Redemption, Reward
-from clienteling.engine.money import apportion, parse_amount
+from clienteling.engine.money import apportion
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.services.benefits import BenefitService, refuse
 from clienteling.engine.services.rewards import RewardService, plan_draws
@@ -213,7 +213,7 @@ class CheckoutService:
         basket = read_basket(lines)
         if not isinstance(benefit_ids, list | tuple) or not all(isinstance(b, str) for b in benefit_ids):
             raise ValidationError.field("benefit_ids", "must be a list of benefit ids")
-        amount = ZERO if reward_amount in (None, "", 0, "0") else parse_amount(
+        amount = ZERO if reward_amount in (None, "", 0, "0") else read_amount(
             reward_amount, field="reward_amount")
         return basket, list(benefit_ids), amount
 

@@ -295,6 +295,50 @@ class DefinitionService:
             actor, ident, {"is_archived": True}, expected_version=expected_version
         )
 
+    # -- deleting (hub: DELETE /benefits/definitions/{id}, /rewards/definitions/{id}) --------
+    def delete_benefit_definition(
+        self, actor: Actor, ident: str, *, expected_version: int | None = None
+    ) -> None:
+        """Delete a definition nothing was ever issued from; one in use is archived instead
+        (refused with ``in_use``), so no issued benefit loses its definition."""
+        from clienteling.engine.models import Benefit
+
+        self._delete(actor, BenefitDefinition, Benefit.benefit_definition_id, "benefit definition",
+                     ident, expected_version, "/benefits/definitions")
+
+    def delete_reward_definition(
+        self, actor: Actor, ident: str, *, expected_version: int | None = None
+    ) -> None:
+        from clienteling.engine.models import Reward
+
+        self._delete(actor, RewardDefinition, Reward.reward_definition_id, "reward definition",
+                     ident, expected_version, "/rewards/definitions")
+
+    def _delete(self, actor: Actor, model: Any, used_by: Any, entity: str, ident: str,
+                expected_version: int | None, path: str) -> None:
+        from sqlalchemy import delete
+
+        from clienteling.engine.errors import RuleRefused
+
+        require(actor, Action.EDIT_DEFINITIONS)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            definition = s.get(model, ident)
+            if definition is None:
+                raise NotFound(entity, ident)
+            _check_version(entity, definition.version, expected_version)
+            uses = s.scalar(select(func.count()).where(used_by == ident)) or 0
+            if uses:
+                raise RuleRefused(
+                    "in_use", f"This {entity} has been issued {uses} time{'s' if uses != 1 else ''}; "
+                    "archive it instead (is_archived: true)")
+            body = (wire.benefit_definition(definition) if model is BenefitDefinition
+                    else wire.reward_definition(definition))
+            s.execute(delete(model).where(model.id == ident))
+            kind = "benefit_definition" if model is BenefitDefinition else "reward_definition"
+            uow.record(f"{kind}.delete", kind, ident, before=body,
+                       call=HubCall("DELETE", f"{path}/{ident}"), areas=("definitions",))
+
 
 _SERVER_FIELDS = ("total_global_redemptions", "total_issued", "version", "created_at", "updated_at")
 

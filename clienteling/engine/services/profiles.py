@@ -134,6 +134,8 @@ class ProfileService:
 
     def find_scan(self, code: str) -> ScanResult:
         """A scanned card opens its profile; a benefit's redeem code opens it with that benefit."""
+        if not isinstance(code, str):
+            raise ValidationError.field("code", "must be text")
         code = code.strip()
         if not code:
             raise ValidationError.field("code", "is empty")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from clienteling.engine import rules, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
 from clienteling.engine.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
-from clienteling.engine.form import Form, opt
+from clienteling.engine.form import Form, opt, read_amount, read_ref
 from clienteling.engine.models import (
     AuditEvent,
     Benefit,
@@ -30,7 +30,7 @@ from clienteling.engine.models import (
     RewardDefinition,
     new_id,
 )
-from clienteling.engine.money import format_money, parse_amount
+from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.services.benefits import refuse
 
@@ -87,7 +87,7 @@ class RewardService:
 
     def preview(self, profile_id: str, amount: Any) -> list[Allocation]:
         """What a redemption of ``amount`` would draw, for the confirm screen."""
-        value = parse_amount(amount, field="amount")
+        value = read_amount(amount, field="amount", currency=self.ctx.settings.currency)
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
             return plan_draws(list(s.scalars(select(Reward).where(Reward.profile_id == profile_id))),
@@ -126,7 +126,7 @@ class RewardService:
         profile_id = form.text("profile_id", required=True, max_len=36)
         ref = opt(form.text("reward_definition_id", max_len=100)) or opt(
             form.text("reward_definition_handle", max_len=100))
-        amount = opt(form.amount("value_initial"))
+        amount = opt(form.amount("value_initial", currency=self.ctx.settings.currency))
         reason = form.text("reason", required=True, max_len=1000)
         tz = opt(form.timezone("timezone")) or actor.timezone
         reward_id = opt(form.text("id", max_len=36))
@@ -212,7 +212,7 @@ class RewardService:
         redemption_id: str | None = None,
     ) -> Redemption:
         require(actor, Action.REDEEM_REWARD)
-        value = parse_amount(amount, field="amount", currency=self.ctx.settings.currency)
+        value = read_amount(amount, field="amount", currency=self.ctx.settings.currency)
         with self.ctx.transaction(actor) as uow:
             return self.redeem_in(uow, profile_id, value, receipt, redemption_id)
 
@@ -221,6 +221,8 @@ class RewardService:
         """R4 inside an open unit of work (the counter checkout redeems benefits in the same one)."""
         s = uow.session
         at = uow.judged_at
+        receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
+        redemption_id = read_ref(redemption_id, field="redemption_id")
         if s.get(Profile, profile_id) is None:
             raise NotFound("profile", profile_id)
         if redemption_id and s.get(Redemption, redemption_id) is not None:
@@ -271,7 +273,9 @@ class RewardService:
                 raise NotFound("redemption", redemption_id)
             if original.type != "redeem":
                 raise refuse(rules.NOT_REVERSIBLE, "A reversal cannot itself be voided.")
-            rid = reversal_id or new_id()
+            rid = read_ref(reversal_id, field="reversal_id") or new_id()
+            if s.get(Redemption, rid) is not None:
+                raise ValidationError.field("reversal_id", "a redemption with this id already exists")
             won = s.execute(
                 update(Redemption)
                 .where(Redemption.id == redemption_id, Redemption.reversed_by_id.is_(None))
