@@ -74,35 +74,6 @@ def benefit_definition(d: BenefitDefinition) -> dict[str, Any]:
     return out
 
 
-def benefit(b: Benefit, now: datetime, *, embed_definition: bool = True) -> dict[str, Any]:
-    state = rules.benefit_state(b, now)
-    out: dict[str, Any] = {
-        "id": b.id,
-        "profile_id": b.profile_id,
-        "benefit_definition_id": b.benefit_definition_id,
-        "external_id": b.external_id,
-        "issued_at": iso(b.issued_at),
-        "expires_at": iso(b.expires_at),
-        "timezone": b.timezone,
-        "claimed_at": iso(b.claimed_at),
-        "redemptions_remaining": b.redemptions_remaining,
-        "is_expired": state.is_expired,
-        "is_redeemable": state.is_redeemable,
-        "not_redeemable_reason": state.reason,
-        "total_global_redemptions_remaining": state.total_global_redemptions_remaining,
-        "meta": b.meta,
-        "redeem_code_pos": b.redeem_code_pos,
-        "redeem_code_online": b.redeem_code_online,
-        "source": b.source,
-        "issued_by": b.issued_by_staff_id,
-        "created_at": iso(b.created_at),
-        "updated_at": iso(b.updated_at),
-    }
-    if embed_definition:
-        out["definition"] = benefit_definition(b.definition)
-    return out
-
-
 def benefit_record(b: Benefit) -> dict[str, Any]:
     """The stored fields only (audit snapshots and sync): nothing computed from "now"."""
     return {
@@ -123,6 +94,21 @@ def benefit_record(b: Benefit) -> dict[str, Any]:
         "created_at": iso(b.created_at),
         "updated_at": iso(b.updated_at),
     }
+
+
+def benefit(b: Benefit, now: datetime, *, embed_definition: bool = True) -> dict[str, Any]:
+    """Seed 002's shape: the stored fields plus the state B2 computes at read time."""
+    state = rules.benefit_state(b, now)
+    out = benefit_record(b)
+    out.update(
+        is_expired=state.is_expired,
+        is_redeemable=state.is_redeemable,
+        not_redeemable_reason=state.reason,
+        total_global_redemptions_remaining=state.total_global_redemptions_remaining,
+    )
+    if embed_definition:
+        out["definition"] = benefit_definition(b.definition)
+    return out
 
 
 def reward_definition(d: RewardDefinition) -> dict[str, Any]:

@@ -7,17 +7,19 @@ silently applied over someone else's change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine import wire
 from clienteling.engine.context import Context, HubCall
-from clienteling.engine.errors import NotFound, ValidationError, VersionConflict
+from clienteling.engine.errors import NotFound, RuleRefused, ValidationError, VersionConflict
 from clienteling.engine.form import Form, present
-from clienteling.engine.models import BenefitDefinition, RewardDefinition, new_id
+from clienteling.engine.models import Benefit, BenefitDefinition, Reward, RewardDefinition, new_id
 from clienteling.engine.permissions import Action, Actor, require
 
 CATEGORIES = ("product_discount", "free_product", "entitlement")
@@ -142,202 +144,172 @@ def _check_version(entity: str, current: int, expected: int | None) -> None:
         raise VersionConflict(entity, expected, current)
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between benefit and reward definitions; the life cycle is the same."""
+
+    model: Any
+    entity: str  # in messages: "benefit definition"
+    name: str  # in audit actions and the change feed: "benefit_definition"
+    path: str  # the hub's collection path
+    to_wire: Callable[[Any], dict[str, Any]]
+    read: Callable[[Any, str, bool], dict[str, Any]]
+    used_by: Any  # the instance column that points at a definition
+    counters: tuple[str, ...] = ()
+
+
+def _check_reward_values(definition: Any) -> None:
+    if definition.value and definition.max_value and definition.value > definition.max_value:
+        raise ValidationError.field("value", "must not be more than max_value")
+
+
+BENEFIT = _Kind(BenefitDefinition, "benefit definition", "benefit_definition", "/benefits/definitions",
+                wire.benefit_definition,
+                lambda data, tz, partial: read_benefit_definition(data, tz, partial=partial),
+                Benefit.benefit_definition_id, ("total_global_redemptions", "total_issued"))
+REWARD = _Kind(RewardDefinition, "reward definition", "reward_definition", "/rewards/definitions",
+               wire.reward_definition,
+               lambda data, _tz, partial: read_reward_definition(data, partial=partial),
+               Reward.reward_definition_id)
+
+
 class DefinitionService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     # -- benefit definitions -------------------------------------------------
     def benefit_definitions(self, *, include_archived: bool = True) -> list[BenefitDefinition]:
-        with self.ctx.reading() as s:
-            query = select(BenefitDefinition).order_by(BenefitDefinition.name)
-            if not include_archived:
-                query = query.where(BenefitDefinition.is_archived.is_(False))
-            return list(s.scalars(query))
+        return self._list(BENEFIT, include_archived)
 
     def benefit_definition(self, ident: str) -> BenefitDefinition:
         """By id or handle."""
-        with self.ctx.reading() as s:
-            found = s.get(BenefitDefinition, ident) or s.scalar(
-                select(BenefitDefinition).where(BenefitDefinition.handle == ident)
-            )
-            if found is None:
-                raise NotFound("benefit definition", ident)
-            return found
+        return self._get(BENEFIT, ident)
 
     def create_benefit_definition(self, actor: Actor, data: Any) -> BenefitDefinition:
-        require(actor, Action.EDIT_DEFINITIONS)
-        values = read_benefit_definition(data, actor.timezone, partial=False)
-        with self.ctx.transaction(actor) as uow:
-            s = uow.session
-            if _handle_taken(s, BenefitDefinition, values["handle"], None):
-                raise ValidationError.field("handle", f"'{values['handle']}' is already used")
-            definition = BenefitDefinition(
-                id=_new_id(data, s, BenefitDefinition), version=1, total_global_redemptions=0,
-                total_issued=0, created_at=uow.now, updated_at=uow.now, **values,
-            )
-            s.add(definition)
-            s.flush()
-            body = wire.benefit_definition(definition)
-            uow.record("benefit_definition.create", "benefit_definition", definition.id,
-                       after=body, call=HubCall("POST", "/benefits/definitions", _editable(body)),
-                       areas=("definitions",))
-        return definition
+        return self._create(BENEFIT, actor, data)
 
     def update_benefit_definition(
         self, actor: Actor, ident: str, data: Any, *, expected_version: int | None = None
     ) -> BenefitDefinition:
-        require(actor, Action.EDIT_DEFINITIONS)
-        values = read_benefit_definition(data, actor.timezone, partial=True)
-        with self.ctx.transaction(actor) as uow:
-            s = uow.session
-            definition = s.get(BenefitDefinition, ident)
-            if definition is None:
-                raise NotFound("benefit definition", ident)
-            _check_version("benefit definition", definition.version, expected_version)
-            if "handle" in values and _handle_taken(s, BenefitDefinition, values["handle"], ident):
-                raise ValidationError.field("handle", f"'{values['handle']}' is already used")
-            before = wire.benefit_definition(definition)
-            for key, value in values.items():
-                setattr(definition, key, value)
-            definition.version += 1
-            definition.updated_at = uow.now
-            s.flush()
-            after = wire.benefit_definition(definition)
-            changed = {k: after[k] for k in _editable(after) if after[k] != before.get(k)}
-            uow.record(
-                "benefit_definition.update", "benefit_definition", definition.id,
-                before=before, after=after,
-                call=HubCall("PUT", f"/benefits/definitions/{definition.id}", changed,
-                             {"If-Match": str(definition.version - 1)}),
-                areas=("definitions",),
-            )
-        return definition
+        return self._update(BENEFIT, actor, ident, data, expected_version)
 
     def archive_benefit_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None
     ) -> BenefitDefinition:
-        return self.update_benefit_definition(
-            actor, ident, {"is_archived": True}, expected_version=expected_version
-        )
+        return self._update(BENEFIT, actor, ident, {"is_archived": True}, expected_version)
+
+    def delete_benefit_definition(
+        self, actor: Actor, ident: str, *, expected_version: int | None = None
+    ) -> None:
+        """Delete a definition nothing was ever issued from; one in use is refused with
+        ``in_use`` (archive it instead), so no issued benefit loses its definition."""
+        self._delete(BENEFIT, actor, ident, expected_version)
 
     # -- reward definitions --------------------------------------------------
     def reward_definitions(self, *, include_archived: bool = True) -> list[RewardDefinition]:
-        with self.ctx.reading() as s:
-            query = select(RewardDefinition).order_by(RewardDefinition.name)
-            if not include_archived:
-                query = query.where(RewardDefinition.is_archived.is_(False))
-            return list(s.scalars(query))
+        return self._list(REWARD, include_archived)
 
     def reward_definition(self, ident: str) -> RewardDefinition:
-        with self.ctx.reading() as s:
-            found = s.get(RewardDefinition, ident) or s.scalar(
-                select(RewardDefinition).where(RewardDefinition.handle == ident)
-            )
-            if found is None:
-                raise NotFound("reward definition", ident)
-            return found
+        """By id or handle."""
+        return self._get(REWARD, ident)
 
     def create_reward_definition(self, actor: Actor, data: Any) -> RewardDefinition:
-        require(actor, Action.EDIT_DEFINITIONS)
-        values = read_reward_definition(data, partial=False)
-        with self.ctx.transaction(actor) as uow:
-            s = uow.session
-            if _handle_taken(s, RewardDefinition, values["handle"], None):
-                raise ValidationError.field("handle", f"'{values['handle']}' is already used")
-            definition = RewardDefinition(
-                id=_new_id(data, s, RewardDefinition), version=1, created_at=uow.now,
-                updated_at=uow.now, **values,
-            )
-            s.add(definition)
-            s.flush()
-            body = wire.reward_definition(definition)
-            uow.record("reward_definition.create", "reward_definition", definition.id, after=body,
-                       call=HubCall("POST", "/rewards/definitions", _editable(body)),
-                       areas=("definitions",))
-        return definition
+        return self._create(REWARD, actor, data)
 
     def update_reward_definition(
         self, actor: Actor, ident: str, data: Any, *, expected_version: int | None = None
     ) -> RewardDefinition:
-        require(actor, Action.EDIT_DEFINITIONS)
-        values = read_reward_definition(data, partial=True)
-        with self.ctx.transaction(actor) as uow:
-            s = uow.session
-            definition = s.get(RewardDefinition, ident)
-            if definition is None:
-                raise NotFound("reward definition", ident)
-            _check_version("reward definition", definition.version, expected_version)
-            if "handle" in values and _handle_taken(s, RewardDefinition, values["handle"], ident):
-                raise ValidationError.field("handle", f"'{values['handle']}' is already used")
-            before = wire.reward_definition(definition)
-            for key, value in values.items():
-                setattr(definition, key, value)
-            if definition.value and definition.max_value and definition.value > definition.max_value:
-                raise ValidationError.field("value", "must not be more than max_value")
-            definition.version += 1
-            definition.updated_at = uow.now
-            s.flush()
-            after = wire.reward_definition(definition)
-            changed = {k: after[k] for k in _editable(after) if after[k] != before.get(k)}
-            uow.record(
-                "reward_definition.update", "reward_definition", definition.id,
-                before=before, after=after,
-                call=HubCall("PUT", f"/rewards/definitions/{definition.id}", changed,
-                             {"If-Match": str(definition.version - 1)}),
-                areas=("definitions",),
-            )
-        return definition
+        return self._update(REWARD, actor, ident, data, expected_version)
 
     def archive_reward_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None
     ) -> RewardDefinition:
-        return self.update_reward_definition(
-            actor, ident, {"is_archived": True}, expected_version=expected_version
-        )
-
-    # -- deleting (hub: DELETE /benefits/definitions/{id}, /rewards/definitions/{id}) --------
-    def delete_benefit_definition(
-        self, actor: Actor, ident: str, *, expected_version: int | None = None
-    ) -> None:
-        """Delete a definition nothing was ever issued from; one in use is archived instead
-        (refused with ``in_use``), so no issued benefit loses its definition."""
-        from clienteling.engine.models import Benefit
-
-        self._delete(actor, BenefitDefinition, Benefit.benefit_definition_id, "benefit definition",
-                     ident, expected_version, "/benefits/definitions")
+        return self._update(REWARD, actor, ident, {"is_archived": True}, expected_version)
 
     def delete_reward_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None
     ) -> None:
-        from clienteling.engine.models import Reward
+        self._delete(REWARD, actor, ident, expected_version)
 
-        self._delete(actor, RewardDefinition, Reward.reward_definition_id, "reward definition",
-                     ident, expected_version, "/rewards/definitions")
+    # -- the shared life cycle -------------------------------------------------
+    def _list(self, kind: _Kind, include_archived: bool) -> list[Any]:
+        with self.ctx.reading() as s:
+            query = select(kind.model).order_by(kind.model.name)
+            if not include_archived:
+                query = query.where(kind.model.is_archived.is_(False))
+            return list(s.scalars(query))
 
-    def _delete(self, actor: Actor, model: Any, used_by: Any, entity: str, ident: str,
-                expected_version: int | None, path: str) -> None:
-        from sqlalchemy import delete
+    def _get(self, kind: _Kind, ident: str) -> Any:
+        with self.ctx.reading() as s:
+            found = s.get(kind.model, ident) or s.scalar(
+                select(kind.model).where(kind.model.handle == ident))
+            if found is None:
+                raise NotFound(kind.entity, ident)
+            return found
 
-        from clienteling.engine.errors import RuleRefused
+    def _create(self, kind: _Kind, actor: Actor, data: Any) -> Any:
+        require(actor, Action.EDIT_DEFINITIONS)
+        values = kind.read(data, actor.timezone, False)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            if _handle_taken(s, kind.model, values["handle"], None):
+                raise ValidationError.field("handle", f"'{values['handle']}' is already used")
+            definition = kind.model(
+                id=_new_id(data, s, kind.model), version=1, created_at=uow.now, updated_at=uow.now,
+                **{name: 0 for name in kind.counters}, **values,
+            )
+            s.add(definition)
+            s.flush()
+            body = kind.to_wire(definition)
+            uow.record(f"{kind.name}.create", kind.name, definition.id, after=body,
+                       call=HubCall("POST", kind.path, _editable(body)), areas=("definitions",))
+        return definition
 
+    def _update(self, kind: _Kind, actor: Actor, ident: str, data: Any,
+                expected_version: int | None) -> Any:
+        require(actor, Action.EDIT_DEFINITIONS)
+        values = kind.read(data, actor.timezone, True)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            definition = s.get(kind.model, ident)
+            if definition is None:
+                raise NotFound(kind.entity, ident)
+            _check_version(kind.entity, definition.version, expected_version)
+            if "handle" in values and _handle_taken(s, kind.model, values["handle"], ident):
+                raise ValidationError.field("handle", f"'{values['handle']}' is already used")
+            before = kind.to_wire(definition)
+            for key, value in values.items():
+                setattr(definition, key, value)
+            if kind is REWARD:
+                _check_reward_values(definition)
+            definition.version += 1
+            definition.updated_at = uow.now
+            s.flush()
+            after = kind.to_wire(definition)
+            changed = {k: after[k] for k in _editable(after) if after[k] != before.get(k)}
+            uow.record(f"{kind.name}.update", kind.name, definition.id, before=before, after=after,
+                       call=HubCall("PUT", f"{kind.path}/{definition.id}", changed,
+                                    {"If-Match": str(definition.version - 1)}),
+                       areas=("definitions",))
+        return definition
+
+    def _delete(self, kind: _Kind, actor: Actor, ident: str, expected_version: int | None) -> None:
         require(actor, Action.EDIT_DEFINITIONS)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            definition = s.get(model, ident)
+            definition = s.get(kind.model, ident)
             if definition is None:
-                raise NotFound(entity, ident)
-            _check_version(entity, definition.version, expected_version)
-            uses = s.scalar(select(func.count()).where(used_by == ident)) or 0
+                raise NotFound(kind.entity, ident)
+            _check_version(kind.entity, definition.version, expected_version)
+            uses = s.scalar(select(func.count()).where(kind.used_by == ident)) or 0
             if uses:
                 raise RuleRefused(
-                    "in_use", f"This {entity} has been issued {uses} time{'s' if uses != 1 else ''}; "
+                    "in_use", f"This {kind.entity} has been issued {uses} time{'s' if uses != 1 else ''}; "
                     "archive it instead (is_archived: true)")
-            body = (wire.benefit_definition(definition) if model is BenefitDefinition
-                    else wire.reward_definition(definition))
-            s.execute(delete(model).where(model.id == ident))
-            kind = "benefit_definition" if model is BenefitDefinition else "reward_definition"
-            uow.record(f"{kind}.delete", kind, ident, before=body,
-                       call=HubCall("DELETE", f"{path}/{ident}"), areas=("definitions",))
+            body = kind.to_wire(definition)
+            s.execute(delete(kind.model).where(kind.model.id == ident))
+            uow.record(f"{kind.name}.delete", kind.name, ident, before=body,
+                       call=HubCall("DELETE", f"{kind.path}/{ident}"), areas=("definitions",))
 
 
 _SERVER_FIELDS = ("total_global_redemptions", "total_issued", "version", "created_at", "updated_at")
