@@ -1,0 +1,129 @@
+"""Starting the desktop app: the QApplication, the look, the log file, the database
+(default: the user data folder, or ``CLIENTELING_DB``), demo data on a first run, and the
+sign-in screen."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from clienteling.engine.db import normalise_url
+from clienteling.ui import theme
+from clienteling.ui.errors import describe, install_excepthook, setup_logging
+from clienteling.ui.worker import EngineWorker
+
+log = logging.getLogger(__name__)
+
+DEMO_PROFILES = 2000
+
+
+def default_database() -> str:
+    """``CLIENTELING_DB``, else ``<user data dir>/clienteling.db``."""
+    configured = os.environ.get("CLIENTELING_DB")
+    if configured:
+        return configured
+    folder = Path(platformdirs.user_data_dir("Clienteling", appauthor=False))
+    return str(folder / "clienteling.db")
+
+
+def ensure_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication, created and styled once."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setApplicationName("Clienteling")
+        app.setOrganizationName("Clienteling")
+        app.setApplicationDisplayName("Clienteling")
+    assert isinstance(app, QApplication)
+    if not app.property("clientelingStyled"):
+        theme.apply(app)
+        app.setProperty("clientelingStyled", True)
+    return app
+
+
+def _has_staff(url: str) -> bool:
+    from clienteling.engine.services import Clienteling
+
+    cl = Clienteling.open(url)
+    try:
+        return bool(cl.staff.list_staff(active_only=False))
+    finally:
+        cl.close()
+
+
+def _prepare(url: str) -> bool:
+    """On the worker: migrate, and create the demo store on a database without staff.
+    Returns True when demo data was created."""
+    if _has_staff(url):
+        return False
+    try:
+        from clienteling.demo import create_demo  # type: ignore[import-not-found]
+    except ImportError:
+        log.warning("no demo module: starting on an empty database")
+        return False
+    create_demo(url, profiles=DEMO_PROFILES)
+    return True
+
+
+def _wait(worker: EngineWorker, fn: Any, *args: Any) -> Any:
+    """Run ``fn`` on the worker while the event loop keeps the splash painted."""
+    loop = QEventLoop()
+    outcome: dict[str, Any] = {}
+
+    def done(result: Any) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def failed(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    worker.submit(fn, *args, on_done=done, on_error=failed)
+    loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
+
+
+def run(database: str | None = None) -> int:
+    """Open the app at the sign-in screen on ``database`` (a URL or a path)."""
+    app = ensure_application()
+    raw = database or default_database()
+    url = normalise_url(raw)
+    setup_logging(raw if "://" not in raw else None)
+    splash = QLabel("Opening Clienteling…")
+    splash.setObjectName("splash")
+    splash.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    splash.setWindowFlag(Qt.WindowType.SplashScreen)
+    splash.setMinimumSize(420, 140)
+    splash.show()
+    app.processEvents()
+
+    from clienteling.ui.main_window import MainWindow, open_engine
+    from clienteling.ui.worker import guard_gui_thread
+
+    worker = EngineWorker()
+    try:
+        splash.setText("Opening the database… (a first run sets up a demo store)")
+        _wait(worker, _prepare, url)
+        engine, store_name = _wait(worker, open_engine, url)
+    except BaseException as exc:
+        worker.stop()
+        splash.close()
+        message = describe(exc)
+        print(f"Clienteling cannot start: {message.text}", file=sys.stderr)
+        return 1
+    guard = guard_gui_thread([engine.db.reader, engine.db.writer], threading.get_ident())
+    window = MainWindow(worker, engine, store_name=store_name, guard=guard)
+    install_excepthook(window.show_notice)
+    splash.close()
+    window.show()
+    return app.exec()

@@ -1,0 +1,1 @@
+"""Dialogs for the less common paths: issue, redeem an amount, manager override, …"""

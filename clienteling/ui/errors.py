@@ -1,0 +1,161 @@
+"""Errors in words (SPEC §4, §5): what the user sees, and the log file for everything else.
+
+A refusal from the engine (``DomainError``) is shown as its message; a
+``ValidationError`` also names each field. Anything unexpected is written with its
+traceback to the log file and the user gets a short sentence — never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+import platformdirs
+
+from clienteling.engine.conditions import InvalidRule
+from clienteling.engine.db import DatabaseError
+from clienteling.engine.errors import DomainError, ValidationError
+from clienteling.engine.money import MoneyError
+from clienteling.engine.timeframe import TimeframeError
+
+log = logging.getLogger("clienteling.ui")
+
+LOG_FILE_NAME = "clienteling.log"
+
+#: Labels for field names in messages (anything else is turned into words).
+FIELD_LABELS: dict[str, str] = {
+    "value_initial": "Amount",
+    "amount": "Amount",
+    "reason": "Reason",
+    "reward_definition_id": "Reward",
+    "benefit_definition_id": "Benefit",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "mobile_phone": "Mobile",
+    "birth_date": "Birth date",
+    "claim_condition": "Claim condition",
+    "visibility_condition": "Visibility condition",
+    "claim_timeframe": "Claim timeframe",
+    "redeem_code_pos": "In-store code",
+    "redeem_code_online": "Online code",
+    "extend_days": "Days",
+}
+
+_USER_ERRORS = (DomainError, MoneyError, InvalidRule, TimeframeError)
+
+
+def field_label(name: str) -> str:
+    base = name.split(".", 1)[0]
+    label = FIELD_LABELS.get(base) or base.replace("_", " ").capitalize()
+    rest = name[len(base):]
+    return label + (f" ({rest.lstrip('.')})" if rest else "")
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    """An error said in words, with per-field problems for forms."""
+
+    text: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    unexpected: bool = False
+
+
+def is_user_error(exc: BaseException) -> bool:
+    return isinstance(exc, _USER_ERRORS)
+
+
+def describe(exc: BaseException) -> UserMessage:
+    """What to show for ``exc``; unexpected errors are logged here with their traceback."""
+    if isinstance(exc, ValidationError):
+        parts = [f"{field_label(f)}: {' '.join(p)}" for f, p in exc.errors.items()]
+        return UserMessage("Please check: " + "; ".join(parts), dict(exc.errors))
+    if isinstance(exc, DatabaseError):
+        log.error("database problem: %s", exc)
+        return UserMessage(exc.message)
+    if isinstance(exc, DomainError):
+        return UserMessage(exc.message)
+    if isinstance(exc, MoneyError):
+        text = str(exc)
+        name, _, problem = text.partition(": ")
+        return UserMessage(f"{field_label(name)}: {problem}" if problem else text,
+                           {name: [problem or text]})
+    if isinstance(exc, InvalidRule | TimeframeError):
+        return UserMessage(str(exc))
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    where = log_file()
+    return UserMessage(
+        "Something went wrong and it was not saved. The details are in the log"
+        + (f" ({where})." if where else "."),
+        unexpected=True,
+    )
+
+
+# -- the log file ----------------------------------------------------------------------------
+
+_log_path: Path | None = None
+
+
+def log_dir(database_path: str | None = None) -> Path:
+    """``CLIENTELING_LOG_DIR``, else the platform's user log folder, else next to the database."""
+    configured = os.environ.get("CLIENTELING_LOG_DIR")
+    if configured:
+        return Path(configured)
+    try:
+        return Path(platformdirs.user_log_dir("Clienteling", appauthor=False))
+    except Exception:  # pragma: no cover - platformdirs always answers on supported systems
+        if database_path:
+            return Path(database_path).expanduser().resolve().parent
+        return Path.cwd()
+
+
+def setup_logging(database_path: str | None = None) -> Path | None:
+    """Send warnings and errors (with tracebacks) to a rotating log file; idempotent."""
+    global _log_path
+    if _log_path is not None:
+        return _log_path
+    candidates = [log_dir(database_path)]
+    if database_path and "://" not in database_path:
+        candidates.append(Path(database_path).expanduser().resolve().parent)
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(folder / LOG_FILE_NAME, maxBytes=2_000_000, backupCount=3,
+                                          encoding="utf-8")
+        except OSError:
+            continue
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger("clienteling")
+        root.addHandler(handler)
+        if root.level == logging.NOTSET or root.level > logging.INFO:
+            root.setLevel(logging.INFO)
+        _log_path = folder / LOG_FILE_NAME
+        return _log_path
+    return None
+
+
+def log_file() -> Path | None:
+    return _log_path
+
+
+def install_excepthook(report: object | None = None) -> None:
+    """Uncaught exceptions (e.g. in a slot) go to the log and a short message, never a traceback
+    dialog. ``report`` is a callable taking the message text."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        message = describe(exc.with_traceback(tb))
+        if callable(report):
+            try:
+                report(message.text)
+            except Exception:  # the reporter itself must never take the app down
+                log.exception("could not show an error message")
+
+    sys.excepthook = hook

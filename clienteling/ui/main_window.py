@@ -1,0 +1,411 @@
+"""The till's main window: sign-in/lock screen, then the search list and the open profile,
+with the sync status always visible (SPEC §5, UX "Main window")."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clienteling.engine.clock import Clock
+from clienteling.engine.context import Settings
+from clienteling.engine.permissions import Action, Actor
+from clienteling.engine.services import Changes, Clienteling
+from clienteling.ui import formatting as fmt
+from clienteling.ui import theme
+from clienteling.ui.dialogs.new_profile import NewProfileDialog
+from clienteling.ui.keyboard import InputRouter
+from clienteling.ui.profile_panel import ProfilePanel
+from clienteling.ui.search import SearchPanel
+from clienteling.ui.signin import SignInPage
+from clienteling.ui.state import AppState
+from clienteling.ui.status_bar import SyncStatus
+from clienteling.ui.worker import EngineWorker, GuiThreadGuard, guard_gui_thread
+
+DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
+NOTICE_MS = 8000
+
+
+def open_engine(database_url: str, clock: Clock | None = None,
+                settings: Settings | None = None) -> tuple[Clienteling, str]:
+    """Open (and migrate) the database; runs on the worker. Returns the engine and the store name."""
+    cl = Clienteling.open(database_url, clock=clock, settings=settings)
+    stores = cl.staff.stores()
+    return cl, stores[0].name if len(stores) == 1 else ""
+
+
+class MainWindow(QMainWindow):
+    """One till session on one database. Use :meth:`create` to open the engine first."""
+
+    def __init__(self, worker: EngineWorker, engine: Clienteling, *, store_name: str = "",
+                 idle_lock_ms: int | None = None, guard: GuiThreadGuard | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Clienteling")
+        self.resize(1280, 800)
+        self.setMinimumSize(980, 640)
+        worker.setParent(self)
+        self.worker = worker
+        self.engine = engine
+        self.guard = guard
+        self.state = AppState(worker, engine, self)
+        self.state.store_name = store_name
+        self._shut_down = False
+        self._locked = False
+        self._last_actor: Actor | None = None
+        self.definitions_window: QWidget | None = None
+
+        worker.listen(engine.ctx.subscribe)
+        worker.failed.connect(lambda exc: self.show_notice(str(exc)))
+        self.state.notice.connect(self.show_notice)
+        self.state.actor_changed.connect(self._actor_changed)
+
+        # -- pages ----------------------------------------------------------------------
+        self.signin = SignInPage(worker, self)
+        self.signin.signed_in.connect(self._signed_in)
+        self.search = SearchPanel(self.state, self)
+        self.search.open_requested.connect(self.open_profile)
+        self.search.message.connect(self.show_search_message)
+        self.profile = ProfilePanel(self.state, self)
+        self.top_bar = self._top_bar()
+
+        self._sized = False
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("mainSplitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(1)
+        splitter.addWidget(self.search)
+        splitter.addWidget(self.profile)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 880])
+        self.search.setMinimumWidth(320)
+
+        work = QWidget(self)
+        work.setObjectName("workPage")
+        work_layout = QVBoxLayout(work)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.setSpacing(0)
+        work_layout.addWidget(self.top_bar)
+        work_layout.addWidget(splitter, 1)
+
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.signin)
+        self.stack.addWidget(work)
+        self.setCentralWidget(self.stack)
+
+        # -- status bar -----------------------------------------------------------------
+        self.sync_status = SyncStatus(self.state, self)
+        self.status_message = QLabel("", self)
+        self.status_message.setObjectName("statusMessage")
+        self.statusBar().setSizeGripEnabled(False)
+        self.statusBar().addWidget(self.sync_status, 1)
+        self.statusBar().addPermanentWidget(self.status_message)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.status_message.clear)
+
+        # -- keys and the idle lock -------------------------------------------------------
+        self.idle_lock_ms = DEFAULT_IDLE_LOCK_MS if idle_lock_ms is None else idle_lock_ms
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(self.idle_lock_ms)
+        self.idle_timer.timeout.connect(self.lock)
+        self._actions()
+        self.router = InputRouter(
+            self, search_box=lambda: self.search.box, take_keys=self.search.take_keys,
+            scanning=self.search.is_scanning, finish_scan=self.search.submit,
+            active=lambda: self.is_signed_in, on_input=self._input)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.router)
+        worker.changed.connect(self._changed)
+
+        self.signin.set_engine(engine, store_name)
+        self.sync_status.refresh()
+        self._show_brand()
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def create(cls, database_url: str, *, clock: Clock | None = None,
+               settings: Settings | None = None, idle_lock_ms: int | None = None) -> MainWindow:
+        """Open the engine on a new worker (blocking, at start-up) and build the window."""
+        worker = EngineWorker()
+        try:
+            engine, store_name = worker.run_sync(open_engine, database_url, clock, settings)
+        except BaseException:
+            worker.stop()
+            raise
+        guard = guard_gui_thread([engine.db.reader, engine.db.writer], threading.get_ident())
+        return cls(worker, engine, store_name=store_name, idle_lock_ms=idle_lock_ms, guard=guard)
+
+    def _top_bar(self) -> QFrame:
+        bar = QFrame(self)
+        bar.setObjectName("topBar")
+        self.brand = QLabel("Clienteling", bar)
+        self.brand.setObjectName("brandLabel")
+        self.brand_store = QLabel("", bar)
+        self.brand_store.setObjectName("brandStore")
+        self.user_button = QPushButton("", bar)
+        self.user_button.setObjectName("userButton")
+        self.user_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.user_button.setIcon(theme.icon("user"))
+        self.user_menu = QMenu(self.user_button)
+        self.user_menu.setObjectName("userMenu")
+        self.user_button.setMenu(self.user_menu)
+        self.lock_button = QPushButton("Lock", bar)
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.setIcon(theme.icon("lock"))
+        self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lock_button.setToolTip("Lock the till (F12 or Ctrl+L)")
+        self.lock_button.clicked.connect(self.lock)
+        hint = QLabel("F12", bar)
+        hint.setObjectName("lockHint")
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(16, 6, 12, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.brand)
+        layout.addWidget(self.brand_store)
+        layout.addStretch(1)
+        layout.addWidget(self.user_button)
+        layout.addWidget(self.lock_button)
+        layout.addWidget(hint)
+        return bar
+
+    def _action(self, text: str, keys: list[str], slot: Any, name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        self.search_action = self._action("Search", ["F2"], self.focus_search, "searchAction")
+        self.new_profile_action = self._action("New customer…", ["Ctrl+N"], self.new_profile,
+                                               "newProfileAction")
+        self.issue_reward_action = self._action("Issue reward…", ["Ctrl+I"], self._issue_reward,
+                                                "issueRewardAction")
+        self.redeem_rewards_action = self._action("Redeem reward dollars…", ["Ctrl+R"],
+                                                  self._redeem_rewards, "redeemRewardsAction")
+        self.checkout_action = self._action("Counter checkout…", ["Ctrl+K"], self._checkout,
+                                            "checkoutAction")
+        self.sync_action = self._action("Sync now", ["F5"], self.sync_now, "syncAction")
+        self.lock_action = self._action("Lock", ["F12", "Ctrl+L"], self.lock, "lockAction")
+        self.back_action = self._action("Back to search", ["Esc"], self.back_to_search, "backAction")
+        self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
+                                               self.open_definitions_editor, "definitionsAction")
+        self.switch_action = QAction("Switch user…", self)
+        self.switch_action.triggered.connect(self.lock)
+        menu = self.user_menu
+        menu.addAction(self.new_profile_action)
+        menu.addAction(self.definitions_action)
+        menu.addAction(self.sync_action)
+        menu.addSeparator()
+        menu.addAction(self.switch_action)
+        menu.addAction(self.lock_action)
+
+    # -- signing in and locking ------------------------------------------------------------------
+    @property
+    def actor(self) -> Actor | None:
+        return self.state.actor
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.state.actor is not None and not self._locked
+
+    @property
+    def is_locked(self) -> bool:
+        return self._locked
+
+    def sign_in(self, username: str, pin: str) -> Actor:
+        """Sign in synchronously (start-up and tests); raises ``AuthenticationFailed``."""
+        actor: Actor = self.worker.run_sync(lambda: self.engine.staff.sign_in(username, pin))
+        self._signed_in(actor)
+        return actor
+
+    def _signed_in(self, actor: Actor) -> None:
+        switched = self._last_actor is not None and self._last_actor.staff_id != actor.staff_id
+        self._locked = False
+        self._last_actor = actor
+        self.state.set_actor(actor)
+        self.stack.setCurrentIndex(1)
+        self.idle_timer.start()
+        if switched:
+            self.show_notice(f"Switched to {actor.display_name}")
+        if self.profile.data is not None:
+            self.profile.benefits_view.setFocus()
+        else:
+            self.focus_search()
+
+    def lock(self) -> None:
+        """Lock now (F12 / Ctrl+L / idle): the sign-in screen covers everything."""
+        if self.state.actor is None or self._locked:
+            return
+        self._locked = True
+        self.idle_timer.stop()
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+        if self.definitions_window is not None:
+            self.definitions_window.close()
+        previous = self.state.actor
+        self.state.set_actor(None)
+        self.stack.setCurrentIndex(0)
+        self.signin.show_locked(previous)
+
+    def _input(self) -> None:
+        if self.is_signed_in:
+            self.idle_timer.start()
+
+    def _actor_changed(self, actor: Actor | None) -> None:
+        if actor is None:
+            self.user_button.setText("")
+        else:
+            self.user_button.setText(f"{actor.display_name} ({fmt.role_name(actor.role.value)})")
+        self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
+        for action in (self.new_profile_action, self.issue_reward_action, self.redeem_rewards_action,
+                       self.checkout_action, self.sync_action, self.back_action, self.search_action):
+            action.setEnabled(actor is not None)
+
+    def _show_brand(self) -> None:
+        name = self.state.store_name
+        self.brand_store.setText(f"·  {name}" if name else "")
+        self.setWindowTitle(f"Clienteling · {name}" if name else "Clienteling")
+
+    # -- commands ---------------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        if self.is_signed_in:
+            self.search.focus_search()
+
+    def back_to_search(self) -> None:
+        self.focus_search()
+
+    def open_profile(self, profile_id: str, benefit_id: str = "") -> None:
+        if self.is_signed_in:
+            self.search.clear_message()
+            self.profile.open_profile(profile_id, benefit_id)
+
+    def new_profile(self) -> None:
+        if not self.is_signed_in:
+            return
+        dialog = NewProfileDialog(self.state, self)
+        dialog.accepted.connect(lambda: self._created(dialog.created_id))
+        self.profile.open_dialog(dialog)
+
+    def _created(self, profile_id: str | None) -> None:
+        if profile_id:
+            self.open_profile(profile_id)
+            self.show_notice("Customer created")
+
+    def _issue_reward(self) -> None:
+        if self.is_signed_in:
+            self.profile.open_issue_reward()
+
+    def _checkout(self) -> None:
+        if self.is_signed_in:
+            self.profile.open_checkout()
+
+    def _redeem_rewards(self) -> None:
+        if self.is_signed_in:
+            self.profile.open_redeem_rewards()
+
+    def sync_now(self) -> None:
+        """F5: there is no hub connection yet, so this reloads what is on screen."""
+        if not self.is_signed_in:
+            return
+        self.sync_status.refresh()
+        if self.profile.profile_id:
+            self.profile.open_profile(self.profile.profile_id)
+        if self.search.model.query:
+            self.search.model.refresh()
+        self.show_notice("Offline: refreshed from this till's database")
+
+    def open_definitions_editor(self) -> None:
+        if not self.is_signed_in or not self.state.may(Action.EDIT_DEFINITIONS):
+            if self.is_signed_in:
+                self.show_notice("Only admins can edit definitions")
+            return
+        from clienteling.ui.definitions_editor import DefinitionsEditor
+
+        if self.definitions_window is None:
+            editor = DefinitionsEditor(self.state, profile_source=self._profile_for_conditions,
+                                       parent=self)
+            self.definitions_window = editor
+        self.definitions_window.show()
+        self.definitions_window.raise_()
+
+    def _profile_for_conditions(self) -> tuple[str, dict[str, Any]] | None:
+        data = self.profile.data
+        if data is None:
+            return None
+        return data.header.name, data.header.condition_data
+
+    @property
+    def active_dialog(self) -> QDialog | None:
+        return self.profile.active_dialog
+
+    # -- messages -------------------------------------------------------------------------------
+    def show_notice(self, text: str) -> None:
+        self.status_message.setText(text)
+        self._notice_timer.start(NOTICE_MS)
+
+    def show_search_message(self, text: str) -> None:
+        self.search.show_message(text)
+        self.show_notice(text)
+
+    def _changed(self, changes: Changes) -> None:
+        if "profile" in changes.areas and self.search.model.query:
+            self.search.model.refresh()
+        if "staff" in changes.areas:
+            self.signin.reload_staff()
+
+    # -- shutting down --------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop the worker and close the database; idempotent."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.idle_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.router)
+        engine = self.engine
+        try:
+            self.worker.run_sync(engine.close)
+        finally:
+            self.worker.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._sized:  # the search list gets about a third of the first window
+            self._sized = True
+            QTimer.singleShot(0, self._size_splitter)
+
+    def _size_splitter(self) -> None:
+        width = self.splitter.width() or self.width()
+        left = max(340, min(440, width * 31 // 100))
+        self.splitter.setSizes([left, max(1, width - left)])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.definitions_window is not None:
+            self.definitions_window.close()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Qt item models (``QAbstractTableModel`` subclasses) for the app's item views."""

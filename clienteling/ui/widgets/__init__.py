@@ -1,0 +1,1 @@
+"""Small reusable widgets: PIN pad, JSON field with live validation, timeframe table."""

@@ -1,0 +1,180 @@
+"""Screenshots of the desktop app for the docs, made offscreen on a fresh demo database.
+
+    python scripts/screenshots.py [--out docs/screenshots]
+
+Writes signin.png, search.png, profile.png, claimable.png, issue-reward.png,
+redeem-rewards.png and definitions-editor.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("CLIENTELING_THEME", "light")
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QWidget
+
+from clienteling.demo import JANE_CARD, create_demo
+from clienteling.engine.clock import FixedClock
+from clienteling.ui import build_main_window
+from clienteling.ui.app import ensure_application
+from clienteling.ui.main_window import MainWindow
+
+# A Monday, 11:00 in Melbourne: the weekday timeframe is open, a birthday reward expires soon.
+NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+SIZE = (1280, 800)
+
+
+def settle(ms: int = 150) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for(condition: Callable[[], bool], timeout_ms: int = 5000) -> None:
+    waited = 0
+    while not condition():
+        if waited > timeout_ms:
+            raise TimeoutError("the app did not get there in time")
+        settle(20)
+        waited += 20
+
+
+def save(widget: QWidget, out: Path, name: str) -> None:
+    settle(120)
+    path = out / name
+    if not widget.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    print(f"wrote {path}")
+
+
+def window(url: str, user: str, pin: str, clock: FixedClock) -> MainWindow:
+    w = build_main_window(url, user, pin, clock=clock)
+    w.resize(*SIZE)
+    w.show()
+    settle()
+    return w
+
+
+def open_jane(w: MainWindow) -> None:
+    w.search.box.setText(JANE_CARD)
+    w.search.submit()
+    wait_for(lambda: w.profile.customer == "Jane Citizen")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ensure_application()
+    clock = FixedClock(NOW)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'demo.db'}"
+        create_demo(url, profiles=2000, clock=clock)
+
+        # Sign-in (the lock screen of a till at opening time).
+        w = MainWindow.create(url, clock=clock)
+        w.resize(*SIZE)
+        w.show()
+        wait_for(lambda: w.signin.model.rowCount() == 3)
+        w.signin.select_user("ava")
+        w.signin.pin.setText("48")
+        save(w, out, "signin.png")
+        w.close()
+
+        # Search: results as you type.
+        w = window(url, "ava", "4821", clock)
+        w.search.box.setText("ja")
+        w.search.search_now()
+        wait_for(lambda: w.search.model.rowCount() > 5)
+        w.search.view.selectRow(0)
+        save(w, out, "search.png")
+
+        # The profile panel: Jane Citizen, after redeeming one Free Alterations.
+        w.search.box.setText("jane")
+        w.search.search_now()
+        wait_for(lambda: w.search.model.query == "jane" and w.search.model.rowCount() > 0)
+        open_jane(w)
+        w.profile.select_benefit("Free Alterations")
+        w.profile.redeem_selected()
+        wait_for(lambda: "Redeemed" in w.profile.message.label.text())
+        wait_for(lambda: any(r.pending for r in w.profile.benefits_model.rows))
+        # Claim "10% off" so the claimable list shows one that is not available any more.
+        w.profile.tabs.setCurrentIndex(1)
+        claim = next(i for i, r in enumerate(w.profile.claimable_model.rows) if r.handle == "10offdemo")
+        w.profile.claimable_view.selectRow(claim)
+        w.profile.claim_selected()
+        wait_for(lambda: any(r.name.startswith("10% off") for r in w.profile.benefits_model.rows))
+        wait_for(lambda: sum(r.claimable for r in w.profile.claimable_model.rows) == 2)
+        w.profile.tabs.setCurrentIndex(0)
+        w.profile.select_benefit("Free Alterations")
+        w.profile.message.show_done("Redeemed Free Alterations · 1 of 3 left")
+        save(w, out, "profile.png")
+        w.profile.tabs.setCurrentIndex(1)
+        w.profile.message.hide()
+        save(w, out, "claimable.png")
+        w.profile.tabs.setCurrentIndex(0)
+        w.profile.message.hide()
+
+        # Redeem reward dollars, with the draws shown before confirming.
+        w.profile.open_redeem_rewards()
+        wait_for(lambda: w.active_dialog is not None)
+        redeem = w.active_dialog
+        assert redeem is not None
+        redeem.amount.setText("30.00")  # type: ignore[attr-defined]
+        wait_for(lambda: redeem.ready)  # type: ignore[attr-defined]
+        save(redeem, out, "redeem-rewards.png")
+        redeem.reject()
+        w.close()
+
+        # Issue a reward, as a manager (the cap beside the amount).
+        w = window(url, "max", "7314", clock)
+        open_jane(w)
+        w.profile.open_issue_reward()
+        wait_for(lambda: w.active_dialog is not None
+                 and w.active_dialog.definitions.rowCount() > 0)  # type: ignore[attr-defined]
+        issue = w.active_dialog
+        assert issue is not None
+        issue.amount.setText("20.00")  # type: ignore[attr-defined]
+        issue.reason.setText("Parcel arrived damaged")  # type: ignore[attr-defined]
+        save(issue, out, "issue-reward.png")
+        issue.reject()
+        w.close()
+
+        # The definitions editor, on the claim timeframe of a weekday offer.
+        w = window(url, "ada", "9052", clock)
+        open_jane(w)
+        w.open_definitions_editor()
+        editor = w.definitions_window
+        assert editor is not None
+        wait_for(lambda: editor.model.rowCount() > 0)  # type: ignore[attr-defined]
+        editor.resize(*SIZE)
+        editor.select("Weekday Denim 15% off")  # type: ignore[attr-defined]
+        wait_for(lambda: (editor.current or {}).get("handle") == "weekday-denim")  # type: ignore[attr-defined]
+        settle(200)
+        box = editor.findChild(QWidget, "section_Claiming")
+        if box is not None:
+            editor.scroll.ensureWidgetVisible(box, 0, 0)  # type: ignore[attr-defined]
+            bar = editor.scroll.verticalScrollBar()  # type: ignore[attr-defined]
+            bar.setValue(box.y())
+        field = editor.field("claim_condition")  # type: ignore[attr-defined]
+        field.widget.set_text('{"==": [{"var": "attributes.favourite_category"}, "denim"]}')
+        if field.try_button is not None:
+            field.try_button.click()
+        save(editor, out, "definitions-editor.png")
+        w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

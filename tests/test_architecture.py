@@ -1,0 +1,33 @@
+"""GUIDE principle 7: the boundaries are kept by a tool, and the tool really bites."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    linter = shutil.which("lint-imports") or "lint-imports"
+    return subprocess.run([linter, "--config", str(root / "pyproject.toml"), "--no-cache"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_import_contracts_hold() -> None:
+    done = lint_imports(REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+def test_an_engine_module_importing_qt_breaks_the_contract(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "clienteling", tmp_path / "clienteling",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "clienteling" / "engine" / "sneaky.py").write_text("import PySide6.QtCore\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    assert "clienteling.engine.sneaky" in done.stdout

@@ -1,0 +1,142 @@
+"""Fixtures for the desktop app's tests: Qt offscreen, a demo database (copied per test),
+a 100,000-profile database (built once and cached), and signed-in main windows."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["CLIENTELING_THEME"] = "light"
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert
+
+from clienteling.demo import JANE_CARD, create_demo
+from clienteling.engine.clock import FixedClock
+from clienteling.engine.db import MIGRATIONS
+from clienteling.engine.models import Identity, Profile
+from clienteling.engine.services import Clienteling
+from clienteling.engine.services.profiles import name_key, phone_key
+from clienteling.ui import build_main_window
+from clienteling.ui.main_window import MainWindow
+from tests.conftest import T0
+
+PINS = {"ava": "4821", "max": "7314", "ada": "9052"}
+DEMO_PROFILES = 200
+LARGE_PROFILES = 100_000
+
+__all__ = ["JANE_CARD", "PINS", "T0"]
+
+
+@pytest.fixture(autouse=True)
+def _log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIENTELING_LOG_DIR", str(tmp_path / "logs"))
+
+
+def _copy_database(source: Path, target: Path) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(f"{source}{suffix}")
+        if src.exists():
+            shutil.copyfile(src, f"{target}{suffix}")
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store (Melbourne Central, ava/max/ada, Jane Citizen, …) made once per run."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    create_demo(f"sqlite:///{path}", profiles=DEMO_PROFILES, clock=FixedClock(T0))
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of the demo database for one test."""
+    return _copy_database(demo_template, tmp_path / "till.db")
+
+
+def _schema_key() -> str:
+    return "-".join(sorted(p.stem for p in (MIGRATIONS / "versions").glob("*.py")))[:80]
+
+
+def _build_large(path: Path) -> None:
+    """Staff and store from the demo (no profiles), then 100,000 profiles with cards in bulk."""
+    url = f"sqlite:///{path}"
+    create_demo(url, profiles=1, clock=FixedClock(T0))
+    cl = Clienteling.open(url)
+    first = ("Olivia", "Noah", "Amelia", "Jack", "Mia", "Leo", "Isla", "Oliver", "Ava", "Henry")
+    last = ("Smith", "Nguyen", "Brown", "Wilson", "Taylor", "Chen", "Patel", "Kelly", "Ryan", "Lee")
+    try:
+        batch: list[dict[str, Any]] = []
+        cards: list[dict[str, Any]] = []
+        for i in range(1, LARGE_PROFILES):
+            f, la = first[i % 10], last[(i // 10) % 10]
+            pid = str(uuid.UUID(int=i))
+            phone = f"04{i:08d}"
+            batch.append({
+                "id": pid, "first_name": f, "last_name": la, "email": f"{f}.{la}{i}@example.com".lower(),
+                "mobile_phone": phone, "tier": "silver", "attributes": {},
+                "name_key": name_key(f, la), "last_name_key": la.lower(),
+                "email_key": f"{f}.{la}{i}@example.com".lower(), "phone_key": phone_key(phone),
+                "created_at": T0, "updated_at": T0,
+            })
+            cards.append({"id": str(uuid.UUID(int=10**9 + i)), "profile_id": pid, "handle": "card",
+                          "identifier": str(5000000000000 + i)})
+            if len(batch) == 10_000:
+                with cl.db.write() as s:
+                    s.execute(insert(Profile), batch)
+                    s.execute(insert(Identity), cards)
+                batch, cards = [], []
+        if batch:
+            with cl.db.write() as s:
+                s.execute(insert(Profile), batch)
+                s.execute(insert(Identity), cards)
+    finally:
+        cl.close()
+
+
+@pytest.fixture(scope="session")
+def large_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """100,000 profiles, built with bulk inserts and cached in pytest's cache folder."""
+    cache_dir = Path(request.config.cache.mkdir("clienteling-ui-100k"))
+    path = cache_dir / f"large-{_schema_key()}.db"
+    done = Path(f"{path}.ok")
+    if not done.exists():
+        for stale in cache_dir.glob("large-*"):
+            stale.unlink()
+        _build_large(path)
+        done.write_text("ok")
+    return path
+
+
+@pytest.fixture
+def large_url(large_template: Path, tmp_path: Path) -> str:
+    return _copy_database(large_template, tmp_path / "large.db")
+
+
+@pytest.fixture
+def open_window(qtbot: Any, demo_url: str, clock: FixedClock) -> Iterator[Callable[..., MainWindow]]:
+    """``open_window("ava")``: a shown main window signed in on the demo database."""
+    windows: list[MainWindow] = []
+
+    def make(username: str = "ava", *, url: str | None = None,
+             idle_lock_ms: int | None = None) -> MainWindow:
+        window = build_main_window(url or demo_url, username, PINS[username], clock=clock,
+                                   idle_lock_ms=idle_lock_ms)
+        windows.append(window)
+        with qtbot.waitActive(window):  # keyboard shortcuts need the active window
+            window.show()
+            window.activateWindow()
+        return window
+
+    yield make
+    for window in windows:
+        violations = list(window.guard.violations) if window.guard else []
+        window.close()
+        assert violations == [], f"SQL ran on the GUI thread: {violations[:3]}"
