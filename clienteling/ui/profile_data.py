@@ -17,7 +17,6 @@ from clienteling.engine.money import format_money
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.profiles import condition_data
 from clienteling.ui import formatting as fmt
-from clienteling.ui.sync_state import pending_ids
 
 SOON = timedelta(days=14)
 
@@ -190,7 +189,7 @@ def load_header_parts(cl: Clienteling, profile_id: str, tz: str, rewards: list[R
 
 def load_benefits(cl: Clienteling, profile_id: str,
                   pending: frozenset[str] | None = None) -> tuple[BenefitRow, ...]:
-    pending = pending if pending is not None else pending_ids(cl, profile_id)
+    pending = pending if pending is not None else cl.outbox.pending_ids(profile_id)
     return tuple(_benefit_row(i.benefit, i.state, pending) for i in cl.benefits.for_profile(profile_id))
 
 
@@ -205,7 +204,7 @@ def load_claimable(cl: Clienteling, profile_id: str, tz: str) -> tuple[ClaimRow,
 
 def load_rewards(cl: Clienteling, profile_id: str,
                  pending: frozenset[str] | None = None) -> tuple[RewardRow, ...]:
-    pending = pending if pending is not None else pending_ids(cl, profile_id)
+    pending = pending if pending is not None else cl.outbox.pending_ids(profile_id)
     now = cl.ctx.clock.now()
     return tuple(_reward_row(r, now, pending) for r in cl.rewards.for_profile(profile_id))
 
@@ -213,7 +212,7 @@ def load_rewards(cl: Clienteling, profile_id: str,
 def load_profile(cl: Clienteling, profile_id: str, tz: str) -> ProfileData:
     """Everything the panel shows for one profile (one trip to the worker)."""
     now = cl.ctx.clock.now()
-    pending = pending_ids(cl, profile_id)
+    pending = cl.outbox.pending_ids(profile_id)
     benefits = load_benefits(cl, profile_id, pending)
     rewards = load_rewards(cl, profile_id, pending)
     header = load_header_parts(cl, profile_id, tz, list(rewards), list(benefits), pending, now)
@@ -225,7 +224,7 @@ def refresh_profile(cl: Clienteling, current: ProfileData, areas: frozenset[str]
     """Reload only the parts of ``current`` that ``areas`` say changed (GUIDE principle 2)."""
     pid = current.header.profile_id
     now = cl.ctx.clock.now()
-    pending = pending_ids(cl, pid)
+    pending = cl.outbox.pending_ids(pid)
     benefits = (load_benefits(cl, pid, pending) if areas & {"benefits", "definitions"}
                 else current.benefits)
     rewards = load_rewards(cl, pid, pending) if "rewards" in areas else current.rewards
@@ -303,7 +302,7 @@ def load_history(cl: Clienteling, profile_id: str, tz: str) -> tuple[HistoryRow,
         if e.action == "benefit.delete" and isinstance(e.before, dict):
             benefit_names.setdefault(e.entity_id, defs.get(str(e.before.get("benefit_definition_id")),
                                                            "a benefit"))
-    pending = pending_ids(cl, profile_id)
+    pending = cl.outbox.pending_ids(profile_id)
     rows = []
     for e in events:
         text, amount = _event_text(e, benefit_names, defs, reward_defs, tz)

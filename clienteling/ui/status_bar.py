@@ -8,16 +8,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from clienteling.engine.services import Clienteling
+from clienteling.engine.services import Clienteling, OutboxCounts
 from clienteling.ui import theme
 from clienteling.ui.state import AppState
-from clienteling.ui.sync_state import OutboxCounts, outbox_counts
 
 BUSY_AFTER_MS = 600  # show "Working…" only for work that takes a while (GUIDE principle 3)
 
 
 def _counts(cl: Clienteling) -> OutboxCounts:
-    return outbox_counts(cl)
+    return cl.outbox.counts()
 
 
 class SyncStatus(QWidget):

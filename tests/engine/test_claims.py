@@ -343,3 +343,16 @@ def test_C1_B1_a_closed_redemption_window_cannot_be_claimed_or_issued(world: Wor
             attempt()
         assert refused.value.code == "window_closed"
     assert cl.benefits.for_profile(p.id) == []
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ({"rule": "tier", "value": "gold"}, "Gold members only"),
+    ({"and": [{"===": ["female", {"var": "gender"}]}]}, "Female customers only"),
+    ({"==": [{"var": "attributes.favourite_category"}, "denim"]},
+     "Customers whose favourite category is denim only"),
+    ({">=": [{"var": "age"}, 18]}, "This customer does not meet the conditions"),
+])
+def test_C1_why_not_is_said_in_words(rule: Any, words: str) -> None:
+    from clienteling.engine.services.benefits import describe_condition
+
+    assert describe_condition(rule) == words

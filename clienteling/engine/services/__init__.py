@@ -14,6 +14,7 @@ from clienteling.engine.models import Profile, Reward
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
 from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
+from clienteling.engine.services.outbox import OutboxCounts, OutboxService
 from clienteling.engine.services.profiles import ProfileRow, ProfileService, ScanResult
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
@@ -44,6 +45,7 @@ class Clienteling:
         self.benefits = BenefitService(ctx)
         self.rewards = RewardService(ctx)
         self.checkout = CheckoutService(ctx, self.benefits, self.rewards)
+        self.outbox = OutboxService(ctx)
 
     @classmethod
     def open(
@@ -83,6 +85,14 @@ class Clienteling:
 
 
 __all__ = [
-    "BenefitItem", "Changes", "ClaimOption", "Clienteling", "Context", "ProfileOverview",
-    "ProfileRow", "ScanResult", "Settings",
+    "BenefitItem",
+    "Changes",
+    "ClaimOption",
+    "Clienteling",
+    "Context",
+    "OutboxCounts",
+    "ProfileOverview",
+    "ProfileRow",
+    "ScanResult",
+    "Settings",
 ]

@@ -96,18 +96,40 @@ def _local(at: datetime, tz: str) -> str:
     return at.astimezone(z).strftime("%-d %b %Y %H:%M") if z else at.isoformat()
 
 
+def _equality(term: Any) -> tuple[str, Any] | None:
+    """(variable, value) for ``{"==": [{"var": v}, value]}`` in either order, else None."""
+    if not isinstance(term, dict) or len(term) != 1:
+        return None
+    op, args = next(iter(term.items()))
+    if op not in ("==", "===") or not isinstance(args, list) or len(args) != 2:
+        return None
+    for var, value in (args, args[::-1]):
+        if isinstance(var, dict) and isinstance(var.get("var"), str) and not isinstance(value, dict | list):
+            return var["var"], value
+    return None
+
+
+def _term_in_words(var: str, value: Any) -> str:
+    if var == "tier":
+        return f"{str(value).title()} members"
+    if var == "gender":
+        return f"{str(value).capitalize()} customers"
+    return f"customers whose {var.replace('attributes.', '').replace('_', ' ')} is {value}"
+
+
 def describe_condition(rule: Any) -> str:
-    """A condition in words, for the common tier shorthand; generic otherwise."""
+    """A claim condition in words for staff ("Gold members only"); generic when it is complex."""
     try:
         normal = conditions.normalise(rule)
     except conditions.InvalidRule:
         normal = None
-    if isinstance(normal, dict) and list(normal) in (["=="], ["==="]):
-        args = normal[next(iter(normal))]
-        if isinstance(args, list) and len(args) == 2:
-            var, val = (args if isinstance(args[0], dict) else args[::-1])
-            if isinstance(var, dict) and var.get("var") == "tier" and isinstance(val, str):
-                return f"{val.title()} members only"
+    terms = normal.get("and") if isinstance(normal, dict) and list(normal) == ["and"] else [normal]
+    if isinstance(terms, list) and terms:
+        found = [_equality(t) for t in terms]
+        if all(found):
+            words = [_term_in_words(*f) for f in found if f]
+            text = " who are also ".join(words) if len(words) > 1 else words[0]
+            return f"{text[0].upper()}{text[1:]} only"
     return "This customer does not meet the conditions"
 
 
