@@ -2,8 +2,8 @@
 
     python scripts/screenshots.py [--out docs/screenshots]
 
-Writes signin.png, search.png, profile.png, claimable.png, issue-reward.png,
-redeem-rewards.png and definitions-editor.png.
+Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, conflicts.png,
+issue-reward.png, redeem-rewards.png and definitions-editor.png.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ os.environ.setdefault("CLIENTELING_THEME", "light")
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QWidget
+from sqlalchemy import update
 
 from clienteling.demo import JANE_CARD, create_demo
 from clienteling.engine.clock import FixedClock
+from clienteling.engine.models import OutboxEntry
+from clienteling.engine.services import Clienteling
 from clienteling.ui import build_main_window
 from clienteling.ui.app import ensure_application
 from clienteling.ui.main_window import MainWindow
@@ -68,6 +71,14 @@ def open_jane(w: MainWindow) -> None:
     w.search.box.setText(JANE_CARD)
     w.search.submit()
     wait_for(lambda: w.profile.customer == "Jane Citizen")
+
+
+def refuse_redemptions(cl: Clienteling) -> None:
+    """Stage what the sync pusher does when the hub refuses a change (there is no hub here)."""
+    with cl.db.write() as s:
+        s.execute(update(OutboxEntry).where(OutboxEntry.path.endswith("/redeem"))
+                  .values(status="conflict", last_error="exhausted: this benefit has no redemptions "
+                          "left on the hub (another till redeemed it first)"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,6 +137,16 @@ def main(argv: list[str] | None = None) -> int:
         w.profile.tabs.setCurrentIndex(0)
         w.profile.message.hide()
 
+        # Edit the customer's details (Ctrl+E), prefilled.
+        w.profile.edit_details()
+        wait_for(lambda: w.active_dialog is not None and w.active_dialog.objectName() == "editProfileDialog")
+        details = w.active_dialog
+        assert details is not None
+        details.fields["mobile_phone"].setText("0412 999 000")  # type: ignore[attr-defined]
+        save(details, out, "edit-details.png")
+        details.reject()
+        wait_for(lambda: w.active_dialog is None)
+
         # Redeem reward dollars, with the draws shown before confirming.
         w.profile.open_redeem_rewards()
         wait_for(lambda: w.active_dialog is not None)
@@ -135,6 +156,20 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(lambda: redeem.ready)  # type: ignore[attr-defined]
         save(redeem, out, "redeem-rewards.png")
         redeem.reject()
+        wait_for(lambda: w.active_dialog is None)
+
+        # Conflicts: the hub refused the Free Alterations redemption made above.
+        w.worker.run_sync(refuse_redemptions, w.engine)
+        w.sync_status.refresh()
+        wait_for(lambda: w.sync_status.counts.conflicts > 0)
+        w.sync_status.conflicts.click()
+        wait_for(lambda: w.active_dialog is not None
+                 and w.active_dialog.model.rowCount() > 0)  # type: ignore[attr-defined]
+        conflicts = w.active_dialog
+        assert conflicts is not None
+        conflicts.resize(1040, 480)
+        save(conflicts, out, "conflicts.png")
+        conflicts.reject()
         w.close()
 
         # Issue a reward, as a manager (the cap beside the amount).

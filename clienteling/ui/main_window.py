@@ -29,7 +29,8 @@ from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
 from clienteling.ui import formatting as fmt
 from clienteling.ui import theme
-from clienteling.ui.dialogs.new_profile import NewProfileDialog
+from clienteling.ui.dialogs.conflicts import ConflictsDialog
+from clienteling.ui.dialogs.profile_details import ProfileDetailsDialog
 from clienteling.ui.keyboard import InputRouter
 from clienteling.ui.profile_panel import ProfilePanel
 from clienteling.ui.search import SearchPanel
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
         self.statusBar().addWidget(self.sync_status, 1)
         self.statusBar().addPermanentWidget(self.status_message)
+        self.sync_status.conflicts_requested.connect(self.open_conflicts)
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(self.status_message.clear)
@@ -201,6 +203,8 @@ class MainWindow(QMainWindow):
         self.search_action = self._action("Search", ["F2"], self.focus_search, "searchAction")
         self.new_profile_action = self._action("New customer…", ["Ctrl+N"], self.new_profile,
                                                "newProfileAction")
+        self.edit_details_action = self._action("Edit customer details…", ["Ctrl+E"], self._edit_details,
+                                                "editDetailsAction")
         self.issue_reward_action = self._action("Issue reward…", ["Ctrl+I"], self._issue_reward,
                                                 "issueRewardAction")
         self.redeem_rewards_action = self._action("Redeem reward dollars…", ["Ctrl+R"],
@@ -212,12 +216,16 @@ class MainWindow(QMainWindow):
         self.back_action = self._action("Back to search", ["Esc"], self.back_to_search, "backAction")
         self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
                                                self.open_definitions_editor, "definitionsAction")
+        self.conflicts_action = QAction("Conflicts…", self)
+        self.conflicts_action.setObjectName("conflictsAction")
+        self.conflicts_action.triggered.connect(self.open_conflicts)
         self.switch_action = QAction("Switch user…", self)
         self.switch_action.triggered.connect(self.lock)
         menu = self.user_menu
         menu.addAction(self.new_profile_action)
         menu.addAction(self.definitions_action)
         menu.addAction(self.sync_action)
+        menu.addAction(self.conflicts_action)
         menu.addSeparator()
         menu.addAction(self.switch_action)
         menu.addAction(self.lock_action)
@@ -281,8 +289,9 @@ class MainWindow(QMainWindow):
         else:
             self.user_button.setText(f"{actor.display_name} ({fmt.role_name(actor.role.value)})")
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
-        for action in (self.new_profile_action, self.issue_reward_action, self.redeem_rewards_action,
-                       self.checkout_action, self.sync_action, self.back_action, self.search_action):
+        for action in (self.new_profile_action, self.edit_details_action, self.issue_reward_action,
+                       self.redeem_rewards_action, self.checkout_action, self.sync_action,
+                       self.conflicts_action, self.back_action, self.search_action):
             action.setEnabled(actor is not None)
 
     def _show_brand(self) -> None:
@@ -306,14 +315,26 @@ class MainWindow(QMainWindow):
     def new_profile(self) -> None:
         if not self.is_signed_in:
             return
-        dialog = NewProfileDialog(self.state, self)
-        dialog.accepted.connect(lambda: self._created(dialog.created_id))
+        dialog = ProfileDetailsDialog(self.state, parent=self)
+        dialog.accepted.connect(lambda: self._created(dialog.saved_id))
         self.profile.open_dialog(dialog)
 
     def _created(self, profile_id: str | None) -> None:
         if profile_id:
             self.open_profile(profile_id)
             self.show_notice("Customer created")
+
+    def _edit_details(self) -> None:
+        if self.is_signed_in:
+            self.profile.edit_details()
+
+    def open_conflicts(self) -> None:
+        """The status bar's "Conflicts (N)": the changes the hub refused, with the reasons."""
+        if not self.is_signed_in:
+            return  # locked: customer names stay behind the sign-in screen
+        if isinstance(self.active_dialog, ConflictsDialog) and self.active_dialog.isVisible():
+            return
+        self.profile.open_dialog(ConflictsDialog(self.state, self))
 
     def _issue_reward(self) -> None:
         if self.is_signed_in:

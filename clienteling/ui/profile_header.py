@@ -49,6 +49,7 @@ class ProfileHeader(QFrame):
         expiring.setSpacing(6)
         expiring.addWidget(self.expiring_icon, 0, Qt.AlignmentFlag.AlignVCenter)
         expiring.addWidget(self.expiring, 1)
+        self._title = title
         left = QVBoxLayout()
         left.setSpacing(4)
         left.addLayout(title)
@@ -64,6 +65,10 @@ class ProfileHeader(QFrame):
         layout.setContentsMargins(20, 16, 20, 16)
         layout.addLayout(left, 1)
         layout.addLayout(right)
+
+    def add_title_action(self, button: QWidget) -> None:
+        """A small button at the end of the name line (e.g. edit the details)."""
+        self._title.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def add_action(self, button: QWidget) -> None:
         """A button under the balance (e.g. the counter checkout)."""

@@ -407,3 +407,14 @@ def test_over_long_text(scene: Scene) -> None:
         w.associate, scene.profile_id, "1.00", receipt="R" * 129))
     expect(scene, ValidationError, "transaction_receipt_ref", lambda: cl.benefits.redeem(
         w.associate, scene.profile_id, scene.benefit_id, receipt="R" * 129))
+
+
+def test_profile_update_can_keep_a_card_while_adding_another(world: World) -> None:
+    cl = world.cl
+    p = cl.profiles.create(world.associate, {"first_name": "Kai", "last_name": "Tran",
+                                             "identities": [{"handle": "card", "identifier": "4111"}]})
+    cl.profiles.update(world.associate, p.id, {"identities": [
+        {"handle": "card", "identifier": "4111"}, {"handle": "card", "identifier": "4112"}]})
+    assert sorted(i.identifier for i in cl.profiles.get(p.id).identities) == ["4111", "4112"]
+    cl.profiles.update(world.associate, p.id, {"identities": [{"handle": "card", "identifier": "4112"}]})
+    assert [i.identifier for i in cl.profiles.get(p.id).identities] == ["4112"]

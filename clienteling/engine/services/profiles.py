@@ -268,8 +268,12 @@ class ProfileService:
             for key, value in values.items():
                 setattr(profile, key, value if key != "attributes" else (value or {}))
             if identities is not None:
+                # Keep the rows that stay: the unit of work inserts new rows before it deletes
+                # orphans, so re-creating a kept card would clash with itself.
+                kept = {(i.handle, i.identifier): i for i in profile.identities}
                 profile.identities = [
-                    Identity(id=new_id(), handle=h, identifier=i) for h, i in identities
+                    kept.get((h, i)) or Identity(id=new_id(), handle=h, identifier=i)
+                    for h, i in identities
                 ]
             self._keys(profile)
             profile.updated_at = uow.now

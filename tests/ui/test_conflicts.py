@@ -1,0 +1,114 @@
+"""The Conflicts list (SPEC §5 sync status): what the hub refused, when, for which customer,
+by whom, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import update
+
+from clienteling.engine.models import OutboxEntry
+from clienteling.engine.services import Clienteling
+from clienteling.ui import formatting as fmt
+from clienteling.ui.conflicts_data import Names, describe_request, load_conflicts
+from clienteling.ui.dialogs.conflicts import EMPTY, ConflictsDialog
+from clienteling.ui.main_window import MainWindow
+from tests.ui.conftest import T0
+from tests.ui.support import TIMEOUT, open_jane, wait_dialog, wait_message
+
+Open = Callable[..., MainWindow]
+
+REASON = "exhausted: another till redeemed the last use first"
+
+
+def _refuse(cl: Clienteling, path_ends: str, reason: str = REASON) -> None:
+    """What the pusher does when the hub rejects an entry (test only: a direct UPDATE)."""
+    with cl.db.write() as s:
+        s.execute(update(OutboxEntry).where(OutboxEntry.path.endswith(path_ends))
+                  .values(status="conflict", last_error=reason))
+
+
+def _open_conflicts(qtbot: Any, w: MainWindow, count: int) -> ConflictsDialog:
+    w.sync_status.refresh()
+    qtbot.waitUntil(lambda: w.sync_status.conflicts.text() == f"Conflicts ({count})", timeout=TIMEOUT)
+    qtbot.mouseClick(w.sync_status.conflicts, Qt.MouseButton.LeftButton)
+    dialog = wait_dialog(qtbot, w, "conflictsDialog")
+    assert isinstance(dialog, ConflictsDialog)
+    return dialog
+
+
+def test_a_refused_redemption_is_listed_with_customer_staff_and_reason(open_window: Open, qtbot: Any,
+                                                                      qtmodeltester: Any) -> None:
+    w = open_window("ava")
+    open_jane(qtbot, w)
+    assert w.profile.select_benefit("Free Alterations")
+    qtbot.keyClick(w.profile.benefits_view, Qt.Key.Key_Return)
+    wait_message(qtbot, w, "1 of 3 left")
+    w.worker.run_sync(_refuse, w.engine, "/redeem")
+
+    dialog = _open_conflicts(qtbot, w, 1)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=TIMEOUT)
+    assert dialog.pages.currentWidget() is dialog.view
+    row = dialog.model.rows[0]
+    assert row.what == "Redeem benefit · Free Alterations"
+    assert row.request.startswith("POST /profiles/") and row.request.endswith("/redeem")
+    assert (row.customer, row.staff, row.reason) == ("Jane Citizen", "Ava Nguyen", REASON)
+    model = dialog.model
+    texts = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+    assert texts == [fmt.day_time(T0, "Australia/Melbourne"), "Redeem benefit · Free Alterations",
+                     "Jane Citizen", "Ava Nguyen", REASON]
+    assert texts[0].endswith("11:00")  # midnight UTC is 11:00 in Melbourne (daylight time)
+    assert REASON in dialog.detail.text() and "for Jane Citizen by Ava Nguyen" in dialog.detail.text()
+    qtmodeltester.check(model)
+    dialog.close_button.click()
+    qtbot.waitUntil(lambda: w.active_dialog is None, timeout=TIMEOUT)
+
+
+def test_no_conflicts_says_so(open_window: Open, qtbot: Any, qtmodeltester: Any) -> None:
+    w = open_window("max")
+    dialog = _open_conflicts(qtbot, w, 0)
+    with qtbot.waitSignal(dialog.loaded, timeout=TIMEOUT) as loaded:
+        dialog.reload()
+    assert loaded.args == [0]
+    assert dialog.empty_label.text() == EMPTY
+    assert dialog.pages.currentWidget() is dialog.empty_label
+    qtmodeltester.check(dialog.model)
+
+
+def test_a_conflict_without_a_customer_shows_a_dash(demo_url: str) -> None:
+    cl = Clienteling.open(demo_url)
+    try:
+        ada = cl.staff.sign_in("ada", "9052")
+        d = next(d for d in cl.definitions.benefit_definitions() if d.name == "Free Alterations")
+        cl.definitions.update_benefit_definition(ada, d.id, {"short_description": "Hemming and more"})
+        _refuse(cl, d.id, "version: the hub has a newer version of this definition")
+        (row,) = load_conflicts(cl)
+    finally:
+        cl.close()
+    assert row.what == "Edit benefit definition · Free Alterations"
+    assert (row.customer, row.staff) == ("—", "Ada Okafor")
+
+
+@pytest.mark.parametrize(("method", "path", "body", "words"), [
+    ("POST", "/profiles", {}, "Create customer"),
+    ("PUT", "/profiles/p1", {"email": "x@example.com"}, "Edit customer details"),
+    ("POST", "/api/v3/profiles/p1/benefits/b1/redeem", {}, "Redeem benefit · Free Alterations"),
+    ("POST", "/profiles/p1/benefits/claim", {"definition": "coffee"}, "Claim benefit · Coffee"),
+    ("POST", "/profiles/p1/benefits/claim-redeem", {}, "Claim and redeem benefit"),
+    ("POST", "/profiles/p1/redeem", {"amount": "30.00"}, "Redeem reward dollars · $30.00"),
+    ("POST", "/rewards", {"value_initial": "20"}, "Issue reward · $20.00"),
+    ("POST", "/rewards/extend", {"ids": ["r1"]}, "Extend reward"),
+    ("POST", "/benefits", {"benefit_definition_id": "coffee"}, "Issue benefit · Coffee"),
+    ("PUT", "/benefits/b1", {"profile_id": "p2"}, "Move benefit to another customer · Free Alterations"),
+    ("PUT", "/benefits/b1", {"expires_at": "2026-04-01"}, "Change benefit expiry · Free Alterations"),
+    ("DELETE", "/benefits/b9", None, "Delete benefit"),
+    ("POST", "/redemptions/x/reversal", {}, "Void redemption"),
+    ("POST", "/rewards/definitions", {"name": "Birthday"}, "Create reward definition · Birthday"),
+    ("PATCH", "/widgets/w1", {}, "Change widgets"),
+])
+def test_requests_in_words(method: str, path: str, body: Any, words: str) -> None:
+    names = Names(benefit={"b1": "Free Alterations"}.get, benefit_definition={"coffee": "Coffee"}.get)
+    assert describe_request(method, path, body, names) == words
