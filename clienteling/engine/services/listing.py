@@ -277,7 +277,7 @@ def _coerce(kind: str, raw: str, name: str, tz: str) -> Any:
     if kind == "lower":
         return text.lower()[:500]
     if kind == "int":
-        if not re.fullmatch(r"-?\d{1,10}", text) or not -MAX_INT <= int(text) <= MAX_INT:
+        if not re.fullmatch(r"-?[0-9]{1,10}", text) or not -MAX_INT <= int(text) <= MAX_INT:
             raise ValidationError.field(name, f"'{text[:40]}' is not a whole number")
         return int(text)
     if kind == "bool":

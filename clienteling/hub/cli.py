@@ -1,0 +1,286 @@
+"""``clienteling hub …``: set up and run the hub.
+
+    clienteling hub init   --db URL
+    clienteling hub store add   --db URL --name NAME --timezone TZ
+    clienteling hub staff add   --db URL --username U --name NAME --role associate|manager|admin
+                                --pin PIN --store STORE_ID
+    clienteling hub token create --db URL --store STORE_ID --name TILL_NAME
+    clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
+
+Each command prints the new id (or token) as the last line of its output, so a
+script can take ``| tail -n1``; an error is one line on stderr and exit code 2.
+``--db`` defaults to ``$CLIENTELING_HUB_DB``; it is a SQLite path or URL, or
+``postgresql+psycopg://user@host/dbname`` (created by ``init`` if missing).
+
+The top-level ``clienteling`` command calls :func:`register`; ``python -m
+clienteling.hub.cli`` works on its own too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from clienteling.engine.db import DatabaseError
+from clienteling.engine.errors import DomainError, ValidationError
+from clienteling.engine.services import Clienteling
+
+ENV_DB = "CLIENTELING_HUB_DB"
+ROLES = ("associate", "manager", "admin")
+
+
+class CommandError(Exception):
+    """A problem to report in one line (exit code 2)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(2)
+
+
+def _masked(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def _db(args: argparse.Namespace) -> str:
+    url = args.db or os.environ.get(ENV_DB)
+    if not url:
+        raise CommandError(f"give --db URL (or set {ENV_DB})")
+    return str(url)
+
+
+def _create_postgres_database(url: str) -> bool:
+    """Create the PostgreSQL database named in ``url`` if it does not exist (hub init)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.get_backend_name().startswith("postgresql") or not parsed.database:
+        return False
+    name = parsed.database
+    engine = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": name}).scalar()
+            if exists:
+                return False
+            quoted = '"' + name.replace('"', '""') + '"'
+            conn.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        engine.dispose()
+
+
+def _open(url: str) -> Clienteling:
+    return Clienteling.open(url, mode="hub")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    url = _db(args)
+    created = False
+    try:
+        cl = _open(url)
+    except DatabaseError as first:
+        if "does not exist" not in first.message:
+            raise
+        try:
+            created = _create_postgres_database(url)
+        except Exception as exc:
+            raise CommandError(f"{first.message} (and could not create it: {exc})") from exc
+        if not created:
+            raise
+        cl = _open(url)
+    try:
+        from clienteling.engine.db import current_revision
+
+        revision = current_revision(cl.db)
+        stores = len(cl.staff.stores())
+    finally:
+        cl.close()
+    if created:
+        print(f"Created the database {_masked(url)}")
+    print(f"Hub database ready (schema {revision}, {stores} store{'s' if stores != 1 else ''})")
+    print(_masked(url))
+    return 0
+
+
+def cmd_store_add(args: argparse.Namespace) -> int:
+    cl = _open(_db(args))
+    try:
+        store = cl.staff.create_store(None, {"name": args.name, "timezone": args.timezone})
+    finally:
+        cl.close()
+    print(f"Added store {store.name} ({store.timezone})")
+    print(store.id)
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    cl = _open(_db(args))
+    try:
+        member = cl.staff.create_staff(None, {
+            "username": args.username, "display_name": args.name, "role": args.role,
+            "store_id": args.store, "pin": args.pin,
+        })
+    finally:
+        cl.close()
+    print(f"Added {member.role} {member.display_name} ({member.username})")
+    print(member.id)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from clienteling.engine.services.devices import DeviceService
+
+    cl = _open(_db(args))
+    try:
+        token, row = DeviceService(cl.ctx).create_token(None, {"store_id": args.store,
+                                                               "name": args.name})
+    finally:
+        cl.close()
+    print(f"Device token {row.id} for till '{row.name}'. It is shown only now; the hub keeps "
+          "only a hash of it:")
+    print(token)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from clienteling.hub.app import create_app
+
+    url = _db(args)
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    app = create_app(url)  # opens and migrates once, and fails here (one line) if it cannot
+    print(f"Clienteling hub on http://{args.host}:{args.port}/api/v3 (database {_masked(url)}, "
+          f"{args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl+C stops it", flush=True)
+    try:
+        if args.workers == 1:
+            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        else:
+            os.environ[ENV_DB] = url
+            uvicorn.run("clienteling.hub.app:create_app_from_env", factory=True, host=args.host,
+                        port=args.port, workers=args.workers, log_level=args.log_level)
+    except KeyboardInterrupt:
+        return 0
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise CommandError(f"the server could not start on {args.host}:{args.port} "
+                               "(see the log above)") from exc
+    return 0
+
+
+def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a command; any error becomes one line on stderr and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except CommandError as exc:
+            message = str(exc)
+        except ValidationError as exc:
+            message = "; ".join(f"--{f.replace('_', '-')}: {' '.join(p)}"
+                                for f, p in exc.errors.items())
+        except DomainError as exc:
+            message = exc.message
+        except Exception as exc:  # never a traceback in the operator's face
+            message = f"{type(exc).__name__}: {exc}"
+        sys.stderr.write(f"clienteling hub: error: {' '.join(message.split())}\n")
+        return 2
+
+    run.__name__ = func.__name__
+    run.__doc__ = func.__doc__
+    return run
+
+
+def _needs(what: str, choices: str) -> Callable[[argparse.Namespace], int]:
+    def missing(_args: argparse.Namespace) -> int:
+        sys.stderr.write(f"clienteling {what}: error: choose a command: {choices}\n")
+        return 2
+
+    return missing
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help=f"database URL or SQLite path (default ${ENV_DB})")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``hub`` and its commands to the ``clienteling`` command's subparsers."""
+    hub = subparsers.add_parser("hub", help="set up and run the central hub",
+                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    hub.set_defaults(func=_needs("hub", "init, store, staff, token, serve"))
+    commands = hub.add_subparsers(dest="hub_command", parser_class=OneLineParser,
+                                  metavar="{init,store,staff,token,serve}")
+
+    init = commands.add_parser("init", help="create or migrate the hub database (safe to repeat)")
+    _db_option(init)
+    init.set_defaults(func=_guarded(cmd_init))
+
+    store = commands.add_parser("store", help="stores")
+    store.set_defaults(func=_needs("hub store", "add"))
+    store_commands = store.add_subparsers(dest="hub_store_command", parser_class=OneLineParser)
+    store_add = store_commands.add_parser("add", help="add a store; prints its id")
+    _db_option(store_add)
+    store_add.add_argument("--name", required=True)
+    store_add.add_argument("--timezone", required=True, help="IANA name, e.g. Australia/Melbourne")
+    store_add.set_defaults(func=_guarded(cmd_store_add))
+
+    staff = commands.add_parser("staff", help="staff members")
+    staff.set_defaults(func=_needs("hub staff", "add"))
+    staff_commands = staff.add_subparsers(dest="hub_staff_command", parser_class=OneLineParser)
+    staff_add = staff_commands.add_parser("add", help="add a staff member; prints their id")
+    _db_option(staff_add)
+    staff_add.add_argument("--username", required=True)
+    staff_add.add_argument("--name", required=True, help="display name")
+    staff_add.add_argument("--role", required=True, choices=ROLES)
+    staff_add.add_argument("--pin", required=True, help="4 to 8 digits")
+    staff_add.add_argument("--store", required=True, help="store id")
+    staff_add.set_defaults(func=_guarded(cmd_staff_add))
+
+    token = commands.add_parser("token", help="device tokens for tills")
+    token.set_defaults(func=_needs("hub token", "create"))
+    token_commands = token.add_subparsers(dest="hub_token_command", parser_class=OneLineParser)
+    token_create = token_commands.add_parser("create", help="a new device token; prints it once")
+    _db_option(token_create)
+    token_create.add_argument("--store", required=True, help="store id")
+    token_create.add_argument("--name", required=True, help="the till's name")
+    token_create.set_defaults(func=_guarded(cmd_token_create))
+
+    serve = commands.add_parser("serve", help="run the hub (uvicorn)")
+    _db_option(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (each a Python process; use about one per core)")
+    serve.add_argument("--log-level", default="info",
+                       choices=("critical", "error", "warning", "info", "debug"))
+    serve.set_defaults(func=_guarded(cmd_serve))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = OneLineParser(prog="clienteling")
+    commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    register(commands)
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.error("choose a command: hub")
+    return int(func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""``Idempotency-Key`` on every POST/PUT/DELETE (SPEC §6, §7; GUIDE principle 6).
+
+- A repeat of a key with the same method, path and body gets the first response
+  back (same status, same body, header ``Idempotent-Replayed: true``) and nothing
+  is done again.
+- The same key with another method, path or body is refused: 422 naming
+  ``Idempotency-Key``.
+- Concurrent repeats cannot both apply: the key's row is inserted as the *first*
+  write of the engine transaction that makes the change
+  (``engine.context.first_in_transaction``), so the change and the key commit
+  together or not at all, and a second request with the key blocks on (PostgreSQL)
+  or collides with (SQLite, serialised writers) that row. The loser waits for the
+  winner's stored response and returns it.
+- Refusals (4xx) are stored too, so a till replaying a rejected entry gets the same
+  rejection. 5xx answers are not stored: the transaction rolled back and a retry
+  may succeed.
+
+Known limit: if the hub process dies between committing a change and storing its
+response, a repeat of that key answers 409 ``idempotency_in_progress`` (the change
+is applied once; its response is lost) — the till then re-reads the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from clienteling.engine.context import UnitOfWork, first_in_transaction
+from clienteling.engine.permissions import Action, Actor
+from clienteling.engine.services.devices import Device
+from clienteling.engine.services.idempotency import KeyTaken, StoredResponse
+from clienteling.hub.auth import acting_staff, check_role, device
+from clienteling.hub.errors import ApiError, classify
+from clienteling.hub.requests import as_object, occurred_at, parse_json, raw_body
+from clienteling.hub.state import Hub, get_hub
+
+WAIT_SECONDS = 15.0
+POLL_SECONDS = 0.02
+Outcome = tuple[int, Any, dict[str, str] | None]
+
+
+class Replay(Exception):
+    """Answer with a stored response (raised from the dependency, handled in app.py)."""
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__(stored.key)
+        self.stored = stored
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def idempotency_key(request: Request) -> str | None:
+    raw = request.headers.get("idempotency-key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not 1 <= len(key) <= 200 or not key.isascii() or not key.isprintable():
+        raise ApiError.invalid("Idempotency-Key", "must be 1 to 200 printable ASCII characters "
+                               "(a UUID is best)")
+    return key
+
+
+def replay_response(stored: StoredResponse) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
+    data = stored.body.get("data") if isinstance(stored.body, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("version"), int):
+        headers["ETag"] = f'"{data["version"]}"'
+    if stored.body is None:
+        return Response(status_code=stored.status_code, headers=headers)
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+
+
+def respond(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    if payload is None:
+        return Response(status_code=status, headers=headers)
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+def _mismatch() -> ApiError:
+    return ApiError.invalid("Idempotency-Key", "was already used for a different request (another "
+                            "method, path or body); use a new key for a new request")
+
+
+@dataclass
+class Call:
+    """One authorised write: who acts, with what body, under which idempotency key."""
+
+    hub: Hub
+    device: Device
+    actor: Actor
+    body: dict[str, Any]
+    key: str | None
+    method: str
+    path: str
+    fingerprint: str
+
+    def run(self, work: Callable[[], tuple[int, Any] | Outcome]) -> Response:
+        """Do ``work`` once per key and answer with its (stored) response."""
+        if self.key is None:
+            return respond(*self._attempt(work))
+        with first_in_transaction(self._claim):
+            try:
+                status, payload, headers = self._attempt(work)
+            except KeyTaken:
+                return self.await_first()
+        if status >= 500:
+            return respond(status, payload, headers)
+        try:
+            self.hub.idempotency.finish(self.key, self.method, self.path, self.fingerprint,
+                                        status, payload)
+        except KeyTaken:
+            return self.await_first()
+        return respond(status, payload, headers)
+
+    def _claim(self, uow: UnitOfWork) -> None:
+        assert self.key is not None
+        self.hub.idempotency.claim(uow, self.key, self.method, self.path, self.fingerprint)
+
+    @staticmethod
+    def _attempt(work: Callable[[], tuple[int, Any] | Outcome]) -> Outcome:
+        try:
+            result = work()
+        except KeyTaken:
+            raise
+        except Exception as exc:
+            known = classify(exc)
+            if known is None:
+                raise
+            return known
+        if len(result) == 2:
+            return result[0], result[1], None
+        return result  # type: ignore[return-value]
+
+    def await_first(self) -> Response:
+        assert self.key is not None
+        return replay_response(wait_for(self.hub, self.key, self.fingerprint))
+
+
+def wait_for(hub: Hub, key: str, fp: str) -> StoredResponse:
+    """The finished response stored under ``key`` (waiting while another request holds it)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        stored = hub.idempotency.get(key)
+        if stored is not None and stored.fingerprint != fp:
+            raise _mismatch()
+        if stored is not None and not stored.pending:
+            return stored
+        if time.monotonic() > deadline:
+            raise ApiError(409, "A request with this Idempotency-Key is still being processed "
+                           "(or its response was lost); re-read the record before retrying.",
+                           code="idempotency_in_progress")
+        time.sleep(POLL_SECONDS)
+
+
+def writes(action: Action) -> Callable[..., Call]:
+    """A dependency for a write endpoint doing ``action`` (SPEC §3.7)."""
+
+    def dependency(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> Call:
+        hub = get_hub(request)
+        dev = device(request)
+        value = parse_json(raw)
+        body = as_object(value)
+        when = occurred_at(request)
+        key = idempotency_key(request)
+        method, path = request.method, request.url.path
+        fp = fingerprint(method, path, value)
+        if key is not None:
+            stored = hub.idempotency.get(key)
+            if stored is not None:
+                if stored.fingerprint != fp:
+                    raise _mismatch()
+                raise Replay(wait_for(hub, key, fp) if stored.pending else stored)
+        actor = acting_staff(request, dev, required=True, when=when)
+        assert actor is not None
+        check_role(actor, action)
+        return Call(hub, dev, actor, body, key, method, path, fp)
+
+    dependency.__name__ = f"writes_{action.name.lower()}"
+    return dependency

@@ -1,0 +1,32 @@
+"""One module per resource; ``ROUTERS`` is the order they are mounted in (static paths such
+as ``/benefits/definitions`` before ``/benefits/{id}``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from clienteling.hub.routes import (
+    benefit_definitions,
+    benefits,
+    health,
+    people,
+    profile_benefits,
+    profiles,
+    redemptions,
+    reward_definitions,
+    rewards,
+    sync,
+)
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    benefit_definitions.router,
+    reward_definitions.router,
+    profile_benefits.router,
+    profiles.router,
+    benefits.router,
+    rewards.router,
+    redemptions.router,
+    sync.router,
+    people.router,
+]
