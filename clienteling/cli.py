@@ -101,13 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--db", required=True, help="database URL or file")
     verify.set_defaults(func=_cmd_audit_verify)
 
-    try:
-        from clienteling.hub.cli import register as register_hub
-    except ModuleNotFoundError as exc:  # only while the hub package is being written
-        if exc.name not in ("clienteling.hub", "clienteling.hub.cli"):
-            raise
-    else:
-        register_hub(sub)
+    from clienteling.hub.cli import register as register_hub
+
+    register_hub(sub)
     return parser
 
 

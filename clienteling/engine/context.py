@@ -149,13 +149,17 @@ class UnitOfWork:
             prev = event.hash
             session.add(event)
             if self.mode == "till" and rec.call is not None:
+                headers = dict(rec.call.headers or {})
+                if actor is not None and actor.authorised_by is not None:
+                    # The hub re-checks the role, so it must know a manager authorised this.
+                    headers["X-Authorised-By"] = actor.authorised_by.staff_id
                 session.add(
                     OutboxEntry(
                         idempotency_key=str(uuid.uuid4()),
                         method=rec.call.method,
                         path=rec.call.path,
                         body=rec.call.body,
-                        headers=rec.call.headers,
+                        headers=headers or None,
                         occurred_at=actor.occurred_at if actor and actor.occurred_at else self.now,
                         staff_id=staff_id,
                         store_id=store_id,

@@ -222,9 +222,11 @@ class Form:
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
         if isinstance(value, str):
+            raw = value.strip()
             try:
-                result = date.fromisoformat(value.strip()[:10]) if len(value.strip()) in (
-                    10, 19, 20, 25) else date.fromisoformat(value.strip())
+                # A date, or a whole valid date-time of which the date is taken.
+                result = (date.fromisoformat(raw) if len(raw) <= 10
+                          else datetime.fromisoformat(raw.replace("Z", "+00:00")).date())
                 if not 1900 <= result.year <= 2200:
                     raise ValueError
                 return result

@@ -235,3 +235,17 @@ def test_listeners_hear_only_committed_changes(world: World, monkeypatch: pytest
     operations["redeem amount"]()
     [changes] = heard
     assert "rewards" in changes.areas
+
+
+def test_a_manager_override_travels_to_the_hub_with_the_change(world: World) -> None:
+    """R2: the hub checks roles again, so the outbox entry names the authorising manager."""
+    cl = world.cl
+    p = cl.profiles.create(world.associate, {"first_name": "Ann", "last_name": "Lee"})
+    d = cl.definitions.create_reward_definition(world.admin, {
+        "name": "Customer service", "handle": "cs-override", "type": "customer-service"})
+    reward = cl.rewards.issue(world.associate.with_override(world.manager), {
+        "profile_id": p.id, "reward_definition_id": d.id, "value_initial": "15.00",
+        "reason": "damaged item"})
+    [entry] = [e for e in outbox(world) if e.entity_id == reward.id]
+    assert entry.headers == {"X-Authorised-By": world.manager.staff_id}
+    assert entry.staff_id == world.associate.staff_id

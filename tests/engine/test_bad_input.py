@@ -418,3 +418,12 @@ def test_profile_update_can_keep_a_card_while_adding_another(world: World) -> No
     assert sorted(i.identifier for i in cl.profiles.get(p.id).identities) == ["4111", "4112"]
     cl.profiles.update(world.associate, p.id, {"identities": [{"handle": "card", "identifier": "4112"}]})
     assert [i.identifier for i in cl.profiles.get(p.id).identities] == ["4112"]
+
+
+def test_a_date_must_be_a_real_date(world: World) -> None:
+    """SPEC §4: a date in an unreadable format is refused, not read in part."""
+    for bad in ("2026-03-02T25:00:00", "31/12/2025", "2026-02-30", "yesterday"):
+        with pytest.raises(ValidationError) as err:
+            world.cl.profiles.create(world.associate, {"first_name": "A", "last_name": "B",
+                                                       "birth_date": bad})
+        assert "birth_date" in err.value.errors
