@@ -404,3 +404,19 @@ def test_V1_visibility(world: World) -> None:
     world.cl.definitions.archive_benefit_definition(world.admin, shown.id)
     assert names(silver) == []
     assert isinstance(b, Benefit)
+
+
+def test_B6_extending_several_benefits_is_all_or_nothing(world: World) -> None:
+    """One request, one transaction: a refusal for the second leaves the first as it was."""
+    cl = world.cl
+    jane = make_profile(world)
+    extendable = make_definition(world, period=30, is_extendable=True)
+    fixed = make_definition(world, period=30, is_extendable=False)
+    first, second = issue(world, extendable, jane), issue(world, fixed, jane)
+    before = snapshot(world)
+    with pytest.raises(RuleRefused) as refused:
+        cl.benefits.extend_many(world.manager, [first.id, second.id], profile_id=jane.id, days=7)
+    assert refused.value.code == "not_extendable"
+    assert snapshot(world) == before
+    [done] = cl.benefits.extend_many(world.manager, [first.id], profile_id=jane.id, days=7)
+    assert done.expires_at == rules.add_local_days(first.expires_at, 7, first.timezone)

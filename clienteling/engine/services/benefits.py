@@ -33,6 +33,7 @@ from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.services.profiles import condition_data
 
 ZERO = Decimal("0.00")
+_KEEP: Any = object()  # "leave this field as it is" (None means "clear it")
 
 
 def refuse(code: str, message: str | None = None) -> RuleRefused:
@@ -268,6 +269,7 @@ class BenefitService:
         issued_at = opt(form.instant("issued_at", tz))
         benefit_id = opt(form.text("id", max_len=36))
         external_id = opt(form.text("external_id", max_len=128))
+        expires_at = form.instant("expires_at", tz) if form.has("expires_at") else _KEEP
         form.done()
         with self.ctx.transaction(actor) as uow:
             s = uow.session
@@ -279,12 +281,16 @@ class BenefitService:
                 issued_at or uow.now, source="issued", benefit_id=benefit_id,
             )
             benefit.external_id = external_id
+            if expires_at is not _KEEP:  # an explicit expiry wins over the computed one (B1)
+                benefit.expires_at = expires_at
             body = wire.benefit_record(benefit)
             uow.record("benefit.issue", "benefit", benefit.id, profile_id=profile_id, after=body,
                        call=HubCall("POST", "/benefits", {
                            "id": benefit.id, "benefit_definition_id": definition.id,
                            "profile_id": profile_id, "issued_at": wire.iso(benefit.issued_at),
                            "timezone": tz, "external_id": benefit.external_id,
+                           **({"expires_at": wire.iso(benefit.expires_at)}
+                              if expires_at is not _KEEP else {}),
                        }), areas=("benefits", "claimable"))
         return benefit
 
@@ -527,32 +533,41 @@ class BenefitService:
                                      benefit_id=benefit_id)
 
     # -- managing (B5, B6) ---------------------------------------------------------
+    # Each public method is one transaction; the hub's PUT and bulk extend combine the same
+    # steps in one transaction too, so a request is applied whole or not at all.
     def set_expiry(self, actor: Actor, benefit_id: str, expires_at: Any) -> Benefit:
         """B5: the supported way to take a benefit away is an expiry in the past."""
-        require(actor, Action.MANAGE_INSTANCE)
-        with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
-            try:
-                when = None if expires_at is None else parse_instant(expires_at, benefit.timezone)
-            except ValueError as exc:
-                raise ValidationError.field("expires_at", str(exc)) from exc
-            before = wire.benefit_record(benefit)
-            benefit.expires_at = when
-            benefit.updated_at = uow.now
-            uow.session.flush()
-            uow.record("benefit.update", "benefit", benefit.id, profile_id=benefit.profile_id,
-                       before=before, after=wire.benefit_record(benefit),
-                       call=HubCall("PUT", f"/benefits/{benefit.id}",
-                                    {"expires_at": wire.iso(when)}),
-                       areas=("benefits", "claimable"))
-        return benefit
+        return self.update(actor, benefit_id, expires_at=expires_at)
 
     def expire(self, actor: Actor, benefit_id: str) -> Benefit:
         return self.set_expiry(actor, benefit_id, self.ctx.clock.now() - timedelta(seconds=1))
 
+    def reassign(self, actor: Actor, benefit_id: str, to_profile_id: str) -> Benefit:
+        """B6: move an instance to another profile, when the definition allows it."""
+        return self.update(actor, benefit_id, profile_id=to_profile_id)
+
+    def update(self, actor: Actor, benefit_id: str, *, expires_at: Any = _KEEP,
+               profile_id: str | None = None, tz: str | None = None) -> Benefit:
+        """Change the expiry (B5) and/or the owner (B6) of one benefit, in one transaction.
+        A wall time without an offset is read in ``tz``, else the benefit's own zone."""
+        require(actor, Action.MANAGE_INSTANCE)
+        with self.ctx.transaction(actor) as uow:
+            benefit = _benefit(uow.session, benefit_id)
+            if profile_id is not None and profile_id != benefit.profile_id:
+                self._reassign(uow, benefit, profile_id)
+            if expires_at is not _KEEP:
+                self._set_expiry(uow, benefit, expires_at, tz)
+        return benefit
+
     def extend(self, actor: Actor, benefit_id: str, *, days: int | None = None,
                until: Any = None) -> Benefit:
         """B6: only when the definition is extendable."""
+        [benefit] = self.extend_many(actor, [benefit_id], days=days, until=until)
+        return benefit
+
+    def extend_many(self, actor: Actor, benefit_ids: list[str], *, profile_id: str | None = None,
+                    days: int | None = None, until: Any = None, tz: str | None = None) -> list[Benefit]:
+        """B6 for several benefits of one profile: all are extended, or none."""
         require(actor, Action.MANAGE_INSTANCE)
         if days is None and until is None:
             raise ValidationError.field("extend_days", "give extend_days or extend_date")
@@ -560,55 +575,74 @@ class BenefitService:
                                  or not 1 <= days <= 3650):
             raise ValidationError.field("extend_days", "must be a whole number from 1 to 3650")
         with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
-            if not benefit.definition.is_extendable:
-                raise refuse(rules.NOT_EXTENDABLE, "This benefit's definition is not extendable.")
-            if benefit.expires_at is None:
-                # Giving it an expiry would take time away, not add it.
-                raise refuse(rules.NOT_EXTENDABLE, "This benefit never expires.")
-            before = wire.benefit_record(benefit)
-            if until is not None:
-                try:
-                    new_expiry = parse_instant(until, benefit.timezone)
-                except ValueError as exc:
-                    raise ValidationError.field("extend_date", str(exc)) from exc
-                if new_expiry <= benefit.expires_at:
-                    raise ValidationError.field(
-                        "extend_date", "must be after the current expiry (to shorten it, change "
-                        "the expiry instead)")
-            else:
-                new_expiry = rules.add_local_days(benefit.expires_at, int(days or 0), benefit.timezone)
-            benefit.expires_at = new_expiry
-            benefit.updated_at = uow.now
-            uow.session.flush()
-            uow.record("benefit.extend", "benefit", benefit.id, profile_id=benefit.profile_id,
-                       before=before, after=wire.benefit_record(benefit),
-                       call=HubCall("POST", "/benefits/extend", {
-                           "ids": [benefit.id], "profile_id": benefit.profile_id,
-                           "extend_date": wire.iso(new_expiry)}),
-                       areas=("benefits",))
-        return benefit
+            done = []
+            for benefit_id in benefit_ids:
+                benefit = _benefit(uow.session, benefit_id)
+                if profile_id is not None and benefit.profile_id != profile_id:
+                    raise refuse(rules.WRONG_PROFILE, f"Benefit {benefit_id} belongs to another "
+                                 "customer.")
+                self._extend(uow, benefit, days, until, tz)
+                done.append(benefit)
+        return done
 
-    def reassign(self, actor: Actor, benefit_id: str, to_profile_id: str) -> Benefit:
-        """B6: move an instance to another profile, when the definition allows it."""
-        require(actor, Action.MANAGE_INSTANCE)
-        with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
-            if not benefit.definition.is_reassignable:
-                raise refuse(rules.NOT_REASSIGNABLE)
-            if uow.session.get(Profile, to_profile_id) is None:
-                raise ValidationError.field("profile_id", f"no profile with id {to_profile_id}")
-            before = wire.benefit_record(benefit)
-            old_profile = benefit.profile_id
-            benefit.profile_id = to_profile_id
-            benefit.updated_at = uow.now
-            uow.session.flush()
-            uow.record("benefit.reassign", "benefit", benefit.id, profile_id=old_profile,
-                       before=before, after=wire.benefit_record(benefit),
-                       call=HubCall("PUT", f"/benefits/{benefit.id}", {"profile_id": to_profile_id}),
-                       areas=("benefits", "claimable"))
-            uow.profile_ids.add(to_profile_id)
-        return benefit
+    def _set_expiry(self, uow: UnitOfWork, benefit: Benefit, expires_at: Any, tz: str | None) -> None:
+        try:
+            when = None if expires_at is None else parse_instant(expires_at, tz or benefit.timezone)
+        except ValueError as exc:
+            raise ValidationError.field("expires_at", str(exc)) from exc
+        before = wire.benefit_record(benefit)
+        benefit.expires_at = when
+        benefit.updated_at = uow.now
+        uow.session.flush()
+        uow.record("benefit.update", "benefit", benefit.id, profile_id=benefit.profile_id,
+                   before=before, after=wire.benefit_record(benefit),
+                   call=HubCall("PUT", f"/benefits/{benefit.id}", {"expires_at": wire.iso(when)}),
+                   areas=("benefits", "claimable"))
+
+    def _extend(self, uow: UnitOfWork, benefit: Benefit, days: int | None, until: Any,
+                tz: str | None) -> None:
+        if not benefit.definition.is_extendable:
+            raise refuse(rules.NOT_EXTENDABLE, "This benefit's definition is not extendable.")
+        if benefit.expires_at is None:
+            # Giving it an expiry would take time away, not add it.
+            raise refuse(rules.NOT_EXTENDABLE, "This benefit never expires.")
+        before = wire.benefit_record(benefit)
+        if until is not None:
+            try:
+                new_expiry = parse_instant(until, tz or benefit.timezone)
+            except ValueError as exc:
+                raise ValidationError.field("extend_date", str(exc)) from exc
+            if new_expiry <= benefit.expires_at:
+                raise ValidationError.field(
+                    "extend_date", "must be after the current expiry (to shorten it, change "
+                    "the expiry instead)")
+        else:
+            new_expiry = rules.add_local_days(benefit.expires_at, int(days or 0), benefit.timezone)
+        benefit.expires_at = new_expiry
+        benefit.updated_at = uow.now
+        uow.session.flush()
+        uow.record("benefit.extend", "benefit", benefit.id, profile_id=benefit.profile_id,
+                   before=before, after=wire.benefit_record(benefit),
+                   call=HubCall("POST", "/benefits/extend", {
+                       "ids": [benefit.id], "profile_id": benefit.profile_id,
+                       "extend_date": wire.iso(new_expiry)}),
+                   areas=("benefits",))
+
+    def _reassign(self, uow: UnitOfWork, benefit: Benefit, to_profile_id: str) -> None:
+        if not benefit.definition.is_reassignable:
+            raise refuse(rules.NOT_REASSIGNABLE)
+        if uow.session.get(Profile, to_profile_id) is None:
+            raise ValidationError.field("profile_id", f"no profile with id {to_profile_id}")
+        before = wire.benefit_record(benefit)
+        old_profile = benefit.profile_id
+        benefit.profile_id = to_profile_id
+        benefit.updated_at = uow.now
+        uow.session.flush()
+        uow.record("benefit.reassign", "benefit", benefit.id, profile_id=old_profile,
+                   before=before, after=wire.benefit_record(benefit),
+                   call=HubCall("PUT", f"/benefits/{benefit.id}", {"profile_id": to_profile_id}),
+                   areas=("benefits", "claimable"))
+        uow.profile_ids.add(to_profile_id)
 
     def delete(self, actor: Actor, benefit_id: str) -> None:
         """B5: admin only; the audit event keeps what was deleted."""

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
-from clienteling.engine import rules, wire
-from clienteling.engine.errors import RuleRefused
+from clienteling.engine import wire
 from clienteling.engine.form import Form, opt, parse_instant
 from clienteling.engine.models import Benefit
 from clienteling.engine.permissions import Action
@@ -51,14 +50,8 @@ def benefit_view(hub: Hub, benefit: Benefit) -> dict[str, Any]:
              openapi_extra=schemas.write_doc(schemas.ISSUE_BENEFIT))
 def issue_benefit(call: Annotated[Call, Depends(writes(Action.ISSUE_BENEFIT))]) -> Response:
     def work() -> tuple[int, Any]:
-        form = Form(call.body)
-        tz = opt(form.timezone("timezone"))
-        expires = read_time(form, "expires_at", tz or call.actor.timezone)
-        form.done()
         benefits = call.hub.cl.benefits
-        benefit = benefits.issue(call.actor, call.body)
-        if expires is not None:
-            benefit = benefits.set_expiry(call.actor, benefit.id, expires)
+        benefit = benefits.issue(call.actor, call.body)  # one transaction, expires_at included
         return 201, one(benefit_view(call.hub, benefits.get(benefit.id).benefit))
 
     return call.run(work)
@@ -79,21 +72,11 @@ def extend_benefits(call: Annotated[Call, Depends(writes(Action.MANAGE_INSTANCE)
         if days is not None and until is not None:
             form.error("extend_date", "give extend_days or extend_date, not both")
         form.done()
-        benefits = call.hub.cl.benefits
-        items = [benefits.get(i) for i in ids]
-        for item in items:
-            if item.benefit.profile_id != profile_id:
-                raise RuleRefused(rules.WRONG_PROFILE, f"Benefit {item.benefit.id} belongs to "
-                                  "another customer.")
-            if not item.definition.is_extendable:
-                raise RuleRefused(rules.NOT_EXTENDABLE, f"Benefit {item.benefit.id}'s definition "
-                                  "is not extendable.")
-        if until is not None and tz is None:
-            # Without a timezone in the body, a wall time is read in each benefit's own zone.
-            raw = call.body["extend_date"]
-            done = [benefits.extend(call.actor, i, until=raw) for i in ids]
-        else:
-            done = [benefits.extend(call.actor, i, days=days, until=until) for i in ids]
+        # One transaction for the whole list: every benefit is extended, or none is. A wall
+        # time without a timezone in the body is read in each benefit's own zone.
+        done = call.hub.cl.benefits.extend_many(
+            call.actor, ids, profile_id=profile_id, days=days,
+            until=call.body["extend_date"] if until is not None and tz is None else until, tz=tz)
         return 200, one([benefit_view(call.hub, b) for b in done])
 
     return call.run(work)
@@ -114,20 +97,12 @@ def update_benefit(
         tz = opt(form.timezone("timezone"))
         to_profile = opt(form.text("profile_id", max_len=36))
         has_expiry = "expires_at" in call.body
-        expires = read_time(form, "expires_at", tz) if tz else None
-        if has_expiry and not tz and call.body["expires_at"] is not None:
-            read_time(form, "expires_at", "UTC")  # just check that it parses
         if not has_expiry and to_profile is None:
             form.error("body", "give expires_at and/or profile_id")
         form.done()
         benefits = call.hub.cl.benefits
-        current = benefits.get(benefit_id).benefit
-        if to_profile is not None and to_profile != current.profile_id:
-            benefits.reassign(call.actor, benefit_id, to_profile)
-        if has_expiry:
-            # Without a timezone in the body, a wall time is read in the benefit's own zone.
-            benefits.set_expiry(call.actor, benefit_id,
-                                expires if expires is not None else call.body["expires_at"])
+        changes: dict[str, Any] = {"expires_at": call.body["expires_at"]} if has_expiry else {}
+        benefits.update(call.actor, benefit_id, profile_id=to_profile, tz=tz, **changes)
         return 200, one(benefit_view(call.hub, benefits.get(benefit_id).benefit))
 
     return call.run(work)
