@@ -156,6 +156,34 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from clienteling.engine.services.devices import DeviceService
+
+    cl = _open(_db(args))
+    try:
+        tokens = DeviceService(cl.ctx).tokens()
+    finally:
+        cl.close()
+    for row in tokens:
+        state = "active" if row.is_active else "revoked"
+        print(f"{row.id}  {state:7}  store {row.store_id}  {row.name}")
+    print(f"{len(tokens)} device token{'s' if len(tokens) != 1 else ''}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from clienteling.engine.services.devices import DeviceService
+
+    cl = _open(_db(args))
+    try:
+        DeviceService(cl.ctx).revoke(None, args.id)
+    finally:
+        cl.close()
+    print("Revoked; a running hub refuses it within 30 seconds (at once after a restart).")
+    print(args.id)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -252,13 +280,22 @@ def register(subparsers: Any) -> None:
     staff_add.set_defaults(func=_guarded(cmd_staff_add))
 
     token = commands.add_parser("token", help="device tokens for tills")
-    token.set_defaults(func=_needs("hub token", "create"))
+    token.set_defaults(func=_needs("hub token", "create, list, revoke"))
     token_commands = token.add_subparsers(dest="hub_token_command", parser_class=OneLineParser)
     token_create = token_commands.add_parser("create", help="a new device token; prints it once")
     _db_option(token_create)
     token_create.add_argument("--store", required=True, help="store id")
     token_create.add_argument("--name", required=True, help="the till's name")
     token_create.set_defaults(func=_guarded(cmd_token_create))
+    token_list = token_commands.add_parser("list", help="the device tokens (never the tokens "
+                                           "themselves: only their ids, stores and names)")
+    _db_option(token_list)
+    token_list.set_defaults(func=_guarded(cmd_token_list))
+    token_revoke = token_commands.add_parser("revoke", help="stop a till's token working (a lost "
+                                             "or stolen till); prints its id")
+    _db_option(token_revoke)
+    token_revoke.add_argument("--id", required=True, help="the token's id (see 'hub token list')")
+    token_revoke.set_defaults(func=_guarded(cmd_token_revoke))
 
     serve = commands.add_parser("serve", help="run the hub (uvicorn)")
     _db_option(serve)

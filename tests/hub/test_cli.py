@@ -74,6 +74,19 @@ def test_init_store_staff_token_each_print_the_new_id_last(
     finally:
         live.stop()
 
+    code, out, _ = run(capsys, "hub", "token", "list", "--db", cli_db)
+    [token_id] = [line.split()[0] for line in out.splitlines() if "Till 1" in line]
+    assert code == 0 and "active" in out and token not in out  # the secret is never shown again
+    code, out, _ = run(capsys, "hub", "token", "revoke", "--db", cli_db, "--id", token_id)
+    assert code == 0 and last_line(out) == token_id
+    live = serve(cli_db if "://" in cli_db else f"sqlite:///{cli_db}")
+    try:
+        assert live.client(token, staff).get("/staff").status_code == 401
+    finally:
+        live.stop()
+    code, _, err = run(capsys, "hub", "token", "revoke", "--db", cli_db, "--id", "no-such-token")
+    assert code == 2 and "no-such-token" in err
+
 
 def test_errors_are_one_line_on_stderr_with_exit_code_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
