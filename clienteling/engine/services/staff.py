@@ -134,34 +134,30 @@ class StaffService:
                 f"Too many wrong PINs: {member.display_name}'s account is locked for "
                 f"{minutes} more minute{'s' if minutes != 1 else ''}"
             )
-        ok = isinstance(pin, str) and verify_secret(member.pin_hash, pin)
+        if isinstance(pin, str) and verify_secret(member.pin_hash, pin):
+            with self.ctx.db.write() as s:
+                s.execute(update(Staff).where(Staff.id == member.id)
+                          .values(failed_attempts=0, locked_until=None))
+            return actor_from(member)
         with self.ctx.db.write() as s:
-            if ok:
-                s.execute(
-                    update(Staff).where(Staff.id == member.id)
-                    .values(failed_attempts=0, locked_until=None)
-                )
-            else:
-                failures = (member.failed_attempts or 0) + 1
-                locked = None
-                if failures >= settings.lockout_attempts:
-                    locked = now + settings.lockout_duration
-                    failures = 0
-                s.execute(
-                    update(Staff).where(Staff.id == member.id)
-                    .values(failed_attempts=failures, locked_until=locked)
-                )
-        if not ok:
-            if locked is not None:
-                raise AuthenticationFailed(
-                    f"Wrong PIN. {member.display_name}'s account is now locked for "
-                    f"{int(settings.lockout_duration.total_seconds() // 60)} minutes"
-                )
-            left = settings.lockout_attempts - failures
+            # Counted in the database, so two tills entering wrong PINs at once both count.
+            failures = s.execute(
+                update(Staff).where(Staff.id == member.id)
+                .values(failed_attempts=Staff.failed_attempts + 1)
+                .returning(Staff.failed_attempts)
+            ).scalar_one()
+            if failures >= settings.lockout_attempts:
+                s.execute(update(Staff).where(Staff.id == member.id)
+                          .values(failed_attempts=0, locked_until=now + settings.lockout_duration))
+        if failures >= settings.lockout_attempts:
             raise AuthenticationFailed(
-                f"Wrong PIN ({left} more attempt{'s' if left != 1 else ''} before the account locks)"
+                f"Wrong PIN. {member.display_name}'s account is now locked for "
+                f"{int(settings.lockout_duration.total_seconds() // 60)} minutes"
             )
-        return actor_from(member)
+        left = settings.lockout_attempts - failures
+        raise AuthenticationFailed(
+            f"Wrong PIN ({left} more attempt{'s' if left != 1 else ''} before the account locks)"
+        )
 
     def authorise_override(self, username: str, pin: str) -> Actor:
         """A manager's PIN entered to authorise an associate's action (manager override)."""
