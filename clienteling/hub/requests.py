@@ -56,6 +56,9 @@ async def raw_body(request: Request) -> bytes:
 
 
 def _finite(text: str) -> float:
+    # JSON numbers arrive as floats, as json.loads gives them; amounts are not computed with
+    # them: engine.money.parse_amount accepts a float only when its shortest repr has no more
+    # places than the currency allows, and turns that repr into a Decimal (SPEC §7).
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"the number {text[:30]} is too large")
