@@ -2,7 +2,8 @@
 
     python scripts/screenshots.py [--out docs/screenshots]
 
-Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, conflicts.png,
+Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, checkout.png,
+conflicts.png,
 issue-reward.png, redeem-rewards.png and definitions-editor.png.
 """
 
@@ -156,6 +157,23 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(lambda: redeem.ready)  # type: ignore[attr-defined]
         save(redeem, out, "redeem-rewards.png")
         redeem.reject()
+        wait_for(lambda: w.active_dialog is None)
+
+        # The counter checkout: benefits, then reward dollars, per line, before confirming.
+        w.profile.open_checkout()
+        wait_for(lambda: w.active_dialog is not None
+                 and w.active_dialog.objectName() == "checkoutDialog")
+        checkout = w.active_dialog
+        assert checkout is not None
+        checkout.add_line("JEAN-SLIM-32", "denim", 1, "129.95")  # type: ignore[attr-defined]
+        checkout.add_line("TEE-CREW-M", "tops", 2, "39.95", full_price=False)  # type: ignore[attr-defined]
+        checkout.add_line("GIFT-50", "gift_card", 1, "50.00")  # type: ignore[attr-defined]
+        choices = checkout.choices  # type: ignore[attr-defined]
+        choices.setData(choices.index(0, 0), 2, 10)  # tick the first benefit (CheckStateRole)
+        checkout.reward_amount.setText("20.00")  # type: ignore[attr-defined]
+        wait_for(lambda: checkout.confirm.isEnabled())  # type: ignore[attr-defined]
+        save(checkout, out, "checkout.png")
+        checkout.reject()
         wait_for(lambda: w.active_dialog is None)
 
         # Conflicts: the hub refused the Free Alterations redemption made above.

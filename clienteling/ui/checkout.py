@@ -147,7 +147,9 @@ class CheckoutDialog(QDialog):
         self.basket_view = QTableView(objectName="checkoutBasket")
         self.basket_view.setModel(self.basket)
         self.basket_view.verticalHeader().hide()
-        self.basket_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.basket_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the SKU takes the room
         remove = QPushButton("Remove line", objectName="checkoutRemoveLine")
         remove.clicked.connect(self._remove_line)
 
@@ -155,6 +157,7 @@ class CheckoutDialog(QDialog):
         self.choices.dataChanged.connect(lambda *_: self._schedule_preview())
         choices_view = QListView(objectName="checkoutBenefits")
         choices_view.setModel(self.choices)
+        choices_view.setMaximumHeight(150)
 
         self.reward_amount = QLineEdit(objectName="checkoutRewardAmount", placeholderText="0.00")
         self.reward_amount.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -164,12 +167,12 @@ class CheckoutDialog(QDialog):
         form.addRow(f"Reward dollars (balance {money(balance)})", self.reward_amount)
 
         self.totals = QLabel(objectName="checkoutTotals")
-        self.totals.setProperty("role", "total")
         self.message = QLabel(objectName="checkoutMessage", wordWrap=True)
-        self.message.setProperty("role", "error")
+        self.message.setProperty("fieldError", True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.confirm = self.buttons.addButton("Confirm", QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm.setObjectName("checkoutConfirm")
+        self.confirm.setProperty("primary", True)
         self.confirm.setEnabled(False)
         self.confirm.clicked.connect(self._confirm)
         self.buttons.rejected.connect(self.reject)
@@ -253,7 +256,7 @@ class CheckoutDialog(QDialog):
         self._show_rows()
         self.totals.setText(
             f"Subtotal {money(preview.subtotal)}  ·  Benefits −{money(preview.benefit_total)}  ·  "
-            f"Rewards −{money(preview.reward_total)}  ·  Pay {money(preview.payment_due)}"
+            f"Rewards −{money(preview.reward_total)}  ·  <b>Pay {money(preview.payment_due)}</b>"
         )
         self._say("")
         self.confirm.setEnabled(True)
