@@ -1211,23 +1211,45 @@ def validate(rule: Any) -> None:
     compile_rule(rule)
 
 
+def predicate(rule: Any) -> Callable[[Any], bool]:
+    """``rule`` compiled once into a ``data -> bool`` that never raises (see :func:`check`).
+
+    For callers that evaluate one rule many times (a definition's claim condition against
+    every profile): no cache lookup per evaluation.
+    """
+    if rule is None:
+        return _always_true
+    try:
+        fn = compile_rule(rule)
+    except InvalidRule as exc:
+        logger.warning("invalid condition rule counted as false: %s; rule=%.500r", exc, rule)
+        return _always_false
+
+    def holds(data: Any) -> bool:
+        try:
+            return truthy(fn(data))
+        except Exception as exc:
+            logger.warning(
+                "condition rule failed while evaluating, counted as false: %s: %s; rule=%.500r",
+                type(exc).__name__, exc, rule,
+            )
+            return False
+
+    return holds
+
+
+def _always_true(_data: Any) -> bool:
+    return True
+
+
+def _always_false(_data: Any) -> bool:
+    return False
+
+
 def check(rule: Any, data: Any) -> bool:
     """Whether the condition ``rule`` holds for ``data``; never raises.
 
     ``None`` is always true. An invalid rule, or an error while evaluating, counts as false
     and is logged as a warning.
     """
-    if rule is None:
-        return True
-    try:
-        return truthy(compile_rule(rule)(data))
-    except InvalidRule as exc:
-        logger.warning("invalid condition rule counted as false: %s; rule=%.500r", exc, rule)
-    except Exception as exc:
-        logger.warning(
-            "condition rule failed while evaluating, counted as false: %s: %s; rule=%.500r",
-            type(exc).__name__,
-            exc,
-            rule,
-        )
-    return False
+    return predicate(rule)(data)

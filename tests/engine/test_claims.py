@@ -356,3 +356,22 @@ def test_C1_why_not_is_said_in_words(rule: Any, words: str) -> None:
     from clienteling.engine.services.benefits import describe_condition
 
     assert describe_condition(rule) == words
+
+
+def test_C4_an_edited_condition_takes_effect_at_once(world: World) -> None:
+    """Conditions are compiled once per definition version; an edit is a new version."""
+    cl = world.cl
+    p = cl.profiles.create(world.associate, {"first_name": "Mia", "last_name": "Ng", "tier": "gold"})
+    d = cl.definitions.create_benefit_definition(world.admin, {
+        "name": "Gold gift", "handle": "gold-gift", "is_claimable": True, "is_published": True,
+        "claim_condition": {"rule": "tier", "value": "gold"}})
+
+    def claimable() -> bool:
+        return any(o.claimable for o in cl.benefits.claim_options(p.id) if o.definition.id == d.id)
+
+    assert claimable()
+    cl.definitions.update_benefit_definition(world.admin, d.id, {
+        "claim_condition": {"rule": "tier", "value": "platinum"}})
+    assert not claimable()
+    cl.definitions.update_benefit_definition(world.admin, d.id, {"claim_condition": None})
+    assert claimable()

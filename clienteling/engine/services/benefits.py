@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -134,6 +135,37 @@ def describe_condition(rule: Any) -> str:
     return "This customer does not meet the conditions"
 
 
+class ConditionCache:
+    """Each definition's conditions compiled once per version (C4, V1).
+
+    Held per database by the service: an engine change bumps a definition's ``version``, so
+    (id, version, field) always names the same rule, and the claimable list for a profile
+    costs one call per condition rather than a compile-cache lookup.
+    """
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[str, int, str], Callable[[Any], bool]] = {}
+
+    def holds(self, definition: BenefitDefinition, field: str, data: dict[str, Any]) -> bool:
+        key = (definition.id, definition.version, field)
+        fn = self._compiled.get(key)
+        if fn is None:
+            if len(self._compiled) >= self.LIMIT:
+                self._compiled.clear()
+            fn = self._compiled[key] = conditions.predicate(getattr(definition, field))
+        return fn(data)
+
+
+
+def _holds(cache: ConditionCache | None, d: BenefitDefinition, field: str,
+           data: dict[str, Any]) -> bool:
+    if cache is None:
+        return conditions.check(getattr(d, field), data)
+    return cache.holds(d, field, data)
+
+
 def claim_check(
     definition: BenefitDefinition,
     data: dict[str, Any],
@@ -141,6 +173,7 @@ def claim_check(
     redeemed: int,
     at: datetime,
     tz: str,
+    cache: ConditionCache | None = None,
 ) -> tuple[str, str] | None:
     """C1: None when claimable at ``at``, else (reason code, message in words)."""
     d = definition
@@ -149,7 +182,7 @@ def claim_check(
     if d.end_at is not None and d.end_at <= at:
         # Claiming now would create an instance that is expired at birth (B1, B2).
         return rules.WINDOW_CLOSED, rules.MESSAGES[rules.WINDOW_CLOSED]
-    if not conditions.check(d.claim_condition, data):
+    if not _holds(cache, d, "claim_condition", data):
         return rules.CONDITION_FAILED, describe_condition(d.claim_condition)
     if d.claim_period_start_at is not None and d.claim_period_start_at > at:
         return rules.OUTSIDE_CLAIM_PERIOD, f"Claim period starts {_local(d.claim_period_start_at, tz)}"
@@ -174,14 +207,15 @@ def claim_check(
     return None
 
 
-def is_visible(definition: BenefitDefinition, data: dict[str, Any]) -> bool:
+def is_visible(definition: BenefitDefinition, data: dict[str, Any],
+               cache: ConditionCache | None = None) -> bool:
     """V1."""
     d = definition
     if not d.is_published or d.is_archived:
         return False
     if d.max_global_redemptions is not None and d.total_global_redemptions >= d.max_global_redemptions:
         return False
-    return conditions.check(d.visibility_condition, data)
+    return _holds(cache, d, "visibility_condition", data)
 
 
 def _code(prefix: str | None) -> str:
@@ -192,6 +226,7 @@ def _code(prefix: str | None) -> str:
 class BenefitService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._conditions = ConditionCache()
 
     # -- reading -------------------------------------------------------------
     def for_profile(self, profile_id: str) -> list[BenefitItem]:
@@ -225,7 +260,7 @@ class BenefitService:
                     BenefitDefinition.is_archived.is_(False),
                 ).order_by(BenefitDefinition.name)
             )
-            return [d for d in defs if is_visible(d, data)]
+            return [d for d in defs if is_visible(d, data, self._conditions)]
 
     def claim_options(self, profile_id: str, tz: str | None = None) -> list[ClaimOption]:
         """Every visible claimable definition, with why it is not claimable now when it is not."""
@@ -243,11 +278,11 @@ class BenefitService:
             )
             options = []
             for d in defs:
-                if not is_visible(d, data):
+                if not is_visible(d, data, self._conditions):
                     continue
                 refusal = claim_check(
                     d, data, holdings.instances.get(d.id, []), holdings.redemptions.get(d.id, 0),
-                    now, tz or "UTC",
+                    now, tz or "UTC", self._conditions,
                 )
                 options.append(
                     ClaimOption(d, refusal is None, *(refusal if refusal else (None, None)))
@@ -525,7 +560,7 @@ class BenefitService:
         holdings = _holdings(s, profile_id)
         refusal = claim_check(
             d, condition_data(profile, uow.judged_at), holdings.instances.get(d.id, []),
-            holdings.redemptions.get(d.id, 0), uow.judged_at, tz,
+            holdings.redemptions.get(d.id, 0), uow.judged_at, tz, self._conditions,
         )
         if refusal is not None:
             raise RuleRefused(*refusal)
