@@ -6,6 +6,8 @@ silently overwritten. Works offline: it only talks to the local engine."""
 
 from __future__ import annotations
 
+import html
+import json
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -29,13 +31,33 @@ from clienteling.ui.definition_fields import (
     REWARD_DEFAULTS,
 )
 from clienteling.ui.definition_form import DefinitionForm, Field, ProfileSource
-from clienteling.ui.errors import describe
+from clienteling.ui.errors import describe, field_label
 from clienteling.ui.models.definitions import DefinitionRow, DefinitionsModel
 from clienteling.ui.state import AppState
 from clienteling.ui.widgets.polish import repolish
 from clienteling.ui.widgets.tables import make_table
 
 # -- engine calls (worker) ---------------------------------------------------------------------
+
+_SERVER_SET = ("version", "updated_at", "created_at", "total_global_redemptions", "total_issued")
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(", ", ": "))[:120]
+    return str(value)[:120]
+
+
+def conflict_rows(base: dict[str, Any], mine: dict[str, Any],
+                  theirs: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(field, yours, theirs) for each field either side changed since ``base`` was loaded."""
+    fields = [k for k in mine] + [
+        k for k in theirs if k not in mine and k not in _SERVER_SET and theirs[k] != base.get(k)]
+    return [(field_label(k), _shown(mine[k]) if k in mine else "(unchanged)", _shown(theirs.get(k)))
+            for k in fields]
+
 
 def load_definitions(cl: Clienteling, kind: str) -> list[DefinitionRow]:
     if kind == "benefit":
@@ -89,6 +111,7 @@ class DefinitionsEditor(QWidget):
         self._dirty = False
         self._generation = 0
         self._conflict_version: int | None = None
+        self._attempted: dict[str, Any] = {}
 
         # -- list ---------------------------------------------------------------------------
         self.kind_tabs = QTabBar(self)
@@ -322,6 +345,7 @@ class DefinitionsEditor(QWidget):
             return
         version = expected_version if expected_version is not None else self.current.get("version")
         kind = self.kind
+        self._attempted = data
         self.save_button.setEnabled(False)
         self._say("Saving…")
         self.state.submit(save_definition, actor, kind, ident, data, version,
@@ -347,9 +371,14 @@ class DefinitionsEditor(QWidget):
         if isinstance(exc, VersionConflict):
             self._conflict_version = exc.actual
             self.conflict_text.setText(
-                f"{exc.message}. Load their version to see it, or save yours over it.")
+                f"{exc.message}. Load their version, or save yours over it.")
             self.conflict.show()
             self._say("Not saved: someone else changed this definition.", error=True)
+            ident = self.current.get("id") if self.current else None
+            if ident is not None:  # show both versions side by side (SPEC §6)
+                kind, mine, base = self.kind, dict(self._attempted), dict(self.current or {})
+                self.state.submit(load_definition, kind, ident, owner=self,
+                                  on_done=lambda theirs: self._show_both(exc, base, mine, theirs))
             return
         message = describe(exc)
         if message.fields:
@@ -358,6 +387,19 @@ class DefinitionsEditor(QWidget):
                                        "Please fix the fields marked in red."), error=True)
         else:
             self._say(f"Not saved: {message.text}", error=True)
+
+    def _show_both(self, exc: VersionConflict, base: dict[str, Any], mine: dict[str, Any],
+                   theirs: dict[str, Any]) -> None:
+        if not self.conflict.isVisible():
+            return
+        rows = conflict_rows(base, mine, theirs)
+        table = "".join(
+            f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(yours)}</td>"
+            f"<td>{html.escape(other)}</td></tr>" for label, yours, other in rows)
+        self.conflict_text.setText(
+            f"{html.escape(exc.message)}.<table cellspacing='6'><tr><th align='left'>Field</th>"
+            f"<th align='left'>Yours</th><th align='left'>Theirs (version {exc.actual})</th></tr>"
+            f"{table}</table>Load their version, or save yours over it.")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)

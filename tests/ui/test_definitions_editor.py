@@ -139,6 +139,11 @@ def test_a_change_made_elsewhere_is_a_conflict_in_words(open_window: Open, qtbot
     qtbot.waitUntil(lambda: not editor.conflict.isHidden(), timeout=TIMEOUT)
     assert "changed elsewhere" in editor.conflict_text.text()
     assert "version 1" in editor.conflict_text.text() and "version is 2" in editor.conflict_text.text()
+    # Both versions side by side (SPEC §6): my period beside theirs, their description beside mine.
+    qtbot.waitUntil(lambda: "Theirs (version 2)" in editor.conflict_text.text(), timeout=TIMEOUT)
+    shown = editor.conflict_text.text()
+    assert "<td>120</td><td>90</td>" in shown
+    assert "<td>(unchanged)</td><td>Changed at head office</td>" in shown
     with qtbot.waitSignal(editor.saved, timeout=TIMEOUT):
         editor.keep_mine.click()
     assert editor.current["version"] == 3
