@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,25 +22,25 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    content = {
-        "id": event.id,
-        "at": event.at.isoformat(),
-        "staff_id": event.staff_id,
-        "store_id": event.store_id,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "profile_id": event.profile_id,
-        "before": event.before,
-        "after": event.after,
-        "meta": event.meta,
-    }
+_HASHED = ("id", "at", "staff_id", "store_id", "action", "entity_type", "entity_id", "profile_id",
+           "before", "after", "meta")
+
+
+def event_hash(event: AuditEvent | Mapping[str, Any], prev_hash: str) -> str:
+    """The hash of an event (a stored row, or the column values of one about to be inserted)."""
+    fields = event if isinstance(event, Mapping) else {k: getattr(event, k) for k in _HASHED}
+    content = {k: fields[k] for k in _HASHED}
+    content["at"] = fields["at"].isoformat()
     return hashlib.sha256((prev_hash + _canonical(content)).encode()).hexdigest()
 
 
+# Built once: a constant statement's cache key is computed once, not per write.
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+
+
 def last_hash(session: Session) -> str:
-    value = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
+    # On the session's connection (Core): a plain column read needs no ORM machinery.
+    value = session.connection().scalar(_LAST_HASH)
     return value or GENESIS
 
 

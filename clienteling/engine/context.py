@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import text
+from sqlalchemy import Insert, insert, text
 from sqlalchemy.orm import Session
 
 from clienteling.engine import audit
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.db import Database
-from clienteling.engine.models import AuditEvent, ChangeLog, OutboxEntry
+from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntry
 from clienteling.engine.permissions import Actor
 
 Mode = Literal["till", "hub"]
@@ -107,6 +107,22 @@ class UnitOfWork:
         if profile_id is not None:
             self.profile_ids.add(profile_id)
 
+    def append(self, *rows: Base) -> None:
+        """Write new rows of an append-only record (a redemption and its items) with Core
+        INSERTs on the session's connection, in order.
+
+        The ORM's flush of a redemption cost more than everything else a redeem does; these
+        rows are never changed in the transaction that makes them, so they need none of it.
+        The objects stay transient (outside the session) and keep the values they were built
+        with. As with the ORM, only attributes that were set are written; unset columns get
+        their defaults (a foreign key the ORM would fill from a relationship must be set)."""
+        conn = self.session.connection()
+        for row in rows:
+            table = row.__table__
+            state = row.__dict__
+            conn.execute(_insert_into(table), {c.key: state[c.key] for c in table.columns
+                                               if c.key in state})
+
     def touch(self, entity_type: str, entity_id: str, op: str = "upsert") -> None:
         """A record the change feed must carry (an entity changed as a side effect)."""
         key = (entity_type, entity_id, op)
@@ -118,36 +134,39 @@ class UnitOfWork:
             return
         session = self.session
         session.flush()
-        if session.bind is not None and session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+        # Audit and change-log rows are written with Core INSERTs on the session's
+        # connection: they are never read back in this transaction, and the ORM's unit of
+        # work cost more than the rest of a redeem put together.
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.execute(_JOURNAL_LOCK)
         prev = audit.last_hash(session)
         actor = self.actor
         staff_id = actor.staff_id if actor else None
         store_id = actor.store_id if actor else None
+        events: list[dict[str, Any]] = []
         for rec in self.records:
             meta = dict(rec.meta or {})
             if actor is not None and actor.authorised_by is not None:
                 meta["authorised_by"] = actor.authorised_by.staff_id
             if actor is not None and actor.occurred_at is not None:
                 meta["occurred_at"] = actor.occurred_at.isoformat()
-            event = AuditEvent(
-                id=str(uuid.uuid4()),
-                at=self.now,
-                staff_id=staff_id,
-                store_id=store_id,
-                action=rec.action,
-                entity_type=rec.entity_type,
-                entity_id=rec.entity_id,
-                profile_id=rec.profile_id,
-                before=rec.before,
-                after=rec.after,
-                meta=meta or None,
-                prev_hash=prev,
-                hash="",
-            )
-            event.hash = audit.event_hash(event, prev)
-            prev = event.hash
-            session.add(event)
+            event: dict[str, Any] = {
+                "id": str(uuid.uuid4()),
+                "at": self.now,
+                "staff_id": staff_id,
+                "store_id": store_id,
+                "action": rec.action,
+                "entity_type": rec.entity_type,
+                "entity_id": rec.entity_id,
+                "profile_id": rec.profile_id,
+                "before": rec.before,
+                "after": rec.after,
+                "meta": meta or None,
+                "prev_hash": prev,
+            }
+            event["hash"] = prev = audit.event_hash(event, prev)
+            events.append(event)
             if self.mode == "till" and rec.call is not None:
                 headers = dict(rec.call.headers or {})
                 if actor is not None and actor.authorised_by is not None:
@@ -171,10 +190,32 @@ class UnitOfWork:
                         updated_at=self.now,
                     )
                 )
-        if self.mode == "hub":
-            for entity_type, entity_id, op in self.touched:
-                session.add(ChangeLog(entity_type=entity_type, entity_id=entity_id, op=op, at=self.now))
+        if events:
+            # One statement per event, in order: seq must follow the hash chain.
+            for event in events:
+                conn.execute(_AUDIT_INSERT, event)
+        if self.mode == "hub" and self.touched:
+            conn.execute(_CHANGE_INSERT, [
+                {"entity_type": entity_type, "entity_id": entity_id, "op": op, "at": self.now}
+                for entity_type, entity_id, op in self.touched
+            ])
         session.flush()
+
+
+_INSERTS: dict[Any, Insert] = {}
+
+
+def _insert_into(table: Any) -> Insert:
+    # One statement per table, built once, so its cache key is computed once.
+    statement = _INSERTS.get(table)
+    if statement is None:
+        statement = _INSERTS[table] = insert(table)
+    return statement
+
+
+_JOURNAL_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=JOURNAL_LOCK)
+_AUDIT_INSERT = insert(AuditEvent)
+_CHANGE_INSERT = insert(ChangeLog)
 
 
 Listener = Callable[[Changes], None]
@@ -198,6 +239,10 @@ def first_in_transaction(hook: Callable[[UnitOfWork], None]) -> Iterator[None]:
         yield
     finally:
         _FIRST_IN_TRANSACTION.reset(token)
+
+
+# The unit of work opened with ``Context.transaction(..., shared=True)`` in this context.
+_SHARED: ContextVar[UnitOfWork | None] = ContextVar("shared_unit_of_work", default=None)
 
 
 class Context:
@@ -234,7 +279,21 @@ class Context:
         return occurred
 
     @contextmanager
-    def transaction(self, actor: Actor | None) -> Iterator[UnitOfWork]:
+    def transaction(self, actor: Actor | None, *, shared: bool = False) -> Iterator[UnitOfWork]:
+        """A unit of work: committed at the end of the ``with``, rolled back by an exception.
+
+        ``shared=True`` makes it the one every ``transaction`` and ``reading`` in this
+        context (thread or task) joins until it ends: their writes and reads go through its
+        session (so they see its changes) and it writes the journal and commits once, at its
+        end. The hub stores a request's response this way, in the same commit as the change
+        and its idempotency key. A joining call must act as the same actor.
+        """
+        joined = _SHARED.get()
+        if joined is not None:
+            if joined.actor != actor:
+                raise RuntimeError("a shared unit of work can only be joined by its own actor")
+            yield joined
+            return
         now = self.clock.now()
         with self.db.write() as session:
             uow = UnitOfWork(session, actor, now, self.judged_at(actor, now), self.mode)
@@ -242,7 +301,12 @@ class Context:
             if hook is not None:
                 _FIRST_IN_TRANSACTION.set(None)
                 hook(uow)
-            yield uow
+            token = _SHARED.set(uow) if shared else None
+            try:
+                yield uow
+            finally:
+                if token is not None:
+                    _SHARED.reset(token)
             uow.write_journal()
         if uow.records or uow.touched:
             changes = Changes(frozenset(uow.areas), frozenset(uow.profile_ids))
@@ -251,5 +315,10 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        joined = _SHARED.get()
+        if joined is not None:
+            # Inside a shared unit of work, reads see its (uncommitted) changes.
+            yield joined.session
+            return
         with self.db.read() as session:
             yield session

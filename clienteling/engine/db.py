@@ -6,6 +6,7 @@ by Alembic on open (GUIDE principle 9).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +91,17 @@ class Database:
     def __post_init__(self) -> None:
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+        # SQLite has one writer at a time (BEGIN IMMEDIATE). Threads of this process queue
+        # for it here, on a lock that hands over at once, instead of inside SQLite, whose
+        # busy handler polls with sleeps of up to 100 ms (the hub's threadpool made that the
+        # bottleneck: most of a request's latency was sleeping in BEGIN IMMEDIATE). Other
+        # processes (a till's CLI, a second hub worker) are still kept out by SQLite's lock
+        # and its busy timeout. Re-entrant, so a nested write in one thread behaves as before.
+        self._write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
+        # One SELECT needs no transaction around it: on PostgreSQL that saves the BEGIN and
+        # ROLLBACK round trips (psycopg sends each on its own). SQLite's are local calls.
+        self._single_reads = (self.reader if self.is_sqlite
+                              else self.reader.execution_options(isolation_level="AUTOCOMMIT"))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -97,8 +109,18 @@ class Database:
             yield session
 
     @contextmanager
+    def single_read(self) -> Iterator[Connection]:
+        """A Core connection for one read statement (it sees committed data only)."""
+        with self._single_reads.connect() as conn:
+            yield conn
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write_sessions() as session, session.begin():
+        if self._write_lock is None:
+            with self._write_sessions() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._write_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -17,6 +17,9 @@ Decisions (also in docs/hub.md):
   be a manager or admin, and their role decides.
 - The actor is the staff member as the engine knows them (home store and its
   timezone), exactly as on the till, so a replayed change is judged the same way.
+- A looked-up staff member is remembered for 30 seconds (``Hub.actor``), like a
+  verified token: a staff member deactivated in the database is refused within 30
+  seconds on a running hub. Unknown or inactive ones are never remembered.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def _staff(hub: Hub, dev: Device, staff_id: str, header: str) -> Actor:
     if not _STAFF_ID.match(staff_id):
         raise _unauthenticated(f"{header} is not a staff id.", "unknown_staff")
     try:
-        actor = hub.cl.staff.actor(staff_id)
+        actor = hub.actor(staff_id)
     except NotFound as exc:
         raise _unauthenticated(f"{header}: no staff member with id {staff_id}.",
                                "unknown_staff") from exc

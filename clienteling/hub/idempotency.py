@@ -11,13 +11,19 @@
   together or not at all, and a second request with the key blocks on (PostgreSQL)
   or collides with (SQLite, serialised writers) that row. The loser waits for the
   winner's stored response and returns it.
+- The redeem endpoints (the hot path) run ``Call.run(work, whole=True)``: the claim,
+  the change and the stored response are one shared unit of work
+  (``Context.transaction(shared=True)``), committed once. Other endpoints store the
+  response in a second, short transaction after the change commits.
 - Refusals (4xx) are stored too, so a till replaying a rejected entry gets the same
-  rejection. 5xx answers are not stored: the transaction rolled back and a retry
+  rejection (a refusal rolls the change back, claim included, and is then stored on
+  its own). 5xx answers are not stored: the transaction rolled back and a retry
   may succeed.
 
-Known limit: if the hub process dies between committing a change and storing its
-response, a repeat of that key answers 409 ``idempotency_in_progress`` (the change
-is applied once; its response is lost) — the till then re-reads the record.
+Known limit (not for the ``whole`` endpoints): if the hub process dies between
+committing a change and storing its response, a repeat of that key answers 409
+``idempotency_in_progress`` (the change is applied once; its response is lost) — the
+till then re-reads the record.
 """
 
 from __future__ import annotations
@@ -52,6 +58,14 @@ class Replay(Exception):
     def __init__(self, stored: StoredResponse) -> None:
         super().__init__(stored.key)
         self.stored = stored
+
+
+class _Refused(Exception):
+    """Leaves a shared unit of work (rolling it back) with the refusal to answer."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome[0])
+        self.outcome = outcome
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -104,15 +118,43 @@ class Call:
     path: str
     fingerprint: str
 
-    def run(self, work: Callable[[], tuple[int, Any] | Outcome]) -> Response:
-        """Do ``work`` once per key and answer with its (stored) response."""
+    def run(self, work: Callable[[], tuple[int, Any] | Outcome], *, whole: bool = False) -> Response:
+        """Do ``work`` once per key and answer with its (stored) response.
+
+        ``whole=True`` (for work that makes one change and renders its answer from what the
+        engine returned, or reads it back through the engine) runs the key's claim, the
+        work and the stored response in one shared unit of work: one commit instead of two,
+        and a change is never committed without its response."""
         if self.key is None:
             return respond(*self._attempt(work))
+        if whole:
+            return self._run_whole(work)
         with first_in_transaction(self._claim):
             try:
                 status, payload, headers = self._attempt(work)
             except KeyTaken:
                 return self.await_first()
+        return self._finish(status, payload, headers)
+
+    def _run_whole(self, work: Callable[[], tuple[int, Any] | Outcome]) -> Response:
+        assert self.key is not None
+        try:
+            with self.hub.cl.ctx.transaction(self.actor, shared=True) as uow:
+                self._claim(uow)
+                status, payload, headers = self._attempt(work)
+                if status >= 400:
+                    # A refusal changes nothing: roll back (the claim too), then store it.
+                    raise _Refused((status, payload, headers))
+                self.hub.idempotency.complete(uow, self.key, self.fingerprint, status, payload)
+        except KeyTaken:
+            return self.await_first()
+        except _Refused as refused:
+            return self._finish(*refused.outcome)
+        return respond(status, payload, headers)
+
+    def _finish(self, status: int, payload: Any, headers: dict[str, str] | None) -> Response:
+        """Store a response outside the change's transaction (5xx are not stored)."""
+        assert self.key is not None
         if status >= 500:
             return respond(status, payload, headers)
         try:

@@ -223,7 +223,7 @@ def test_fuzzing_every_write_endpoint_from_the_openapi_description_never_gets_a_
 
         return re.sub(r"\{([^}]+)\}", fill, template)
 
-    @settings(max_examples=250, deadline=None, database=None,
+    @settings(derandomize=True, max_examples=250, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
@@ -272,7 +272,7 @@ def test_fuzzing_list_queries_never_gets_a_5xx(world: World) -> None:
     value = st.one_of(st.text(max_size=30), st.sampled_from(["1", "-1", "1e308", "NaN", "true",
                                                              "2026-03-02", "2026-03-02 10:00:00"]))
 
-    @settings(max_examples=150, deadline=None, database=None,
+    @settings(derandomize=True, max_examples=150, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(path=st.sampled_from(lists),
            filters=st.lists(st.tuples(field, op, value), max_size=3),

@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from clienteling.engine import conditions, rules, timeframe, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
@@ -397,7 +399,8 @@ class BenefitService:
     ) -> Redemption:
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
-            redemption = self._redeem(uow, profile_id, benefit_id, receipt, redemption_id)
+            redemption = self._redeem(uow, profile_id, benefit_id, receipt, redemption_id,
+                                      check_profile=True)
         return redemption
 
     def redeem_by_definition(
@@ -433,53 +436,48 @@ class BenefitService:
         redemption_id: str | None,
         *,
         record_call: bool = True,
+        check_profile: bool = False,
     ) -> Redemption:
         s = uow.session
         at = uow.judged_at
         receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
         redemption_id = read_ref(redemption_id, field="redemption_id")
-        if redemption_id and s.get(Redemption, redemption_id) is not None:
+        s.flush()  # the Core statements below do not autoflush
+        conn = s.connection()
+        if redemption_id and conn.scalar(_REDEMPTION_EXISTS, {"id": redemption_id}) is not None:
             raise ValidationError.field("redemption_id", "a redemption with this id already exists")
-        benefit = s.get(Benefit, benefit_id)
-        if benefit is None:
-            raise NotFound("benefit", benefit_id)
-        if benefit.profile_id != profile_id:
-            raise refuse(rules.WRONG_PROFILE)
-        state = rules.benefit_state(benefit, at)
-        if not state.is_redeemable:
-            raise refuse(state.reason or rules.EXHAUSTED)
-        won = s.execute(
-            update(Benefit)
-            .where(
-                Benefit.id == benefit_id,
-                or_(Benefit.redemptions_remaining.is_(None), Benefit.redemptions_remaining > 0),
-                or_(Benefit.expires_at.is_(None), Benefit.expires_at > at),
-            )
-            .values(redemptions_remaining=Benefit.redemptions_remaining - 1, updated_at=uow.now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won != 1:
-            raise refuse(rules.EXHAUSTED)
-        won = s.execute(
-            update(BenefitDefinition)
-            .where(
-                BenefitDefinition.id == benefit.benefit_definition_id,
-                or_(
-                    BenefitDefinition.max_global_redemptions.is_(None),
-                    BenefitDefinition.total_global_redemptions
-                    < BenefitDefinition.max_global_redemptions,
-                ),
-                or_(BenefitDefinition.end_at.is_(None), BenefitDefinition.end_at > at),
-            )
-            .values(total_global_redemptions=BenefitDefinition.total_global_redemptions + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won != 1:
-            # The instance's decrement above rolls back with this refusal.
-            raise refuse(rules.GLOBAL_LIMIT)
+        # The conditional UPDATEs decide (GUIDE principle 5), without reading the benefit
+        # first; only a refusal reads it, to say why. The reason is the one checking its state
+        # first would give: the UPDATEs' conditions are the state's, and the rows a refusal
+        # reads are those the UPDATEs saw (a refusal rolls the whole unit of work back). The
+        # benefit belongs to the profile, so a success shows the profile exists: only a
+        # refusal looks for it (``check_profile``: an unknown profile is a 404 first).
+        used = conn.execute(_USE_ONE, {"benefit_id": benefit_id, "owner_id": profile_id,
+                                       "at": at, "now": uow.now}).first()
+        if used is None:
+            if check_profile and conn.scalar(_PROFILE_EXISTS, {"id": profile_id}) is None:
+                raise NotFound("profile", profile_id)
+            raise _why_not_redeemable(s, profile_id, benefit_id, at)
+        definition_id = used.benefit_definition_id
+        counted = conn.execute(_COUNT_GLOBAL, {"definition_id": definition_id, "at": at}).first()
+        if counted is None:
+            # The instance was usable, so its definition's window has closed or its global cap
+            # is reached; the instance's decrement above rolls back with this refusal.
+            end_at = conn.scalar(_DEFINITION_END, {"id": definition_id})
+            raise refuse(rules.WINDOW_CLOSED if end_at is not None and end_at <= at
+                         else rules.GLOBAL_LIMIT)
+        # Copies of these rows already in the session (a checkout read them) stay current,
+        # as a refresh would keep them, without the query.
+        _set_loaded(s, Benefit, benefit_id, redemptions_remaining=used.redemptions_remaining,
+                    updated_at=uow.now)
+        _set_loaded(s, BenefitDefinition, definition_id,
+                    total_global_redemptions=counted.total_global_redemptions)
         actor = uow.actor
+        rid = redemption_id or new_id()
+        item = RedemptionItem(id=new_id(), redemption_id=rid, position=0, type="benefit",
+                              item_id=benefit_id, value=ZERO, count=1)
         redemption = Redemption(
-            id=redemption_id or new_id(),
+            id=rid,
             profile_id=profile_id,
             type="redeem",
             total=ZERO,
@@ -488,14 +486,11 @@ class BenefitService:
             transaction_receipt_ref=receipt,
             redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
             created_at=uow.now,
-            items=[RedemptionItem(id=new_id(), position=0, type="benefit", item_id=benefit_id,
-                                  value=ZERO, count=1)],
+            items=[item],
         )
-        s.add(redemption)
-        s.flush()
-        s.refresh(benefit)
+        uow.append(redemption, item)
         uow.touch("benefit", benefit_id)
-        uow.touch("benefit_definition", benefit.benefit_definition_id)
+        uow.touch("benefit_definition", definition_id)
         call = None
         if record_call:
             call = HubCall("POST", f"/profiles/{profile_id}/benefits/{benefit_id}/redeem", {
@@ -505,7 +500,7 @@ class BenefitService:
         uow.record("benefit.redeem", "redemption", redemption.id, profile_id=profile_id,
                    after=wire.redemption(redemption),
                    meta={"benefit_id": benefit_id,
-                         "redemptions_remaining": benefit.redemptions_remaining},
+                         "redemptions_remaining": used.redemptions_remaining},
                    call=call, areas=("benefits", "history", "claimable"))
         return redemption
 
@@ -690,6 +685,56 @@ class BenefitService:
             uow.record("benefit.delete", "benefit", benefit_id, profile_id=profile_id,
                        before=before, call=HubCall("DELETE", f"/benefits/{benefit_id}"),
                        areas=("benefits", "claimable"))
+
+
+# B3's statements, built once: they run on every redeem, and a constant statement's cache
+# key and compiled form are reused. The conditional UPDATEs decide who won (GUIDE
+# principle 5); RETURNING gives back the new counts without another read.
+_REDEMPTION_EXISTS = select(Redemption.id).where(Redemption.id == bindparam("id"))
+_PROFILE_EXISTS = select(Profile.id).where(Profile.id == bindparam("id"))
+_USE_ONE = (
+    update(Benefit)
+    .where(
+        Benefit.id == bindparam("benefit_id"),
+        Benefit.profile_id == bindparam("owner_id"),
+        or_(Benefit.redemptions_remaining.is_(None), Benefit.redemptions_remaining > 0),
+        or_(Benefit.expires_at.is_(None), Benefit.expires_at > bindparam("at")),
+    )
+    .values(redemptions_remaining=Benefit.redemptions_remaining - 1, updated_at=bindparam("now"))
+    .returning(Benefit.redemptions_remaining, Benefit.benefit_definition_id)
+)
+_COUNT_GLOBAL = (
+    update(BenefitDefinition)
+    .where(
+        BenefitDefinition.id == bindparam("definition_id"),
+        or_(
+            BenefitDefinition.max_global_redemptions.is_(None),
+            BenefitDefinition.total_global_redemptions < BenefitDefinition.max_global_redemptions,
+        ),
+        or_(BenefitDefinition.end_at.is_(None), BenefitDefinition.end_at > bindparam("at")),
+    )
+    .values(total_global_redemptions=BenefitDefinition.total_global_redemptions + 1)
+    .returning(BenefitDefinition.total_global_redemptions)
+)
+_DEFINITION_END = select(BenefitDefinition.end_at).where(BenefitDefinition.id == bindparam("id"))
+
+
+def _why_not_redeemable(s: Session, profile_id: str, benefit_id: str, at: datetime) -> Exception:
+    """Why B3 refuses this benefit: unknown, another customer's, or its state's reason."""
+    benefit = s.get(Benefit, benefit_id)
+    if benefit is None:
+        return NotFound("benefit", benefit_id)
+    if benefit.profile_id != profile_id:
+        return refuse(rules.WRONG_PROFILE)
+    return refuse(rules.benefit_state(benefit, at).reason or rules.EXHAUSTED)
+
+
+def _set_loaded(s: Session, model: type[Any], ident: str, **values: Any) -> None:
+    """Set the values a statement just wrote on the session's copy of a row, if it has one."""
+    loaded = s.identity_map.get(identity_key(model, ident))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
 
 
 def _profile(s: Session, profile_id: str) -> Profile:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clienteling.engine.context import Context, UnitOfWork
@@ -39,8 +39,17 @@ class StoredResponse:
         return self.status_code == PENDING
 
 
-def _stored(row: IdempotencyRecord) -> StoredResponse:
-    return StoredResponse(row.key, row.method, row.path, row.body_hash, row.status_code, row.response)
+# Every request with a key runs these three, so they are Core statements built once (their
+# cache keys and compiled forms are reused) run on a plain connection, not ORM queries.
+_T = IdempotencyRecord.__table__
+_GET = select(_T.c.key, _T.c.method, _T.c.path, _T.c.body_hash, _T.c.status_code,
+              _T.c.response).where(_T.c.key == bindparam("k"))
+_INSERT = insert(_T)
+_FINISH = (update(_T)
+           .where(_T.c.key == bindparam("k"), _T.c.body_hash == bindparam("fp"),
+                  _T.c.status_code == PENDING)
+           .values(status_code=bindparam("status"), response=bindparam("body")))
+_EXISTS = select(_T.c.key).where(_T.c.key == bindparam("k"))
 
 
 class IdempotencyStore:
@@ -48,40 +57,46 @@ class IdempotencyStore:
         self.ctx = ctx
 
     def get(self, key: str) -> StoredResponse | None:
-        with self.ctx.reading() as s:
-            row = s.get(IdempotencyRecord, key)
-            return _stored(row) if row is not None else None
+        with self.ctx.db.single_read() as conn:
+            row = conn.execute(_GET, {"k": key}).first()
+        return StoredResponse(*row) if row is not None else None
 
     def claim(self, uow: UnitOfWork, key: str, method: str, path: str, fingerprint: str) -> None:
         """Insert the pending row inside ``uow``; KeyTaken when the key is already in use."""
-        s = uow.session
-        s.add(IdempotencyRecord(key=key, method=method, path=path[:500], body_hash=fingerprint,
-                                status_code=PENDING, response=None, created_at=uow.now))
         try:
-            s.flush()
+            uow.session.connection().execute(_INSERT, self._row(key, method, path, fingerprint,
+                                                                PENDING, None, uow.now))
         except IntegrityError as exc:
             raise KeyTaken(key) from exc
+
+    def complete(self, uow: UnitOfWork, key: str, fingerprint: str, status_code: int,
+                 body: Any) -> None:
+        """Store the response on the key claimed earlier in ``uow``, in the same commit."""
+        done = uow.session.connection().execute(_FINISH, {
+            "k": key, "fp": fingerprint, "status": status_code, "body": body}).rowcount
+        if done != 1:  # pragma: no cover - the claim is this transaction's own row
+            raise RuntimeError(f"idempotency key {key!r} was not claimed in this transaction")
 
     def finish(self, key: str, method: str, path: str, fingerprint: str, status_code: int,
                body: Any) -> StoredResponse:
         """Store the response for ``key``; KeyTaken when another request already stored one."""
         now = self.ctx.clock.now()
         with self.ctx.db.write() as s:
-            done = s.execute(
-                update(IdempotencyRecord)
-                .where(IdempotencyRecord.key == key, IdempotencyRecord.body_hash == fingerprint,
-                       IdempotencyRecord.status_code == PENDING)
-                .values(status_code=status_code, response=body)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            conn = s.connection()
+            done = conn.execute(_FINISH, {"k": key, "fp": fingerprint, "status": status_code,
+                                          "body": body}).rowcount
             if done != 1:
-                if s.scalar(select(IdempotencyRecord.key).where(IdempotencyRecord.key == key)):
+                if conn.scalar(_EXISTS, {"k": key}):
                     raise KeyTaken(key)
-                s.add(IdempotencyRecord(key=key, method=method, path=path[:500],
-                                        body_hash=fingerprint, status_code=status_code,
-                                        response=body, created_at=now))
                 try:
-                    s.flush()
+                    conn.execute(_INSERT, self._row(key, method, path, fingerprint, status_code,
+                                                    body, now))
                 except IntegrityError as exc:
                     raise KeyTaken(key) from exc
         return StoredResponse(key, method, path, fingerprint, status_code, body)
+
+    @staticmethod
+    def _row(key: str, method: str, path: str, fingerprint: str, status_code: int, body: Any,
+             now: Any) -> dict[str, Any]:
+        return {"key": key, "method": method, "path": path[:500], "body_hash": fingerprint,
+                "status_code": status_code, "response": body, "created_at": now}

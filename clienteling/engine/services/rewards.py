@@ -32,7 +32,7 @@ from clienteling.engine.models import (
 )
 from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor, Role, require
-from clienteling.engine.services.benefits import refuse
+from clienteling.engine.services.benefits import _PROFILE_EXISTS, _REDEMPTION_EXISTS, refuse
 
 ZERO = Decimal("0.00")
 
@@ -223,10 +223,14 @@ class RewardService:
         at = uow.judged_at
         receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
         redemption_id = read_ref(redemption_id, field="redemption_id")
-        if s.get(Profile, profile_id) is None:
-            raise NotFound("profile", profile_id)
-        if redemption_id and s.get(Redemption, redemption_id) is not None:
+        s.flush()  # the Core reads below do not autoflush
+        conn = s.connection()
+        # A used redemption id first, then an unknown profile: the order the hub has always
+        # answered them in.
+        if redemption_id and conn.scalar(_REDEMPTION_EXISTS, {"id": redemption_id}) is not None:
             raise ValidationError.field("redemption_id", "a redemption with this id already exists")
+        if conn.scalar(_PROFILE_EXISTS, {"id": profile_id}) is None:
+            raise NotFound("profile", profile_id)
         rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id, *_live(at))))
         plan = plan_draws(rewards, value, at)
         for draw in plan:
@@ -242,17 +246,18 @@ class RewardService:
                 raise refuse(rules.OVER_BALANCE)
             uow.touch("reward", draw.reward_id)
         actor = uow.actor
+        rid = redemption_id or new_id()
+        items = [RedemptionItem(id=new_id(), redemption_id=rid, position=i, type="reward",
+                                item_id=d.reward_id, value=d.amount, count=1)
+                 for i, d in enumerate(plan)]
         redemption = Redemption(
-            id=redemption_id or new_id(), profile_id=profile_id, type="redeem", total=value,
+            id=rid, profile_id=profile_id, type="redeem", total=value,
             location_id=actor.store_id if actor else None,
             staff_id=actor.staff_id if actor else None, transaction_receipt_ref=receipt,
             redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
-            created_at=uow.now, meta=meta,
-            items=[RedemptionItem(id=new_id(), position=i, type="reward", item_id=d.reward_id,
-                                  value=d.amount, count=1) for i, d in enumerate(plan)],
+            created_at=uow.now, meta=meta, items=items,
         )
-        s.add(redemption)
-        s.flush()
+        uow.append(redemption, *items)
         uow.record("reward.redeem", "redemption", redemption.id, profile_id=profile_id,
                    after=wire.redemption(redemption),
                    call=HubCall("POST", f"/profiles/{profile_id}/redeem", {

@@ -111,19 +111,20 @@ def claim(profile_id: str, call: Annotated[Call, Depends(writes(Action.REDEEM))]
     return call.run(work)
 
 
-def redemption_fields(call: Call, form: Form) -> tuple[str | None, str | None]:
+def redemption_fields(call: Call, form: Form, *, check_id: bool = True) -> tuple[str | None,
+                                                                              str | None]:
     """A redeem body's client-supplied ``redemption_id`` and ``transaction_receipt_ref``;
     ``location_id``, when sent, must name a known store (the redemption is recorded at the
-    acting staff member's store, as on the till)."""
+    acting staff member's store, as on the till). ``check_id=False`` leaves refusing a
+    ``redemption_id`` already used to the engine, which checks it first thing in its own
+    transaction (B3, R4): the same 422, without a separate read."""
     redemption_id = opt(form.text("redemption_id", max_len=36))
     receipt = opt(form.text("transaction_receipt_ref", max_len=128))
     location = opt(form.text("location_id", max_len=36))
     form.done()
-    if location is not None:
-        known = {s.id for s in call.hub.cl.staff.stores()}
-        if location not in known:
-            raise ValidationError.field("location_id", f"no store with id {location}")
-    if redemption_id is not None:
+    if location is not None and not call.hub.is_store(location):
+        raise ValidationError.field("location_id", f"no store with id {location}")
+    if check_id and redemption_id is not None:
         try:
             call.hub.cl.rewards.redemption(redemption_id)
         except NotFound:
@@ -165,10 +166,11 @@ def redeem_benefit(profile_id: str, benefit_id: str,
         form = Form(call.body)
         if call.body.get("count") not in (None, 1):
             form.error("count", "one use is redeemed per request: leave count out or send 1")
-        redemption_id, receipt = redemption_fields(call, form)
-        call.hub.cl.profiles.get(profile_id)
+        redemption_id, receipt = redemption_fields(call, form, check_id=False)
+        # The engine refuses an unknown profile (404) and a used redemption_id (422), in
+        # that order, inside the redeem's own transaction.
         redemption = call.hub.cl.benefits.redeem(call.actor, profile_id, benefit_id,
                                                  receipt=receipt, redemption_id=redemption_id)
         return 201, one(wire.redemption(redemption))
 
-    return call.run(work)
+    return call.run(work, whole=True)

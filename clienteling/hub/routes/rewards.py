@@ -100,11 +100,13 @@ def redeem_amount(profile_id: str, call: Annotated[Call, Depends(writes(Action.R
             form.error("currency", f"must be {settings.currency}")
         if "amount" not in call.body or call.body["amount"] is None:
             form.error("amount", "is required")
-        redemption_id, receipt = redemption_fields(call, form)
-        call.hub.cl.profiles.get(profile_id)
+        redemption_id, receipt = redemption_fields(call, form, check_id=False)
+        # The engine refuses a used redemption_id (422) and an unknown profile (404), in
+        # that order, inside the redemption's own transaction.
         redemption = call.hub.cl.rewards.redeem_amount(
             call.actor, profile_id, call.body["amount"], receipt=receipt,
             redemption_id=redemption_id)
+        # Read in the same unit of work as the redemption: the balance it left.
         return 201, one({**wire.redemption(redemption), "balances": _balances(call.hub, profile_id)})
 
-    return call.run(work)
+    return call.run(work, whole=True)
