@@ -151,11 +151,8 @@ def create_demo(
 ) -> None:
     """Create (or add to an empty) database with demo staff, definitions and profiles."""
     clock = clock or SystemClock()
-    cl = Clienteling(Context(open_database(database_url), clock, mode="hub"))
-    try:
+    with Clienteling(Context(open_database(database_url), clock, mode="hub")) as cl:
         _populate(cl, profiles, seed, clock.now())
-    finally:
-        cl.close()
 
 
 def _populate(cl: Clienteling, count: int, seed: int, now: datetime) -> None:

@@ -117,25 +117,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_store_add(args: argparse.Namespace) -> int:
-    cl = _open(_db(args))
-    try:
+    with _open(_db(args)) as cl:
         store = cl.staff.create_store(None, {"name": args.name, "timezone": args.timezone})
-    finally:
-        cl.close()
     print(f"Added store {store.name} ({store.timezone})")
     print(store.id)
     return 0
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
-    cl = _open(_db(args))
-    try:
+    with _open(_db(args)) as cl:
         member = cl.staff.create_staff(None, {
             "username": args.username, "display_name": args.name, "role": args.role,
             "store_id": args.store, "pin": args.pin,
         })
-    finally:
-        cl.close()
     print(f"Added {member.role} {member.display_name} ({member.username})")
     print(member.id)
     return 0
@@ -144,12 +138,9 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     from clienteling.engine.services.devices import DeviceService
 
-    cl = _open(_db(args))
-    try:
+    with _open(_db(args)) as cl:
         token, row = DeviceService(cl.ctx).create_token(None, {"store_id": args.store,
                                                                "name": args.name})
-    finally:
-        cl.close()
     print(f"Device token {row.id} for till '{row.name}'. It is shown only now; the hub keeps "
           "only a hash of it:")
     print(token)
@@ -159,11 +150,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> int:
     from clienteling.engine.services.devices import DeviceService
 
-    cl = _open(_db(args))
-    try:
+    with _open(_db(args)) as cl:
         tokens = DeviceService(cl.ctx).tokens()
-    finally:
-        cl.close()
     for row in tokens:
         state = "active" if row.is_active else "revoked"
         print(f"{row.id}  {state:7}  store {row.store_id}  {row.name}")
@@ -174,11 +162,8 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from clienteling.engine.services.devices import DeviceService
 
-    cl = _open(_db(args))
-    try:
+    with _open(_db(args)) as cl:
         DeviceService(cl.ctx).revoke(None, args.id)
-    finally:
-        cl.close()
     print("Revoked; a running hub refuses it within 30 seconds (at once after a restart).")
     print(args.id)
     return 0

@@ -65,6 +65,12 @@ class Clienteling:
     def close(self) -> None:
         self.ctx.db.dispose()
 
+    def __enter__(self) -> Clienteling:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def overview(self, profile_id: str, tz: str | None = None) -> ProfileOverview:
         profile = self.profiles.get(profile_id)
         rewards = self.rewards.for_profile(profile_id)
