@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from clienteling.engine import rules
 from clienteling.engine.clock import Clock
 from clienteling.engine.context import Changes, Context, Mode, Settings
 from clienteling.engine.db import Database, open_database
@@ -75,16 +76,14 @@ class Clienteling:
         profile = self.profiles.get(profile_id)
         rewards = self.rewards.for_profile(profile_id)
         now = self.ctx.clock.now()
-        soon = [
-            r for r in rewards
-            if r.is_active and r.value_remaining > 0 and r.expires_at is not None
-            and now < r.expires_at <= now + EXPIRING_SOON
-        ]
+        live = [r for r in rewards if rules.reward_is_live(r, now)]
+        soon = [r for r in live if r.expires_at is not None and r.expires_at <= now + EXPIRING_SOON]
         return ProfileOverview(
             profile=profile,
             benefits=self.benefits.for_profile(profile_id),
             rewards=rewards,
-            balance=self.rewards.balance(profile_id),
+            # R3 over the rewards just read, rather than a second query for the same rows.
+            balance=sum((r.value_remaining for r in live), Decimal("0.00")),
             claim_options=self.benefits.claim_options(profile_id, tz),
             expiring_rewards=soon,
         )
