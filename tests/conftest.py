@@ -18,7 +18,6 @@ from clienteling.engine.services import Clienteling
 # A Monday, 10:00 in Melbourne (AEDT, UTC+11).
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @dataclass

@@ -23,8 +23,8 @@ from clienteling.engine.conditions import (
     validate,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SUITE_PATH = REPO_ROOT.parent / "shared" / "reference" / "jsonlogic-tests.json"
+# The official suite, carried by the project (tests/data/README.md says where it comes from).
+SUITE_PATH = Path(__file__).resolve().parents[1] / "data" / "jsonlogic-tests.json"
 SUITE_SIZE = 278
 
 

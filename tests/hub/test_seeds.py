@@ -1,7 +1,7 @@
 """Must-show 5: the seed documents' payloads are accepted as written.
 
-The payloads are copied here verbatim; when the seed files are present (``../shared/seeds``)
-the copies are checked against them, so they cannot drift.
+The payloads are copied here verbatim and checked against the seed documents the project
+carries in ``tests/data/seeds`` (see tests/data/README.md), so they cannot drift.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from clienteling.engine.clock import FixedClock
-from tests.conftest import SHARED
 from tests.hub.conftest import LiveHub, World, seed
 from tests.hub.support import ok, profile, refused
 
@@ -72,7 +71,7 @@ SEED_003_TIMEFRAME: dict[str, Any] = {
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Staturday", "Sunday")}},
 }
 
-SEEDS = SHARED / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
 
 
 def _objects(text: str) -> list[Any]:
@@ -89,9 +88,8 @@ def _objects(text: str) -> list[Any]:
 
 def _seed(prefix: str) -> str:
     files = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    if not files:
-        pytest.skip(f"seed {prefix} not found under {SEEDS}")
-    return Path(files[0]).read_text()
+    assert files, f"seed {prefix} not found under {SEEDS}"
+    return files[0].read_text()
 
 
 def test_the_copies_here_are_the_seed_documents_payloads() -> None:
