@@ -164,12 +164,12 @@ class ProfileService:
             where = _prefix(Profile.name_key, q)
         else:
             where = or_(_prefix(Profile.name_key, q), _prefix(Profile.last_name_key, q))
-        query_ = select(*_row_columns(), key.label("sort_key")).where(where)
+        stmt = select(*_row_columns(), key.label("sort_key")).where(where)
         if after is not None:
-            query_ = query_.where(_after(key, after))
+            stmt = stmt.where(_after(key, after))
         with self.ctx.reading() as s:
             # One row more than asked says whether another page follows.
-            found = list(s.execute(query_.order_by(key, Profile.id).limit(limit + 1)))
+            found = list(s.execute(stmt.order_by(key, Profile.id).limit(limit + 1)))
         rows = found[:limit]
         more = len(found) > limit
         last = rows[-1] if rows else None
