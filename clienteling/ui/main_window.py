@@ -393,8 +393,7 @@ class MainWindow(QMainWindow):
         self.show_notice(text)
 
     def _changed(self, changes: Changes) -> None:
-        if "profile" in changes.areas and self.search.model.query:
-            self.search.model.refresh()
+        self.search.model.on_changes(changes)
         if "staff" in changes.areas:
             self.signin.reload_staff()
 

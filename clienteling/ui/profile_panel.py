@@ -259,14 +259,20 @@ class ProfilePanel(ProfileCommands, QWidget):
         self.tabs.setTabText(HISTORY, "History")
 
     def on_changes(self, changes: Changes) -> None:
-        """The engine committed a change: reload only the areas it names, for this profile."""
+        """The engine committed a change (local, or remote from a sync): reload only the areas
+        it names, and only if it is about this profile. A change to another profile's rewards
+        or benefits does nothing here; a definitions change reaches every profile, so it
+        reloads what definitions show (benefits, claimable) even when it names none."""
         if self.data is None:
             return
-        if self.data.header.profile_id not in changes.profile_ids and \
-                "definitions" not in changes.areas:
+        if self.data.header.profile_id in changes.profile_ids:
+            areas = set(changes.areas)
+        else:
+            areas = {area for area in changes.areas if area == "definitions"}
+        if not areas:
             return
-        self._history_stale = True
-        self._pending_areas.update(changes.areas)
+        self._history_stale = True  # its lines name definitions too
+        self._pending_areas.update(areas)
         self._refresh()
 
     def _refresh(self) -> None:

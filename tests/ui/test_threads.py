@@ -23,14 +23,14 @@ def test_a_slow_search_runs_on_the_worker_while_the_gui_keeps_ticking(
     w = open_window("ava")
     gui = threading.get_ident()
     ran_on: list[int] = []
-    real_search = w.engine.profiles.search
+    real_search = w.engine.profiles.search_page
 
-    def slow_search(query: str, *, limit: int = 50, offset: int = 0) -> Any:
+    def slow_search(query: str, **kwargs: Any) -> Any:
         ran_on.append(threading.get_ident())
         time.sleep(0.5)  # deliberately slow, on the worker (the test itself never sleeps)
-        return real_search(query, limit=limit, offset=offset)
+        return real_search(query, **kwargs)
 
-    monkeypatch.setattr(w.engine.profiles, "search", slow_search)
+    monkeypatch.setattr(w.engine.profiles, "search_page", slow_search)
     ticks = 0
 
     def tick() -> None:

@@ -16,7 +16,13 @@ from clienteling.engine.services.benefits import BenefitItem, BenefitService, Cl
 from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
 from clienteling.engine.services.outbox import OutboxCounts, OutboxService
-from clienteling.engine.services.profiles import ProfileRow, ProfileService, ScanResult
+from clienteling.engine.services.profiles import (
+    ProfileRow,
+    ProfileService,
+    ScanResult,
+    SearchCursor,
+    SearchPage,
+)
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
 
@@ -99,5 +105,7 @@ __all__ = [
     "ProfileOverview",
     "ProfileRow",
     "ScanResult",
+    "SearchCursor",
+    "SearchPage",
     "Settings",
 ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine import rules, wire
@@ -36,6 +37,27 @@ class ProfileRow:
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where the next page of a search starts: the last row's sort key and, for ties, its id.
+
+    A keyset instead of an offset, so a page costs the same however deep the list is
+    (GUIDE principle 8) and a profile added or renamed between pages neither repeats
+    nor skips the rows around the boundary.
+    """
+
+    key: str
+    id: str
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results and the cursor for the next (None after the last page)."""
+
+    rows: tuple[ProfileRow, ...]
+    next: SearchCursor | None
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,18 @@ def _card_subquery() -> Any:
     )
 
 
+def _row_columns() -> tuple[Any, ...]:
+    return (
+        Profile.id, Profile.first_name, Profile.last_name, Profile.email,
+        Profile.mobile_phone, Profile.tier, _card_subquery().label("card"),
+    )
+
+
+def _after(key: Any, cursor: SearchCursor) -> ColumnElement[bool]:
+    # (key, id) > (cursor.key, cursor.id), spelt so the leading ``key >=`` can use key's index.
+    return and_(key >= cursor.key, or_(key > cursor.key, Profile.id > cursor.id))
+
+
 def _row(r: Any) -> ProfileRow:
     return ProfileRow(r.id, r.first_name, r.last_name, r.email, r.mobile_phone, r.tier, r.card)
 
@@ -105,32 +139,56 @@ class ProfileService:
                 raise NotFound("profile", profile_id)
             return profile
 
-    def search(self, query: str, *, limit: int = SEARCH_PAGE, offset: int = 0) -> list[ProfileRow]:
+    def search(self, query: str, *, limit: int = SEARCH_PAGE,
+               after: SearchCursor | None = None) -> list[ProfileRow]:
         """Name prefix, email prefix, phone digits or card number, from the local database."""
+        return list(self.search_page(query, limit=limit, after=after).rows)
+
+    def search_page(self, query: str, *, limit: int = SEARCH_PAGE,
+                    after: SearchCursor | None = None) -> SearchPage:
+        """A page of :meth:`search`, the rows that follow ``after`` in the search's order."""
+        if not 1 <= limit <= 1000:
+            raise ValidationError.field("limit", "must be between 1 and 1000")
         q = " ".join(query.strip().lower().split())
         if not q:
-            return []
-        columns = (
-            Profile.id, Profile.first_name, Profile.last_name, Profile.email,
-            Profile.mobile_phone, Profile.tier, _card_subquery().label("card"),
-        )
+            return SearchPage((), None)
         digits = re.sub(r"[\s+()-]", "", q)
+        key: Any = Profile.name_key
+        if digits.isdigit() and len(digits) >= 3:
+            card_ids = select(Identity.profile_id).where(Identity.identifier == digits)
+            where = or_(Profile.id.in_(card_ids), _prefix(Profile.phone_key, digits))
+        elif "@" in q:
+            key = Profile.email_key
+            where = _prefix(Profile.email_key, q)
+        elif " " in q:
+            where = _prefix(Profile.name_key, q)
+        else:
+            where = or_(_prefix(Profile.name_key, q), _prefix(Profile.last_name_key, q))
+        stmt = select(*_row_columns(), key.label("sort_key")).where(where)
+        if after is not None:
+            stmt = stmt.where(_after(key, after))
         with self.ctx.reading() as s:
-            if digits.isdigit() and len(digits) >= 3:
-                card_ids = select(Identity.profile_id).where(Identity.identifier == digits)
-                where = or_(Profile.id.in_(card_ids), _prefix(Profile.phone_key, digits))
-                order = (Profile.name_key, Profile.id)
-            elif "@" in q:
-                where = _prefix(Profile.email_key, q)
-                order = (Profile.email_key, Profile.id)
-            elif " " in q:
-                where = _prefix(Profile.name_key, q)
-                order = (Profile.name_key, Profile.id)
-            else:
-                where = or_(_prefix(Profile.name_key, q), _prefix(Profile.last_name_key, q))
-                order = (Profile.name_key, Profile.id)
-            rows = s.execute(select(*columns).where(where).order_by(*order).limit(limit).offset(offset))
-            return [_row(r) for r in rows]
+            # One row more than asked says whether another page follows.
+            found = list(s.execute(stmt.order_by(key, Profile.id).limit(limit + 1)))
+        rows = found[:limit]
+        more = len(found) > limit
+        last = rows[-1] if rows else None
+        cursor = SearchCursor(last.sort_key, last.id) if more and last is not None else None
+        return SearchPage(tuple(_row(r) for r in rows), cursor)
+
+    def rows(self, profile_ids: Collection[str]) -> dict[str, ProfileRow]:
+        """The search rows of these profiles as they are now, by id (gone ones are left out).
+
+        The search list re-reads the rows an engine change touched with this, in one call.
+        """
+        ids = sorted(set(profile_ids))
+        found: dict[str, ProfileRow] = {}
+        with self.ctx.reading() as s:
+            for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+                chunk = ids[start:start + 500]
+                for r in s.execute(select(*_row_columns()).where(Profile.id.in_(chunk))):
+                    found[r.id] = _row(r)
+        return found
 
     def find_scan(self, code: str) -> ScanResult:
         """A scanned card opens its profile; a benefit's redeem code opens it with that benefit."""

@@ -1,12 +1,13 @@
 """A small read-only table model over a tuple of frozen rows, described by columns.
 
-Used for the lists that are small by nature (one customer's benefits, the definitions);
-large lists page instead (see :mod:`clienteling.ui.models.search`).
+Used for the lists that are small by nature (one customer's benefits, the definitions),
+and under the large lists that page (see :mod:`clienteling.ui.models.search`), which grow it
+with :meth:`RowsModel.append_rows` and keep it current with :meth:`RowsModel.update_rows`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -61,6 +62,41 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         self.beginResetModel()
         self._rows = tuple(rows)
         self.endResetModel()
+
+    def append_rows(self, rows: Sequence[T]) -> None:
+        """Add rows at the end (a further page), leaving the rows already shown untouched."""
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows = (*self._rows, *rows)
+        self.endInsertRows()
+
+    def update_rows(self, fresh: Mapping[str, T]) -> list[int]:
+        """Replace the rows whose key is in ``fresh`` where they stand, one ``dataChanged``
+        per run of neighbouring rows that really differ, and no reset or layout change, so
+        the view keeps its scroll position, current index and selection. Returns the row
+        numbers that changed."""
+        if not fresh:
+            return []
+        rows = list(self._rows)
+        changed = []
+        for i, row in enumerate(rows):
+            new = fresh.get(self._key(row))
+            if new is not None and new != row:
+                rows[i] = new
+                changed.append(i)
+        if not changed:
+            return []
+        self._rows = tuple(rows)
+        last_column = max(0, len(self._columns) - 1)
+        start = prev = changed[0]
+        for i in [*changed[1:], -1]:
+            if i != prev + 1:
+                self.dataChanged.emit(self.index(start, 0), self.index(prev, last_column))
+                start = i
+            prev = i
+        return changed
 
     def row_at(self, row: int) -> T | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
