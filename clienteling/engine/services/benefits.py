@@ -33,7 +33,9 @@ from clienteling.engine.models import (
     new_id,
 )
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
 from clienteling.engine.services.profiles import condition_data
+from clienteling.engine.services.updates import rowcount
 
 ZERO = Decimal("0.00")
 _KEEP: Any = object()  # "leave this field as it is" (None means "clear it")
@@ -246,15 +248,13 @@ class BenefitService:
     def get(self, benefit_id: str) -> BenefitItem:
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
-            b = s.get(Benefit, benefit_id)
-            if b is None:
-                raise NotFound("benefit", benefit_id)
+            b = get_or_not_found(s, Benefit, benefit_id, "benefit")
             return BenefitItem(b, rules.benefit_state(b, now))
 
     def visible(self, profile_id: str) -> list[BenefitDefinition]:
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
-            profile = _profile(s, profile_id)
+            profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
             defs = s.scalars(
                 select(BenefitDefinition).where(
@@ -268,7 +268,7 @@ class BenefitService:
         """Every visible claimable definition, with why it is not claimable now when it is not."""
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
-            profile = _profile(s, profile_id)
+            profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
             holdings = _holdings(s, profile_id)
             defs = s.scalars(
@@ -351,7 +351,7 @@ class BenefitService:
             raise refuse(rules.WINDOW_CLOSED)
         if benefit_id and s.get(Benefit, benefit_id) is not None:
             raise ValidationError.field("id", "a benefit with this id already exists")
-        won = s.execute(
+        won = rowcount(s.execute(
             update(BenefitDefinition)
             .where(
                 BenefitDefinition.id == definition.id,
@@ -362,7 +362,7 @@ class BenefitService:
             )
             .values(total_issued=BenefitDefinition.total_issued + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if won != 1:
             raise refuse(rules.ALLOCATIONS_EXHAUSTED)
         uow.touch("benefit_definition", definition.id)
@@ -411,7 +411,7 @@ class BenefitService:
         with self.ctx.transaction(actor) as uow:
             s = uow.session
             d = _definition(s, definition, field="definition")
-            _profile(s, profile_id)
+            get_or_not_found(s, Profile, profile_id, "profile")
             candidates = list(s.scalars(select(Benefit).where(
                 Benefit.profile_id == profile_id, Benefit.benefit_definition_id == d.id)))
             if not candidates:
@@ -582,7 +582,7 @@ class BenefitService:
         A wall time without an offset is read in ``tz``, else the benefit's own zone."""
         require(actor, Action.MANAGE_INSTANCE)
         with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
+            benefit = get_or_not_found(uow.session, Benefit, benefit_id, "benefit")
             if profile_id is not None and profile_id != benefit.profile_id:
                 self._reassign(uow, benefit, profile_id)
             if expires_at is not _KEEP:
@@ -607,7 +607,7 @@ class BenefitService:
         with self.ctx.transaction(actor) as uow:
             done = []
             for benefit_id in benefit_ids:
-                benefit = _benefit(uow.session, benefit_id)
+                benefit = get_or_not_found(uow.session, Benefit, benefit_id, "benefit")
                 if profile_id is not None and benefit.profile_id != profile_id:
                     raise refuse(rules.WRONG_PROFILE, f"Benefit {benefit_id} belongs to another "
                                  "customer.")
@@ -678,7 +678,7 @@ class BenefitService:
         """B5: admin only; the audit event keeps what was deleted."""
         require(actor, Action.DELETE_BENEFIT)
         with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
+            benefit = get_or_not_found(uow.session, Benefit, benefit_id, "benefit")
             before = wire.benefit_record(benefit)
             profile_id = benefit.profile_id
             uow.session.execute(delete(Benefit).where(Benefit.id == benefit_id))
@@ -737,27 +737,8 @@ def _set_loaded(s: Session, model: type[Any], ident: str, **values: Any) -> None
             set_committed_value(loaded, name, value)
 
 
-def _profile(s: Session, profile_id: str) -> Profile:
-    profile = s.get(Profile, profile_id)
-    if profile is None:
-        raise NotFound("profile", profile_id)
-    return profile
-
-
-def _benefit(s: Session, benefit_id: str) -> Benefit:
-    benefit = s.get(Benefit, benefit_id)
-    if benefit is None:
-        raise NotFound("benefit", benefit_id)
-    return benefit
-
-
 def _definition(s: Session, ident: Any, *, field: str) -> BenefitDefinition:
     if not isinstance(ident, str) or not ident:
         raise ValidationError.field(field, "must be a benefit definition id or handle")
-    d = s.get(BenefitDefinition, ident) or s.scalar(
-        select(BenefitDefinition).where(BenefitDefinition.handle == ident)
-    )
-    if d is None:
-        raise NotFound("benefit definition", ident)
-    return d
+    return definition_by_ref(s, BenefitDefinition, ident, "benefit definition")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clienteling.engine import rules, wire
 from clienteling.engine.context import Context, HubCall
@@ -16,6 +16,7 @@ from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.lookup import get_or_not_found
 
 GENDERS = ("female", "male", "non-binary", "other", "unspecified")
 SEARCH_PAGE = 50
@@ -100,10 +101,7 @@ class ProfileService:
     # -- reading ----------------------------------------------------------
     def get(self, profile_id: str) -> Profile:
         with self.ctx.reading() as s:
-            profile = s.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound("profile", profile_id)
-            return profile
+            return get_or_not_found(s, Profile, profile_id, "profile")
 
     def search(self, query: str, *, limit: int = SEARCH_PAGE, offset: int = 0) -> list[ProfileRow]:
         """Name prefix, email prefix, phone digits or card number, from the local database."""
@@ -119,7 +117,7 @@ class ProfileService:
             if digits.isdigit() and len(digits) >= 3:
                 card_ids = select(Identity.profile_id).where(Identity.identifier == digits)
                 where = or_(Profile.id.in_(card_ids), _prefix(Profile.phone_key, digits))
-                order = (Profile.name_key, Profile.id)
+                order: tuple[InstrumentedAttribute[Any], ...] = (Profile.name_key, Profile.id)
             elif "@" in q:
                 where = _prefix(Profile.email_key, q)
                 order = (Profile.email_key, Profile.id)
@@ -259,9 +257,7 @@ class ProfileService:
         require(actor, Action.EDIT_PROFILE)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            profile = s.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound("profile", profile_id)
+            profile = get_or_not_found(s, Profile, profile_id, "profile")
             before = wire.profile(profile)
             values = self._read(s, data, partial=True, profile_id=profile_id)
             identities = values.pop("identities", None)

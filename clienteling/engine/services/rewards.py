@@ -33,6 +33,8 @@ from clienteling.engine.models import (
 from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.services.benefits import _PROFILE_EXISTS, _REDEMPTION_EXISTS, refuse
+from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
+from clienteling.engine.services.updates import rowcount
 
 ZERO = Decimal("0.00")
 
@@ -103,10 +105,7 @@ class RewardService:
 
     def redemption(self, redemption_id: str) -> Redemption:
         with self.ctx.reading() as s:
-            found = s.get(Redemption, redemption_id)
-            if found is None:
-                raise NotFound("redemption", redemption_id)
-            return found
+            return get_or_not_found(s, Redemption, redemption_id, "redemption")
 
     def history(self, profile_id: str, *, limit: int = 200) -> list[AuditEvent]:
         with self.ctx.reading() as s:
@@ -136,10 +135,7 @@ class RewardService:
         form.done()
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            definition = s.get(RewardDefinition, ref) or s.scalar(
-                select(RewardDefinition).where(RewardDefinition.handle == ref))
-            if definition is None:
-                raise NotFound("reward definition", ref)
+            definition = definition_by_ref(s, RewardDefinition, ref, "reward definition")
             if definition.is_archived:
                 raise refuse(rules.ARCHIVED)
             if s.get(Profile, profile_id) is None:
@@ -185,9 +181,7 @@ class RewardService:
         """R6: expires_at += the definition's extend_days, when it is extendable."""
         require(actor, Action.MANAGE_INSTANCE)
         with self.ctx.transaction(actor) as uow:
-            reward = uow.session.get(Reward, reward_id)
-            if reward is None:
-                raise NotFound("reward", reward_id)
+            reward = get_or_not_found(uow.session, Reward, reward_id, "reward")
             d = reward.definition
             if not d.is_extendable or not d.extend_days:
                 raise refuse(rules.NOT_EXTENDABLE, "This reward's definition is not extendable.")
@@ -234,13 +228,13 @@ class RewardService:
         rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id, *_live(at))))
         plan = plan_draws(rewards, value, at)
         for draw in plan:
-            won = s.execute(
+            won = rowcount(s.execute(
                 update(Reward)
                 .where(Reward.id == draw.reward_id, Reward.value_remaining >= draw.amount,
                        *_live(at))
                 .values(value_remaining=Reward.value_remaining - draw.amount, updated_at=uow.now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if won != 1:
                 # Another till drew from it first; the whole redemption rolls back.
                 raise refuse(rules.OVER_BALANCE)
@@ -273,20 +267,18 @@ class RewardService:
         require(actor, Action.VOID)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            original = s.get(Redemption, redemption_id)
-            if original is None:
-                raise NotFound("redemption", redemption_id)
+            original = get_or_not_found(s, Redemption, redemption_id, "redemption")
             if original.type != "redeem":
                 raise refuse(rules.NOT_REVERSIBLE, "A reversal cannot itself be voided.")
             rid = read_ref(reversal_id, field="reversal_id") or new_id()
             if s.get(Redemption, rid) is not None:
                 raise ValidationError.field("reversal_id", "a redemption with this id already exists")
-            won = s.execute(
+            won = rowcount(s.execute(
                 update(Redemption)
                 .where(Redemption.id == redemption_id, Redemption.reversed_by_id.is_(None))
                 .values(reversed_by_id=rid)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if won != 1:
                 raise refuse(rules.ALREADY_REVERSED)
             for item in original.items:
