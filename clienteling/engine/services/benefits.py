@@ -35,6 +35,7 @@ from clienteling.engine.models import (
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
 from clienteling.engine.services.profiles import condition_data
+from clienteling.engine.services.redemptions import start_redemption
 from clienteling.engine.services.updates import rowcount
 
 ZERO = Decimal("0.00")
@@ -399,8 +400,8 @@ class BenefitService:
     ) -> Redemption:
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
-            redemption = self._redeem(uow, profile_id, benefit_id, receipt, redemption_id,
-                                      check_profile=True)
+            redemption = self.redeem_in(uow, profile_id, benefit_id, receipt, redemption_id,
+                                        check_profile=True)
         return redemption
 
     def redeem_by_definition(
@@ -425,9 +426,9 @@ class BenefitService:
                 raise refuse(code or rules.EXHAUSTED)
             far = datetime.max.replace(tzinfo=uow.now.tzinfo)
             usable.sort(key=lambda b: (b.expires_at or far, b.issued_at, b.id))
-            return self._redeem(uow, profile_id, usable[0].id, receipt, None)
+            return self.redeem_in(uow, profile_id, usable[0].id, receipt, None)
 
-    def _redeem(
+    def redeem_in(
         self,
         uow: UnitOfWork,
         profile_id: str,
@@ -438,14 +439,12 @@ class BenefitService:
         record_call: bool = True,
         check_profile: bool = False,
     ) -> Redemption:
+        """B3 inside an open unit of work (a claim-and-redeem and the counter checkout redeem
+        in their own)."""
         s = uow.session
         at = uow.judged_at
-        receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
-        redemption_id = read_ref(redemption_id, field="redemption_id")
-        s.flush()  # the Core statements below do not autoflush
-        conn = s.connection()
-        if redemption_id and conn.scalar(_REDEMPTION_EXISTS, {"id": redemption_id}) is not None:
-            raise ValidationError.field("redemption_id", "a redemption with this id already exists")
+        start = start_redemption(uow, receipt, redemption_id)
+        conn = start.conn
         # The conditional UPDATEs decide (GUIDE principle 5), without reading the benefit
         # first; only a refusal reads it, to say why. The reason is the one checking its state
         # first would give: the UPDATEs' conditions are the state's, and the rows a refusal
@@ -455,8 +454,8 @@ class BenefitService:
         used = conn.execute(_USE_ONE, {"benefit_id": benefit_id, "owner_id": profile_id,
                                        "at": at, "now": uow.now}).first()
         if used is None:
-            if check_profile and conn.scalar(_PROFILE_EXISTS, {"id": profile_id}) is None:
-                raise NotFound("profile", profile_id)
+            if check_profile:
+                start.require_profile(profile_id)
             raise _why_not_redeemable(s, profile_id, benefit_id, at)
         definition_id = used.benefit_definition_id
         counted = conn.execute(_COUNT_GLOBAL, {"definition_id": definition_id, "at": at}).first()
@@ -472,30 +471,16 @@ class BenefitService:
                     updated_at=uow.now)
         _set_loaded(s, BenefitDefinition, definition_id,
                     total_global_redemptions=counted.total_global_redemptions)
-        actor = uow.actor
-        rid = redemption_id or new_id()
-        item = RedemptionItem(id=new_id(), redemption_id=rid, position=0, type="benefit",
+        item = RedemptionItem(id=new_id(), redemption_id=start.id, position=0, type="benefit",
                               item_id=benefit_id, value=ZERO, count=1)
-        redemption = Redemption(
-            id=rid,
-            profile_id=profile_id,
-            type="redeem",
-            total=ZERO,
-            location_id=actor.store_id if actor else None,
-            staff_id=actor.staff_id if actor else None,
-            transaction_receipt_ref=receipt,
-            redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
-            created_at=uow.now,
-            items=[item],
-        )
-        uow.append(redemption, item)
+        redemption = start.finish(profile_id, ZERO, [item])
         uow.touch("benefit", benefit_id)
         uow.touch("benefit_definition", definition_id)
         call = None
         if record_call:
             call = HubCall("POST", f"/profiles/{profile_id}/benefits/{benefit_id}/redeem", {
                 "redemption_id": redemption.id, "location_id": redemption.location_id,
-                "transaction_receipt_ref": receipt,
+                "transaction_receipt_ref": start.receipt,
             })
         uow.record("benefit.redeem", "redemption", redemption.id, profile_id=profile_id,
                    after=wire.redemption(redemption),
@@ -529,8 +514,8 @@ class BenefitService:
             benefit = self._claim(uow, profile_id, definition, tz, benefit_id)
             uow.record("benefit.claim", "benefit", benefit.id, profile_id=profile_id,
                        after=wire.benefit_record(benefit), areas=("benefits", "claimable"))
-            redemption = self._redeem(uow, profile_id, benefit.id, receipt, redemption_id,
-                                      record_call=False)
+            redemption = self.redeem_in(uow, profile_id, benefit.id, receipt, redemption_id,
+                                        record_call=False)
             uow.records[-1].call = HubCall(
                 "POST", f"/profiles/{profile_id}/benefits/claim-redeem", {
                     "definition": benefit.definition.handle, "timezone": benefit.timezone,
@@ -690,8 +675,6 @@ class BenefitService:
 # B3's statements, built once: they run on every redeem, and a constant statement's cache
 # key and compiled form are reused. The conditional UPDATEs decide who won (GUIDE
 # principle 5); RETURNING gives back the new counts without another read.
-_REDEMPTION_EXISTS = select(Redemption.id).where(Redemption.id == bindparam("id"))
-_PROFILE_EXISTS = select(Profile.id).where(Profile.id == bindparam("id"))
 _USE_ONE = (
     update(Benefit)
     .where(

@@ -235,7 +235,7 @@ class CheckoutService:
 
     def _perform(self, uow: UnitOfWork, profile_id: str, preview: CheckoutPreview,
                  receipt: str | None) -> list[Redemption]:
-        done = [self._benefits._redeem(uow, profile_id, bid, receipt, None)
+        done = [self._benefits.redeem_in(uow, profile_id, bid, receipt, None)
                 for bid in preview.benefit_ids]
         if preview.reward_amount > 0:
             done.append(self._rewards.redeem_in(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from clienteling.engine import rules, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
-from clienteling.engine.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
+from clienteling.engine.errors import PermissionDenied, RuleRefused, ValidationError
 from clienteling.engine.form import Form, opt, read_amount, read_ref
 from clienteling.engine.models import (
     AuditEvent,
@@ -32,8 +32,9 @@ from clienteling.engine.models import (
 )
 from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor, Role, require
-from clienteling.engine.services.benefits import _PROFILE_EXISTS, _REDEMPTION_EXISTS, refuse
+from clienteling.engine.services.benefits import refuse
 from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
+from clienteling.engine.services.redemptions import start_redemption
 from clienteling.engine.services.updates import rowcount
 
 ZERO = Decimal("0.00")
@@ -215,16 +216,10 @@ class RewardService:
         """R4 inside an open unit of work (the counter checkout redeems benefits in the same one)."""
         s = uow.session
         at = uow.judged_at
-        receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
-        redemption_id = read_ref(redemption_id, field="redemption_id")
-        s.flush()  # the Core reads below do not autoflush
-        conn = s.connection()
         # A used redemption id first, then an unknown profile: the order the hub has always
         # answered them in.
-        if redemption_id and conn.scalar(_REDEMPTION_EXISTS, {"id": redemption_id}) is not None:
-            raise ValidationError.field("redemption_id", "a redemption with this id already exists")
-        if conn.scalar(_PROFILE_EXISTS, {"id": profile_id}) is None:
-            raise NotFound("profile", profile_id)
+        start = start_redemption(uow, receipt, redemption_id)
+        start.require_profile(profile_id)
         rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id, *_live(at))))
         plan = plan_draws(rewards, value, at)
         for draw in plan:
@@ -239,25 +234,16 @@ class RewardService:
                 # Another till drew from it first; the whole redemption rolls back.
                 raise refuse(rules.OVER_BALANCE)
             uow.touch("reward", draw.reward_id)
-        actor = uow.actor
-        rid = redemption_id or new_id()
-        items = [RedemptionItem(id=new_id(), redemption_id=rid, position=i, type="reward",
+        items = [RedemptionItem(id=new_id(), redemption_id=start.id, position=i, type="reward",
                                 item_id=d.reward_id, value=d.amount, count=1)
                  for i, d in enumerate(plan)]
-        redemption = Redemption(
-            id=rid, profile_id=profile_id, type="redeem", total=value,
-            location_id=actor.store_id if actor else None,
-            staff_id=actor.staff_id if actor else None, transaction_receipt_ref=receipt,
-            redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
-            created_at=uow.now, meta=meta, items=items,
-        )
-        uow.append(redemption, *items)
+        redemption = start.finish(profile_id, value, items, meta=meta)
         uow.record("reward.redeem", "redemption", redemption.id, profile_id=profile_id,
                    after=wire.redemption(redemption),
                    call=HubCall("POST", f"/profiles/{profile_id}/redeem", {
                        "redemption_id": redemption.id, "amount": wire.money(value),
                        "strategies": ["rewards"], "location_id": redemption.location_id,
-                       "transaction_receipt_ref": receipt,
+                       "transaction_receipt_ref": start.receipt,
                    }), areas=("rewards", "history"))
         return redemption
 
