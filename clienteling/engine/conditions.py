@@ -60,7 +60,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 __all__ = [
@@ -255,7 +255,7 @@ def _parse_float(v: Any) -> int | float:
     if cls is int or cls is float:
         return v  # type: ignore[no-any-return]
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return v  # type: ignore[no-any-return]
+        return v
     m = _PARSE_FLOAT_RE.match(_js_str(v).lstrip(_JS_WS))
     if m is None:
         return _NAN
@@ -508,7 +508,7 @@ def _var(data: Any, path: Any, default: Any) -> Any:
     return _lookup(data, _js_str(path).split("."), default)
 
 
-def _missing(data: Any, values: list[Any]) -> list[Any]:
+def _missing(data: Any, values: Sequence[Any]) -> list[Any]:
     keys = values[0] if values and isinstance(values[0], (list, tuple)) else values
     out = []
     for key in keys:

@@ -45,35 +45,39 @@ def parse_instant(value: Any, tz: str) -> datetime:
     elif isinstance(value, date):
         result = datetime(value.year, value.month, value.day, tzinfo=ZoneInfo(tz))
     elif isinstance(value, str):
-        raw = value.strip()
-        result = None
-        if len(raw) == 10:
-            try:
-                d = date.fromisoformat(raw)
-                result = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
-            except ValueError:
-                result = None
-        if result is None:
-            try:
-                parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            except ValueError:
-                parsed = None
-                for fmt in _DATETIME_FORMATS:
-                    try:
-                        parsed = datetime.strptime(raw, fmt)
-                        break
-                    except ValueError:
-                        continue
-            if parsed is None:
-                raise ValueError(
-                    f"'{value[:40]}' is not a date and time: use 'YYYY-MM-DD HH:MM:SS' or ISO 8601"
-                )
-            result = parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
+        result = _instant_from_text(value, tz)
     else:
         raise ValueError("must be a date and time string such as '2025-06-15 09:00:00'")
     if not 1900 <= result.year <= 2200:
         raise ValueError("must be a year between 1900 and 2200")
     return result.astimezone(UTC)
+
+
+def _instant_from_text(value: str, tz: str) -> datetime:
+    raw = value.strip()
+    if len(raw) == 10:
+        try:
+            d = date.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
+    parsed: datetime | None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+        for fmt in _DATETIME_FORMATS:
+            try:
+                parsed = datetime.strptime(raw, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise ValueError(
+            f"'{value[:40]}' is not a date and time: use 'YYYY-MM-DD HH:MM:SS' or ISO 8601"
+        )
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
 
 
 def _money_problem(exc: MoneyError, name: str) -> str:

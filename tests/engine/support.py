@@ -4,11 +4,16 @@ door into the domain) and table snapshots that prove "nothing changed"."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, text
 
+from clienteling.engine.errors import RuleRefused
 from clienteling.engine.models import (
     AuditEvent,
     Base,
@@ -23,6 +28,7 @@ from clienteling.engine.models import (
 from tests.conftest import World
 
 D = Decimal
+MEL = ZoneInfo("Australia/Melbourne")
 _handles = itertools.count(1)
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
@@ -36,6 +42,21 @@ def snapshot(world: World) -> Snapshot:
             rows = conn.execute(text(f'SELECT * FROM "{table.name}"')).all()
             out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return out
+
+
+def mel(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A Melbourne wall time: the store's zone in the rule tests."""
+    return datetime(year, month, day, hour, minute, tzinfo=MEL)
+
+
+def refused(world: World, code: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> RuleRefused:
+    """Call, expect a RuleRefused with ``code``, and prove the database did not change (B3, C2)."""
+    before = snapshot(world)
+    with pytest.raises(RuleRefused) as info:
+        call(*args, **kwargs)
+    assert info.value.code == code, info.value
+    assert snapshot(world) == before
+    return info.value
 
 
 def counts(world: World) -> dict[str, int]:

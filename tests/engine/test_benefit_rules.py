@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,32 +11,18 @@ from clienteling.engine.errors import NotFound, RuleRefused, ValidationError
 from clienteling.engine.models import Benefit
 from tests.conftest import T0, World
 from tests.engine.support import (
+    MEL,
     audit_events,
     benefit_row,
     definition_row,
     issue,
     make_definition,
     make_profile,
+    mel,
     redemptions_of,
+    refused,
     snapshot,
 )
-
-MEL = ZoneInfo("Australia/Melbourne")
-
-
-def mel(*args: int) -> datetime:
-    return datetime(*args, tzinfo=MEL)  # type: ignore[misc]
-
-
-def refused(world: World, code: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> RuleRefused:
-    """Call, expect a RuleRefused with ``code``, and prove the database did not change (B3)."""
-    before = snapshot(world)
-    with pytest.raises(RuleRefused) as info:
-        call(*args, **kwargs)
-    assert info.value.code == code, info.value
-    assert snapshot(world) == before
-    return info.value
-
 
 # -- B1 issue ------------------------------------------------------------------------------
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from clienteling.engine import rules
 from clienteling.engine.context import Settings
-from clienteling.engine.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
+from clienteling.engine.errors import NotFound, PermissionDenied, ValidationError
 from clienteling.engine.models import Redemption
 from tests.conftest import T0, World
 from tests.engine.support import (
+    MEL,
     D,
     audit_events,
     benefit_row,
@@ -25,25 +25,15 @@ from tests.engine.support import (
     make_profile,
     make_reward_definition,
     outbox,
+    refused,
     reward_row,
     snapshot,
     sql,
 )
 
-MEL = ZoneInfo("Australia/Melbourne")
-
 
 def draws(r: Redemption) -> list[tuple[str, Decimal]]:
     return [(i.item_id, i.value) for i in r.items]
-
-
-def refused(world: World, code: str, call: Any, *args: Any, **kwargs: Any) -> RuleRefused:
-    before = snapshot(world)
-    with pytest.raises(RuleRefused) as info:
-        call(*args, **kwargs)
-    assert info.value.code == code, info.value
-    assert snapshot(world) == before
-    return info.value
 
 
 # -- R1 issue -------------------------------------------------------------------------------

@@ -20,9 +20,9 @@ from clienteling.engine.timeframe import (
     problems,
     validate,
 )
+from tests.engine.support import MEL
 
 CPH = ZoneInfo("Europe/Copenhagen")
-MEL = ZoneInfo("Australia/Melbourne")
 
 # Seed 003's "full example of custom timeframe settings", verbatim (note "Staturday").
 SEED_003_EXAMPLE = """

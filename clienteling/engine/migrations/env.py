@@ -21,7 +21,10 @@ def run() -> None:
             context.run_migrations()
         return
     # Only for `alembic revision --autogenerate` during development.
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("alembic: set sqlalchemy.url (e.g. -x or alembic.ini) to autogenerate against")
+    engine = create_engine(url)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -33,7 +33,10 @@ from clienteling.engine.models import (
     new_id,
 )
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
 from clienteling.engine.services.profiles import condition_data
+from clienteling.engine.services.redemptions import start_redemption
+from clienteling.engine.services.updates import rowcount
 
 ZERO = Decimal("0.00")
 _KEEP: Any = object()  # "leave this field as it is" (None means "clear it")
@@ -246,15 +249,13 @@ class BenefitService:
     def get(self, benefit_id: str) -> BenefitItem:
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
-            b = s.get(Benefit, benefit_id)
-            if b is None:
-                raise NotFound("benefit", benefit_id)
+            b = get_or_not_found(s, Benefit, benefit_id, "benefit")
             return BenefitItem(b, rules.benefit_state(b, now))
 
     def visible(self, profile_id: str) -> list[BenefitDefinition]:
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
-            profile = _profile(s, profile_id)
+            profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
             defs = s.scalars(
                 select(BenefitDefinition).where(
@@ -268,7 +269,7 @@ class BenefitService:
         """Every visible claimable definition, with why it is not claimable now when it is not."""
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
-            profile = _profile(s, profile_id)
+            profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
             holdings = _holdings(s, profile_id)
             defs = s.scalars(
@@ -351,7 +352,7 @@ class BenefitService:
             raise refuse(rules.WINDOW_CLOSED)
         if benefit_id and s.get(Benefit, benefit_id) is not None:
             raise ValidationError.field("id", "a benefit with this id already exists")
-        won = s.execute(
+        won = rowcount(s.execute(
             update(BenefitDefinition)
             .where(
                 BenefitDefinition.id == definition.id,
@@ -362,7 +363,7 @@ class BenefitService:
             )
             .values(total_issued=BenefitDefinition.total_issued + 1)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if won != 1:
             raise refuse(rules.ALLOCATIONS_EXHAUSTED)
         uow.touch("benefit_definition", definition.id)
@@ -399,8 +400,8 @@ class BenefitService:
     ) -> Redemption:
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
-            redemption = self._redeem(uow, profile_id, benefit_id, receipt, redemption_id,
-                                      check_profile=True)
+            redemption = self.redeem_in(uow, profile_id, benefit_id, receipt, redemption_id,
+                                        check_profile=True)
         return redemption
 
     def redeem_by_definition(
@@ -411,7 +412,7 @@ class BenefitService:
         with self.ctx.transaction(actor) as uow:
             s = uow.session
             d = _definition(s, definition, field="definition")
-            _profile(s, profile_id)
+            get_or_not_found(s, Profile, profile_id, "profile")
             candidates = list(s.scalars(select(Benefit).where(
                 Benefit.profile_id == profile_id, Benefit.benefit_definition_id == d.id)))
             if not candidates:
@@ -425,9 +426,9 @@ class BenefitService:
                 raise refuse(code or rules.EXHAUSTED)
             far = datetime.max.replace(tzinfo=uow.now.tzinfo)
             usable.sort(key=lambda b: (b.expires_at or far, b.issued_at, b.id))
-            return self._redeem(uow, profile_id, usable[0].id, receipt, None)
+            return self.redeem_in(uow, profile_id, usable[0].id, receipt, None)
 
-    def _redeem(
+    def redeem_in(
         self,
         uow: UnitOfWork,
         profile_id: str,
@@ -438,14 +439,12 @@ class BenefitService:
         record_call: bool = True,
         check_profile: bool = False,
     ) -> Redemption:
+        """B3 inside an open unit of work (a claim-and-redeem and the counter checkout redeem
+        in their own)."""
         s = uow.session
         at = uow.judged_at
-        receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
-        redemption_id = read_ref(redemption_id, field="redemption_id")
-        s.flush()  # the Core statements below do not autoflush
-        conn = s.connection()
-        if redemption_id and conn.scalar(_REDEMPTION_EXISTS, {"id": redemption_id}) is not None:
-            raise ValidationError.field("redemption_id", "a redemption with this id already exists")
+        start = start_redemption(uow, receipt, redemption_id)
+        conn = start.conn
         # The conditional UPDATEs decide (GUIDE principle 5), without reading the benefit
         # first; only a refusal reads it, to say why. The reason is the one checking its state
         # first would give: the UPDATEs' conditions are the state's, and the rows a refusal
@@ -455,8 +454,8 @@ class BenefitService:
         used = conn.execute(_USE_ONE, {"benefit_id": benefit_id, "owner_id": profile_id,
                                        "at": at, "now": uow.now}).first()
         if used is None:
-            if check_profile and conn.scalar(_PROFILE_EXISTS, {"id": profile_id}) is None:
-                raise NotFound("profile", profile_id)
+            if check_profile:
+                start.require_profile(profile_id)
             raise _why_not_redeemable(s, profile_id, benefit_id, at)
         definition_id = used.benefit_definition_id
         counted = conn.execute(_COUNT_GLOBAL, {"definition_id": definition_id, "at": at}).first()
@@ -472,30 +471,16 @@ class BenefitService:
                     updated_at=uow.now)
         _set_loaded(s, BenefitDefinition, definition_id,
                     total_global_redemptions=counted.total_global_redemptions)
-        actor = uow.actor
-        rid = redemption_id or new_id()
-        item = RedemptionItem(id=new_id(), redemption_id=rid, position=0, type="benefit",
+        item = RedemptionItem(id=new_id(), redemption_id=start.id, position=0, type="benefit",
                               item_id=benefit_id, value=ZERO, count=1)
-        redemption = Redemption(
-            id=rid,
-            profile_id=profile_id,
-            type="redeem",
-            total=ZERO,
-            location_id=actor.store_id if actor else None,
-            staff_id=actor.staff_id if actor else None,
-            transaction_receipt_ref=receipt,
-            redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
-            created_at=uow.now,
-            items=[item],
-        )
-        uow.append(redemption, item)
+        redemption = start.finish(profile_id, ZERO, [item])
         uow.touch("benefit", benefit_id)
         uow.touch("benefit_definition", definition_id)
         call = None
         if record_call:
             call = HubCall("POST", f"/profiles/{profile_id}/benefits/{benefit_id}/redeem", {
                 "redemption_id": redemption.id, "location_id": redemption.location_id,
-                "transaction_receipt_ref": receipt,
+                "transaction_receipt_ref": start.receipt,
             })
         uow.record("benefit.redeem", "redemption", redemption.id, profile_id=profile_id,
                    after=wire.redemption(redemption),
@@ -529,8 +514,8 @@ class BenefitService:
             benefit = self._claim(uow, profile_id, definition, tz, benefit_id)
             uow.record("benefit.claim", "benefit", benefit.id, profile_id=profile_id,
                        after=wire.benefit_record(benefit), areas=("benefits", "claimable"))
-            redemption = self._redeem(uow, profile_id, benefit.id, receipt, redemption_id,
-                                      record_call=False)
+            redemption = self.redeem_in(uow, profile_id, benefit.id, receipt, redemption_id,
+                                        record_call=False)
             uow.records[-1].call = HubCall(
                 "POST", f"/profiles/{profile_id}/benefits/claim-redeem", {
                     "definition": benefit.definition.handle, "timezone": benefit.timezone,
@@ -582,7 +567,7 @@ class BenefitService:
         A wall time without an offset is read in ``tz``, else the benefit's own zone."""
         require(actor, Action.MANAGE_INSTANCE)
         with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
+            benefit = get_or_not_found(uow.session, Benefit, benefit_id, "benefit")
             if profile_id is not None and profile_id != benefit.profile_id:
                 self._reassign(uow, benefit, profile_id)
             if expires_at is not _KEEP:
@@ -607,7 +592,7 @@ class BenefitService:
         with self.ctx.transaction(actor) as uow:
             done = []
             for benefit_id in benefit_ids:
-                benefit = _benefit(uow.session, benefit_id)
+                benefit = get_or_not_found(uow.session, Benefit, benefit_id, "benefit")
                 if profile_id is not None and benefit.profile_id != profile_id:
                     raise refuse(rules.WRONG_PROFILE, f"Benefit {benefit_id} belongs to another "
                                  "customer.")
@@ -678,7 +663,7 @@ class BenefitService:
         """B5: admin only; the audit event keeps what was deleted."""
         require(actor, Action.DELETE_BENEFIT)
         with self.ctx.transaction(actor) as uow:
-            benefit = _benefit(uow.session, benefit_id)
+            benefit = get_or_not_found(uow.session, Benefit, benefit_id, "benefit")
             before = wire.benefit_record(benefit)
             profile_id = benefit.profile_id
             uow.session.execute(delete(Benefit).where(Benefit.id == benefit_id))
@@ -690,8 +675,6 @@ class BenefitService:
 # B3's statements, built once: they run on every redeem, and a constant statement's cache
 # key and compiled form are reused. The conditional UPDATEs decide who won (GUIDE
 # principle 5); RETURNING gives back the new counts without another read.
-_REDEMPTION_EXISTS = select(Redemption.id).where(Redemption.id == bindparam("id"))
-_PROFILE_EXISTS = select(Profile.id).where(Profile.id == bindparam("id"))
 _USE_ONE = (
     update(Benefit)
     .where(
@@ -737,27 +720,8 @@ def _set_loaded(s: Session, model: type[Any], ident: str, **values: Any) -> None
             set_committed_value(loaded, name, value)
 
 
-def _profile(s: Session, profile_id: str) -> Profile:
-    profile = s.get(Profile, profile_id)
-    if profile is None:
-        raise NotFound("profile", profile_id)
-    return profile
-
-
-def _benefit(s: Session, benefit_id: str) -> Benefit:
-    benefit = s.get(Benefit, benefit_id)
-    if benefit is None:
-        raise NotFound("benefit", benefit_id)
-    return benefit
-
-
 def _definition(s: Session, ident: Any, *, field: str) -> BenefitDefinition:
     if not isinstance(ident, str) or not ident:
         raise ValidationError.field(field, "must be a benefit definition id or handle")
-    d = s.get(BenefitDefinition, ident) or s.scalar(
-        select(BenefitDefinition).where(BenefitDefinition.handle == ident)
-    )
-    if d is None:
-        raise NotFound("benefit definition", ident)
-    return d
+    return definition_by_ref(s, BenefitDefinition, ident, "benefit definition")
 

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from clienteling.engine import rules
 from clienteling.engine.context import Context, UnitOfWork
-from clienteling.engine.errors import NotFound, ValidationError
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import Form, opt, read_amount
 from clienteling.engine.models import Benefit, Redemption, Reward
 from clienteling.engine.money import apportion
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.services.benefits import BenefitService, refuse
+from clienteling.engine.services.lookup import get_or_not_found
 from clienteling.engine.services.rewards import RewardService, plan_draws
 
 CENT = Decimal("0.01")
@@ -152,9 +153,7 @@ def compute(
         if bid in seen:
             raise ValidationError.field("benefit_ids", "a benefit is listed twice")
         seen.add(bid)
-        benefit = s.get(Benefit, bid)
-        if benefit is None:
-            raise NotFound("benefit", bid)
+        benefit = get_or_not_found(s, Benefit, bid, "benefit")
         if benefit.profile_id != profile_id:
             raise refuse(rules.WRONG_PROFILE)
         state = rules.benefit_state(benefit, at)
@@ -236,7 +235,7 @@ class CheckoutService:
 
     def _perform(self, uow: UnitOfWork, profile_id: str, preview: CheckoutPreview,
                  receipt: str | None) -> list[Redemption]:
-        done = [self._benefits._redeem(uow, profile_id, bid, receipt, None)
+        done = [self._benefits.redeem_in(uow, profile_id, bid, receipt, None)
                 for bid in preview.benefit_ids]
         if preview.reward_amount > 0:
             done.append(self._rewards.redeem_in(

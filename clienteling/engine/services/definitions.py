@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine import wire
 from clienteling.engine.context import Context, HubCall
-from clienteling.engine.errors import NotFound, RuleRefused, ValidationError, VersionConflict
+from clienteling.engine.errors import RuleRefused, ValidationError, VersionConflict
 from clienteling.engine.form import Form, present
 from clienteling.engine.models import Benefit, BenefitDefinition, Reward, RewardDefinition, new_id
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
 
 CATEGORIES = ("product_discount", "free_product", "entitlement")
 REWARD_TYPES = (
@@ -144,15 +145,18 @@ def _check_version(entity: str, current: int, expected: int | None) -> None:
         raise VersionConflict(entity, expected, current)
 
 
+_D = TypeVar("_D", BenefitDefinition, RewardDefinition)
+
+
 @dataclass(frozen=True)
-class _Kind:
+class _Kind(Generic[_D]):
     """What differs between benefit and reward definitions; the life cycle is the same."""
 
-    model: Any
+    model: type[_D]
     entity: str  # in messages: "benefit definition"
     name: str  # in audit actions and the change feed: "benefit_definition"
     path: str  # the hub's collection path
-    to_wire: Callable[[Any], dict[str, Any]]
+    to_wire: Callable[[_D], dict[str, Any]]
     read: Callable[[Any, str, bool], dict[str, Any]]
     used_by: Any  # the instance column that points at a definition
     counters: tuple[str, ...] = ()
@@ -232,22 +236,18 @@ class DefinitionService:
         self._delete(REWARD, actor, ident, expected_version)
 
     # -- the shared life cycle -------------------------------------------------
-    def _list(self, kind: _Kind, include_archived: bool) -> list[Any]:
+    def _list(self, kind: _Kind[_D], include_archived: bool) -> list[_D]:
         with self.ctx.reading() as s:
             query = select(kind.model).order_by(kind.model.name)
             if not include_archived:
                 query = query.where(kind.model.is_archived.is_(False))
             return list(s.scalars(query))
 
-    def _get(self, kind: _Kind, ident: str) -> Any:
+    def _get(self, kind: _Kind[_D], ident: str) -> _D:
         with self.ctx.reading() as s:
-            found = s.get(kind.model, ident) or s.scalar(
-                select(kind.model).where(kind.model.handle == ident))
-            if found is None:
-                raise NotFound(kind.entity, ident)
-            return found
+            return definition_by_ref(s, kind.model, ident, kind.entity)
 
-    def _create(self, kind: _Kind, actor: Actor, data: Any) -> Any:
+    def _create(self, kind: _Kind[_D], actor: Actor, data: Any) -> _D:
         require(actor, Action.EDIT_DEFINITIONS)
         values = kind.read(data, actor.timezone, False)
         with self.ctx.transaction(actor) as uow:
@@ -265,15 +265,13 @@ class DefinitionService:
                        call=HubCall("POST", kind.path, _editable(body)), areas=("definitions",))
         return definition
 
-    def _update(self, kind: _Kind, actor: Actor, ident: str, data: Any,
-                expected_version: int | None) -> Any:
+    def _update(self, kind: _Kind[_D], actor: Actor, ident: str, data: Any,
+                expected_version: int | None) -> _D:
         require(actor, Action.EDIT_DEFINITIONS)
         values = kind.read(data, actor.timezone, True)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            definition = s.get(kind.model, ident)
-            if definition is None:
-                raise NotFound(kind.entity, ident)
+            definition = get_or_not_found(s, kind.model, ident, kind.entity)
             _check_version(kind.entity, definition.version, expected_version)
             if "handle" in values and _handle_taken(s, kind.model, values["handle"], ident):
                 raise ValidationError.field("handle", f"'{values['handle']}' is already used")
@@ -293,13 +291,11 @@ class DefinitionService:
                        areas=("definitions",))
         return definition
 
-    def _delete(self, kind: _Kind, actor: Actor, ident: str, expected_version: int | None) -> None:
+    def _delete(self, kind: _Kind[_D], actor: Actor, ident: str, expected_version: int | None) -> None:
         require(actor, Action.EDIT_DEFINITIONS)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            definition = s.get(kind.model, ident)
-            if definition is None:
-                raise NotFound(kind.entity, ident)
+            definition = get_or_not_found(s, kind.model, ident, kind.entity)
             _check_version(kind.entity, definition.version, expected_version)
             uses = s.scalar(select(func.count()).where(kind.used_by == ident)) or 0
             if uses:

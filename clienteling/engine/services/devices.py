@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from clienteling.engine.context import Context
-from clienteling.engine.errors import AuthenticationFailed, NotFound, ValidationError
+from clienteling.engine.errors import AuthenticationFailed, ValidationError
 from clienteling.engine.form import Form
 from clienteling.engine.models import DeviceToken, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.security import hash_secret, new_device_token, token_lookup, verify_secret
+from clienteling.engine.services.lookup import get_or_not_found
 
 CACHE_SECONDS = 30.0
 
@@ -66,9 +67,7 @@ class DeviceService:
         if actor is not None:
             require(actor, Action.MANAGE_STAFF)
         with self.ctx.transaction(actor) as uow:
-            row = uow.session.get(DeviceToken, token_id)
-            if row is None:
-                raise NotFound("device token", token_id)
+            get_or_not_found(uow.session, DeviceToken, token_id, "device token")
             uow.session.execute(update(DeviceToken).where(DeviceToken.id == token_id)
                                 .values(is_active=False))
             uow.record("device_token.revoke", "device_token", token_id,

@@ -10,9 +10,9 @@ the row (``finish``) and every later repeat gets it back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from clienteling.engine.context import Context, UnitOfWork
@@ -41,7 +41,8 @@ class StoredResponse:
 
 # Every request with a key runs these three, so they are Core statements built once (their
 # cache keys and compiled forms are reused) run on a plain connection, not ORM queries.
-_T = IdempotencyRecord.__table__
+# Declarative types ``__table__`` as any FromClause; a class with ``__tablename__`` maps a Table.
+_T = cast(Table, IdempotencyRecord.__table__)
 _GET = select(_T.c.key, _T.c.method, _T.c.path, _T.c.body_hash, _T.c.status_code,
               _T.c.response).where(_T.c.key == bindparam("k"))
 _INSERT = insert(_T)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -23,7 +23,7 @@ from sqlalchemy import Select, Text, cast, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clienteling.engine.context import Context
-from clienteling.engine.errors import NotFound, ValidationError
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, parse_instant, zone
 from clienteling.engine.models import (
     Benefit,
@@ -38,6 +38,7 @@ from clienteling.engine.models import (
     Store,
 )
 from clienteling.engine.money import MoneyError, parse_amount
+from clienteling.engine.services.lookup import get_or_not_found
 
 T = TypeVar("T")
 
@@ -316,14 +317,15 @@ def _condition(spec_field: _Field, f: Filter, tz: str) -> Any:
     value = _coerce(spec_field.kind, f.value, name, tz)
     if spec_field.kind == "bool" and f.op not in ("eq", "ne"):
         raise ValidationError.field(name, "a true/false field takes only eq or ne")
-    return {
+    comparisons: dict[str, Callable[[], Any]] = {
         "eq": lambda: column == value,
         "ne": lambda: or_(column != value, column.is_(None)),
         "gt": lambda: column > value,
         "gte": lambda: column >= value,
         "lt": lambda: column < value,
         "lte": lambda: column <= value,
-    }[f.op]()
+    }
+    return comparisons[f.op]()
 
 
 def _apply(query: Select[Any], spec: _Spec, q: ListQuery, *, skip: Sequence[str] = ()) -> Select[Any]:
@@ -430,8 +432,7 @@ class ListingService:
         return self._list(Profile, _PROFILES, q, *where)
 
     def _require_profile(self, s: Session, profile_id: str) -> None:
-        if s.get(Profile, profile_id) is None:
-            raise NotFound("profile", profile_id)
+        get_or_not_found(s, Profile, profile_id, "profile")
 
     # -- definitions ----------------------------------------------------------------
     def benefit_definitions(self, q: ListQuery) -> Page[BenefitDefinition]:
@@ -482,10 +483,7 @@ class ListingService:
 
     def reward(self, reward_id: str) -> Reward:
         with self.ctx.reading() as s:
-            found = s.get(Reward, reward_id)
-            if found is None:
-                raise NotFound("reward", reward_id)
-            return found
+            return get_or_not_found(s, Reward, reward_id, "reward")
 
     # -- people and places ---------------------------------------------------------------
     def staff(self, q: ListQuery) -> Page[Staff]:

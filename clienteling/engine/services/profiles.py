@@ -17,6 +17,7 @@ from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.lookup import get_or_not_found
 
 GENDERS = ("female", "male", "non-binary", "other", "unspecified")
 SEARCH_PAGE = 50
@@ -134,10 +135,7 @@ class ProfileService:
     # -- reading ----------------------------------------------------------
     def get(self, profile_id: str) -> Profile:
         with self.ctx.reading() as s:
-            profile = s.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound("profile", profile_id)
-            return profile
+            return get_or_not_found(s, Profile, profile_id, "profile")
 
     def search(self, query: str, *, limit: int = SEARCH_PAGE,
                after: SearchCursor | None = None) -> list[ProfileRow]:
@@ -317,9 +315,7 @@ class ProfileService:
         require(actor, Action.EDIT_PROFILE)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            profile = s.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound("profile", profile_id)
+            profile = get_or_not_found(s, Profile, profile_id, "profile")
             before = wire.profile(profile)
             values = self._read(s, data, partial=True, profile_id=profile_id)
             identities = values.pop("identities", None)

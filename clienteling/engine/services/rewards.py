@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from clienteling.engine import rules, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
-from clienteling.engine.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
+from clienteling.engine.errors import PermissionDenied, RuleRefused, ValidationError
 from clienteling.engine.form import Form, opt, read_amount, read_ref
 from clienteling.engine.models import (
     AuditEvent,
@@ -32,7 +32,10 @@ from clienteling.engine.models import (
 )
 from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor, Role, require
-from clienteling.engine.services.benefits import _PROFILE_EXISTS, _REDEMPTION_EXISTS, refuse
+from clienteling.engine.services.benefits import refuse
+from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
+from clienteling.engine.services.redemptions import start_redemption
+from clienteling.engine.services.updates import rowcount
 
 ZERO = Decimal("0.00")
 
@@ -103,10 +106,7 @@ class RewardService:
 
     def redemption(self, redemption_id: str) -> Redemption:
         with self.ctx.reading() as s:
-            found = s.get(Redemption, redemption_id)
-            if found is None:
-                raise NotFound("redemption", redemption_id)
-            return found
+            return get_or_not_found(s, Redemption, redemption_id, "redemption")
 
     def history(self, profile_id: str, *, limit: int = 200) -> list[AuditEvent]:
         with self.ctx.reading() as s:
@@ -136,10 +136,7 @@ class RewardService:
         form.done()
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            definition = s.get(RewardDefinition, ref) or s.scalar(
-                select(RewardDefinition).where(RewardDefinition.handle == ref))
-            if definition is None:
-                raise NotFound("reward definition", ref)
+            definition = definition_by_ref(s, RewardDefinition, ref, "reward definition")
             if definition.is_archived:
                 raise refuse(rules.ARCHIVED)
             if s.get(Profile, profile_id) is None:
@@ -185,9 +182,7 @@ class RewardService:
         """R6: expires_at += the definition's extend_days, when it is extendable."""
         require(actor, Action.MANAGE_INSTANCE)
         with self.ctx.transaction(actor) as uow:
-            reward = uow.session.get(Reward, reward_id)
-            if reward is None:
-                raise NotFound("reward", reward_id)
+            reward = get_or_not_found(uow.session, Reward, reward_id, "reward")
             d = reward.definition
             if not d.is_extendable or not d.extend_days:
                 raise refuse(rules.NOT_EXTENDABLE, "This reward's definition is not extendable.")
@@ -221,49 +216,34 @@ class RewardService:
         """R4 inside an open unit of work (the counter checkout redeems benefits in the same one)."""
         s = uow.session
         at = uow.judged_at
-        receipt = read_ref(receipt, field="transaction_receipt_ref", max_len=128)
-        redemption_id = read_ref(redemption_id, field="redemption_id")
-        s.flush()  # the Core reads below do not autoflush
-        conn = s.connection()
         # A used redemption id first, then an unknown profile: the order the hub has always
         # answered them in.
-        if redemption_id and conn.scalar(_REDEMPTION_EXISTS, {"id": redemption_id}) is not None:
-            raise ValidationError.field("redemption_id", "a redemption with this id already exists")
-        if conn.scalar(_PROFILE_EXISTS, {"id": profile_id}) is None:
-            raise NotFound("profile", profile_id)
+        start = start_redemption(uow, receipt, redemption_id)
+        start.require_profile(profile_id)
         rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id, *_live(at))))
         plan = plan_draws(rewards, value, at)
         for draw in plan:
-            won = s.execute(
+            won = rowcount(s.execute(
                 update(Reward)
                 .where(Reward.id == draw.reward_id, Reward.value_remaining >= draw.amount,
                        *_live(at))
                 .values(value_remaining=Reward.value_remaining - draw.amount, updated_at=uow.now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if won != 1:
                 # Another till drew from it first; the whole redemption rolls back.
                 raise refuse(rules.OVER_BALANCE)
             uow.touch("reward", draw.reward_id)
-        actor = uow.actor
-        rid = redemption_id or new_id()
-        items = [RedemptionItem(id=new_id(), redemption_id=rid, position=i, type="reward",
+        items = [RedemptionItem(id=new_id(), redemption_id=start.id, position=i, type="reward",
                                 item_id=d.reward_id, value=d.amount, count=1)
                  for i, d in enumerate(plan)]
-        redemption = Redemption(
-            id=rid, profile_id=profile_id, type="redeem", total=value,
-            location_id=actor.store_id if actor else None,
-            staff_id=actor.staff_id if actor else None, transaction_receipt_ref=receipt,
-            redeem_at=actor.occurred_at if actor and actor.occurred_at else uow.now,
-            created_at=uow.now, meta=meta, items=items,
-        )
-        uow.append(redemption, *items)
+        redemption = start.finish(profile_id, value, items, meta=meta)
         uow.record("reward.redeem", "redemption", redemption.id, profile_id=profile_id,
                    after=wire.redemption(redemption),
                    call=HubCall("POST", f"/profiles/{profile_id}/redeem", {
                        "redemption_id": redemption.id, "amount": wire.money(value),
                        "strategies": ["rewards"], "location_id": redemption.location_id,
-                       "transaction_receipt_ref": receipt,
+                       "transaction_receipt_ref": start.receipt,
                    }), areas=("rewards", "history"))
         return redemption
 
@@ -273,20 +253,18 @@ class RewardService:
         require(actor, Action.VOID)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            original = s.get(Redemption, redemption_id)
-            if original is None:
-                raise NotFound("redemption", redemption_id)
+            original = get_or_not_found(s, Redemption, redemption_id, "redemption")
             if original.type != "redeem":
                 raise refuse(rules.NOT_REVERSIBLE, "A reversal cannot itself be voided.")
             rid = read_ref(reversal_id, field="reversal_id") or new_id()
             if s.get(Redemption, rid) is not None:
                 raise ValidationError.field("reversal_id", "a redemption with this id already exists")
-            won = s.execute(
+            won = rowcount(s.execute(
                 update(Redemption)
                 .where(Redemption.id == redemption_id, Redemption.reversed_by_id.is_(None))
                 .values(reversed_by_id=rid)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
             if won != 1:
                 raise refuse(rules.ALREADY_REVERSED)
             for item in original.items:

@@ -8,11 +8,12 @@ from sqlalchemy import func, select, update
 
 from clienteling.engine import wire
 from clienteling.engine.context import Context
-from clienteling.engine.errors import AuthenticationFailed, NotFound, ValidationError
+from clienteling.engine.errors import AuthenticationFailed, ValidationError
 from clienteling.engine.form import Form, opt
 from clienteling.engine.models import Staff, Store, new_id
 from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.security import hash_secret, verify_secret
+from clienteling.engine.services.lookup import get_or_not_found
 
 ROLES = tuple(r.value for r in Role)
 
@@ -108,10 +109,7 @@ class StaffService:
 
     def get_staff(self, staff_id: str) -> Staff:
         with self.ctx.reading() as s:
-            member = s.get(Staff, staff_id)
-            if member is None:
-                raise NotFound("staff member", staff_id)
-            return member
+            return get_or_not_found(s, Staff, staff_id, "staff member")
 
     def actor(self, staff_id: str) -> Actor:
         """The acting identity for a known, active staff member (the hub's X-Staff-Id)."""
