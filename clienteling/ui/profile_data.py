@@ -4,7 +4,7 @@ object — so nothing it touches can lazy-load from the database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -71,10 +71,12 @@ def load_profile(cl: Clienteling, profile_id: str, tz: str) -> ProfileData:
 
 def refresh_profile(cl: Clienteling, current: ProfileData, areas: frozenset[str],
                     tz: str) -> ProfileData:
-    """Reload after a change. The overview is one read transaction, so it is read whole; the
-    panel then re-shows only the lists whose records differ (GUIDE principle 2)."""
-    del areas  # the panel compares records instead
-    return load_profile(cl, current.header.profile_id, tz)
+    """Reload after a change (GUIDE principle 2): one overview read, leaving out the claim
+    options unless ``areas`` can have changed them; the panel then re-shows only the lists
+    whose records differ."""
+    claims = bool(areas & {"claimable", "benefits", "definitions", "profile"})
+    fresh = profile_data(cl.overview(current.header.profile_id, tz, claims=claims), tz)
+    return fresh if claims else replace(fresh, claimable=current.claimable)
 
 
 def load_history(cl: Clienteling, profile_id: str, tz: str) -> tuple[HistoryRow, ...]:

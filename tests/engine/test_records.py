@@ -206,3 +206,10 @@ def test_timeline_limit_keeps_the_newest(world: World) -> None:
     world.cl.benefits.redeem(world.associate, pid, lounge_id)
     [newest] = world.cl.timeline(pid, MEL, limit=1)
     assert newest.kind is EventKind.REDEEM
+
+
+def test_overview_without_claims_leaves_them_out(world: World) -> None:
+    pid, _, _ = _customer(world)
+    full, lean = world.cl.overview(pid, MEL), world.cl.overview(pid, MEL, claims=False)
+    assert full.claim_options and lean.claim_options == ()
+    assert (lean.benefits, lean.rewards, lean.balance) == (full.benefits, full.rewards, full.balance)

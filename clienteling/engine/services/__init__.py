@@ -59,9 +59,10 @@ class Clienteling:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def overview(self, profile_id: str, tz: str | None = None) -> ProfileOverview:
+    def overview(self, profile_id: str, tz: str | None = None, *,
+                 claims: bool = True) -> ProfileOverview:
         """Everything the profile panel shows, as frozen records, read in one transaction."""
-        return self._overview.overview(profile_id, tz)
+        return self._overview.overview(profile_id, tz, claims=claims)
 
     def timeline(self, profile_id: str, tz: str = "UTC", *,
                  limit: int = TIMELINE_LIMIT) -> tuple[TimelineRow, ...]:

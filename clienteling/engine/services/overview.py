@@ -87,20 +87,24 @@ class OverviewReader:
         self._profiles, self._benefits, self._rewards, self._outbox = (
             profiles, benefits, rewards, outbox)
 
-    def overview(self, profile_id: str, tz: str | None = None) -> ProfileOverview:
+    def overview(self, profile_id: str, tz: str | None = None, *,
+                 claims: bool = True) -> ProfileOverview:
+        """``claims=False`` skips the claim options (their conditions are the costly part) for a
+        caller that knows they did not change; ``claim_options`` is then empty."""
         now = self.ctx.clock.now()
         with self.ctx.snapshot():
             profile = self._profiles.get(profile_id)
             pending = self._outbox.pending_ids(profile_id)
             benefits = tuple(benefit_row(i, pending) for i in self._benefits.for_profile(profile_id))
             rewards = tuple(reward_row(r, now, pending) for r in self._rewards.for_profile(profile_id))
-            claims = tuple(claim_row(o) for o in self._benefits.claim_options(profile_id, tz))
+            options = (tuple(claim_row(o) for o in self._benefits.claim_options(profile_id, tz))
+                       if claims else ())
             header = profile_header(profile, now, pending)
         return ProfileOverview(
             profile=header, benefits=benefits, rewards=rewards,
             # R3 over the rewards just read, rather than a second query for the same rows.
             balance=sum((r.remaining for r in rewards if r.live), Decimal("0.00")),
-            claim_options=claims, expiring=expiring(rewards, benefits, now), now=now,
+            claim_options=options, expiring=expiring(rewards, benefits, now), now=now,
         )
 
     def checkout_rows(self, profile_id: str) -> tuple[tuple[BenefitRow, ...], Decimal]:
