@@ -31,3 +31,19 @@ def test_an_engine_module_importing_qt_breaks_the_contract(tmp_path: Path) -> No
     done = lint_imports(tmp_path)
     assert done.returncode != 0
     assert "clienteling.engine.sneaky" in done.stdout
+
+
+def test_contracts_name_the_ui_importing_orm_models_or_sqlalchemy(tmp_path: Path) -> None:
+    """Issue 7: the desktop receives frozen records; a UI module importing the ORM models or
+    SQLAlchemy breaks the contract, each named in the linter's report."""
+    shutil.copytree(REPO / "clienteling", tmp_path / "clienteling",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    ui = tmp_path / "clienteling" / "ui"
+    (ui / "sneaky_models.py").write_text("from clienteling.engine.models import Reward\n")
+    (ui / "sneaky_sql.py").write_text("from sqlalchemy import event\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    assert "records from the engine, never ORM models or SQL" in done.stdout
+    assert "clienteling.ui.sneaky_models -> clienteling.engine.models" in done.stdout
+    assert "clienteling.ui.sneaky_sql -> sqlalchemy" in done.stdout

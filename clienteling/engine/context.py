@@ -243,6 +243,8 @@ def first_in_transaction(hook: Callable[[UnitOfWork], None]) -> Iterator[None]:
 
 # The unit of work opened with ``Context.transaction(..., shared=True)`` in this context.
 _SHARED: ContextVar[UnitOfWork | None] = ContextVar("shared_unit_of_work", default=None)
+# The read transaction opened with ``Context.snapshot()`` in this context.
+_SNAPSHOT: ContextVar[Session | None] = ContextVar("snapshot_session", default=None)
 
 
 class Context:
@@ -320,5 +322,25 @@ class Context:
             # Inside a shared unit of work, reads see its (uncommitted) changes.
             yield joined.session
             return
+        snapshot = _SNAPSHOT.get()
+        if snapshot is not None:
+            yield snapshot
+            return
         with self.db.read() as session:
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """One read transaction that every ``reading`` in this context (thread or task) joins
+        until it ends: a screen assembled from several services' reads then sees one
+        consistent state of the database and costs one transaction, not one per read."""
+        if _SHARED.get() is not None or _SNAPSHOT.get() is not None:
+            with self.reading() as session:
+                yield session
+            return
+        with self.db.read() as session:
+            token = _SNAPSHOT.set(session)
+            try:
+                yield session
+            finally:
+                _SNAPSHOT.reset(token)

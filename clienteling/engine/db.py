@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +122,25 @@ class Database:
             return
         with self._write_lock, self._write_sessions() as session, session.begin():
             yield session
+
+    def on_statement(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback`` with each SQL statement, on the thread that runs it, just before it
+        runs; returns the call that stops it. The desktop's GUI-thread guard watches this
+        without importing SQLAlchemy itself (issue 7)."""
+        engines = [self.reader] if self.writer is self.reader else [self.reader, self.writer]
+
+        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any) -> None:
+            callback(statement)
+
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", before)
+
+        def unsubscribe() -> None:
+            for engine in engines:
+                if event.contains(engine, "before_cursor_execute", before):
+                    event.remove(engine, "before_cursor_execute", before)
+
+        return unsubscribe
 
     def dispose(self) -> None:
         self.reader.dispose()

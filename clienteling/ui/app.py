@@ -121,7 +121,7 @@ def run(database: str | None = None) -> int:
         message = describe(exc)
         print(f"Clienteling cannot start: {message.text}", file=sys.stderr)
         return 1
-    guard = guard_gui_thread([engine.db.reader, engine.db.writer], threading.get_ident())
+    guard = guard_gui_thread(engine.db, threading.get_ident())
     window = MainWindow(worker, engine, store_name=store_name, guard=guard)
     install_excepthook(window.show_notice)
     splash.close()

@@ -6,6 +6,7 @@ Every preview and the confirm run on the engine worker; the dialog only shows re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.engine.permissions import Actor
-from clienteling.engine.services import BenefitItem, Clienteling
-from clienteling.engine.services.checkout import CheckoutPreview, CheckoutResult, LineBreakdown
+from clienteling.engine.records import BenefitRow
+from clienteling.engine.services import Clienteling
+from clienteling.engine.services.checkout import CheckoutPreview, CheckoutReceipt, LineBreakdown
 from clienteling.ui.errors import describe
 from clienteling.ui.formatting import money
 from clienteling.ui.models.base import RIGHT, Column, RowsModel
@@ -69,9 +71,9 @@ BASKET_COLUMNS: list[Column[_Row]] = [
 class BenefitChoiceModel(QAbstractListModel):
     """The customer's redeemable benefits, each with a check box."""
 
-    def __init__(self, items: list[BenefitItem], parent: Any = None) -> None:
+    def __init__(self, items: Sequence[BenefitRow], parent: Any = None) -> None:
         super().__init__(parent)
-        self._items = [i for i in items if i.state.is_redeemable]
+        self._items = [i for i in items if i.redeemable]
         self._checked: set[str] = set()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
@@ -83,14 +85,14 @@ class BenefitChoiceModel(QAbstractListModel):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            left = item.benefit.redemptions_remaining
+            left = item.remaining
             uses = "unlimited" if left is None else f"{left} left"
-            return f"{item.definition.name}  ·  {uses}"
+            return f"{item.name}  ·  {uses}"
         if role == Qt.ItemDataRole.CheckStateRole:
-            return (Qt.CheckState.Checked if item.benefit.id in self._checked
+            return (Qt.CheckState.Checked if item.id in self._checked
                     else Qt.CheckState.Unchecked)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.definition.short_description or item.definition.description
+            return item.description
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -103,7 +105,7 @@ class BenefitChoiceModel(QAbstractListModel):
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
             return False
-        bid = self._items[index.row()].benefit.id
+        bid = self._items[index.row()].id
         checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value, 2, True)
         (self._checked.add if checked else self._checked.discard)(bid)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
@@ -111,14 +113,15 @@ class BenefitChoiceModel(QAbstractListModel):
 
     def chosen(self) -> list[str]:
         # In list order, so the preview applies them in the order staff see them.
-        return [i.benefit.id for i in self._items if i.benefit.id in self._checked]
+        return [i.id for i in self._items if i.id in self._checked]
 
 
 class CheckoutDialog(QDialog):
     """Basket → benefits → reward dollars → payment due; Confirm redeems it all at once."""
 
     def __init__(self, worker: EngineWorker, cl: Clienteling, actor: Actor, profile_id: str,
-                 benefits: list[BenefitItem], balance: Decimal, parent: QWidget | None = None) -> None:
+                 benefits: Sequence[BenefitRow], balance: Decimal,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("checkoutDialog")
         self.setWindowTitle("Counter checkout")
@@ -126,7 +129,7 @@ class CheckoutDialog(QDialog):
         self._worker, self._cl, self._actor, self._profile_id = worker, cl, actor, profile_id
         self._lines: list[dict[str, Any]] = []
         self._preview: CheckoutPreview | None = None
-        self.result_: CheckoutResult | None = None
+        self.result_: CheckoutReceipt | None = None
         self._generation = 0
 
         self.sku = QLineEdit(objectName="checkoutSku", placeholderText="Scan or type a SKU")
@@ -272,12 +275,12 @@ class CheckoutDialog(QDialog):
             return
         self.confirm.setEnabled(False)
         self._worker.submit(
-            self._cl.checkout.confirm, self._actor, self._profile_id, list(self._lines),
+            self._cl.checkout.confirm_receipt, self._actor, self._profile_id, list(self._lines),
             self.choices.chosen(), self.reward_amount.text().strip().lstrip("$") or None,
             on_done=self._confirmed, on_error=lambda e: self._failed(self._generation, e), owner=self,
         )
 
-    def _confirmed(self, result: CheckoutResult) -> None:
+    def _confirmed(self, result: CheckoutReceipt) -> None:
         self.result_ = result
         self.accept()
 

@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         except BaseException:
             worker.stop()
             raise
-        guard = guard_gui_thread([engine.db.reader, engine.db.writer], threading.get_ident())
+        guard = guard_gui_thread(engine.db, threading.get_ident())
         return cls(worker, engine, store_name=store_name, idle_lock_ms=idle_lock_ms, guard=guard)
 
     def _top_bar(self) -> QFrame:

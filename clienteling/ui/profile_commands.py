@@ -237,15 +237,15 @@ class ProfileCommands(_Host):
         pid = self.data.header.profile_id
         actor = self.state.actor
 
-        def load(cl: Clienteling) -> tuple[list[Any], Decimal]:
-            return cl.benefits.for_profile(pid), cl.rewards.balance(pid)
+        def load(cl: Clienteling) -> tuple[tuple[BenefitRow, ...], Decimal]:
+            return cl.checkout_rows(pid)
 
-        def show(result: tuple[list[Any], Decimal]) -> None:
+        def show(result: tuple[tuple[BenefitRow, ...], Decimal]) -> None:
             benefits, balance = result
             if self.profile_id != pid:
                 return
             dialog = CheckoutDialog(self.state.worker, self.state.engine, actor, pid,
-                                    [b for b in benefits if b.state.is_redeemable], balance, self)
+                                    benefits, balance, self)
             dialog.accepted.connect(lambda: self.message.show_done("Checkout confirmed"))
             self.open_dialog(dialog)
 
@@ -287,7 +287,7 @@ class ProfileCommands(_Host):
         rid = row.redemption_id
         self.active_dialog = ask(
             self, "Void this redemption?",
-            f"{row.text} {row.amount}".strip() + ". Everything it used is put back.",
+            f"{row.text} {row.amount_text}".strip() + ". Everything it used is put back.",
             "Void redemption",
             lambda: self._act(void_redemption, rid,
                               done=lambda _: self.message.show_done("Redemption voided")),

@@ -26,7 +26,8 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
-from sqlalchemy import event
+
+from clienteling.engine.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -213,12 +214,8 @@ class GuiThreadGuard:
             log.error("SQL on the GUI thread (it must run on the engine worker): %.200s", statement)
 
 
-def guard_gui_thread(engines: list[Any], gui_ident: int | None = None) -> GuiThreadGuard:
-    """Watch SQLAlchemy ``engines`` for statements executed on the GUI thread."""
+def guard_gui_thread(db: Database, gui_ident: int | None = None) -> GuiThreadGuard:
+    """Watch the engine's database for statements executed on the GUI thread."""
     guard = GuiThreadGuard(gui_ident if gui_ident is not None else threading.get_ident())
-    for engine in engines:
-        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any) -> None:
-            guard.check(statement)
-
-        event.listen(engine, "before_cursor_execute", before)
+    db.on_statement(guard.check)
     return guard

@@ -37,8 +37,7 @@ def dialog(world: World, worker: EngineWorker, qtbot: object) -> CheckoutDialog:
         "name": "Customer service", "handle": "cs", "type": "customer-service", "period": 90})
     cl.rewards.issue(admin, {"profile_id": p.id, "reward_definition_id": rd.id,
                              "value_initial": "10.00", "reason": "sorry"})
-    dlg = CheckoutDialog(worker, cl, world.associate, p.id, cl.benefits.for_profile(p.id),
-                         cl.rewards.balance(p.id))
+    dlg = CheckoutDialog(worker, cl, world.associate, p.id, *cl.checkout_rows(p.id))
     qtbot.addWidget(dlg)  # type: ignore[attr-defined]
     dlg.profile_id = p.id  # type: ignore[attr-defined]
     return dlg

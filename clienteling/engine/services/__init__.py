@@ -3,19 +3,17 @@ neither writes SQL nor holds an ORM session."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
-from clienteling.engine import rules
 from clienteling.engine.clock import Clock
 from clienteling.engine.context import Changes, Context, Mode, Settings
 from clienteling.engine.db import Database, open_database
-from clienteling.engine.models import Profile, Reward
+from clienteling.engine.records import BenefitRow, ProfileOverview, TimelineRow
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
 from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
 from clienteling.engine.services.outbox import OutboxCounts, OutboxService
+from clienteling.engine.services.overview import OverviewReader
 from clienteling.engine.services.profiles import (
     ProfileRow,
     ProfileService,
@@ -25,20 +23,7 @@ from clienteling.engine.services.profiles import (
 )
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
-
-EXPIRING_SOON = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class ProfileOverview:
-    """Everything the profile panel shows, read in one go."""
-
-    profile: Profile
-    benefits: list[BenefitItem]
-    rewards: list[Reward]
-    balance: Decimal
-    claim_options: list[ClaimOption]
-    expiring_rewards: list[Reward]
+from clienteling.engine.services.timeline import TIMELINE_LIMIT, TimelineReader
 
 
 class Clienteling:
@@ -53,6 +38,8 @@ class Clienteling:
         self.rewards = RewardService(ctx)
         self.checkout = CheckoutService(ctx, self.benefits, self.rewards)
         self.outbox = OutboxService(ctx)
+        self._overview = OverviewReader(ctx, self.profiles, self.benefits, self.rewards, self.outbox)
+        self._timeline = TimelineReader(ctx, self.outbox)
 
     @classmethod
     def open(
@@ -78,25 +65,24 @@ class Clienteling:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def overview(self, profile_id: str, tz: str | None = None) -> ProfileOverview:
-        profile = self.profiles.get(profile_id)
-        rewards = self.rewards.for_profile(profile_id)
-        now = self.ctx.clock.now()
-        live = [r for r in rewards if rules.reward_is_live(r, now)]
-        soon = [r for r in live if r.expires_at is not None and r.expires_at <= now + EXPIRING_SOON]
-        return ProfileOverview(
-            profile=profile,
-            benefits=self.benefits.for_profile(profile_id),
-            rewards=rewards,
-            # R3 over the rewards just read, rather than a second query for the same rows.
-            balance=sum((r.value_remaining for r in live), Decimal("0.00")),
-            claim_options=self.benefits.claim_options(profile_id, tz),
-            expiring_rewards=soon,
-        )
+    def overview(self, profile_id: str, tz: str | None = None, *,
+                 claims: bool = True) -> ProfileOverview:
+        """Everything the profile panel shows, as frozen records, read in one transaction."""
+        return self._overview.overview(profile_id, tz, claims=claims)
+
+    def timeline(self, profile_id: str, tz: str = "UTC", *,
+                 limit: int = TIMELINE_LIMIT) -> tuple[TimelineRow, ...]:
+        """The customer's history in words, newest first (what the History tab lists)."""
+        return self._timeline.timeline(profile_id, tz, limit=limit)
+
+    def checkout_rows(self, profile_id: str) -> tuple[tuple[BenefitRow, ...], Decimal]:
+        """The benefits a checkout can apply now and the reward balance, in one read."""
+        return self._overview.checkout_rows(profile_id)
 
 
 __all__ = [
     "BenefitItem",
+    "BenefitRow",
     "Changes",
     "ClaimOption",
     "Clienteling",
@@ -108,4 +94,5 @@ __all__ = [
     "SearchCursor",
     "SearchPage",
     "Settings",
+    "TimelineRow",
 ]

@@ -21,6 +21,7 @@ from clienteling.engine.form import Form, opt, read_amount
 from clienteling.engine.models import Benefit, Redemption, Reward
 from clienteling.engine.money import apportion
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.records import RedemptionRecord
 from clienteling.engine.services.benefits import BenefitService, refuse
 from clienteling.engine.services.lookup import get_or_not_found
 from clienteling.engine.services.rewards import RewardService, plan_draws
@@ -88,6 +89,14 @@ class CheckoutPreview:
 class CheckoutResult:
     preview: CheckoutPreview
     redemptions: list[Redemption]
+
+
+@dataclass(frozen=True)
+class CheckoutReceipt:
+    """A confirmed checkout as plain records, for the desktop (no ORM objects cross over)."""
+
+    preview: CheckoutPreview
+    redemptions: tuple[RedemptionRecord, ...]
 
 
 def read_basket(lines: Any) -> list[BasketLine]:
@@ -232,6 +241,13 @@ class CheckoutService:
             preview = compute(uow.session, profile_id, basket, ids, amount, uow.judged_at)
             redemptions = self._perform(uow, profile_id, preview, receipt)
         return CheckoutResult(preview, redemptions)
+
+    def confirm_receipt(self, actor: Actor, profile_id: str, lines: Any, benefit_ids: Any = (),
+                        reward_amount: Any = None, *, receipt: str | None = None) -> CheckoutReceipt:
+        """``confirm``, answered with records rather than the redemptions' ORM rows."""
+        result = self.confirm(actor, profile_id, lines, benefit_ids, reward_amount, receipt=receipt)
+        return CheckoutReceipt(result.preview, tuple(
+            RedemptionRecord(r.id, r.type, r.total, r.redeem_at) for r in result.redemptions))
 
     def _perform(self, uow: UnitOfWork, profile_id: str, preview: CheckoutPreview,
                  receipt: str | None) -> list[Redemption]:

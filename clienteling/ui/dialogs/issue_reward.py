@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from clienteling.engine.models import Reward
 from clienteling.engine.money import MoneyError, format_money, parse_amount
 from clienteling.engine.permissions import Action, Actor, Role
 from clienteling.engine.services import Clienteling
@@ -39,8 +38,9 @@ def load_reward_definitions(cl: Clienteling) -> tuple[list[RewardDefinitionRow],
 
 
 def issue_reward(cl: Clienteling, actor: Actor, data: dict[str, Any]) -> Decimal:
-    reward: Reward = cl.rewards.issue(actor, data)
-    return reward.value_initial
+    # Only the amount crosses to the GUI thread, never the reward's ORM row.
+    value: Decimal = cl.rewards.issue(actor, data).value_initial
+    return value
 
 
 class IssueRewardDialog(FormDialog):

@@ -144,7 +144,7 @@ class HistoryModel(RowsModel[HistoryRow], _Clocked):
         columns = [
             Column[HistoryRow]("When", lambda r: fmt.day_time(r.at, self.tz)),
             Column[HistoryRow]("What", lambda r: r.text, tooltip=lambda r: r.text),
-            Column[HistoryRow]("Amount", lambda r: r.amount, align=RIGHT),
+            Column[HistoryRow]("Amount", lambda r: r.amount_text, align=RIGHT),
             Column[HistoryRow]("Staff", lambda r: r.staff),
         ]
         super().__init__(columns, key=lambda r: f"{r.at.isoformat()}|{r.text}", parent=parent)
