@@ -27,6 +27,9 @@ def _on_checkout(db: Database, setup: str) -> Iterator[None]:
         cursor = dbapi_connection.cursor()
         cursor.execute(setup)
         cursor.close()
+        # psycopg ran SET inside a transaction of its own: commit it, or the pool's reset-on-
+        # return rolls it back. (pysqlite's PRAGMAs are not transactional; a no-op there.)
+        dbapi_connection.commit()
 
     db.writer.dispose()
     event.listen(db.writer, "checkout", checkout)
