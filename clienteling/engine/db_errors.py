@@ -186,7 +186,7 @@ def kind_of(exc: BaseException) -> type[_Environmental] | None:
     return None
 
 
-def _is_psycopg_operational(orig: BaseException) -> bool:
+def _is_psycopg_operational(orig: object) -> bool:
     module = type(orig).__module__ or ""
     return module.startswith("psycopg") and type(orig).__name__ == "OperationalError"
 

@@ -19,7 +19,10 @@ from clienteling.engine.db_errors import (
     DatabaseCannotOpen,
     DatabaseCorrupt,
     DatabaseReadOnly,
+    DatabaseUnavailable,
     DiskFull,
+    DiskIOError,
+    classify,
 )
 from clienteling.engine.services import Clienteling
 from tests.conftest import World
@@ -122,3 +125,30 @@ def test_bugs_stay_bugs(world: World) -> None:
         s.execute(text("SELECT no_such_column FROM profiles"))
     with pytest.raises(IntegrityError), world.cl.db.write() as s:
         s.execute(text("INSERT INTO staff (id) VALUES (NULL)"))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("DiskFull", DiskFull),
+    ("ReadOnlySqlTransaction", DatabaseReadOnly),
+    ("LockNotAvailable", DatabaseBusy),
+    ("QueryCanceled", DatabaseBusy),
+    ("IoError", DiskIOError),
+    ("DataCorrupted", DatabaseCorrupt),
+    ("AdminShutdown", DatabaseUnavailable),
+    ("UndefinedTable", None),   # bad SQL: a bug
+    ("UniqueViolation", None),  # a broken constraint: a bug (or a race the caller handles)
+])
+def test_postgresql_errors_are_sorted_by_their_sqlstate(name: str, expected: type | None) -> None:
+    """The faults PostgreSQL cannot be made to show on demand (a full disk, a corrupt page),
+    as psycopg's own exception classes carrying the server's SQLSTATE, wrapped the way
+    SQLAlchemy wraps them; the hub test proves read-only and a lost connection for real."""
+    import psycopg.errors
+
+    orig = getattr(psycopg.errors, name)("the server's words")
+    wrapped = DBAPIError.instance("UPDATE rewards …", {}, orig, psycopg.errors.DatabaseError)
+    typed = classify(wrapped, writing=True)
+    if expected is None:
+        assert typed is None
+        return
+    assert type(typed) is expected
+    assert typed is not None and typed.code == expected.code
