@@ -6,6 +6,7 @@ by Alembic on open (GUIDE principle 9).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,20 +19,31 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from clienteling.engine.db_errors import DatabaseError, SchemaTooNew, classify, kind_of
 from clienteling.engine.errors import DomainError
+
+__all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseError", "SchemaTooNew", "connect", "current_revision",
+           "migrate", "normalise_url", "open_database"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 
 
-class DatabaseError(DomainError):
-    """The database cannot be opened or used (not a bug: an environment problem)."""
+@contextmanager
+def _sorted_errors(*, writing: bool) -> Iterator[None]:
+    """Environmental driver errors leave as the typed errors of ``db_errors``; bugs as they are.
 
-    code = "database_error"
-
-
-class SchemaTooNew(DatabaseError):
-    code = "schema_too_new"
+    It wraps the whole transaction (BEGIN, every flush, COMMIT), so a disk that fills at
+    commit is caught as surely as one that fills at the first INSERT; the transaction has
+    rolled back by the time the typed error reaches the caller.
+    """
+    try:
+        yield
+    except (DBAPIError, sqlite3.Error) as exc:
+        typed = classify(exc, writing=writing)
+        if typed is None:
+            raise
+        raise typed from exc
 
 
 def normalise_url(database: str | os.PathLike[str]) -> str:
@@ -105,22 +117,23 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read_sessions() as session, session.begin():
+        with _sorted_errors(writing=False), self._read_sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def single_read(self) -> Iterator[Connection]:
         """A Core connection for one read statement (it sees committed data only)."""
-        with self._single_reads.connect() as conn:
+        with _sorted_errors(writing=False), self._single_reads.connect() as conn:
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         if self._write_lock is None:
-            with self._write_sessions() as session, session.begin():
+            with _sorted_errors(writing=True), self._write_sessions() as session, session.begin():
                 yield session
             return
-        with self._write_lock, self._write_sessions() as session, session.begin():
+        with (_sorted_errors(writing=True), self._write_lock, self._write_sessions() as session,
+              session.begin()):
             yield session
 
     def on_statement(self, callback: Callable[[str], None]) -> Callable[[], None]:
@@ -168,7 +181,7 @@ def connect(database: str | os.PathLike[str]) -> Database:
         except DBAPIError as exc:  # unreadable, locked, or not a database file at all
             writer.dispose()
             reader.dispose()
-            raise DatabaseError(f"Cannot open the database {parsed.database}: {exc.orig}") from exc
+            raise _cannot_open(str(parsed.database), exc) from exc
         if parsed.database not in (None, "", ":memory:") and str(mode).lower() != "wal":
             raise DatabaseError(f"Could not switch {parsed.database} to WAL mode (got {mode})")
         return Database(url, reader, writer)
@@ -235,5 +248,15 @@ def open_database(database: str | os.PathLike[str], *, migrate_schema: bool = Tr
             raise
         except Exception as exc:
             db.dispose()
-            raise DatabaseError(f"Could not prepare the database {db.url}: {exc}") from exc
+            kind = kind_of(exc) if isinstance(exc, DBAPIError) else None
+            raise (kind or DatabaseError)(f"Could not prepare the database {db.url}: {exc}") from exc
     return db
+
+
+def _cannot_open(where: str, exc: DBAPIError) -> DatabaseError:
+    """Opening keeps the driver's own words too: the path and its reason help whoever fixes it."""
+    kind = kind_of(exc)
+    if kind is None:
+        return DatabaseError(f"Cannot open the database {where}: {exc.orig}")
+    return kind(f"Cannot open the database {where}: {kind.problem[0].lower()}{kind.problem[1:]} "
+                f"({exc.orig}). {kind.advice}")

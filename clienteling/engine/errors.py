@@ -9,6 +9,8 @@ words and the hub can map it to an HTTP status without guessing:
 - ``PermissionDenied`` -> 403, the staff member's role may not do this (§3.7)
 - ``VersionConflict``  -> 409, an edit based on a stale version (§6)
 - ``AuthenticationFailed`` -> 401, wrong PIN, locked or inactive account
+- ``db_errors.DatabaseError`` -> 503, the database failed under us (full disk, read-only,
+  busy past the timeout, …); typed where the engine meets the driver
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@
 - 413 ``{"message", "code"}``: a body over 1 MiB
 - 422 ``{"message", "errors": {field: [problem, …]}}``: bad input, each problem named
 
-Nothing here is a 5xx except 503 ``database_error``/``database_unavailable``/``busy``
-(the environment, not the input) and the catch-all in ``app.py`` for real bugs.
+Nothing here is a 5xx except 503 ``{"message", "code"}`` for the database's environment
+(the engine's typed ``DatabaseError``s: ``busy`` with Retry-After, ``disk_full``,
+``read_only``, ``disk_io_error``, ``database_corrupt``, ``cannot_open``,
+``database_unavailable``…) and the catch-all in ``app.py`` for real bugs.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from clienteling.engine.db import DatabaseError
+from clienteling.engine.db_errors import classify as classify_database_error
 from clienteling.engine.errors import (
     AuthenticationFailed,
     DomainError,
@@ -104,8 +107,7 @@ def classify(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str] | 
     if isinstance(exc, AuthenticationFailed):
         return 401, {"message": exc.message, "code": "unauthenticated"}, None
     if isinstance(exc, DatabaseError):
-        log.error("database problem: %s", exc.message)
-        return 503, {"message": exc.message, "code": "database_error"}, {"Retry-After": "5"}
+        return _database(exc)
     if isinstance(exc, DomainError):
         return 400, {"message": exc.message, "code": exc.code}, None
     if isinstance(exc, IntegrityError):
@@ -114,13 +116,18 @@ def classify(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str] | 
         return 409, {"message": "This conflicts with a change made at the same moment (a record "
                                 "with this id or handle now exists); re-read and retry.",
                      "code": "conflict"}, None
-    if isinstance(exc, OperationalError):
-        # The environment, not the request: a locked SQLite file past its busy timeout, or a
-        # PostgreSQL server that went away. The transaction rolled back; a retry may succeed.
-        if "locked" in str(exc.orig).lower():
-            return 503, {"message": "The hub's database is busy; retry shortly.", "code": "busy"}, {
-                "Retry-After": "1"}
-        log.error("database unavailable: %s", exc.orig)
-        return 503, {"message": "The hub's database is unavailable; retry shortly.",
-                     "code": "database_unavailable"}, {"Retry-After": "5"}
+    if isinstance(exc, DBAPIError):
+        # The engine sorts driver errors where it meets the driver; this catches one raised
+        # outside its read()/write() (the CLI's own connections). What is not environmental
+        # stays a bug: None, so the catch-all logs it as one.
+        typed = classify_database_error(exc, writing=True)
+        if typed is not None:
+            return _database(typed)
     return None
+
+
+def _database(exc: DatabaseError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """503 in the engine's words: the environment failed, not the request (it rolled back)."""
+    log.error("database problem (%s): %s", exc.code, exc.message)
+    headers = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+    return 503, {"message": exc.message, "code": exc.code}, headers

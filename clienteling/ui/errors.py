@@ -1,7 +1,9 @@
 """Errors in words (SPEC §4, §5): what the user sees, and the log file for everything else.
 
 A refusal from the engine (``DomainError``) is shown as its message; a
-``ValidationError`` also names each field. Anything unexpected is written with its
+``ValidationError`` also names each field. A database that fails under the till (full disk,
+read-only or damaged file, lock held too long) arrives as a typed ``DatabaseError`` whose
+message already says what happened and that nothing was saved. Anything unexpected is written with its
 traceback to the log file and the user gets a short sentence — never a traceback.
 """
 
@@ -75,7 +77,9 @@ def describe(exc: BaseException) -> UserMessage:
         parts = [f"{field_label(f)}: {' '.join(p)}" for f, p in exc.errors.items()]
         return UserMessage("Please check: " + "; ".join(parts), dict(exc.errors))
     if isinstance(exc, DatabaseError):
-        log.error("database problem: %s", exc)
+        # The engine typed it and put it in words (engine/db_errors.py); the driver's own
+        # error, chained as the cause, goes to the log for whoever fixes the disk or file.
+        log.error("database problem (%s): %s", exc.code, exc, exc_info=exc.__cause__ is not None)
         return UserMessage(exc.message)
     if isinstance(exc, DomainError):
         return UserMessage(exc.message)

@@ -1,11 +1,20 @@
 """The look: one style sheet (``resources/style.qss``) filled in from a light or dark palette,
-and icons from one set (``resources/icons``), tinted to the palette."""
+and icons from one set (``resources/icons``), tinted to the palette.
+
+Both are package data of ``clienteling.ui``, read through ``importlib.resources`` so an
+installed wheel finds them as surely as a source checkout does.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt
@@ -13,7 +22,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixm
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES: Traversable = files("clienteling.ui") / "resources"
 
 LIGHT: dict[str, str] = {
     "window": "#f4f5f7",
@@ -80,9 +89,28 @@ def wants_dark() -> bool:
         return False
 
 
+@cache
+def icon_folder() -> Path:
+    """The icons as a folder on disk, for the style sheet's ``url(...)``s.
+
+    Qt reads those itself, by file name, so a Traversable will not do. Installed normally the
+    package data is a folder already; from a zip (where ``importlib.resources.as_file`` takes
+    only single files before Python 3.12) the icons are copied to a temporary folder once.
+    """
+    icons = RESOURCES / "icons"
+    if isinstance(icons, Path):
+        return icons
+    folder = Path(tempfile.mkdtemp(prefix="clienteling-icons-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for item in icons.iterdir():
+        if item.name.endswith(".svg"):
+            (folder / item.name).write_bytes(item.read_bytes())
+    return folder
+
+
 def style_sheet(colours: dict[str, str]) -> str:
     text = (RESOURCES / "style.qss").read_text(encoding="utf-8")
-    icons = (RESOURCES / "icons").as_posix()
+    icons = icon_folder().as_posix()
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -114,9 +142,8 @@ def icon(name: str, colour: str | None = None, size: int = 20) -> QIcon:
 
 
 def icon_pixmap(name: str, colour: str | None = None, size: int = 20) -> QPixmap:
-    path = RESOURCES / "icons" / f"{name}.svg"
     try:
-        svg = path.read_text(encoding="utf-8")
+        svg = (RESOURCES / "icons" / f"{name}.svg").read_text(encoding="utf-8")
     except OSError:
         return QPixmap()
     svg = svg.replace("currentColor", colour or _palette["muted"])

@@ -25,7 +25,7 @@ def test_the_style_sheet_is_filled_in_for_both_themes(qapp: Any) -> None:
         assert colours["accent"] in sheet
     assert set(theme.LIGHT) == set(theme.DARK)
     for icon in ("search", "lock", "user", "check", "alert", "key", "dollar", "gift", "scan"):
-        assert (theme.RESOURCES / "icons" / f"{icon}.svg").exists()
+        assert (theme.RESOURCES / "icons" / f"{icon}.svg").is_file()
         assert not theme.icon_pixmap(icon, "#000000", 16).isNull()
 
 
