@@ -29,20 +29,35 @@ def default_database() -> str:
     return os.path.join(user_data_dir("Clienteling", appauthor=False), "clienteling.db")
 
 
+def _chosen_database(given: str | None) -> str:
+    """``--db``, else ``CLIENTELING_DB``, else the user data folder — checked (one line and
+    exit status 2 when unusable), before Qt or the engine touches it."""
+    from clienteling.cli_paths import writable_database
+
+    if given:
+        return writable_database(given)
+    configured = os.environ.get("CLIENTELING_DB")
+    if configured:
+        return writable_database(configured, source="CLIENTELING_DB")
+    return writable_database(default_database(), source="the user data folder's database",
+                             make_folder=True)
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
+    url = _chosen_database(args.db)
     from clienteling.ui.app import run
 
-    return run(args.db)
+    return run(url)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from clienteling.demo import create_demo
-    from clienteling.engine.db import normalise_url, open_database
+    from clienteling.engine.db import open_database
     from clienteling.engine.services.staff import StaffService
 
-    url = normalise_url(args.db or default_database())
     if args.profiles < 1 or args.profiles > 5_000_000:
         raise DomainError("--profiles must be between 1 and 5,000,000")
+    url = _chosen_database(args.db)
     db = open_database(url)
     try:
         from clienteling.engine.context import Context
@@ -60,11 +75,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from clienteling.cli_paths import existing_database
     from clienteling.engine.audit import verify_chain
-    from clienteling.engine.db import open_database
+    from clienteling.engine.db import current_revision, open_database
 
-    db = open_database(args.db, migrate_schema=False)
+    url = existing_database(args.db)
+    db = open_database(url, migrate_schema=False)
     try:
+        if current_revision(db) is None:
+            raise DomainError(f"--db {args.db}: not a Clienteling database (it has no schema "
+                              "version, so no audit trail)")
         with db.read() as session:
             report = verify_chain(session)
     finally:

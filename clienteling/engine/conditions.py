@@ -48,8 +48,22 @@ Faithful JavaScript behaviours worth knowing: ``cat`` turns ``null`` into ``""``
 (``""`` is 0, ``"12abc"`` is NaN); ``all`` of an empty array is false; operators evaluate
 all their arguments, even ones they ignore.
 
-Public API: :class:`InvalidRule`, :func:`compile_rule`, :func:`evaluate`, :func:`validate`,
-:func:`normalise`, :func:`check`, :func:`truthy`.
+Cost bound (issue 9: an admin could save an 18 KB rule that took seconds per claimable
+list). A rule is refused as invalid, when saved and when compiled, if it has more than
+``MAX_NODES`` values, an array of more than ``MAX_ARRAY`` items, values nested more than
+``MAX_DEPTH`` deep or more than ``MAX_TEXT`` characters of JSON. Without the iterating
+operators (``map``, ``filter``, ``reduce``, ``all``, ``none``, ``some``) each node runs once
+per evaluation, so that bounds the work; a rule with them is evaluated within a budget of
+``STEP_BUDGET`` steps, spent by each iteration (weighted by the size of its rule) and by work
+that grows with the values built (``in`` over an array, ``merge``, ``cat``, printing an array,
+``missing``). Past it evaluation stops with :class:`BudgetExceeded`, which :func:`predicate`
+and :func:`check` count as false and log. Typical claim conditions have no iterating operator
+and pay nothing for this. Numbers past 2**53 become doubles as in JavaScript, so repeated
+multiplication overflows to Infinity instead of growing a Python integer without end.
+
+Public API: :class:`InvalidRule`, :class:`BudgetExceeded`, :func:`compile_rule`,
+:func:`evaluate`, :func:`validate`, :func:`normalise`, :func:`predicate`, :func:`check`,
+:func:`truthy`, and the budget constants.
 """
 
 from __future__ import annotations
@@ -60,15 +74,23 @@ import json
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 __all__ = [
+    "MAX_ARRAY",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_TEXT",
+    "STEP_BUDGET",
+    "BudgetExceeded",
     "InvalidRule",
     "check",
     "compile_rule",
     "evaluate",
     "normalise",
+    "predicate",
     "truthy",
     "validate",
 ]
@@ -81,6 +103,18 @@ _CACHE_SIZE: Final = 4096
 _INF: Final = math.inf
 _NAN: Final = math.nan
 _MAX_SAFE: Final = 2**53
+
+# The static budget (checked before compiling). Generous for conditions people write: a
+# claim condition is typically 5-20 values; a list of 1,000 postcodes or store codes fits.
+MAX_NODES: Final = 2_000
+MAX_ARRAY: Final = 1_000
+MAX_DEPTH: Final = 32
+MAX_TEXT: Final = 64 * 1024
+# Steps one evaluation of a rule with an iterating operator may take: a loop over 100 items
+# of a 50-value rule is 5,000. A step is roughly one node's work, a fraction of a µs, so a
+# rule at the limit costs a few ms per profile instead of seconds.
+STEP_BUDGET: Final = 10_000
+_LOOP_OPS: Final = frozenset({"map", "filter", "reduce", "all", "none", "some"})
 
 
 class InvalidRule(ValueError):
@@ -105,6 +139,45 @@ class _Undefined:
 
     def __bool__(self) -> bool:
         return False
+
+
+class BudgetExceeded(RuntimeError):
+    """An evaluation took more than :data:`STEP_BUDGET` steps; the rule counts as false."""
+
+
+class _Steps(threading.local):
+    """What is left of the step budget of the evaluation running in this thread.
+
+    Outside a budgeted evaluation it is effectively unlimited, so the helpers that spend
+    steps can be shared by every rule (and by constant folding at compile time) while only
+    rules with an iterating operator pay for arming it.
+    """
+
+    left: int = 2**62
+
+
+_UNLIMITED: Final = _Steps.left
+_steps: Final = _Steps()
+
+
+def _spend(n: int) -> None:
+    left = _steps.left - n
+    _steps.left = left
+    if left < 0:
+        raise BudgetExceeded(f"evaluation took more than {STEP_BUDGET} steps")
+
+
+def _budgeted(fn: Evaluator) -> Evaluator:
+    """``fn`` with a fresh step budget for each evaluation."""
+
+    def within_budget(d: Any) -> Any:
+        _steps.left = STEP_BUDGET
+        try:
+            return fn(d)
+        finally:
+            _steps.left = _UNLIMITED
+
+    return within_budget
 
 
 _UNDEF: Final = _Undefined()
@@ -198,6 +271,7 @@ def _js_str(v: Any) -> str:
     if isinstance(v, (int, float)):
         return _num_str(v)
     if isinstance(v, (list, tuple)):
+        _spend(len(v) + 1)  # nested arrays that share parts can print exponentially long
         return ",".join("" if (e is None or e is _UNDEF) else _js_str(e) for e in v)
     if isinstance(v, Mapping):
         return "[object Object]"
@@ -360,7 +434,15 @@ def _js_plus(a: Any, b: Any) -> Any:
 
 
 def _arith(x: int | float) -> int | float:
-    return _intify(x) if x.__class__ is float else x
+    if x.__class__ is float:
+        return _intify(x)
+    if -_MAX_SAFE <= x <= _MAX_SAFE:
+        return x
+    # Past 2**53 JavaScript has only doubles; a Python int would grow without bound.
+    try:
+        return float(x)
+    except OverflowError:
+        return _INF if x > 0 else -_INF
 
 
 def _div(a: Any, b: Any) -> int | float:
@@ -430,9 +512,11 @@ def _min(values: list[Any]) -> int | float:
 
 
 def _cat(values: list[Any]) -> str:
-    return "".join(
+    text = "".join(
         v if v.__class__ is str else "" if (v is None or v is _UNDEF) else _js_str(v) for v in values
     )
+    _spend(len(text) >> 6)  # a reduce can double a string each step
+    return text
 
 
 def _js_substr(s: str, start: Any, length: Any) -> str:
@@ -462,6 +546,7 @@ def _js_in(a: Any, b: Any) -> bool:
     if isinstance(b, str):
         return b != "" and _js_str(a) in b
     if isinstance(b, (list, tuple)):
+        _spend(len(b))
         return any(_strict_eq(a, e) for e in b)
     return False
 
@@ -473,6 +558,7 @@ def _merge(values: list[Any]) -> list[Any]:
             out.extend(v)
         else:
             out.append(v)
+    _spend(len(out))  # a reduce can double an array each step
     return out
 
 
@@ -510,6 +596,7 @@ def _var(data: Any, path: Any, default: Any) -> Any:
 
 def _missing(data: Any, values: Sequence[Any]) -> list[Any]:
     keys = values[0] if values and isinstance(values[0], (list, tuple)) else values
+    _spend(len(keys))
     out = []
     for key in keys:
         if isinstance(key, (list, tuple)):  # {"var": [path, default]}
@@ -536,15 +623,31 @@ def _missing_some(data: Any, need: Any, options: Any) -> list[Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _size(rule: Any) -> int:
+    """How many values ``rule`` has (a constant array or object is copied per run)."""
+    n, stack = 0, [rule]
+    while stack:
+        value = stack.pop()
+        n += 1
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+    return n
+
+
 class _Node:
-    """A compiled sub-rule: its evaluator, its value when constant, whether it yields a bool."""
+    """A compiled sub-rule: its evaluator, its value when constant, whether it yields a bool,
+    and the steps one run of it costs (without the iterations it charges for itself)."""
 
-    __slots__ = ("boolean", "const", "fn")
+    __slots__ = ("boolean", "const", "cost", "fn")
 
-    def __init__(self, fn: Evaluator, const: Any = _NOT_CONST, boolean: bool = False) -> None:
+    def __init__(self, fn: Evaluator, const: Any = _NOT_CONST, boolean: bool = False,
+                 cost: int | None = None) -> None:
         self.fn = fn
         self.const = const
         self.boolean = boolean
+        self.cost = cost
 
     @property
     def is_const(self) -> bool:
@@ -558,12 +661,12 @@ def _const_node(value: Any) -> _Node:
         def fn(_d: Any, _v: Any = value, _copy: Callable[[Any], Any] = copy.deepcopy) -> Any:
             return _copy(_v)
 
-        return _Node(fn, value)
+        return _Node(fn, value, cost=_size(value))
 
     def const_fn(_d: Any, _v: Any = value) -> Any:
         return _v
 
-    return _Node(const_fn, value, isinstance(value, bool))
+    return _Node(const_fn, value, isinstance(value, bool), cost=1)
 
 
 _BOOLEAN_OPS: Final = frozenset(
@@ -601,7 +704,7 @@ def _compile(rule: Any, where: str) -> _Node:
         def array_fn(d: Any) -> list[Any]:
             return [f(d) for f in fns]
 
-        return _Node(array_fn)
+        return _Node(array_fn, cost=1 + sum(_cost(n) for n in nodes))
     if isinstance(rule, dict):
         if len(rule) != 1:
             return _const_node(rule)  # not logic: data, returned as is
@@ -628,6 +731,8 @@ def _compile_op(op: str, raw: Any, where: str) -> _Node:
     used = _EAGER_ARITY.get(op)
     if used is not None and len(nodes) > used:
         node = _with_extra_args(node, nodes[used:])
+    if node.cost is None:
+        node.cost = 1 + sum(_cost(n) for n in nodes)
     if op not in _DATA_OPS and not node.is_const and all(n.is_const for n in nodes):
         try:
             value = node.fn(None)
@@ -676,6 +781,10 @@ def _with_extra_args(node: _Node, extra: list[_Node]) -> _Node:
         return result
 
     return _Node(evaluate_extra_too, boolean=node.boolean)
+
+
+def _cost(node: _Node) -> int:
+    return 1 if node.cost is None else node.cost
 
 
 def _arg(nodes: list[_Node], i: int) -> _Node:
@@ -985,8 +1094,26 @@ def _build_in(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
         members, haystack = frozenset(b.const), tuple(b.const)
         return _Node(
             lambda d: x in members if (x := fa(d)).__class__ is str else _js_in(x, haystack),
-            boolean=True,
+            boolean=True, cost=1 + _cost(a),
         )
+    if b.is_const and isinstance(b.const, list) and all(
+            e.__class__ in (str, int, float) for e in b.const):
+        # Strict equality of strings and numbers is what a set tests (1 and 1.0 hash alike;
+        # NaN is left out, as NaN === NaN is false); no copy of the list per evaluation.
+        strings = frozenset(e for e in b.const if e.__class__ is str)
+        numbers = frozenset(e for e in b.const if e.__class__ is not str and e == e)
+        haystack = tuple(b.const)
+
+        def in_constants(d: Any) -> bool:
+            x = fa(d)
+            cls = x.__class__
+            if cls is str:
+                return x in strings
+            if cls is int or cls is float:
+                return x in numbers
+            return _js_in(x, haystack)
+
+        return _Node(in_constants, boolean=True, cost=1 + _cost(a))
     fb = b.fn
     return _Node(lambda d: _js_in(fa(d), fb(d)), boolean=True)
 
@@ -994,32 +1121,47 @@ def _build_in(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
 # --- arrays -----------------------------------------------------------------------------------
 
 
+def _loop_parts(nodes: list[_Node], raw: list[Any]) -> tuple[Evaluator, Evaluator, int]:
+    """The items, the rule run per item and what one run costs. Constant items are not
+    copied where they cannot escape (``all``, ``none`` and ``some`` answer a bool)."""
+    return nodes[0].fn, nodes[1].fn, _cost(nodes[1])
+
+
+def _shared_items(node: _Node) -> Evaluator:
+    if not node.is_const:
+        return node.fn
+    items = node.const
+    return lambda _d: items
+
+
 def _build_map(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
-    items_fn, logic = nodes[0].fn, nodes[1].fn
+    items_fn, logic, weight = _loop_parts(nodes, raw)
 
     def map_fn(d: Any) -> list[Any]:
         items = items_fn(d)
         if not isinstance(items, (list, tuple)):
             return []
+        _spend(len(items) * weight)
         return [logic(x) for x in items]
 
     return _Node(map_fn)
 
 
 def _build_filter(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
-    items_fn, logic = nodes[0].fn, nodes[1].fn
+    items_fn, logic, weight = _loop_parts(nodes, raw)
 
     def filter_fn(d: Any) -> list[Any]:
         items = items_fn(d)
         if not isinstance(items, (list, tuple)):
             return []
+        _spend(len(items) * weight)
         return [x for x in items if truthy(logic(x))]
 
     return _Node(filter_fn)
 
 
 def _build_reduce(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
-    items_fn, logic = nodes[0].fn, nodes[1].fn
+    items_fn, logic, weight = _loop_parts(nodes, raw)
     initial_fn = nodes[2].fn if len(nodes) > 2 else _const_node(None).fn
 
     def reduce_fn(d: Any) -> Any:
@@ -1027,6 +1169,7 @@ def _build_reduce(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
         accumulator = initial_fn(d)
         if not isinstance(items, (list, tuple)):
             return accumulator
+        _spend(len(items) * weight)
         for current in items:
             accumulator = logic({"current": current, "accumulator": accumulator})
         return accumulator
@@ -1035,36 +1178,42 @@ def _build_reduce(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
 
 
 def _build_all(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
-    items_fn, logic = nodes[0].fn, nodes[1].fn
+    _, logic, weight = _loop_parts(nodes, raw)
+    items_fn = _shared_items(nodes[0])
 
     def all_fn(d: Any) -> bool:
         items = items_fn(d)
         if not isinstance(items, (list, tuple)) or not items:
             return False
+        _spend(len(items) * weight)
         return all(truthy(logic(x)) for x in items)
 
     return _Node(all_fn, boolean=True)
 
 
 def _build_none(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
-    items_fn, logic = nodes[0].fn, nodes[1].fn
+    _, logic, weight = _loop_parts(nodes, raw)
+    items_fn = _shared_items(nodes[0])
 
     def none_fn(d: Any) -> bool:
         items = items_fn(d)
         if not isinstance(items, (list, tuple)) or not items:
             return True
+        _spend(len(items) * weight)
         return not any(truthy(logic(x)) for x in items)
 
     return _Node(none_fn, boolean=True)
 
 
 def _build_some(nodes: list[_Node], raw: list[Any], where: str) -> _Node:
-    items_fn, logic = nodes[0].fn, nodes[1].fn
+    _, logic, weight = _loop_parts(nodes, raw)
+    items_fn = _shared_items(nodes[0])
 
     def some_fn(d: Any) -> bool:
         items = items_fn(d)
         if not isinstance(items, (list, tuple)) or not items:
             return False
+        _spend(len(items) * weight)
         return any(truthy(logic(x)) for x in items)
 
     return _Node(some_fn, boolean=True)
@@ -1174,9 +1323,49 @@ def normalise(rule: Any) -> Any:
     return rule
 
 
+def _measure(rule: Any) -> bool:
+    """Check the static budget (InvalidRule naming the first place over it, in document
+    order); whether ``rule`` iterates."""
+    nodes, iterates = 0, False
+    stack: list[tuple[Any, int, str]] = [(rule, 1, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise InvalidRule(f"the rule is too large: more than {MAX_NODES} values "
+                              "(operators, arguments and constants)")
+        if depth > MAX_DEPTH:
+            raise InvalidRule(f"the rule is nested more than {MAX_DEPTH} levels deep", where)
+        if isinstance(value, dict) and len(value) == 1:
+            ((op, args),) = value.items()
+            iterates = iterates or op in _LOOP_OPS
+            if not isinstance(args, list):
+                stack.append((args, depth + 1, _arg_where(where, op, 0)))
+                continue
+            if len(args) > MAX_ARRAY:
+                raise InvalidRule(f"{op!r} has {len(args)} arguments (at most {MAX_ARRAY})",
+                                  where)
+            stack.extend(reversed([(a, depth + 1, _arg_where(where, op, i))
+                                   for i, a in enumerate(args)]))
+        elif isinstance(value, dict):
+            stack.extend(reversed([(v, depth + 1, f"{where}.{k}" if where else str(k))
+                                   for k, v in value.items()]))
+        elif isinstance(value, list):
+            if len(value) > MAX_ARRAY:
+                raise InvalidRule(f"an array of {len(value)} items (at most {MAX_ARRAY})", where)
+            stack.extend(reversed([(v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value)]))
+    return iterates
+
+
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _compile_text(text: str) -> Evaluator:
-    return _compile(json.loads(text), "").fn
+    if len(text) > MAX_TEXT:
+        raise InvalidRule(f"the rule is too large: {len(text):,} characters of JSON "
+                          f"(at most {MAX_TEXT:,})")
+    rule = json.loads(text)
+    iterates = _measure(rule)
+    fn = _compile(rule, "").fn
+    return _budgeted(fn) if iterates else fn
 
 
 def _canonical(rule: Any) -> str:
@@ -1201,7 +1390,8 @@ def compile_rule(rule: Any) -> Evaluator:
 def evaluate(rule: Any, data: Any) -> Any:
     """Evaluate ``rule`` against ``data`` exactly as json-logic-js 2.0.5 would.
 
-    Raises :class:`InvalidRule` for an invalid rule.
+    Raises :class:`InvalidRule` for an invalid rule (including one over the static budget)
+    and :class:`BudgetExceeded` when evaluating takes more than :data:`STEP_BUDGET` steps.
     """
     return compile_rule(rule)(data)
 
@@ -1225,9 +1415,19 @@ def predicate(rule: Any) -> Callable[[Any], bool]:
         logger.warning("invalid condition rule counted as false: %s; rule=%.500r", exc, rule)
         return _always_false
 
+    over_budget_logged = False
+
     def holds(data: Any) -> bool:
+        nonlocal over_budget_logged
         try:
             return truthy(fn(data))
+        except BudgetExceeded as exc:
+            # Once per compiled rule: a claimable list evaluates it for profile after profile.
+            if not over_budget_logged:
+                over_budget_logged = True
+                logger.warning("condition rule over its evaluation budget, counted as false "
+                               "(logged once for this rule): %s; rule=%.500r", exc, rule)
+            return False
         except Exception as exc:
             logger.warning(
                 "condition rule failed while evaluating, counted as false: %s: %s; rule=%.500r",

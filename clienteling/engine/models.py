@@ -378,11 +378,18 @@ class DeviceToken(Base):
 
 
 class IdempotencyRecord(Base):
-    """The first response to a write request, replayed for a repeat of its key."""
+    """The first response to a write request, replayed for a repeat of its key.
+
+    A key belongs to the device (token) and staff member that used it: the same key from
+    another till or staff member is another request, never a replay of this one (issue 9).
+    Rows from before that rule have both set to '' (migration 0003_idempotency_scope).
+    """
 
     __tablename__ = "idempotency_records"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(500))
     body_hash: Mapped[str] = mapped_column(String(64))

@@ -1,5 +1,10 @@
 """``Idempotency-Key`` on every POST/PUT/DELETE (SPEC §6, §7; GUIDE principle 6).
 
+- A key belongs to the device (token) and the staff member (``X-Staff-Id``) that used
+  it. The token, the staff member, their store and role are checked before a key is
+  looked at, exactly as for a first request, so a replay never answers someone the
+  first request would have refused (issue 9); the same key from another till or staff
+  member is a request of their own, not a replay of another's.
 - A repeat of a key with the same method, path and body gets the first response
   back (same status, same body, header ``Idempotent-Replayed: true``) and nothing
   is done again.
@@ -41,7 +46,7 @@ from fastapi.responses import JSONResponse, Response
 from clienteling.engine.context import UnitOfWork, first_in_transaction
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.idempotency import KeyTaken, StoredResponse
+from clienteling.engine.services.idempotency import KeyTaken, Scope, StoredResponse
 from clienteling.hub.auth import acting_staff, check_role, device
 from clienteling.hub.errors import ApiError, classify
 from clienteling.hub.requests import as_object, occurred_at, parse_json, raw_body
@@ -118,6 +123,10 @@ class Call:
     path: str
     fingerprint: str
 
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.device.token_id, self.actor.staff_id)
+
     def run(self, work: Callable[[], tuple[int, Any] | Outcome], *, whole: bool = False) -> Response:
         """Do ``work`` once per key and answer with its (stored) response.
 
@@ -145,7 +154,8 @@ class Call:
                 if status >= 400:
                     # A refusal changes nothing: roll back (the claim too), then store it.
                     raise _Refused((status, payload, headers))
-                self.hub.idempotency.complete(uow, self.key, self.fingerprint, status, payload)
+                self.hub.idempotency.complete(uow, self.scope, self.key, self.fingerprint,
+                                              status, payload)
         except KeyTaken:
             return self.await_first()
         except _Refused as refused:
@@ -158,15 +168,16 @@ class Call:
         if status >= 500:
             return respond(status, payload, headers)
         try:
-            self.hub.idempotency.finish(self.key, self.method, self.path, self.fingerprint,
-                                        status, payload)
+            self.hub.idempotency.finish(self.scope, self.key, self.method, self.path,
+                                        self.fingerprint, status, payload)
         except KeyTaken:
             return self.await_first()
         return respond(status, payload, headers)
 
     def _claim(self, uow: UnitOfWork) -> None:
         assert self.key is not None
-        self.hub.idempotency.claim(uow, self.key, self.method, self.path, self.fingerprint)
+        self.hub.idempotency.claim(uow, self.scope, self.key, self.method, self.path,
+                                   self.fingerprint)
 
     @staticmethod
     def _attempt(work: Callable[[], tuple[int, Any] | Outcome]) -> Outcome:
@@ -185,14 +196,14 @@ class Call:
 
     def await_first(self) -> Response:
         assert self.key is not None
-        return replay_response(wait_for(self.hub, self.key, self.fingerprint))
+        return replay_response(wait_for(self.hub, self.scope, self.key, self.fingerprint))
 
 
-def wait_for(hub: Hub, key: str, fp: str) -> StoredResponse:
+def wait_for(hub: Hub, scope: Scope, key: str, fp: str) -> StoredResponse:
     """The finished response stored under ``key`` (waiting while another request holds it)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        stored = hub.idempotency.get(key)
+        stored = hub.idempotency.get(scope, key)
         if stored is not None and stored.fingerprint != fp:
             raise _mismatch()
         if stored is not None and not stored.pending:
@@ -216,16 +227,19 @@ def writes(action: Action) -> Callable[..., Call]:
         key = idempotency_key(request)
         method, path = request.method, request.url.path
         fp = fingerprint(method, path, value)
-        if key is not None:
-            stored = hub.idempotency.get(key)
-            if stored is not None:
-                if stored.fingerprint != fp:
-                    raise _mismatch()
-                raise Replay(wait_for(hub, key, fp) if stored.pending else stored)
+        # Who acts and whether they may, before any stored answer is looked at: a replay is
+        # answered only to whom the first request would have been (issue 9).
         actor = acting_staff(request, dev, required=True, when=when)
         assert actor is not None
         check_role(actor, action)
-        return Call(hub, dev, actor, body, key, method, path, fp)
+        call = Call(hub, dev, actor, body, key, method, path, fp)
+        if key is not None:
+            stored = hub.idempotency.get(call.scope, key)
+            if stored is not None:
+                if stored.fingerprint != fp:
+                    raise _mismatch()
+                raise Replay(wait_for(hub, call.scope, key, fp) if stored.pending else stored)
+        return call
 
     dependency.__name__ = f"writes_{action.name.lower()}"
     return dependency

@@ -214,26 +214,12 @@ class RewardService:
     def redeem_in(self, uow: UnitOfWork, profile_id: str, value: Decimal, receipt: str | None,
                   redemption_id: str | None, *, meta: Any = None) -> Redemption:
         """R4 inside an open unit of work (the counter checkout redeems benefits in the same one)."""
-        s = uow.session
         at = uow.judged_at
         # A used redemption id first, then an unknown profile: the order the hub has always
         # answered them in.
         start = start_redemption(uow, receipt, redemption_id)
         start.require_profile(profile_id)
-        rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id, *_live(at))))
-        plan = plan_draws(rewards, value, at)
-        for draw in plan:
-            won = rowcount(s.execute(
-                update(Reward)
-                .where(Reward.id == draw.reward_id, Reward.value_remaining >= draw.amount,
-                       *_live(at))
-                .values(value_remaining=Reward.value_remaining - draw.amount, updated_at=uow.now)
-                .execution_options(synchronize_session=False)
-            ))
-            if won != 1:
-                # Another till drew from it first; the whole redemption rolls back.
-                raise refuse(rules.OVER_BALANCE)
-            uow.touch("reward", draw.reward_id)
+        plan = _draw(uow, profile_id, value, at)
         items = [RedemptionItem(id=new_id(), redemption_id=start.id, position=i, type="reward",
                                 item_id=d.reward_id, value=d.amount, count=1)
                  for i, d in enumerate(plan)]
@@ -316,6 +302,48 @@ class RewardService:
                   .execution_options(synchronize_session=False))
         uow.touch("benefit", benefit.id)
         uow.touch("benefit_definition", benefit.benefit_definition_id)
+
+
+def _draw(uow: UnitOfWork, profile_id: str, value: Decimal, at: datetime) -> list[Allocation]:
+    """R4's draws, each a conditional UPDATE whose row count says whether it won.
+
+    On PostgreSQL (READ COMMITTED) another redemption can draw from a planned reward
+    between this plan's read and its UPDATE, which then matches no row although other
+    rewards may still cover the amount. Refusing that as ``over_balance`` refused redeems
+    the balance covered (issue 9), so a lost draw re-plans what is left from the committed
+    rows, this time read ``FOR UPDATE`` in draw order: the second plan cannot lose, so there
+    are at most two, and only a balance that really falls short is refused. Locking in
+    draw order, the order every redemption updates rewards in, keeps it free of deadlocks.
+    SQLite serialises writers (BEGIN IMMEDIATE) and never loses a draw; its re-read would
+    ignore ``FOR UPDATE``.
+    """
+    s = uow.session
+    drawn: dict[str, Decimal] = {}
+    left = value
+    for locked in (False, True):
+        query = select(Reward).where(Reward.profile_id == profile_id, *_live(at))
+        if locked:
+            query = query.order_by(Reward.expires_at.asc().nulls_last(), Reward.issued_at,
+                                   Reward.id).with_for_update(of=Reward)
+        # populate_existing: the identity map still holds what the first read saw.
+        rewards = list(s.scalars(query.execution_options(populate_existing=True)))
+        for draw in plan_draws(rewards, left, at):
+            won = rowcount(s.execute(
+                update(Reward)
+                .where(Reward.id == draw.reward_id, Reward.value_remaining >= draw.amount,
+                       *_live(at))
+                .values(value_remaining=Reward.value_remaining - draw.amount, updated_at=uow.now)
+                .execution_options(synchronize_session=False)
+            ))
+            if won != 1:
+                break  # another redemption drew from it first: plan the rest again
+            drawn[draw.reward_id] = drawn.get(draw.reward_id, ZERO) + draw.amount
+            left -= draw.amount
+            uow.touch("reward", draw.reward_id)
+        else:
+            return [Allocation(reward_id, amount) for reward_id, amount in drawn.items()]
+    # Rows locked FOR UPDATE cannot change under us: losing twice is not a race but a bug.
+    raise RuntimeError(f"a redemption of {value} lost a draw on rewards it had locked")
 
 
 def _balance(s: Session, profile_id: str, now: datetime) -> Decimal:
