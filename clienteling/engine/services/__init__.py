@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from clienteling.engine import rules
 from clienteling.engine.clock import Clock
-from clienteling.engine.context import Changes, Context, Mode, Settings
+from clienteling.engine.context import Area, Changes, Context, Mode, Settings
 from clienteling.engine.db import Database, open_database
 from clienteling.engine.models import Profile, Reward
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
@@ -17,6 +17,7 @@ from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
 from clienteling.engine.services.outbox import OutboxCounts, OutboxService
 from clienteling.engine.services.profiles import ProfileRow, ProfileService, ScanResult
+from clienteling.engine.services.remote import RemoteResult, RemoteService
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
 
@@ -47,6 +48,7 @@ class Clienteling:
         self.rewards = RewardService(ctx)
         self.checkout = CheckoutService(ctx, self.benefits, self.rewards)
         self.outbox = OutboxService(ctx)
+        self.remote = RemoteService(ctx)
 
     @classmethod
     def open(
@@ -90,6 +92,7 @@ class Clienteling:
 
 
 __all__ = [
+    "Area",
     "BenefitItem",
     "Changes",
     "ClaimOption",
@@ -98,6 +101,7 @@ __all__ = [
     "OutboxCounts",
     "ProfileOverview",
     "ProfileRow",
+    "RemoteResult",
     "ScanResult",
     "Settings",
 ]
