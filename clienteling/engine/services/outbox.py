@@ -253,12 +253,11 @@ class OutboxService:
                     break
                 due = node.next_attempt_at is None or node.next_attempt_at <= when
                 if node.status == PENDING and due and not blocked.reaches(node):
-                    won = s.execute(
+                    won = s.connection().execute(
                         update(OutboxEntry)
                         .where(OutboxEntry.seq == node.seq, OutboxEntry.status == PENDING)
                         .values(status=IN_FLIGHT, attempts=OutboxEntry.attempts + 1,
                                 updated_at=when)
-                        .execution_options(synchronize_session=False)
                     ).rowcount
                     if won == 1:
                         claimed.append(node.seq)
@@ -313,12 +312,11 @@ class OutboxService:
             seqs = list(s.scalars(select(OutboxEntry.seq).where(
                 OutboxEntry.status == IN_FLIGHT, OutboxEntry.updated_at < older_than)))
             now = self.ctx.clock.now()
-            return [seq for seq in seqs if s.execute(
+            return [seq for seq in seqs if s.connection().execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.seq == seq, OutboxEntry.status == IN_FLIGHT,
                        OutboxEntry.updated_at < older_than)
-                .values(status=PENDING, updated_at=now)
-                .execution_options(synchronize_session=False)).rowcount == 1]
+                .values(status=PENDING, updated_at=now)).rowcount == 1]
 
     def _move(self, seq: int, expected: Sequence[str], **values: Any) -> None:
         with self.ctx.db.write() as s:
@@ -327,11 +325,10 @@ class OutboxService:
     @staticmethod
     def _move_in(s: Session, seq: int, expected: Sequence[str], now: datetime,
                  **values: Any) -> None:
-        won = s.execute(
+        won = s.connection().execute(
             update(OutboxEntry)
             .where(OutboxEntry.seq == seq, OutboxEntry.status.in_(tuple(expected)))
             .values(updated_at=now, **values)
-            .execution_options(synchronize_session=False)
         ).rowcount
         if won != 1:
             actual = s.scalar(select(OutboxEntry.status).where(OutboxEntry.seq == seq))
