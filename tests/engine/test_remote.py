@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from clienteling.cli import main
 from clienteling.engine import audit, wire
 from clienteling.engine.changes import Area, Changes
+from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import (
     AuditEvent,
@@ -29,6 +31,7 @@ from clienteling.engine.models import (
     Staff,
     Store,
 )
+from clienteling.engine.services import Clienteling
 from clienteling.engine.wire_in import parse
 from tests.conftest import World
 from tests.engine.support import (
@@ -124,6 +127,7 @@ def test_ten_thousand_records_in_one_call(world: World) -> None:
     assert _count(world, AuditEvent) == events_before  # the chain is this till's work only
     report = _verify(world)
     assert report.ok, str(report)
+    assert main(["audit", "verify", "--db", world.url]) == 0  # what `clienteling audit verify` says
     assert cl.remote.cursor() == 4242
     [changes] = heard
     assert changes.origin == "remote"
@@ -183,6 +187,31 @@ def test_deletes_and_an_empty_page(world: World) -> None:
     # nothing changed: the cursor still moves, no one is told
     assert cl.remote.apply([], cursor=8).upserted == 0
     assert cl.remote.cursor() == 8 and len(heard) == 1
+
+
+def test_records_with_an_unsent_change_are_skipped_until_the_hub_answers(world: World) -> None:
+    cl = world.cl
+    jane = make_profile(world, first_name="Jane")
+    rd = make_reward_definition(world)
+    reward = give_reward(world, rd, jane, "10.00")
+    theirs = {"type": "reward", "id": reward.id, "op": "upsert", "data": wire.reward(
+        reward, embed_definition=False) | {"value_remaining": "1.00"}}
+    # in flight (being sent) still counts as unsent
+    while cl.outbox.claim_next(10):
+        pass
+    assert cl.remote.apply([theirs]).skipped == (("reward", reward.id),)
+    assert cl.rewards.balance(jane.id) == Decimal("10.00")
+    for item in cl.outbox.pending():
+        cl.outbox.mark_done(item.seq)
+    # once the hub has it, its version is the truth
+    assert cl.remote.apply([theirs]).skipped == ()
+    assert cl.rewards.balance(jane.id) == Decimal("1.00")
+
+
+def test_the_hub_does_not_take_remote_changes(world: World) -> None:
+    hub = Clienteling(Context(world.cl.db, world.clock, mode="hub"))
+    with pytest.raises(RuntimeError):
+        hub.remote.apply([], cursor=1)
 
 
 def test_till_local_columns_stay_the_tills(world: World) -> None:

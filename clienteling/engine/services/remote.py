@@ -116,6 +116,10 @@ class RemoteService:
         """Apply change-feed entries and store ``cursor`` (when given) in one transaction.
 
         A later entry for the same record wins over an earlier one in the same call."""
+        if self.ctx.mode != "till":
+            # The hub is where the feed comes from: a write here must go through the services,
+            # which journal it for every till.
+            raise RuntimeError("remote changes are applied on a till, not on the hub")
         parsed = self._read(entries)
         upserts: dict[str, list[Parsed]] = {t: [] for t in _TABLES}
         deletes: dict[str, list[str]] = {t: [] for t in _TABLES}
