@@ -236,3 +236,25 @@ def test_release_stale_returns_a_crashed_senders_entries(world: World) -> None:
     assert cl.outbox.get(fresh[0].seq).status == "in_flight"
     again = cl.outbox.claim_next(5, world.clock.now())
     assert claimed[0].seq in {i.seq for i in again}
+
+
+def test_claims_and_dependents_read_across_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outbox is read a page at a time; a dependency across a page boundary still holds."""
+    from clienteling.engine.services import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "PAGE", 2)
+    cl, now = world.cl, world.clock.now()
+    jane = make_profile(world)
+    d = make_claimable(world, max_redemptions=5)
+    _settle_all(world)
+    claim = cl.benefits.claim(world.associate, jane.id, d.handle)
+    others = [make_profile(world) for _ in range(3)]  # pages of two: the redeem is on page 3
+    redeem = cl.benefits.redeem(world.associate, jane.id, claim.id)
+    seq = {i.entity_id: i.seq for i in cl.outbox.pending()}
+    assert cl.outbox.dependents(seq[claim.id]) == [seq[redeem.id]]
+    [first] = cl.outbox.claim_next(1, now)
+    assert first.entity_id == claim.id
+    rest = cl.outbox.claim_next(10, now)
+    assert [i.entity_id for i in rest] == [p.id for p in others]  # not the redeem
+    cl.outbox.mark_done(first.seq)
+    assert [i.entity_id for i in cl.outbox.claim_next(10, now)] == [redeem.id]

@@ -23,7 +23,7 @@ claim that created X; two issues to one profile, which only refer to it, do not)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,21 +129,33 @@ class _Reach:
                    for key, role in node.entities.items())
 
 
-def _nodes(s: Session, *where: Any) -> list[_Node]:
-    nodes = {
-        seq: _Node(seq, unit_id, status, next_at, {})
-        for seq, unit_id, status, next_at in s.execute(
+PAGE = 500  # entries read at a time while deciding what may be sent
+
+
+def _nodes(s: Session, *where: Any) -> Iterator[_Node]:
+    """The entries matching ``where`` with their entities, in seq order, read a page at a
+    time: whether an entry may go depends only on earlier ones, so a claim that has found
+    enough stops reading instead of loading the whole outbox."""
+    after, page = 0, PAGE
+    while True:
+        heads = s.execute(
             select(OutboxEntry.seq, OutboxEntry.unit_id, OutboxEntry.status,
-                   OutboxEntry.next_attempt_at).where(*where))
-    }
-    for seq, entity_type, entity_id, role in s.execute(
-        select(OutboxEntity.outbox_seq, OutboxEntity.entity_type, OutboxEntity.entity_id,
-               OutboxEntity.role)
-        .join(OutboxEntry, OutboxEntry.seq == OutboxEntity.outbox_seq)
-        .where(*where)
-    ):
-        nodes[seq].entities[(entity_type, entity_id)] = role
-    return [nodes[seq] for seq in sorted(nodes)]
+                   OutboxEntry.next_attempt_at)
+            .where(*where, OutboxEntry.seq > after).order_by(OutboxEntry.seq).limit(page)
+        ).all()
+        if not heads:
+            return
+        nodes = {seq: _Node(seq, unit_id, status, next_at, {})
+                 for seq, unit_id, status, next_at in heads}
+        for seq, entity_type, entity_id, role in s.execute(
+            select(OutboxEntity.outbox_seq, OutboxEntity.entity_type, OutboxEntity.entity_id,
+                   OutboxEntity.role).where(OutboxEntity.outbox_seq.in_(list(nodes)))
+        ):
+            nodes[seq].entities[(entity_type, entity_id)] = role
+        yield from nodes.values()
+        if len(heads) < page:
+            return
+        after = heads[-1].seq
 
 
 def _items(s: Session, where: Any, order: Any, limit: int | None = None) -> list[OutboxItem]:
@@ -219,15 +231,16 @@ class OutboxService:
         with self.ctx.reading() as s:
             nodes = _nodes(s, or_(OutboxEntry.seq == seq,
                                   and_(OutboxEntry.seq > seq, OutboxEntry.status.in_(UNCONFIRMED))))
-        if not nodes or nodes[0].seq != seq:
-            raise NotFound("outbox entry", seq)
-        reach = _Reach()
-        reach.add(nodes[0])
-        out: list[int] = []
-        for node in nodes[1:]:
-            if reach.reaches(node):
-                reach.add(node)
-                out.append(node.seq)
+            first = next(nodes, None)
+            if first is None or first.seq != seq:
+                raise NotFound("outbox entry", seq)
+            reach = _Reach()
+            reach.add(first)
+            out: list[int] = []
+            for node in nodes:
+                if reach.reaches(node):
+                    reach.add(node)
+                    out.append(node.seq)
         return out
 
     # -- the pusher's moves ------------------------------------------------------------------
@@ -245,10 +258,9 @@ class OutboxService:
             return []
         when = now or self.ctx.clock.now()
         with self.ctx.db.write() as s:
-            nodes = _nodes(s, OutboxEntry.status.in_(UNSETTLED))
             blocked = _Reach()
             claimed: list[int] = []
-            for node in nodes:
+            for node in _nodes(s, OutboxEntry.status.in_(UNSETTLED)):
                 if len(claimed) >= limit:
                     break
                 due = node.next_attempt_at is None or node.next_attempt_at <= when
