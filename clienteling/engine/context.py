@@ -7,8 +7,9 @@ entry (on a till) are written in one database transaction, or none are.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -20,10 +21,15 @@ from sqlalchemy import Insert, insert, text
 from sqlalchemy.orm import Session
 
 from clienteling.engine import audit
+from clienteling.engine.changes import Area, Changes, areas_of
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.db import Database
-from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntry
+from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntity, OutboxEntry
 from clienteling.engine.permissions import Actor
+
+__all__ = ["Area", "Changes", "Context", "HubCall", "Settings", "UnitOfWork"]
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["till", "hub"]
 
@@ -44,14 +50,6 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Changes:
-    """What a committed unit of work touched, so panels refresh only what changed."""
-
-    areas: frozenset[str]
-    profile_ids: frozenset[str]
-
-
-@dataclass(frozen=True)
 class HubCall:
     """The Omneo-style API request that performs a local change on the hub (SPEC §6)."""
 
@@ -59,6 +57,13 @@ class HubCall:
     path: str
     body: Any = None
     headers: dict[str, str] | None = None
+
+
+# The entity types whose rows a change only counts against (a redeem bumps its definition's
+# global count): entries that share one of them do not depend on each other for that.
+_COUNTED = frozenset({"benefit_definition", "reward_definition"})
+
+Entity = tuple[str, str, str]  # (entity_type, entity_id, role), role: created | changed | ref
 
 
 @dataclass
@@ -71,6 +76,18 @@ class _Record:
     after: Any
     meta: Any
     call: HubCall | None
+    entities: list[Entity] = field(default_factory=list)
+
+
+def _merge(entities: Iterable[Entity]) -> list[Entity]:
+    """One row per entity, keeping its strongest role (created > changed > ref)."""
+    rank = {"created": 2, "changed": 1, "ref": 0}
+    best: dict[tuple[str, str], str] = {}
+    for entity_type, entity_id, role in entities:
+        key = (entity_type, entity_id)
+        if key not in best or rank[role] > rank[best[key]]:
+            best[key] = role
+    return [(t, i, r) for (t, i), r in best.items()]
 
 
 @dataclass
@@ -82,8 +99,14 @@ class UnitOfWork:
     mode: Mode
     records: list[_Record] = field(default_factory=list)
     touched: list[tuple[str, str, str]] = field(default_factory=list)
-    areas: set[str] = field(default_factory=set)
+    areas: set[Area] = field(default_factory=set)
     profile_ids: set[str] = field(default_factory=set)
+    # One id for every outbox entry this unit writes: sync sends them all or none.
+    unit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # Side effects touched since the last record: they belong to the next record's entry.
+    _side: list[tuple[str, str]] = field(default_factory=list)
+    # The one hub request that repeats the whole unit, when its records have none of their own.
+    _unit_call: HubCall | None = None
 
     def record(
         self,
@@ -96,16 +119,35 @@ class UnitOfWork:
         after: Any = None,
         meta: Any = None,
         call: HubCall | None = None,
-        areas: tuple[str, ...] = (),
+        refs: Iterable[tuple[str, str]] = (),
     ) -> None:
-        """One audited change; ``call`` is what the hub must do to repeat it."""
-        self.records.append(
-            _Record(action, entity_type, entity_id, profile_id, before, after, meta, call)
-        )
-        self.touch(entity_type, entity_id, "delete" if action.endswith(".delete") else "upsert")
-        self.areas.update(areas or (entity_type,))
+        """One audited change; ``call`` is what the hub must do to repeat it.
+
+        The outbox entry of ``call`` records the entities it touches: this one (created when
+        there is an ``after`` and no ``before``, else changed), those ``touch``ed since the
+        previous record (changed; definitions whose counters moved are only referred to),
+        and ``refs`` plus the profile (referred to)."""
+        side, self._side = self._side, []
+        entities: list[Entity] = [(entity_type, entity_id,
+                                   "created" if before is None and after is not None else "changed")]
+        entities += [(t, i, "ref" if t in _COUNTED else "changed") for t, i in side]
+        if profile_id is not None:
+            entities.append(("profile", profile_id, "ref"))
+        entities += [(t, i, "ref") for t, i in refs]
+        self.records.append(_Record(action, entity_type, entity_id, profile_id, before, after,
+                                    meta, call, _merge(entities)))
+        self._touch(entity_type, entity_id, "delete" if action.endswith(".delete") else "upsert")
+        self.areas |= areas_of((entity_type,))
         if profile_id is not None:
             self.profile_ids.add(profile_id)
+
+    def send_as(self, call: HubCall) -> None:
+        """Say that this whole unit reaches the hub as the one request ``call`` (a claim and
+        its redeem are one ``claim-redeem``): it writes one outbox entry touching every
+        entity of its records, instead of one per record. Its records carry no call."""
+        if any(rec.call is not None for rec in self.records):
+            raise RuntimeError("a unit sent as one call cannot also have calls per record")
+        self._unit_call = call
 
     def append(self, *rows: Base) -> None:
         """Write new rows of an append-only record (a redemption and its items) with Core
@@ -124,7 +166,12 @@ class UnitOfWork:
                                                if c.key in state})
 
     def touch(self, entity_type: str, entity_id: str, op: str = "upsert") -> None:
-        """A record the change feed must carry (an entity changed as a side effect)."""
+        """A record the change feed must carry (an entity changed as a side effect); the next
+        ``record``'s outbox entry counts it among the entities it touches."""
+        self._side.append((entity_type, entity_id))
+        self._touch(entity_type, entity_id, op)
+
+    def _touch(self, entity_type: str, entity_id: str, op: str) -> None:
         key = (entity_type, entity_id, op)
         if key not in self.touched:
             self.touched.append(key)
@@ -145,6 +192,7 @@ class UnitOfWork:
         staff_id = actor.staff_id if actor else None
         store_id = actor.store_id if actor else None
         events: list[dict[str, Any]] = []
+        outbox: list[tuple[OutboxEntry, list[Entity]]] = []
         for rec in self.records:
             meta = dict(rec.meta or {})
             if actor is not None and actor.authorised_by is not None:
@@ -168,38 +216,52 @@ class UnitOfWork:
             event["hash"] = prev = audit.event_hash(event, prev)
             events.append(event)
             if self.mode == "till" and rec.call is not None:
-                headers = dict(rec.call.headers or {})
-                if actor is not None and actor.authorised_by is not None:
-                    # The hub re-checks the role, so it must know a manager authorised this.
-                    headers["X-Authorised-By"] = actor.authorised_by.staff_id
-                session.add(
-                    OutboxEntry(
-                        idempotency_key=str(uuid.uuid4()),
-                        method=rec.call.method,
-                        path=rec.call.path,
-                        body=rec.call.body,
-                        headers=headers or None,
-                        occurred_at=actor.occurred_at if actor and actor.occurred_at else self.now,
-                        staff_id=staff_id,
-                        store_id=store_id,
-                        entity_type=rec.entity_type,
-                        entity_id=rec.entity_id,
-                        profile_id=rec.profile_id,
-                        status="pending",
-                        created_at=self.now,
-                        updated_at=self.now,
-                    )
-                )
+                outbox.append((self._entry(rec.call, rec), rec.entities))
+        if self.mode == "till" and self._unit_call is not None and self.records:
+            entities = _merge(e for rec in self.records for e in rec.entities)
+            outbox.append((self._entry(self._unit_call, self.records[-1]), entities))
         if events:
             # One statement per event, in order: seq must follow the hash chain.
             for event in events:
                 conn.execute(_AUDIT_INSERT, event)
+        if outbox:
+            session.add_all([entry for entry, _ in outbox])
+            session.flush()  # gives each entry its seq
+            conn.execute(_ENTITY_INSERT, [
+                {"outbox_seq": entry.seq, "entity_type": t, "entity_id": i, "role": r}
+                for entry, entities in outbox for t, i, r in entities
+            ])
         if self.mode == "hub" and self.touched:
             conn.execute(_CHANGE_INSERT, [
                 {"entity_type": entity_type, "entity_id": entity_id, "op": op, "at": self.now}
                 for entity_type, entity_id, op in self.touched
             ])
         session.flush()
+
+    def _entry(self, call: HubCall, rec: _Record) -> OutboxEntry:
+        actor = self.actor
+        headers = dict(call.headers or {})
+        if actor is not None and actor.authorised_by is not None:
+            # The hub re-checks the role, so it must know a manager authorised this.
+            headers["X-Authorised-By"] = actor.authorised_by.staff_id
+        return OutboxEntry(
+            idempotency_key=str(uuid.uuid4()),
+            method=call.method,
+            path=call.path,
+            body=call.body,
+            headers=headers or None,
+            occurred_at=actor.occurred_at if actor and actor.occurred_at else self.now,
+            staff_id=actor.staff_id if actor else None,
+            store_id=actor.store_id if actor else None,
+            entity_type=rec.entity_type,
+            entity_id=rec.entity_id,
+            profile_id=rec.profile_id,
+            unit_id=self.unit_id,
+            status="pending",
+            attempts=0,
+            created_at=self.now,
+            updated_at=self.now,
+        )
 
 
 _INSERTS: dict[Any, Insert] = {}
@@ -216,6 +278,7 @@ def _insert_into(table: Any) -> Insert:
 _JOURNAL_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=JOURNAL_LOCK)
 _AUDIT_INSERT = insert(AuditEvent)
 _CHANGE_INSERT = insert(ChangeLog)
+_ENTITY_INSERT = insert(OutboxEntity)
 
 
 Listener = Callable[[Changes], None]
@@ -311,9 +374,17 @@ class Context:
                     _SHARED.reset(token)
             uow.write_journal()
         if uow.records or uow.touched:
-            changes = Changes(frozenset(uow.areas), frozenset(uow.profile_ids))
-            for listener in list(self._listeners):
+            self.notify(Changes(frozenset(uow.areas), frozenset(uow.profile_ids)))
+
+    def notify(self, changes: Changes) -> None:
+        """Tell every listener about a committed change. The change is already committed, so
+        a listener that raises is logged and the others still run: a broken panel must not
+        make a redeem look failed (and be tried again)."""
+        for listener in list(self._listeners):
+            try:
                 listener(changes)
+            except Exception:
+                log.exception("a change listener failed on %r", changes)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -335,14 +335,39 @@ class OutboxEntry(Base):
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(36))
     profile_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    # pending -> done | conflict
+    # Shared by every entry one local transaction wrote: the hub must see all of them or none.
+    unit_id: Mapped[str] = mapped_column(String(36), index=True)
+    # pending -> in_flight -> done | conflict | pending (retry); pending -> parked;
+    # conflict | parked -> dismissed. Moved only by ``OutboxService``'s conditional UPDATEs.
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The hub's reason code for a refusal (SPEC §3), or "depends_on_refused" when parked.
+    last_code: Mapped[str | None] = mapped_column(String(64))
     response: Mapped[Any | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class OutboxEntity(Base):
+    """An entity one outbox entry touches, written with the entry by the service that made the
+    change, so "what is still unsent about this record" and "which entries depend on this one"
+    are exact index look-ups rather than guesses from request bodies.
+
+    ``role``: "created" (the entry makes it), "changed" (it changes it) or "ref" (it only
+    refers to it: the profile a benefit is issued to, a definition whose counter moves)."""
+
+    __tablename__ = "outbox_entities"
+    __table_args__ = (Index("ix_outbox_entities_entity", "entity_id", "entity_type"),)
+
+    outbox_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.seq", ondelete="CASCADE"), primary_key=True,
+    )
+    entity_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    role: Mapped[str] = mapped_column(String(8))
 
 
 class ChangeLog(Base):

@@ -27,6 +27,7 @@ class Action(StrEnum):
     DELETE_BENEFIT = "delete a benefit"
     EDIT_DEFINITIONS = "create, edit or archive definitions"
     MANAGE_STAFF = "manage staff"
+    DISMISS_CHANGE = "dismiss a change the hub refused"
 
 
 _EVERYONE = frozenset(Role)
@@ -45,6 +46,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DELETE_BENEFIT: _ADMINS,
     Action.EDIT_DEFINITIONS: _ADMINS,
     Action.MANAGE_STAFF: _ADMINS,
+    Action.DISMISS_CHANGE: _MANAGERS,
 }
 
 

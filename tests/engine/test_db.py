@@ -167,3 +167,36 @@ def test_unopenable_path_is_refused_clearly(tmp_path: Path) -> None:
 def test_bad_url_is_refused_clearly() -> None:
     with pytest.raises(DatabaseError):
         Clienteling.open("nosuchdialect://x/y")
+
+
+def test_migration_0002_gives_old_outbox_entries_a_unit_and_their_entities(tmp_path: Path) -> None:
+    """A till upgraded with changes still unsent: each old entry becomes its own unit,
+    touching the entity it names and referring to its profile, and stays pending."""
+    from alembic import command
+    from alembic.config import Config
+
+    db = dbmod.connect(tmp_path / "old.db")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(dbmod.MIGRATIONS))
+    with db.writer.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with db.writer.begin() as conn:
+        for n, (entity_type, entity_id) in enumerate((("profile", "p1"), ("benefit", "b1"))):
+            conn.execute(text(
+                "INSERT INTO outbox (id, idempotency_key, method, path, occurred_at, entity_type, "
+                "entity_id, profile_id, status, attempts, created_at, updated_at) VALUES "
+                "(:id, :key, 'POST', '/x', '2026-03-02 00:00:00', :t, :e, 'p1', 'pending', 0, "
+                "'2026-03-02 00:00:00', '2026-03-02 00:00:00')"),
+                {"id": f"o{n}", "key": f"k{n}", "t": entity_type, "e": entity_id})
+    db.dispose()
+    cl = Clienteling.open(str(tmp_path / "old.db"))
+    try:
+        items = {i.id: i for i in cl.outbox.pending()}
+        assert {i: (v.unit_id, v.status, v.entities) for i, v in items.items()} == {
+            "o0": ("o0", "pending", (("profile", "p1", "changed"),)),
+            "o1": ("o1", "pending", (("benefit", "b1", "changed"), ("profile", "p1", "ref"))),
+        }
+        assert cl.outbox.pending_ids("p1") == {"p1", "b1"}
+    finally:
+        cl.close()

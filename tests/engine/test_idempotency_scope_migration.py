@@ -1,4 +1,4 @@
-"""Migration 0003_idempotency_scope (issue 9, defect 2) on SQLite and PostgreSQL: keys stored
+"""Migration 0003 (idempotency scope) (issue 9, defect 2) on SQLite and PostgreSQL: keys stored
 before it keep their responses under the empty scope and are still found from any scope (a
 till retrying across the upgrade must not apply a change twice); new keys are per device and
 staff member; the schema matches the models; the downgrade goes back to one row per key."""
@@ -27,7 +27,7 @@ from clienteling.engine.context import Context
 from clienteling.engine.models import Base, IdempotencyRecord
 from clienteling.engine.services.idempotency import IdempotencyStore, Scope
 
-REVISION = "0003_idempotency_scope"
+REVISION = "0003"
 T = IdempotencyRecord.__table__
 AT = datetime(2026, 3, 2, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from clienteling.engine.clock import Clock
-from clienteling.engine.context import Changes, Context, Mode, Settings
+from clienteling.engine.context import Area, Changes, Context, Mode, Settings
 from clienteling.engine.db import Database, open_database
 from clienteling.engine.records import BenefitRow, ProfileOverview, TimelineRow
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
@@ -21,6 +21,7 @@ from clienteling.engine.services.profiles import (
     SearchCursor,
     SearchPage,
 )
+from clienteling.engine.services.remote import RemoteResult, RemoteService
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
 from clienteling.engine.services.timeline import TIMELINE_LIMIT, TimelineReader
@@ -40,6 +41,7 @@ class Clienteling:
         self.outbox = OutboxService(ctx)
         self._overview = OverviewReader(ctx, self.profiles, self.benefits, self.rewards, self.outbox)
         self._timeline = TimelineReader(ctx, self.outbox)
+        self.remote = RemoteService(ctx)
 
     @classmethod
     def open(
@@ -81,6 +83,7 @@ class Clienteling:
 
 
 __all__ = [
+    "Area",
     "BenefitItem",
     "BenefitRow",
     "Changes",
@@ -90,6 +93,7 @@ __all__ = [
     "OutboxCounts",
     "ProfileOverview",
     "ProfileRow",
+    "RemoteResult",
     "ScanResult",
     "SearchCursor",
     "SearchPage",

@@ -329,7 +329,7 @@ class BenefitService:
                            "timezone": tz, "external_id": benefit.external_id,
                            **({"expires_at": wire.iso(benefit.expires_at)}
                               if expires_at is not _KEEP else {}),
-                       }), areas=("benefits", "claimable"))
+                       }))
         return benefit
 
     def _create_instance(
@@ -486,7 +486,7 @@ class BenefitService:
                    after=wire.redemption(redemption),
                    meta={"benefit_id": benefit_id,
                          "redemptions_remaining": used.redemptions_remaining},
-                   call=call, areas=("benefits", "history", "claimable"))
+                   call=call)
         return redemption
 
     # -- claiming (C2, C3) --------------------------------------------------------
@@ -500,7 +500,7 @@ class BenefitService:
                        call=HubCall("POST", f"/profiles/{profile_id}/benefits/claim", {
                            "definition": benefit.definition.handle, "timezone": benefit.timezone,
                            "benefit_id": benefit.id,
-                       }), areas=("benefits", "claimable"))
+                       }))
         return benefit
 
     def claim_and_redeem(
@@ -513,15 +513,15 @@ class BenefitService:
         with self.ctx.transaction(actor) as uow:
             benefit = self._claim(uow, profile_id, definition, tz, benefit_id)
             uow.record("benefit.claim", "benefit", benefit.id, profile_id=profile_id,
-                       after=wire.benefit_record(benefit), areas=("benefits", "claimable"))
+                       after=wire.benefit_record(benefit))
             redemption = self.redeem_in(uow, profile_id, benefit.id, receipt, redemption_id,
-                                        record_call=False)
-            uow.records[-1].call = HubCall(
+                                      record_call=False)
+            uow.send_as(HubCall(
                 "POST", f"/profiles/{profile_id}/benefits/claim-redeem", {
                     "definition": benefit.definition.handle, "timezone": benefit.timezone,
                     "benefit_id": benefit.id, "redemption_id": redemption.id,
                     "transaction_receipt_ref": receipt,
-                })
+                }))
         return redemption
 
     def _claim(self, uow: UnitOfWork, profile_id: str, definition: str, tz: str | None,
@@ -611,8 +611,7 @@ class BenefitService:
         uow.session.flush()
         uow.record("benefit.update", "benefit", benefit.id, profile_id=benefit.profile_id,
                    before=before, after=wire.benefit_record(benefit),
-                   call=HubCall("PUT", f"/benefits/{benefit.id}", {"expires_at": wire.iso(when)}),
-                   areas=("benefits", "claimable"))
+                   call=HubCall("PUT", f"/benefits/{benefit.id}", {"expires_at": wire.iso(when)}))
 
     def _extend(self, uow: UnitOfWork, benefit: Benefit, days: int | None, until: Any,
                 tz: str | None) -> None:
@@ -640,8 +639,7 @@ class BenefitService:
                    before=before, after=wire.benefit_record(benefit),
                    call=HubCall("POST", "/benefits/extend", {
                        "ids": [benefit.id], "profile_id": benefit.profile_id,
-                       "extend_date": wire.iso(new_expiry)}),
-                   areas=("benefits",))
+                       "extend_date": wire.iso(new_expiry)}))
 
     def _reassign(self, uow: UnitOfWork, benefit: Benefit, to_profile_id: str) -> None:
         if not benefit.definition.is_reassignable:
@@ -656,7 +654,7 @@ class BenefitService:
         uow.record("benefit.reassign", "benefit", benefit.id, profile_id=old_profile,
                    before=before, after=wire.benefit_record(benefit),
                    call=HubCall("PUT", f"/benefits/{benefit.id}", {"profile_id": to_profile_id}),
-                   areas=("benefits", "claimable"))
+                   refs=[("profile", to_profile_id)])
         uow.profile_ids.add(to_profile_id)
 
     def delete(self, actor: Actor, benefit_id: str) -> None:
@@ -668,8 +666,7 @@ class BenefitService:
             profile_id = benefit.profile_id
             uow.session.execute(delete(Benefit).where(Benefit.id == benefit_id))
             uow.record("benefit.delete", "benefit", benefit_id, profile_id=profile_id,
-                       before=before, call=HubCall("DELETE", f"/benefits/{benefit_id}"),
-                       areas=("benefits", "claimable"))
+                       before=before, call=HubCall("DELETE", f"/benefits/{benefit_id}"))
 
 
 # B3's statements, built once: they run on every redeem, and a constant statement's cache

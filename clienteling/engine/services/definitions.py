@@ -262,7 +262,7 @@ class DefinitionService:
             s.flush()
             body = kind.to_wire(definition)
             uow.record(f"{kind.name}.create", kind.name, definition.id, after=body,
-                       call=HubCall("POST", kind.path, _editable(body)), areas=("definitions",))
+                       call=HubCall("POST", kind.path, _editable(body)))
         return definition
 
     def _update(self, kind: _Kind[_D], actor: Actor, ident: str, data: Any,
@@ -287,8 +287,7 @@ class DefinitionService:
             changed = {k: after[k] for k in _editable(after) if after[k] != before.get(k)}
             uow.record(f"{kind.name}.update", kind.name, definition.id, before=before, after=after,
                        call=HubCall("PUT", f"{kind.path}/{definition.id}", changed,
-                                    {"If-Match": str(definition.version - 1)}),
-                       areas=("definitions",))
+                                    {"If-Match": str(definition.version - 1)}))
         return definition
 
     def _delete(self, kind: _Kind[_D], actor: Actor, ident: str, expected_version: int | None) -> None:
@@ -305,7 +304,7 @@ class DefinitionService:
             body = kind.to_wire(definition)
             s.execute(delete(kind.model).where(kind.model.id == ident))
             uow.record(f"{kind.name}.delete", kind.name, ident, before=body,
-                       call=HubCall("DELETE", f"{kind.path}/{ident}"), areas=("definitions",))
+                       call=HubCall("DELETE", f"{kind.path}/{ident}"))
 
 
 _SERVER_FIELDS = ("total_global_redemptions", "total_issued", "version", "created_at", "updated_at")

@@ -308,7 +308,7 @@ class ProfileService:
             s.flush()
             body = wire.profile(profile)
             uow.record("profile.create", "profile", profile.id, profile_id=profile.id,
-                       after=body, call=HubCall("POST", "/profiles", body), areas=("profile",))
+                       after=body, call=HubCall("POST", "/profiles", body))
         return profile
 
     def update(self, actor: Actor, profile_id: str, data: Any) -> Profile:
@@ -336,7 +336,7 @@ class ProfileService:
             changed = {k: after[k] for k in after if after[k] != before.get(k)}
             uow.record("profile.update", "profile", profile.id, profile_id=profile.id,
                        before=before, after=after,
-                       call=HubCall("PUT", f"/profiles/{profile.id}", changed), areas=("profile",))
+                       call=HubCall("PUT", f"/profiles/{profile.id}", changed))
         return profile
 
     @staticmethod

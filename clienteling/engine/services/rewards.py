@@ -175,7 +175,7 @@ class RewardService:
                            "id": reward.id, "profile_id": profile_id,
                            "reward_definition_id": definition.id,
                            "value_initial": wire.money(amount), "timezone": tz, "reason": reason,
-                       }), areas=("rewards",))
+                       }))
         return reward
 
     def extend(self, actor: Actor, reward_id: str) -> Reward:
@@ -197,8 +197,7 @@ class RewardService:
             uow.record("reward.extend", "reward", reward.id, profile_id=reward.profile_id,
                        before=before, after=wire.reward(reward, embed_definition=False),
                        call=HubCall("POST", "/rewards/extend",
-                                    {"ids": [reward.id], "profile_id": reward.profile_id}),
-                       areas=("rewards",))
+                                    {"ids": [reward.id], "profile_id": reward.profile_id}))
         return reward
 
     # -- redeeming (R4) -----------------------------------------------------------------
@@ -230,7 +229,7 @@ class RewardService:
                        "redemption_id": redemption.id, "amount": wire.money(value),
                        "strategies": ["rewards"], "location_id": redemption.location_id,
                        "transaction_receipt_ref": start.receipt,
-                   }), areas=("rewards", "history"))
+                   }))
         return redemption
 
     # -- voiding (R5) ---------------------------------------------------------------------
@@ -279,8 +278,7 @@ class RewardService:
                        profile_id=original.profile_id, after=wire.redemption(reversal),
                        meta={"voided": original.id},
                        call=HubCall("POST", f"/redemptions/{original.id}/reversal",
-                                    {"reversal_id": reversal.id}),
-                       areas=("rewards", "benefits", "history", "claimable"))
+                                    {"reversal_id": reversal.id}))
         return reversal
 
     @staticmethod

@@ -61,8 +61,7 @@ class StaffService:
             uow.session.add(store)
             uow.session.flush()
             # Stores are set up on the hub, so a till never queues one for upload.
-            uow.record("store.create", "store", store.id, after=wire.store(store),
-                       areas=("staff",))
+            uow.record("store.create", "store", store.id, after=wire.store(store))
         return store
 
     def stores(self) -> list[Store]:
@@ -96,8 +95,7 @@ class StaffService:
             uow.session.add(member)
             uow.session.flush()
             uow.session.refresh(member)
-            uow.record("staff.create", "staff", member.id, after=wire.staff(member),
-                       areas=("staff",))
+            uow.record("staff.create", "staff", member.id, after=wire.staff(member))
         return member
 
     def list_staff(self, *, active_only: bool = True) -> list[Staff]:

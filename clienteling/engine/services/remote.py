@@ -1,0 +1,244 @@
+"""The door for remote changes: records other tills made, received from the hub's change feed
+(SPEC §7), applied to this till's database.
+
+``RemoteService.apply(entries, cursor=...)`` takes the feed's entries
+``{"type", "id", "op": "upsert" | "delete", "data"}`` and, in ONE transaction with the new
+cursor (setting ``sync.cursor``), upserts each record by id and deletes the deleted ones with
+Core bulk statements (``INSERT … ON CONFLICT (id) DO UPDATE`` per table, executemany).
+
+What it does not do, on purpose:
+
+- no audit event and no outbox entry: the audit chain is the record of what was done at
+  *this* till, and a change that came from the hub must not be sent back to it;
+- no write over a record this till still has a change for (a pending or in-flight outbox
+  entry that creates or changes it): the till's version stands until the hub has answered,
+  and the next page of the feed brings the hub's version. Such records are reported in
+  ``RemoteResult.skipped``.
+
+Till-local columns stay the till's: a staff member's failed PIN attempts and lock, and the
+profile search keys (recomputed from the names, as ``ProfileService`` does). A profile's
+identities and a redemption's items are replaced as a whole with their parent.
+
+Every entry is checked before anything is written: one bad record refuses the whole call
+with a ``ValidationError`` naming its type, id and field, and nothing changes. Listeners
+hear one ``Changes(origin="remote")`` per call that changed something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from clienteling.engine.changes import Changes, areas_of
+from clienteling.engine.context import Context
+from clienteling.engine.errors import ValidationError
+from clienteling.engine.models import (
+    Benefit,
+    BenefitDefinition,
+    Identity,
+    OutboxEntity,
+    OutboxEntry,
+    Profile,
+    Redemption,
+    RedemptionItem,
+    Reward,
+    RewardDefinition,
+    Setting,
+    Staff,
+    Store,
+)
+from clienteling.engine.services.outbox import UNCONFIRMED
+from clienteling.engine.wire_in import Parsed, parse, refusal
+
+CURSOR_KEY = "sync.cursor"
+
+# Parents before children for upserts; the reverse for deletes.
+_TABLES: dict[str, Table] = {
+    "store": Store.__table__,  # type: ignore[dict-item]
+    "staff": Staff.__table__,  # type: ignore[dict-item]
+    "profile": Profile.__table__,  # type: ignore[dict-item]
+    "benefit_definition": BenefitDefinition.__table__,  # type: ignore[dict-item]
+    "reward_definition": RewardDefinition.__table__,  # type: ignore[dict-item]
+    "benefit": Benefit.__table__,  # type: ignore[dict-item]
+    "reward": Reward.__table__,  # type: ignore[dict-item]
+    "redemption": Redemption.__table__,  # type: ignore[dict-item]
+}
+# Columns the hub does not own: written on insert with their defaults, never overwritten.
+_TILL_LOCAL = {"staff": {"failed_attempts": 0, "locked_until": None}}
+_IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
+_ITEMS: Table = RedemptionItem.__table__  # type: ignore[assignment]
+_OPS = ("upsert", "delete")
+
+
+@dataclass(frozen=True)
+class RemoteResult:
+    """What one ``apply`` did: records upserted and deleted, and the (type, id) of those
+    skipped because this till still has an unsent change to them."""
+
+    upserted: int
+    deleted: int
+    skipped: tuple[tuple[str, str], ...]
+    cursor: Any
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
+            keep: frozenset[str] = frozenset()) -> None:
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    columns = [c for c in rows[0] if c != "id" and c not in keep]
+    stmt = stmt.on_conflict_do_update(index_elements=["id"],
+                                      set_={c: stmt.excluded[c] for c in columns})
+    conn.execute(stmt, rows)
+
+
+class RemoteService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def cursor(self) -> Any:
+        """The change feed position stored by the last ``apply`` (None before the first)."""
+        with self.ctx.reading() as s:
+            return s.scalar(select(Setting.value).where(Setting.key == CURSOR_KEY))
+
+    def apply(self, entries: Sequence[Any], *, cursor: Any = None) -> RemoteResult:
+        """Apply change-feed entries and store ``cursor`` (when given) in one transaction.
+
+        A later entry for the same record wins over an earlier one in the same call."""
+        if self.ctx.mode != "till":
+            # The hub is where the feed comes from: a write here must go through the services,
+            # which journal it for every till.
+            raise RuntimeError("remote changes are applied on a till, not on the hub")
+        parsed = self._read(entries)
+        upserts: dict[str, list[Parsed]] = {t: [] for t in _TABLES}
+        deletes: dict[str, list[str]] = {t: [] for t in _TABLES}
+        with self.ctx.db.write() as s:
+            conn = s.connection()
+            busy = {(t, i) for t, i in conn.execute(
+                select(OutboxEntity.entity_type, OutboxEntity.entity_id)
+                .join(OutboxEntry, OutboxEntry.seq == OutboxEntity.outbox_seq)
+                .where(OutboxEntry.status.in_(UNCONFIRMED), OutboxEntity.role != "ref"))}
+            skipped: list[tuple[str, str]] = []
+            for key, record in parsed.items():
+                if key in busy:
+                    skipped.append(key)
+                elif record is None:
+                    deletes[key[0]].append(key[1])
+                else:
+                    upserts[key[0]].append(record)
+            profile_ids = {p.profile_id for rows in upserts.values() for p in rows
+                           if p.profile_id is not None}
+            try:
+                profile_ids |= self._delete(conn, deletes)
+                self._write(conn, upserts)
+                if cursor is not None:
+                    self._store_cursor(conn, cursor)
+            except IntegrityError as exc:
+                # A record that clashes with this till's (a handle taken by another id, a
+                # parent this till does not have): refused as a whole, like a bad field.
+                raise ValidationError({"records": [str(exc.orig)]},
+                                      f"synced records do not fit this till: {exc.orig}") from None
+        upserted = sum(len(rows) for rows in upserts.values())
+        deleted = sum(len(ids) for ids in deletes.values())
+        if upserted or deleted:
+            types = [t for t in _TABLES if upserts[t] or deletes[t]]
+            self.ctx.notify(Changes(areas_of(types), frozenset(profile_ids), "remote"))
+        return RemoteResult(upserted, deleted, tuple(skipped), cursor)
+
+    @staticmethod
+    def _read(entries: Sequence[Any]) -> dict[tuple[str, str], Parsed | None]:
+        if not isinstance(entries, Sequence) or isinstance(entries, str | bytes):
+            raise ValidationError.field("records", "must be a list of change-feed entries")
+        out: dict[tuple[str, str], Parsed | None] = {}
+        for n, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise ValidationError.field(f"records[{n}]", "must be an object")
+            entity_type, ident, op = entry.get("type"), entry.get("id"), entry.get("op")
+            if entity_type not in _TABLES:
+                raise refusal(str(entity_type)[:40], ident, "type", "is not a synced entity type")
+            if not isinstance(ident, str) or not 1 <= len(ident) <= 36:
+                raise refusal(entity_type, "?", "id", "must be an id of 1 to 36 characters")
+            if op not in _OPS:
+                raise refusal(entity_type, ident, "op", "must be upsert or delete")
+            record = None
+            if op == "upsert":
+                data = entry.get("data")
+                if isinstance(data, dict) and data.get("id") != ident:
+                    raise refusal(entity_type, ident, "id", "differs from the entry's id")
+                record = parse(entity_type, data)
+            out.pop((entity_type, ident), None)  # the last entry for a record is its order
+            out[(entity_type, ident)] = record
+        return out
+
+    @staticmethod
+    def _write(conn: Connection, upserts: dict[str, list[Parsed]]) -> None:
+        for entity_type, table in _TABLES.items():
+            records = upserts[entity_type]
+            if not records:
+                continue
+            local = _TILL_LOCAL.get(entity_type, {})
+            rows = [{**p.row, **local} for p in records]
+            if entity_type == "redemption":
+                # A reversal refers to the redemption it voids: write those first.
+                rows.sort(key=lambda r: r["reversal_of_id"] is not None)
+            _upsert(conn, table, rows, frozenset(local))
+            if entity_type == "profile":
+                ids = [{"pid": p.row["id"]} for p in records]
+                children = [c for p in records for c in p.children]
+                conn.execute(delete(_IDENTITIES).where(
+                    _IDENTITIES.c.profile_id == bindparam("pid")), ids)
+                if children:
+                    # A card that moved to this profile leaves its old one.
+                    conn.execute(delete(_IDENTITIES).where(
+                        _IDENTITIES.c.handle == bindparam("h"),
+                        _IDENTITIES.c.identifier == bindparam("i")),
+                        [{"h": c["handle"], "i": c["identifier"]} for c in children])
+                    conn.execute(_insert(conn, _IDENTITIES), children)
+            elif entity_type == "redemption":
+                conn.execute(delete(_ITEMS).where(_ITEMS.c.redemption_id == bindparam("rid")),
+                             [{"rid": p.row["id"]} for p in records])
+                items = [c for p in records for c in p.children]
+                if items:
+                    conn.execute(_insert(conn, _ITEMS), items)
+
+    @staticmethod
+    def _delete(conn: Connection, deletes: dict[str, list[str]]) -> set[str]:
+        """Delete children first; returns the profiles whose records went."""
+        profiles: set[str] = set(deletes["profile"])
+        for entity_type in reversed(_TABLES):
+            ids = deletes[entity_type]
+            if not ids:
+                continue
+            table = _TABLES[entity_type]
+            if "profile_id" in table.c:
+                for start in range(0, len(ids), 500):
+                    profiles.update(pid for pid in conn.scalars(
+                        select(table.c.profile_id).where(table.c.id.in_(ids[start:start + 500])))
+                        if pid is not None)
+            params = [{"rid": i} for i in ids]
+            if entity_type == "redemption":
+                conn.execute(delete(_ITEMS).where(_ITEMS.c.redemption_id == bindparam("rid")),
+                             params)
+            if entity_type == "profile":
+                conn.execute(delete(_IDENTITIES).where(
+                    _IDENTITIES.c.profile_id == bindparam("rid")), params)
+            conn.execute(delete(table).where(table.c.id == bindparam("rid")), params)
+        return profiles
+
+    @staticmethod
+    def _store_cursor(conn: Connection, cursor: Any) -> None:
+        stmt = _insert(conn, Setting.__table__)  # type: ignore[arg-type]
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"],
+                                                set_={"value": stmt.excluded.value}),
+                     {"key": CURSOR_KEY, "value": cursor})

@@ -1,0 +1,405 @@
+"""The inverse of ``wire``: a record received from the hub's change feed (SPEC §7) back into
+column values, per entity type, checked field by field.
+
+Why our own checks rather than ``form.Form``: these records come from the hub, not a person,
+so the rules are the wire's (ISO instants with an offset, money as 2-place decimal strings,
+the model's lengths), a refusal must name the record (type and id) as well as the field, and
+a sync page of thousands of records must parse in milliseconds.
+
+``parse(entity_type, data)`` returns a ``Parsed``: the row of the entity's table plus, for a
+profile its identities and for a redemption its items (replaced as a whole with their
+parent). Fields the wire adds for readers (``is_expired``, an embedded ``definition``) are
+ignored; till-local columns (staff lockout, profile search keys) are not the wire's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from clienteling.engine.errors import ValidationError
+from clienteling.engine.form import MAX_INT, zone
+from clienteling.engine.permissions import Role
+from clienteling.engine.services.profiles import name_key, phone_key
+
+# Child rows carry no id on the wire: theirs are derived from the parent, so applying the
+# same record twice writes the same rows.
+_CHILD_IDS = uuid.UUID("8f0c2a57-3b1e-4c55-9d5e-2b6b0e7f4a10")
+_MAX_MONEY = Decimal("1e12")
+
+
+class Bad(ValueError):
+    """One field's problem, before the record it belongs to is known."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(problem)
+        self.name = name
+        self.problem = problem
+
+
+@dataclass
+class Parsed:
+    entity_type: str
+    row: dict[str, Any]
+    children: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def profile_id(self) -> str | None:
+        if self.entity_type == "profile":
+            return str(self.row["id"])
+        value = self.row.get("profile_id")
+        return value if isinstance(value, str) else None
+
+
+class _Reader:
+    """Reads fields of one wire record; each problem raises ``Bad`` naming the field."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self.data.get(name)
+        if value is None and required:
+            raise Bad(name, "is required")
+        return value
+
+    def text(self, name: str, max_len: int, *, required: bool = False) -> str | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise Bad(name, "must be text")
+        if required and not value.strip():
+            raise Bad(name, "must not be empty")
+        if len(value) > max_len:
+            raise Bad(name, f"must be at most {max_len} characters")
+        return value
+
+    def req_text(self, name: str, max_len: int) -> str:
+        value = self.text(name, max_len, required=True)
+        assert value is not None
+        return value
+
+    def ident(self, name: str, *, required: bool = False) -> str | None:
+        return self.text(name, 36, required=required)
+
+    def integer(self, name: str, *, required: bool = False, minimum: int = 0) -> int | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Bad(name, "must be a whole number")
+        if not minimum <= value <= MAX_INT:
+            raise Bad(name, f"must be from {minimum} to {MAX_INT}")
+        return value
+
+    def flag(self, name: str, *, default: bool | None = None) -> bool | None:
+        value = self.data.get(name)
+        if value is None:
+            if default is None:
+                return None
+            return default
+        if not isinstance(value, bool):
+            raise Bad(name, "must be true or false")
+        return value
+
+    def instant(self, name: str, *, required: bool = False) -> datetime | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise Bad(name, "must be an ISO 8601 time")
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise Bad(name, f"'{value[:40]}' is not an ISO 8601 time") from None
+        if parsed.tzinfo is None:
+            raise Bad(name, "must have a UTC offset")
+        return parsed.astimezone(UTC)
+
+    def day(self, name: str) -> date | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else _no_day()
+        except ValueError:
+            raise Bad(name, "must be a date (YYYY-MM-DD)") from None
+
+    def money(self, name: str, *, required: bool = False) -> Decimal | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise Bad(name, "must be an amount as a decimal string")
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            raise Bad(name, f"'{value[:40]}' is not an amount") from None
+        if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise Bad(name, "must be an amount with at most 2 decimal places")
+        if not Decimal(0) <= amount < _MAX_MONEY:
+            raise Bad(name, "must be zero or more")
+        return amount
+
+    def timezone(self, name: str) -> str:
+        value = self._get(name, True)
+        if zone(value) is None:
+            raise Bad(name, f"unknown timezone '{str(value)[:64]}'")
+        return str(value)
+
+    def choice(self, name: str, options: tuple[str, ...]) -> str:
+        value = self._get(name, True)
+        if value not in options:
+            raise Bad(name, f"must be one of {', '.join(options)}")
+        return str(value)
+
+    def json(self, name: str) -> Any:
+        return self.data.get(name)
+
+    def json_list(self, name: str) -> list[Any]:
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise Bad(name, "must be a list")
+        return value
+
+    def json_object(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise Bad(name, "must be an object")
+        return value
+
+    def stamps(self) -> dict[str, Any]:
+        return {"created_at": self.instant("created_at", required=True),
+                "updated_at": self.instant("updated_at", required=True)}
+
+
+def _no_day() -> date:
+    raise ValueError
+
+
+def _store(r: _Reader) -> Parsed:
+    return Parsed("store", {"name": r.req_text("name", 200), "timezone": r.timezone("timezone"),
+                            **r.stamps()})
+
+
+_ROLES = tuple(role.value for role in Role)
+
+
+def _staff(r: _Reader) -> Parsed:
+    return Parsed("staff", {
+        "username": r.req_text("username", 64), "display_name": r.req_text("display_name", 200),
+        "role": r.choice("role", _ROLES), "store_id": r.ident("store_id", required=True),
+        "pin_hash": r.req_text("pin_hash", 256), "is_active": r.flag("is_active", default=True),
+        **r.stamps(),
+    })
+
+
+def _profile(r: _Reader) -> Parsed:
+    first, last = r.req_text("first_name", 100), r.text("last_name", 100) or ""
+    email, phone = r.text("email", 254), r.text("mobile_phone", 32)
+    identities: list[dict[str, Any]] = []
+    raw = r.json_list("identities")
+    for n, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise Bad(f"identities[{n}]", "must be an object")
+        sub = _Reader(item)
+        try:
+            handle, identifier = sub.req_text("handle", 64), sub.req_text("identifier", 128)
+        except Bad as bad:
+            raise Bad(f"identities[{n}].{bad.name}", bad.problem) from None
+        identities.append({"handle": handle, "identifier": identifier})
+    return Parsed("profile", {
+        "first_name": first, "last_name": last, "email": email, "mobile_phone": phone,
+        "gender": r.text("gender", 32), "birth_date": r.day("birth_date"),
+        "tier": r.text("tier", 64), "join_date": r.day("join_date"),
+        "home_store_id": r.ident("home_store_id"), "attributes": r.json_object("attributes"),
+        # The search keys, as ProfileService keeps them.
+        "name_key": name_key(first, last), "last_name_key": last.lower(),
+        "email_key": email.lower() if email else None, "phone_key": phone_key(phone),
+        **r.stamps(),
+    }, identities)
+
+
+_TEXT_LENGTHS = {
+    "name": 200, "handle": 100, "redeem_code_pos": 64, "redeem_code_online": 64, "icon": 500,
+    "image_url": 1000, "remind_target_id": 64, "extend_target_id": 64, "issue_target_id": 64,
+    "category": 32,
+}
+_BENEFIT_DEFINITION_TEXT = (
+    "name", "handle", "description", "short_description", "long_description",
+    "terms_conditions", "earn_instructions", "redeem_instructions_store",
+    "redeem_instructions_online", "internal_notes", "redeem_code_pos", "redeem_code_online",
+    "icon", "image_url", "remind_target_id", "extend_target_id", "issue_target_id", "category",
+)
+_BENEFIT_DEFINITION_INTS = (
+    "period", "max_redemptions", "max_global_redemptions", "total_allocations",
+    "notify_schedule_offset", "notify_issue_offset_days", "notify_issue_offset_hour",
+    "notify_remind_offset_days", "notify_remind_offset_hour", "notify_extend_offset_days",
+    "notify_extend_offset_hour",
+)
+_BENEFIT_DEFINITION_FLAGS = (
+    "is_claimable", "is_extendable", "is_assignable", "is_reassignable", "is_published",
+    "is_archived",
+)
+
+
+def _benefit_definition(r: _Reader) -> Parsed:
+    row: dict[str, Any] = {}
+    for name in _BENEFIT_DEFINITION_TEXT:
+        row[name] = r.text(name, _TEXT_LENGTHS.get(name, 100_000),
+                           required=name in ("name", "handle", "category"))
+    for name in _BENEFIT_DEFINITION_INTS:
+        # Offsets may point back in time; counts and periods may not be negative.
+        row[name] = r.integer(name, minimum=-MAX_INT if "offset" in name else 0)
+    for name in _BENEFIT_DEFINITION_FLAGS:
+        row[name] = r.flag(name, default=False)
+    row["is_reclaimable"] = r.flag("is_reclaimable")
+    for name in ("claim_period_start_at", "claim_period_end_at", "end_at"):
+        row[name] = r.instant(name)
+    for name in ("claim_condition", "visibility_condition", "claim_timeframe", "discount"):
+        row[name] = r.json(name)
+    row["tags"] = r.json_list("tags")
+    row["total_global_redemptions"] = r.integer("total_global_redemptions") or 0
+    row["total_issued"] = r.integer("total_issued") or 0
+    row["version"] = r.integer("version", required=True, minimum=1)
+    return Parsed("benefit_definition", {**row, **r.stamps()})
+
+
+def _benefit(r: _Reader) -> Parsed:
+    return Parsed("benefit", {
+        "profile_id": r.ident("profile_id", required=True),
+        "benefit_definition_id": r.ident("benefit_definition_id", required=True),
+        "external_id": r.text("external_id", 128),
+        "issued_at": r.instant("issued_at", required=True),
+        "expires_at": r.instant("expires_at"),
+        "timezone": r.timezone("timezone"),
+        "claimed_at": r.instant("claimed_at"),
+        "redemptions_remaining": r.integer("redemptions_remaining"),
+        "meta": r.json("meta"),
+        "redeem_code_pos": r.text("redeem_code_pos", 64),
+        "redeem_code_online": r.text("redeem_code_online", 64),
+        "source": r.req_text("source", 16),
+        "issued_by_staff_id": r.ident("issued_by"),
+        **r.stamps(),
+    })
+
+
+def _reward_definition(r: _Reader) -> Parsed:
+    return Parsed("reward_definition", {
+        "name": r.req_text("name", 200), "handle": r.req_text("handle", 100),
+        "type": r.req_text("type", 32), "description": r.text("description", 100_000),
+        "value": r.money("value"), "max_value": r.money("max_value"),
+        "period": r.integer("period"), "is_extendable": r.flag("is_extendable", default=False),
+        "extend_days": r.integer("extend_days"),
+        "excluded_categories": r.json_list("excluded_categories"),
+        "is_published": r.flag("is_published", default=True),
+        "is_archived": r.flag("is_archived", default=False),
+        "version": r.integer("version", required=True, minimum=1),
+        **r.stamps(),
+    })
+
+
+def _reward(r: _Reader) -> Parsed:
+    return Parsed("reward", {
+        "profile_id": r.ident("profile_id", required=True),
+        "reward_definition_id": r.ident("reward_definition_id", required=True),
+        "value_initial": r.money("value_initial", required=True),
+        "value_remaining": r.money("value_remaining", required=True),
+        "issued_at": r.instant("issued_at", required=True),
+        "expires_at": r.instant("expires_at"),
+        "timezone": r.timezone("timezone"),
+        "is_active": r.flag("is_active", default=True),
+        "extended_at": r.instant("extended_at"),
+        "issued_by_staff_id": r.ident("issued_by"),
+        "reason": r.text("reason", 100_000),
+        "meta": r.json("meta"),
+        **r.stamps(),
+    })
+
+
+def _redemption(r: _Reader) -> Parsed:
+    items: list[dict[str, Any]] = []
+    for n, item in enumerate(r.json_list("items")):
+        if not isinstance(item, dict):
+            raise Bad(f"items[{n}]", "must be an object")
+        sub = _Reader(item)
+        try:
+            items.append({
+                "position": n, "type": sub.choice("type", ("benefit", "reward")),
+                "item_id": sub.ident("id", required=True),
+                "value": sub.money("value", required=True),
+                "count": sub.integer("count", required=True, minimum=1),
+            })
+        except Bad as bad:
+            raise Bad(f"items[{n}].{bad.name}", bad.problem) from None
+    return Parsed("redemption", {
+        "profile_id": r.ident("profile_id", required=True),
+        "type": r.choice("type", ("redeem", "reversal")),
+        "total": r.money("total", required=True),
+        "location_id": r.ident("location_id"),
+        "staff_id": r.ident("staff_id"),
+        "transaction_receipt_ref": r.text("transaction_receipt_ref", 128),
+        "redeem_at": r.instant("redeem_at", required=True),
+        "reversal_of_id": r.ident("reversal_of_id"),
+        "reversed_by_id": r.ident("reversed_by_id"),
+        "meta": r.json("meta"),
+        "created_at": r.instant("created_at", required=True),
+    }, items)
+
+
+PARSERS: dict[str, Callable[[_Reader], Parsed]] = {
+    "store": _store,
+    "staff": _staff,
+    "profile": _profile,
+    "benefit_definition": _benefit_definition,
+    "benefit": _benefit,
+    "reward_definition": _reward_definition,
+    "reward": _reward,
+    "redemption": _redemption,
+}
+
+
+def refusal(entity_type: str, ident: object, name: str, problem: str) -> ValidationError:
+    """A synced record refused: the message names its type, id and field."""
+    return ValidationError({name: [problem]},
+                           f"synced {entity_type} {ident}: {name} {problem}")
+
+
+def parse(entity_type: str, data: Any) -> Parsed:
+    """Column values for one wire record of ``entity_type`` (a key of ``PARSERS``).
+
+    Raises ``ValidationError`` naming the type, the record's id and the bad field."""
+    parser = PARSERS.get(entity_type)
+    if parser is None:
+        raise refusal(str(entity_type)[:40], "?", "type", "is not a synced entity type")
+    if not isinstance(data, dict):
+        raise refusal(entity_type, "?", "data", "must be an object")
+    ident = data.get("id")
+    if not isinstance(ident, str) or not 1 <= len(ident) <= 36:
+        raise refusal(entity_type, "?", "id", "must be an id of 1 to 36 characters")
+    try:
+        parsed = parser(_Reader(data))
+    except Bad as bad:
+        raise refusal(entity_type, ident, bad.name, bad.problem) from None
+    parsed.row["id"] = ident
+    for child in parsed.children:
+        if entity_type == "profile":
+            child["id"] = child_id(ident, child["handle"], child["identifier"])
+            child["profile_id"] = ident
+        else:
+            child["id"] = child_id(ident, str(child["position"]))
+            child["redemption_id"] = ident
+    return parsed
+
+
+def child_id(*parts: str) -> str:
+    return str(uuid.uuid5(_CHILD_IDS, "/".join(parts)))
