@@ -1,7 +1,7 @@
 """idempotency keys scoped to the device and staff member that used them
 
-Revision ID: 0003_idempotency_scope
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01 14:10:00
 
 A stored response was found by its key alone, so a repeat of the key from another till or
