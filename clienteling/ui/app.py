@@ -16,8 +16,8 @@ from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from clienteling.engine.db import normalise_url
-from clienteling.ui import theme
-from clienteling.ui.errors import describe, install_excepthook, setup_logging
+from clienteling.ui.common import theme
+from clienteling.ui.common.errors import describe, install_excepthook, setup_logging
 from clienteling.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)

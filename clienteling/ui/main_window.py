@@ -27,16 +27,16 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
-from clienteling.ui import formatting as fmt
-from clienteling.ui import theme
-from clienteling.ui.dialogs.conflicts import ConflictsDialog
-from clienteling.ui.dialogs.profile_details import ProfileDetailsDialog
+from clienteling.ui.common import formatting as fmt
+from clienteling.ui.common import theme
+from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.keyboard import InputRouter
-from clienteling.ui.profile_panel import ProfilePanel
-from clienteling.ui.search import SearchPanel
-from clienteling.ui.signin import SignInPage
+from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
+from clienteling.ui.profile.panel import ProfilePanel
+from clienteling.ui.search.panel import SearchPanel
+from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
-from clienteling.ui.status_bar import SyncStatus
+from clienteling.ui.sync.status_bar import SyncStatus
 from clienteling.ui.worker import EngineWorker, GuiThreadGuard, guard_gui_thread
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
             if self.is_signed_in:
                 self.show_notice("Only admins can edit definitions")
             return
-        from clienteling.ui.definitions_editor import DefinitionsEditor
+        from clienteling.ui.definitions.editor import DefinitionsEditor
 
         if self.definitions_window is None:
             editor = DefinitionsEditor(self.state, profile_source=self._profile_for_conditions,

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Clienteling
-from clienteling.ui.errors import describe
+from clienteling.ui.common.errors import describe
 from clienteling.ui.worker import EngineWorker, Job
 
 ROLE_HINTS = {

@@ -10,10 +10,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from clienteling.ui.dialogs.redeem_rewards import RedeemRewardsDialog
+from clienteling.ui.common.rows_model import MUTED_ROLE
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.models.base import MUTED_ROLE
-from clienteling.ui.profile_panel import BENEFITS, CLAIMABLE, HISTORY
+from clienteling.ui.profile.panel import BENEFITS, CLAIMABLE, HISTORY
+from clienteling.ui.profile.redeem_rewards_dialog import RedeemRewardsDialog
 from tests.ui.support import TIMEOUT, benefit_row, open_jane, wait_dialog, wait_message
 
 Open = Callable[..., MainWindow]

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from clienteling.engine.errors import PermissionDenied
-from clienteling.ui.dialogs.issue_reward import IssueRewardDialog
-from clienteling.ui.dialogs.manager_override import ManagerOverrideDialog
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.profile_panel import HISTORY
+from clienteling.ui.profile.issue_reward_dialog import IssueRewardDialog
+from clienteling.ui.profile.panel import HISTORY
+from clienteling.ui.signin.manager_override import ManagerOverrideDialog
 from tests.ui.support import TIMEOUT, open_jane, wait_dialog, wait_message
 
 Open = Callable[..., MainWindow]

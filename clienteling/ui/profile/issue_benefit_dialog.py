@@ -1,0 +1,83 @@
+"""Issue a benefit by hand (manager/admin; SPEC §3.1 B1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+
+from clienteling.engine.permissions import Actor
+from clienteling.engine.services import Clienteling
+from clienteling.ui.common.form_dialog import FormDialog
+from clienteling.ui.common.rows_model import Column, RowsModel
+from clienteling.ui.state import AppState
+
+
+@dataclass(frozen=True)
+class IssuableRow:
+    id: str
+    name: str
+    description: str
+
+
+def load_issuable(cl: Clienteling) -> list[IssuableRow]:
+    rows = []
+    for d in cl.definitions.benefit_definitions(include_archived=False):
+        if not d.is_assignable:
+            continue
+        bits = []
+        if d.max_redemptions:
+            bits.append(f"{d.max_redemptions} use{'s' if d.max_redemptions != 1 else ''}")
+        if d.period:
+            bits.append(f"valid {d.period} days")
+        rows.append(IssuableRow(d.id, d.name, " · ".join(bits) or (d.short_description or "")))
+    return rows
+
+
+def issue_benefit(cl: Clienteling, actor: Actor, profile_id: str, definition_id: str) -> str:
+    benefit = cl.benefits.issue(actor, {"benefit_definition_id": definition_id,
+                                        "profile_id": profile_id})
+    return benefit.id
+
+
+class IssueBenefitDialog(FormDialog):
+    def __init__(self, state: AppState, profile_id: str, customer: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(state, "Issue a benefit", f"Give {customer} a benefit by hand.", parent)
+        self.setObjectName("issueBenefitDialog")
+        self.profile_id = profile_id
+        self.issued_id: str | None = None
+        self.issued_name = ""
+        self.model = RowsModel[IssuableRow]([Column[IssuableRow]("Benefit", lambda r: r.name)],
+                                            key=lambda r: r.id, parent=self)
+        self.definition_field = QComboBox(self)
+        self.definition_field.setObjectName("benefitDefinitionField")
+        self.definition_field.setModel(self.model)
+        self.detail = QLabel("", self)
+        self.detail.setObjectName("fieldHint")
+        self.definition_field.currentIndexChanged.connect(self._show_detail)
+        self.add_field("benefit_definition_id", "Benefit", self.definition_field, beside=self.detail)
+        self.ok_button.setText("Issue benefit")
+        self.ok_button.setObjectName("confirmIssueBenefitButton")
+        state.submit(load_issuable, on_done=self.model.set_rows, owner=self)
+
+    def _show_detail(self, index: int) -> None:
+        row = self.model.row_at(index)
+        self.detail.setText(row.description if row else "")
+
+    def select(self, name: str) -> None:
+        for i, r in enumerate(self.model.rows):
+            if r.name == name:
+                self.definition_field.setCurrentIndex(i)
+
+    def submit(self) -> None:
+        row = self.model.row_at(self.definition_field.currentIndex())
+        if row is None or self.state.actor is None:
+            self.set_field_error("benefit_definition_id", "pick a benefit")
+            return
+        self.issued_name = row.name
+        self.run(issue_benefit, self.state.actor, self.profile_id, row.id, on_done=self._done)
+
+    def _done(self, benefit_id: str) -> None:
+        self.issued_id = benefit_id
+        self.accept()
