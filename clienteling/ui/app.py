@@ -86,7 +86,7 @@ def _wait(worker: EngineWorker, fn: Any, *args: Any) -> Any:
         outcome["error"] = exc
         loop.quit()
 
-    worker.submit(fn, *args, on_done=done, on_error=failed)
+    worker.submit(fn, *args).then(done, failed)
     loop.exec()
     if "error" in outcome:
         raise outcome["error"]

@@ -37,7 +37,7 @@ from clienteling.ui.search.panel import SearchPanel
 from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.status_bar import SyncStatus
-from clienteling.ui.worker import EngineWorker, GuiThreadGuard, guard_gui_thread
+from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
 NOTICE_MS = 8000
@@ -65,7 +65,9 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.engine = engine
         self.guard = guard
-        self.state = AppState(worker, engine, self)
+        # Sync's cycles with the hub run here, never queued behind (or in front of) engine work.
+        self.network = NetworkWorker(self)
+        self.state = AppState(worker, engine, self, network=self.network)
         self.state.store_name = store_name
         self._shut_down = False
         self._locked = False
@@ -400,7 +402,7 @@ class MainWindow(QMainWindow):
 
     # -- shutting down --------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop the worker and close the database; idempotent."""
+        """Stop the workers and close the database; idempotent."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -410,6 +412,7 @@ class MainWindow(QMainWindow):
             app.removeEventFilter(self.router)
         engine = self.engine
         try:
+            self.network.stop()  # first: a sync cycle may still hand work to the engine
             self.worker.run_sync(engine.close)
         finally:
             self.worker.stop()

@@ -245,9 +245,8 @@ class CheckoutDialog(QDialog):
         self._worker.submit(
             self._cl.checkout.preview, self._profile_id, list(self._lines), self.choices.chosen(),
             self.reward_amount.text().strip().lstrip("$") or None,
-            on_done=lambda p: self._previewed(generation, p),
-            on_error=lambda e: self._failed(generation, e), owner=self,
-        )
+        ).then(lambda p: self._previewed(generation, p), lambda e: self._failed(generation, e),
+               owner=self)
 
     def _previewed(self, generation: int, preview: CheckoutPreview) -> None:
         if generation != self._generation:
@@ -274,8 +273,7 @@ class CheckoutDialog(QDialog):
         self._worker.submit(
             self._cl.checkout.confirm, self._actor, self._profile_id, list(self._lines),
             self.choices.chosen(), self.reward_amount.text().strip().lstrip("$") or None,
-            on_done=self._confirmed, on_error=lambda e: self._failed(self._generation, e), owner=self,
-        )
+        ).then(self._confirmed, lambda e: self._failed(self._generation, e), owner=self)
 
     def _confirmed(self, result: CheckoutResult) -> None:
         self.result_ = result

@@ -183,4 +183,4 @@ class FormDialog(QDialog):
             self.ok_button.setEnabled(True)
             self.show_error(exc)
 
-        self.state.submit(fn, *args, on_done=done, on_error=failed, owner=self)
+        self.state.submit(fn, *args).then(done, failed, owner=self)

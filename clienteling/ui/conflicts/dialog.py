@@ -92,8 +92,8 @@ class ConflictsDialog(QDialog):
         """Read the conflicts on the worker (again)."""
         self._generation += 1
         generation = self._generation
-        self.state.submit(load_conflicts, on_done=lambda rows: self._arrived(generation, rows),
-                          on_error=self._failed, owner=self)
+        self.state.submit(load_conflicts).then(
+            lambda rows: self._arrived(generation, rows), self._failed, owner=self)
 
     def _engine_changed(self, _changes: object) -> None:
         self.reload()

@@ -242,8 +242,8 @@ class DefinitionsEditor(QWidget):
 
     def refresh_list(self, select: str | None = None) -> None:
         kind = self.kind
-        self.state.submit(load_definitions, kind,
-                          on_done=lambda rows: self._listed(kind, rows, select), owner=self)
+        self.state.submit(load_definitions, kind).then(
+            lambda rows: self._listed(kind, rows, select), owner=self)
 
     def _listed(self, kind: str, rows: list[DefinitionRow], select: str | None) -> None:
         if kind != self.kind:
@@ -280,9 +280,9 @@ class DefinitionsEditor(QWidget):
         self._generation += 1
         generation = self._generation
         kind = self.kind
-        self.state.submit(load_definition, kind, ident,
-                          on_done=lambda values: self._show(generation, kind, values),
-                          on_error=lambda exc: self._say(describe(exc).text, error=True), owner=self)
+        self.state.submit(load_definition, kind, ident).then(
+            lambda values: self._show(generation, kind, values),
+            lambda exc: self._say(describe(exc).text, error=True), owner=self)
 
     def reload_current(self) -> None:
         if self.current and self.current.get("id"):
@@ -348,9 +348,8 @@ class DefinitionsEditor(QWidget):
         self._attempted = data
         self.save_button.setEnabled(False)
         self._say("Saving…")
-        self.state.submit(save_definition, actor, kind, ident, data, version,
-                          on_done=lambda values: self._saved(kind, values),
-                          on_error=self._save_failed, owner=self)
+        self.state.submit(save_definition, actor, kind, ident, data, version).then(
+            lambda values: self._saved(kind, values), self._save_failed, owner=self)
 
     def save_over(self) -> None:
         if self._conflict_version is not None:
@@ -377,8 +376,8 @@ class DefinitionsEditor(QWidget):
             ident = self.current.get("id") if self.current else None
             if ident is not None:  # show both versions side by side (SPEC §6)
                 kind, mine, base = self.kind, dict(self._attempted), dict(self.current or {})
-                self.state.submit(load_definition, kind, ident, owner=self,
-                                  on_done=lambda theirs: self._show_both(exc, base, mine, theirs))
+                self.state.submit(load_definition, kind, ident).then(
+                    lambda theirs: self._show_both(exc, base, mine, theirs), owner=self)
             return
         message = describe(exc)
         if message.fields:

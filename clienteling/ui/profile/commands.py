@@ -105,7 +105,7 @@ class ProfileCommands(_Host):
             text = describe(exc).text
             self.message.show_error(f"{failed_prefix}{text}" if failed_prefix else text)
 
-        self.state.submit(fn, actor, *args, on_done=on_done, on_error=on_error, owner=self)
+        self.state.submit(fn, actor, *args).then(on_done, on_error, owner=self)
 
     def open_dialog(self, dialog: QDialog) -> QDialog:
         self.active_dialog = dialog
@@ -249,7 +249,7 @@ class ProfileCommands(_Host):
             dialog.accepted.connect(lambda: self.message.show_done("Checkout confirmed"))
             self.open_dialog(dialog)
 
-        self.state.submit(load, on_done=show, owner=self)
+        self.state.submit(load).then(show, owner=self)
 
     def open_issue_reward(self) -> None:
         """Ctrl+I: managers and admins issue; an associate first asks a manager for their PIN."""
@@ -313,4 +313,4 @@ class ProfileCommands(_Host):
                 f"Saved {dialog.saved_name}'s details" if dialog.changed else "Nothing changed"))
             self.open_dialog(dialog)
 
-        self.state.submit(load_contact_details, pid, on_done=show, owner=self)
+        self.state.submit(load_contact_details, pid).then(show, owner=self)

@@ -59,7 +59,7 @@ class IssueBenefitDialog(FormDialog):
         self.add_field("benefit_definition_id", "Benefit", self.definition_field, beside=self.detail)
         self.ok_button.setText("Issue benefit")
         self.ok_button.setObjectName("confirmIssueBenefitButton")
-        state.submit(load_issuable, on_done=self.model.set_rows, owner=self)
+        state.submit(load_issuable).then(self.model.set_rows, owner=self)
 
     def _show_detail(self, index: int) -> None:
         row = self.model.row_at(index)

@@ -97,7 +97,7 @@ class IssueRewardDialog(FormDialog):
 
         self.ok_button.setObjectName("confirmIssueButton")
         self.ok_button.setText("Issue reward")
-        state.submit(load_reward_definitions, on_done=self._loaded, owner=self)
+        state.submit(load_reward_definitions).then(self._loaded, owner=self)
         self._update()
 
     # -- who acts ----------------------------------------------------------------------

@@ -193,9 +193,8 @@ class ProfilePanel(ProfileCommands, QWidget):
         self._history_stale = True
         self._pending_areas.clear()
         self.message.hide()
-        self.state.submit(load_profile, profile_id, self.state.timezone,
-                          on_done=lambda data: self._loaded(generation, data, fresh=True),
-                          on_error=self._load_failed, owner=self)
+        self.state.submit(load_profile, profile_id, self.state.timezone).then(
+            lambda data: self._loaded(generation, data, fresh=True), self._load_failed, owner=self)
 
     def close_profile(self) -> None:
         self._generation += 1
@@ -286,16 +285,16 @@ class ProfilePanel(ProfileCommands, QWidget):
             self._refreshing = False
             self._load_failed(exc)
 
-        self.state.submit(refresh_profile, self.data, areas, self.state.timezone,
-                          on_done=done, on_error=failed, owner=self)
+        self.state.submit(refresh_profile, self.data, areas, self.state.timezone).then(
+            done, failed, owner=self)
 
     def load_history(self) -> None:
         if self.data is None:
             return
         self._history_stale = False
         generation = self._generation
-        self.state.submit(load_history, self.data.header.profile_id, self.state.timezone,
-                          on_done=lambda rows: self._history_arrived(generation, rows), owner=self)
+        self.state.submit(load_history, self.data.header.profile_id, self.state.timezone).then(
+            lambda rows: self._history_arrived(generation, rows), owner=self)
 
     def _history_arrived(self, generation: int, rows: tuple[HistoryRow, ...]) -> None:
         if generation != self._generation:

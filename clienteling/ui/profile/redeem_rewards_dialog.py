@@ -101,9 +101,9 @@ class RedeemRewardsDialog(FormDialog):
     def _preview(self) -> None:
         generation = self._generation
         text = self.amount.text().strip()
-        self.state.submit(preview, self.profile_id, text,
-                          on_done=lambda draws: self._previewed(generation, text, draws),
-                          on_error=lambda exc: self._preview_failed(generation, exc), owner=self)
+        self.state.submit(preview, self.profile_id, text).then(
+            lambda draws: self._previewed(generation, text, draws),
+            lambda exc: self._preview_failed(generation, exc), owner=self)
 
     def _previewed(self, generation: int, text: str, draws: list[Allocation]) -> None:
         if generation != self._generation:

@@ -79,12 +79,9 @@ class ProfileSearchModel(QAbstractTableModel):
         self._loading = True
         generation = self._generation
         query = self._query
-        self._worker.submit(
-            _search_page, self._engine, query, self._page_size, len(self._rows),
-            on_done=lambda rows: self._arrived(generation, query, rows),
-            on_error=lambda exc: self._failed(generation, exc),
-            owner=self,
-        )
+        self._worker.submit(_search_page, self._engine, query, self._page_size, len(self._rows)).then(
+            lambda rows: self._arrived(generation, query, rows),
+            lambda exc: self._failed(generation, exc), owner=self)
 
     def _arrived(self, generation: int, query: str, rows: list[ProfileRow]) -> None:
         if generation != self._generation:

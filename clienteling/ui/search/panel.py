@@ -162,9 +162,8 @@ class SearchPanel(QWidget):
         if self.model.query != text:
             self.search_now()
         if looks_like_scan(text):
-            self._state.submit(find_scan, text,
-                               on_done=lambda result: self._scanned(result),
-                               on_error=lambda exc: self._scan_failed(text, exc), owner=self)
+            self._state.submit(find_scan, text).then(
+                lambda result: self._scanned(result), lambda exc: self._scan_failed(text, exc), owner=self)
             return
         self._open_best()
 

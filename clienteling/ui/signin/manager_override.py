@@ -39,7 +39,7 @@ class ManagerOverrideDialog(FormDialog):
         self.extra.addWidget(PinPad(self.pin, self))
         self.ok_button.setText("Authorise")
         self.ok_button.setObjectName("authoriseButton")
-        state.submit(_managers, on_done=self._loaded, owner=self)
+        state.submit(_managers).then(self._loaded, owner=self)
 
     def _loaded(self, rows: list[StaffRow]) -> None:
         self.staff_model.set_rows(rows)

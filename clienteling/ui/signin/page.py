@@ -134,9 +134,8 @@ class SignInPage(QWidget):
     def reload_staff(self, select: str | None = None) -> None:
         if self._engine is None:
             return
-        self._worker.submit(load_staff, self._engine,
-                            on_done=lambda rows: self._staff_loaded(rows, select),
-                            on_error=self._show_error, owner=self)
+        self._worker.submit(load_staff, self._engine).then(
+            lambda rows: self._staff_loaded(rows, select), self._show_error, owner=self)
 
     def _staff_loaded(self, rows: list[StaffRow], select: str | None) -> None:
         current = select or self.selected_username()
@@ -199,8 +198,8 @@ class SignInPage(QWidget):
             return
         self._busy = True
         self.sign_in_button.setEnabled(False)
-        self._worker.submit(lambda cl: cl.staff.sign_in(username, pin), self._engine,
-                            on_done=self._done, on_error=self._failed, owner=self)
+        self._worker.submit(lambda cl: cl.staff.sign_in(username, pin), self._engine).then(
+            self._done, self._failed, owner=self)
 
     def _done(self, actor: Actor) -> None:
         self._busy = False

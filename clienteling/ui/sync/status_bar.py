@@ -66,7 +66,7 @@ class SyncStatus(QWidget):
         return self.label.text()
 
     def refresh(self) -> None:
-        self.state.submit(_counts, on_done=self._counted, owner=self)
+        self.state.submit(_counts).then(self._counted, owner=self)
 
     def _counted(self, counts: OutboxCounts) -> None:
         self.counts = counts
