@@ -328,7 +328,7 @@ class MainWindow(QMainWindow):
 
     def _edit_details(self) -> None:
         if self.is_signed_in:
-            self.profile.edit_details()
+            self.profile.commands.edit_details()
 
     def open_conflicts(self) -> None:
         """The status bar's "Conflicts (N)": the changes the hub refused, with the reasons."""
@@ -340,15 +340,15 @@ class MainWindow(QMainWindow):
 
     def _issue_reward(self) -> None:
         if self.is_signed_in:
-            self.profile.open_issue_reward()
+            self.profile.commands.open_issue_reward()
 
     def _checkout(self) -> None:
         if self.is_signed_in:
-            self.profile.open_checkout()
+            self.profile.commands.open_checkout()
 
     def _redeem_rewards(self) -> None:
         if self.is_signed_in:
-            self.profile.open_redeem_rewards()
+            self.profile.commands.open_redeem_rewards()
 
     def sync_now(self) -> None:
         """F5: there is no hub connection yet, so this reloads what is on screen."""

@@ -32,7 +32,7 @@ def test_profile_models(open_window: Open, qtbot: Any, qtmodeltester: Any) -> No
         assert model.rowCount() > 0
         qtmodeltester.check(model)
     p.select_benefit("VIP Lounge")
-    p.redeem_selected()
+    p.commands.redeem_selected()
     qtbot.waitUntil(lambda: "Redeemed" in p.message.label.text(), timeout=TIMEOUT)
     with qtbot.waitSignal(p.history_loaded, timeout=TIMEOUT):
         p.tabs.setCurrentIndex(HISTORY)
@@ -44,14 +44,14 @@ def test_profile_models(open_window: Open, qtbot: Any, qtmodeltester: Any) -> No
 def test_dialog_models(open_window: Open, qtbot: Any, qtmodeltester: Any) -> None:
     w = open_window("max")
     open_jane(qtbot, w)
-    w.profile.open_redeem_rewards()
+    w.profile.commands.open_redeem_rewards()
     redeem = wait_dialog(qtbot, w, "redeemRewardsDialog")
     assert isinstance(redeem, RedeemRewardsDialog)
     redeem.amount.setText("25.00")
     qtbot.waitUntil(lambda: redeem.ready, timeout=TIMEOUT)
     qtmodeltester.check(redeem.preview_model)
     redeem.reject()
-    w.profile.open_issue_reward()
+    w.profile.commands.open_issue_reward()
     issue = wait_dialog(qtbot, w, "issueRewardDialog")
     assert isinstance(issue, IssueRewardDialog)
     qtbot.waitUntil(lambda: issue.definitions.rowCount() > 0, timeout=TIMEOUT)

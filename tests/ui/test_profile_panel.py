@@ -184,7 +184,7 @@ def test_redeem_reward_dollars_shows_the_draws_first(open_window: Open, qtbot: A
 def test_a_bad_amount_is_refused_in_words(open_window: Open, qtbot: Any) -> None:
     w = open_window("ava")
     open_jane(qtbot, w)
-    w.profile.open_redeem_rewards()
+    w.profile.commands.open_redeem_rewards()
     dialog = wait_dialog(qtbot, w, "redeemRewardsDialog")
     assert isinstance(dialog, RedeemRewardsDialog)
     dialog.amount.setText("1.005")

@@ -107,7 +107,7 @@ def test_manager_override_lets_an_associate_issue_a_reward(open_window: Open, qt
 def test_an_admin_has_no_cap(open_window: Open, qtbot: Any) -> None:
     w = open_window("ada")
     open_jane(qtbot, w)
-    w.profile.open_issue_reward()
+    w.profile.commands.open_issue_reward()
     dialog = _issue_dialog(qtbot, w)
     assert dialog.cap_label.text().startswith("No limit for admins")
     assert not dialog.ask_button.isVisible()

@@ -59,7 +59,7 @@ def test_no_sql_runs_on_the_gui_thread_while_working_a_profile(open_window: Open
     assert w.guard is not None
     open_jane(qtbot, w)
     w.profile.select_benefit("VIP Lounge")
-    w.profile.redeem_selected()
+    w.profile.commands.redeem_selected()
     qtbot.waitUntil(lambda: "Redeemed" in w.profile.message.label.text(), timeout=TIMEOUT)
     assert w.guard.violations == []
     # The guard does notice SQL on the GUI thread:

@@ -35,6 +35,7 @@ from clienteling.engine.services.checkout import CheckoutPreview, CheckoutResult
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.formatting import money
 from clienteling.ui.common.rows_model import RIGHT, Column, RowsModel
+from clienteling.ui.operations.checkout import confirm_checkout, preview_checkout
 from clienteling.ui.worker import EngineWorker
 
 CATEGORIES = ("general", "denim", "knitwear", "tops", "dresses", "shoes", "accessories", "cafe",
@@ -243,7 +244,7 @@ class CheckoutDialog(QDialog):
             self._say("")
             return
         self._worker.submit(
-            self._cl.checkout.preview, self._profile_id, list(self._lines), self.choices.chosen(),
+            preview_checkout, self._cl, self._profile_id, list(self._lines), self.choices.chosen(),
             self.reward_amount.text().strip().lstrip("$") or None,
         ).then(lambda p: self._previewed(generation, p), lambda e: self._failed(generation, e),
                owner=self)
@@ -271,7 +272,7 @@ class CheckoutDialog(QDialog):
             return
         self.confirm.setEnabled(False)
         self._worker.submit(
-            self._cl.checkout.confirm, self._actor, self._profile_id, list(self._lines),
+            confirm_checkout, self._cl, self._actor, self._profile_id, list(self._lines),
             self.choices.chosen(), self.reward_amount.text().strip().lstrip("$") or None,
         ).then(self._confirmed, lambda e: self._failed(self._generation, e), owner=self)
 

@@ -84,3 +84,12 @@ def role_name(role: str) -> str:
 
 def tier_name(tier: str | None) -> str:
     return (tier or "").replace("-", " ").upper()
+
+
+def uses_left(remaining: int | None, max_redemptions: int | None) -> str:
+    """A benefit's uses left: "2 of 3 left", "2 left" (no per-customer limit) or "Unlimited"."""
+    if remaining is None:
+        return "Unlimited"
+    if max_redemptions:
+        return f"{remaining} of {max_redemptions} left"
+    return f"{remaining} left"

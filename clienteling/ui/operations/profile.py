@@ -1,12 +1,13 @@
-"""What the profile panel shows, read on the engine worker into plain frozen rows.
+"""Reading a customer's profile on the engine worker into the plain frozen rows of
+:mod:`clienteling.ui.profile.rows`, and creating or changing the customer's details.
 
-The GUI thread only ever sees these dataclasses — never an ORM object — so nothing it
-touches can lazy-load from the database. Each ``load_*`` function runs on the worker.
+The GUI thread only ever sees those dataclasses — never an ORM object — so nothing it
+touches can lazy-load from the database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,122 +15,22 @@ from typing import Any
 from clienteling.engine import rules
 from clienteling.engine.models import AuditEvent, Benefit, Redemption, Reward
 from clienteling.engine.money import format_money
+from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.profiles import condition_data
 from clienteling.ui.common import formatting as fmt
+from clienteling.ui.profile.rows import (
+    CARD,
+    BenefitRow,
+    ClaimRow,
+    ContactDetails,
+    Header,
+    HistoryRow,
+    ProfileData,
+    RewardRow,
+)
 
 SOON = timedelta(days=14)
-
-STATUS_WORDS = {
-    rules.EXPIRED: "Expired",
-    rules.EXHAUSTED: "Used up",
-    rules.GLOBAL_LIMIT: "Limit reached",
-    rules.WINDOW_CLOSED: "Closed",
-}
-
-
-@dataclass(frozen=True)
-class Header:
-    profile_id: str
-    name: str
-    tier: str | None
-    email: str | None
-    phone: str | None
-    card: str | None
-    balance: Decimal
-    expiring: tuple[str, ...]  # "$10.00 expires in 3 days"
-    pending: bool
-    condition_data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class BenefitRow:
-    id: str
-    definition_id: str
-    name: str
-    description: str | None
-    remaining: int | None
-    max_redemptions: int | None
-    issued_at: datetime
-    expires_at: datetime | None
-    source: str
-    redeemable: bool
-    reason: str | None
-    reason_text: str | None
-    code_pos: str | None
-    code_online: str | None
-    extendable: bool
-    reassignable: bool
-    pending: bool
-
-    @property
-    def left_text(self) -> str:
-        if self.remaining is None:
-            return "Unlimited"
-        if self.max_redemptions:
-            return f"{self.remaining} of {self.max_redemptions} left"
-        return f"{self.remaining} left"
-
-    @property
-    def status(self) -> str:
-        return "Ready" if self.redeemable else STATUS_WORDS.get(self.reason or "", "Not usable")
-
-
-@dataclass(frozen=True)
-class ClaimRow:
-    definition_id: str
-    handle: str
-    name: str
-    description: str | None
-    claimable: bool
-    code: str | None
-    message: str | None
-    max_redemptions: int | None
-
-
-@dataclass(frozen=True)
-class RewardRow:
-    id: str
-    name: str
-    initial: Decimal
-    remaining: Decimal
-    issued_at: datetime
-    expires_at: datetime | None
-    live: bool
-    extendable: bool
-    reason: str | None
-    pending: bool
-
-    @property
-    def status(self) -> str:
-        if self.live:
-            return "Available"
-        if self.remaining <= 0:
-            return "Spent"
-        return "Expired"
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    at: datetime
-    text: str
-    staff: str
-    amount: str
-    redemption_id: str | None  # a redemption that can be voided from here
-    voided: bool
-    pending: bool
-
-
-@dataclass(frozen=True)
-class ProfileData:
-    header: Header
-    benefits: tuple[BenefitRow, ...]
-    claimable: tuple[ClaimRow, ...]
-    rewards: tuple[RewardRow, ...]
-    now: datetime
-
-
-# -- loaders (engine worker) -------------------------------------------------------------
 
 def _benefit_row(b: Benefit, state: rules.BenefitState, pending: frozenset[str]) -> BenefitRow:
     d = b.definition
@@ -320,3 +221,28 @@ def load_history(cl: Clienteling, profile_id: str, tz: str) -> tuple[HistoryRow,
         rows.append(HistoryRow(e.at, text, who, amount, redemption_id, voided,
                                e.entity_id in pending))
     return tuple(rows)
+
+
+# -- the customer's details ------------------------------------------------------------
+
+def load_contact_details(cl: Clienteling, profile_id: str) -> ContactDetails:
+    p = cl.profiles.get(profile_id)
+    identities = sorted((i.handle, i.identifier) for i in p.identities)
+    return ContactDetails(
+        profile_id=p.id, first_name=p.first_name, last_name=p.last_name, email=p.email or "",
+        mobile_phone=p.mobile_phone or "", gender=p.gender or "",
+        birth_date=p.birth_date.isoformat() if p.birth_date else "", tier=p.tier or "",
+        cards=tuple(i for h, i in identities if h == CARD),
+        other_identities=tuple((h, i) for h, i in identities if h != CARD),
+    )
+
+
+def create_profile(cl: Clienteling, actor: Actor, data: dict[str, Any]) -> tuple[str, str]:
+    profile = cl.profiles.create(actor, data)
+    return profile.id, f"{profile.first_name} {profile.last_name}".strip()
+
+
+def update_profile(cl: Clienteling, actor: Actor, profile_id: str,
+                   changes: dict[str, Any]) -> tuple[str, str]:
+    profile = cl.profiles.update(actor, profile_id, changes)
+    return profile.id, f"{profile.first_name} {profile.last_name}".strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from clienteling.ui.operations.profile import BenefitRow
+from clienteling.ui.profile.rows import BenefitRow
 
 DELETE = "delete"
 EXPIRE = "expire"

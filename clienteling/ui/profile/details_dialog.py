@@ -9,18 +9,15 @@ a card number that belongs to someone else — with nothing saved.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from clienteling.engine.permissions import Actor
-from clienteling.engine.services import Clienteling
 from clienteling.engine.services.profiles import GENDERS
 from clienteling.ui.common.form_dialog import FormDialog
+from clienteling.ui.operations.profile import create_profile, update_profile
+from clienteling.ui.profile.rows import CARD, ContactDetails
 from clienteling.ui.state import AppState
-
-CARD = "card"  # the identity handle of a loyalty card number
 
 #: the text fields, in order: name, label, placeholder (gender is a list, after the mobile)
 TEXT_FIELDS = (
@@ -32,56 +29,6 @@ TEXT_FIELDS = (
     ("tier", "Tier", "e.g. gold"),
     ("card", "Card number", "scan or type; several separated by commas"),
 )
-
-
-@dataclass(frozen=True)
-class ContactDetails:
-    """A profile's editable details as the form shows them ("" for none), read on the worker."""
-
-    profile_id: str
-    first_name: str
-    last_name: str
-    email: str
-    mobile_phone: str
-    gender: str
-    birth_date: str  # YYYY-MM-DD
-    tier: str
-    cards: tuple[str, ...]
-    #: identities that are not card numbers (kept as they are when the cards change)
-    other_identities: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-    def text(self, field: str) -> str:
-        if field == "card":
-            return ", ".join(self.cards)
-        value = getattr(self, field)
-        return value if isinstance(value, str) else ""
-
-
-def load_contact_details(cl: Clienteling, profile_id: str) -> ContactDetails:
-    p = cl.profiles.get(profile_id)
-    identities = sorted((i.handle, i.identifier) for i in p.identities)
-    return ContactDetails(
-        profile_id=p.id, first_name=p.first_name, last_name=p.last_name, email=p.email or "",
-        mobile_phone=p.mobile_phone or "", gender=p.gender or "",
-        birth_date=p.birth_date.isoformat() if p.birth_date else "", tier=p.tier or "",
-        cards=tuple(i for h, i in identities if h == CARD),
-        other_identities=tuple((h, i) for h, i in identities if h != CARD),
-    )
-
-
-def create_profile(cl: Clienteling, actor: Actor, data: dict[str, Any]) -> tuple[str, str]:
-    profile = cl.profiles.create(actor, data)
-    return profile.id, f"{profile.first_name} {profile.last_name}".strip()
-
-
-def update_profile(cl: Clienteling, actor: Actor, profile_id: str,
-                   changes: dict[str, Any]) -> tuple[str, str]:
-    profile = cl.profiles.update(actor, profile_id, changes)
-    return profile.id, f"{profile.first_name} {profile.last_name}".strip()
 
 
 def split_cards(text: str) -> tuple[str, ...]:

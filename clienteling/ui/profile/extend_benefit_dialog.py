@@ -6,17 +6,12 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
 
-from clienteling.engine.permissions import Actor
 from clienteling.engine.rules import add_local_days
-from clienteling.engine.services import Clienteling
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.form_dialog import FormDialog
-from clienteling.ui.operations.profile import BenefitRow
+from clienteling.ui.operations.benefits import extend_benefit
+from clienteling.ui.profile.rows import BenefitRow
 from clienteling.ui.state import AppState
-
-
-def extend_benefit(cl: Clienteling, actor: Actor, benefit_id: str, days: int) -> datetime | None:
-    return cl.benefits.extend(actor, benefit_id, days=days).expires_at
 
 
 class ExtendBenefitDialog(FormDialog):

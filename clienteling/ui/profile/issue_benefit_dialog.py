@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from clienteling.engine.permissions import Actor
-from clienteling.engine.services import Clienteling
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.rows_model import Column, RowsModel
+from clienteling.ui.operations.benefits import issue_benefit, load_issuable
+from clienteling.ui.profile.rows import IssuableRow
 from clienteling.ui.state import AppState
-
-
-@dataclass(frozen=True)
-class IssuableRow:
-    id: str
-    name: str
-    description: str
-
-
-def load_issuable(cl: Clienteling) -> list[IssuableRow]:
-    rows = []
-    for d in cl.definitions.benefit_definitions(include_archived=False):
-        if not d.is_assignable:
-            continue
-        bits = []
-        if d.max_redemptions:
-            bits.append(f"{d.max_redemptions} use{'s' if d.max_redemptions != 1 else ''}")
-        if d.period:
-            bits.append(f"valid {d.period} days")
-        rows.append(IssuableRow(d.id, d.name, " · ".join(bits) or (d.short_description or "")))
-    return rows
-
-
-def issue_benefit(cl: Clienteling, actor: Actor, profile_id: str, definition_id: str) -> str:
-    benefit = cl.benefits.issue(actor, {"benefit_definition_id": definition_id,
-                                        "profile_id": profile_id})
-    return benefit.id
 
 
 class IssueBenefitDialog(FormDialog):

@@ -4,43 +4,21 @@ reason, and "Ask a manager" for an override."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from clienteling.engine.models import Reward
 from clienteling.engine.money import MoneyError, format_money, parse_amount
 from clienteling.engine.permissions import Action, Actor, Role
-from clienteling.engine.services import Clienteling
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.rows_model import Column, RowsModel
+from clienteling.ui.operations.rewards import issue_reward, load_reward_definitions
+from clienteling.ui.profile.rows import RewardDefinitionRow
 from clienteling.ui.signin.manager_override import ManagerOverrideDialog
 from clienteling.ui.state import AppState
 
 CUSTOMER_SERVICE = "customer-service"
-
-
-@dataclass(frozen=True)
-class RewardDefinitionRow:
-    id: str
-    handle: str
-    name: str
-    type: str
-    value: Decimal | None
-    max_value: Decimal | None
-
-
-def load_reward_definitions(cl: Clienteling) -> tuple[list[RewardDefinitionRow], Decimal]:
-    rows = [RewardDefinitionRow(d.id, d.handle, d.name, d.type, d.value, d.max_value)
-            for d in cl.definitions.reward_definitions(include_archived=False)]
-    return rows, cl.ctx.settings.manager_reward_cap
-
-
-def issue_reward(cl: Clienteling, actor: Actor, data: dict[str, Any]) -> Decimal:
-    reward: Reward = cl.rewards.issue(actor, data)
-    return reward.value_initial
 
 
 class IssueRewardDialog(FormDialog):

@@ -12,7 +12,7 @@ from typing import Any
 from clienteling.engine.money import format_money
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.rows_model import RIGHT, Column, RowsModel
-from clienteling.ui.operations.profile import BenefitRow, ClaimRow, HistoryRow, RewardRow
+from clienteling.ui.profile.rows import BenefitRow, ClaimRow, HistoryRow, RewardRow
 
 
 class _Clocked:

@@ -35,18 +35,10 @@ from clienteling.ui.common.action_message import ActionMessage
 from clienteling.ui.common.buttons import action_button
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.rows_model import RowsModel
-from clienteling.ui.operations.profile import (
-    BenefitRow,
-    ClaimRow,
-    HistoryRow,
-    ProfileData,
-    RewardRow,
-    load_history,
-    load_profile,
-    refresh_profile,
-)
+from clienteling.ui.operations.profile import load_history, load_profile, refresh_profile
 from clienteling.ui.profile.commands import ProfileCommands
 from clienteling.ui.profile.header import ProfileHeader
+from clienteling.ui.profile.rows import BenefitRow, ClaimRow, HistoryRow, ProfileData, RewardRow
 from clienteling.ui.profile.tabs import (
     BENEFITS,
     CLAIMABLE,
@@ -62,7 +54,7 @@ from clienteling.ui.state import ROLE_HINTS, AppState
 __all__ = ["BENEFITS", "CLAIMABLE", "HISTORY", "REWARDS", "ProfilePanel"]
 
 
-class ProfilePanel(ProfileCommands, QWidget):
+class ProfilePanel(QWidget):
     """Right side of the main window."""
 
     #: a profile finished loading (profile id)
@@ -83,7 +75,9 @@ class ProfilePanel(ProfileCommands, QWidget):
         self._refreshing = False
         self._pending_areas: set[str] = set()
         self._history_stale = True
-        self._acting = False
+        #: what the buttons and keys do (composed, not mixed in)
+        self.commands = ProfileCommands(self)
+        self.commands.acting_changed.connect(lambda _acting: self._update_buttons())
 
         # -- empty state ----------------------------------------------------------------
         empty = QWidget(self)
@@ -107,10 +101,10 @@ class ProfilePanel(ProfileCommands, QWidget):
         content = QWidget(self)
         self.header = ProfileHeader(content)
         self.edit_details_button = action_button(self, "editDetailsButton", "Edit details  (Ctrl+E)",
-                                                 self.edit_details, link=True, icon="edit")
+                                                 self.commands.edit_details, link=True, icon="edit")
         self.header.add_title_action(self.edit_details_button)
         self.checkout_button = action_button(self, "checkoutButton", "Checkout  (Ctrl+K)",
-                                             self.open_checkout, icon="dollar")
+                                             self.commands.open_checkout, icon="dollar")
         self.checkout_button.setToolTip("Counter checkout: basket, benefits, then reward dollars")
         self.header.add_action(self.checkout_button)
         self.tabs = QTabWidget(content)
@@ -118,10 +112,10 @@ class ProfilePanel(ProfileCommands, QWidget):
         self.tabs.setDocumentMode(False)
         self.message = ActionMessage(content)
 
-        self.benefits_tab = BenefitsTab(self, self)
-        self.claimable_tab = ClaimableTab(self, self)
-        self.rewards_tab = RewardsTab(self, self)
-        self.history_tab = HistoryTab(self, self)
+        self.benefits_tab = BenefitsTab(self.commands, self)
+        self.claimable_tab = ClaimableTab(self.commands, self)
+        self.rewards_tab = RewardsTab(self.commands, self)
+        self.history_tab = HistoryTab(self.commands, self)
         self.tabs.addTab(self.benefits_tab, "Benefits")
         self.tabs.addTab(self.claimable_tab, "Claimable")
         self.tabs.addTab(self.rewards_tab, "Rewards")
@@ -175,6 +169,19 @@ class ProfilePanel(ProfileCommands, QWidget):
         self.extend_reward_button = rewards.extend_reward_button
         self.history_model, self.history_view = history.model, history.view
         self.void_button = history.void_button
+
+    # -- dialogs ------------------------------------------------------------------------------
+    def open_dialog(self, dialog: QDialog) -> QDialog:
+        self.active_dialog = dialog
+        dialog.finished.connect(lambda *_: self._dialog_closed(dialog))
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+        return dialog
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if self.active_dialog is dialog:
+            self.active_dialog = None
+        dialog.deleteLater()
 
     # -- opening and refreshing ---------------------------------------------------------------
     @property
@@ -348,6 +355,16 @@ class ProfilePanel(ProfileCommands, QWidget):
         index = self.history_view.currentIndex()
         return self.history_model.row_at(index.row()) if index.isValid() else None
 
+    def show_benefit(self, benefit_id: str) -> None:
+        """Select a benefit now if it is listed, else as soon as the refresh that brings it lands
+        (after a claim or an issue)."""
+        if self.benefits_model.row_of(benefit_id) >= 0:
+            self._select_benefit = ""
+            self.select_benefit(benefit_id)
+        else:
+            self._select_benefit = benefit_id
+            self.tabs.setCurrentIndex(BENEFITS)
+
     def select_benefit(self, name_or_id: str) -> bool:
         for i, r in enumerate(self.benefits_model.rows):
             if name_or_id in (r.id, r.name):
@@ -366,7 +383,7 @@ class ProfilePanel(ProfileCommands, QWidget):
     # -- roles and buttons ---------------------------------------------------------------------
     def _gate(self, button: QPushButton, action: Action, usable: bool, why: str = "") -> None:
         allowed = self.state.may(action)
-        button.setEnabled(allowed and usable and not self._acting)
+        button.setEnabled(allowed and usable and not self.commands.acting)
         if not allowed:
             button.setToolTip(ROLE_HINTS.get(action, "Not allowed for your role"))
         else:
@@ -399,7 +416,7 @@ class ProfilePanel(ProfileCommands, QWidget):
         self._gate(self.edit_details_button, Action.EDIT_PROFILE, has_profile)
         may_issue = self.state.may(Action.ISSUE_REWARD)
         self.ask_manager_button.setVisible(self.state.actor is not None and not may_issue)
-        self.ask_manager_button.setEnabled(has_profile and not self._acting)
+        self.ask_manager_button.setEnabled(has_profile and not self.commands.acting)
         r = self.selected_reward()
         self._gate(self.extend_reward_button, Action.MANAGE_INSTANCE,
                    r is not None and r.extendable and r.live,
@@ -415,12 +432,12 @@ class ProfilePanel(ProfileCommands, QWidget):
                 event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
                 event.modifiers() == Qt.KeyboardModifier.NoModifier:
             if watched is self.benefits_view:
-                self.redeem_selected()
+                self.commands.redeem_selected()
                 return True
             if watched is self.claimable_view:
-                self.claim_selected()
+                self.commands.claim_selected()
                 return True
             if watched is self.rewards_view:
-                self.open_redeem_rewards()
+                self.commands.open_redeem_rewards()
                 return True
         return super().eventFilter(watched, event)

@@ -5,17 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from clienteling.engine.permissions import Actor
-from clienteling.engine.services import Clienteling
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.tables import make_table
-from clienteling.ui.operations.profile import BenefitRow
+from clienteling.ui.operations.benefits import reassign
+from clienteling.ui.profile.rows import BenefitRow
 from clienteling.ui.search.model import ProfileSearchModel
 from clienteling.ui.state import AppState
-
-
-def reassign(cl: Clienteling, actor: Actor, benefit_id: str, to_profile_id: str) -> None:
-    cl.benefits.reassign(actor, benefit_id, to_profile_id)
 
 
 class ReassignBenefitDialog(FormDialog):

@@ -9,26 +9,16 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from clienteling.engine.money import MoneyError, format_money, parse_amount
-from clienteling.engine.permissions import Actor
-from clienteling.engine.services import Clienteling
 from clienteling.engine.services.rewards import Allocation
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.tables import make_table
-from clienteling.ui.operations.profile import RewardRow
+from clienteling.ui.operations.rewards import preview, redeem_amount
 from clienteling.ui.profile.preview_model import DrawPreviewModel, DrawRow
+from clienteling.ui.profile.rows import RewardRow
 from clienteling.ui.state import AppState
 
 PREVIEW_DELAY_MS = 150
-
-
-def preview(cl: Clienteling, profile_id: str, amount: str) -> list[Allocation]:
-    return cl.rewards.preview(profile_id, amount)
-
-
-def redeem_amount(cl: Clienteling, actor: Actor, profile_id: str, amount: str) -> Decimal:
-    redemption = cl.rewards.redeem_amount(actor, profile_id, amount)
-    return redemption.total
 
 
 class RedeemRewardsDialog(FormDialog):

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayou
 from clienteling.ui.common import qr
 from clienteling.ui.common.buttons import action_button
 from clienteling.ui.common.tables import make_table
-from clienteling.ui.operations.profile import BenefitRow, ClaimRow
 from clienteling.ui.profile.models import BenefitsModel, ClaimableModel, HistoryModel, RewardsModel
+from clienteling.ui.profile.rows import BenefitRow, ClaimRow
 
 if TYPE_CHECKING:
     from clienteling.ui.profile.commands import ProfileCommands
