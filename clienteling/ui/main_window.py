@@ -31,6 +31,7 @@ from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.keyboard import InputRouter
+from clienteling.ui.operations.signin import sign_in
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
 from clienteling.ui.profile.panel import ProfilePanel
 from clienteling.ui.search.panel import SearchPanel
@@ -247,7 +248,7 @@ class MainWindow(QMainWindow):
 
     def sign_in(self, username: str, pin: str) -> Actor:
         """Sign in synchronously (start-up and tests); raises ``AuthenticationFailed``."""
-        actor: Actor = self.worker.run_sync(lambda: self.engine.staff.sign_in(username, pin))
+        actor: Actor = self.worker.run_sync(sign_in, self.engine, username, pin)
         self._signed_in(actor)
         return actor
 

@@ -22,10 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clienteling.engine import timeframe, wire
 from clienteling.engine.errors import VersionConflict
-from clienteling.engine.permissions import Actor
-from clienteling.engine.services import Clienteling
 from clienteling.ui.common.errors import describe, field_label
 from clienteling.ui.common.polish import repolish
 from clienteling.ui.common.tables import make_table
@@ -35,9 +32,8 @@ from clienteling.ui.definitions.fields import (
 )
 from clienteling.ui.definitions.form import DefinitionForm, Field, ProfileSource
 from clienteling.ui.definitions.model import DefinitionRow, DefinitionsModel
+from clienteling.ui.operations.definitions import load_definition, load_definitions, save_definition
 from clienteling.ui.state import AppState
-
-# -- engine calls (worker) ---------------------------------------------------------------------
 
 _SERVER_SET = ("version", "updated_at", "created_at", "total_global_redemptions", "total_issued")
 
@@ -57,35 +53,6 @@ def conflict_rows(base: dict[str, Any], mine: dict[str, Any],
         k for k in theirs if k not in mine and k not in _SERVER_SET and theirs[k] != base.get(k)]
     return [(field_label(k), _shown(mine[k]) if k in mine else "(unchanged)", _shown(theirs.get(k)))
             for k in fields]
-
-
-def load_definitions(cl: Clienteling, kind: str) -> list[DefinitionRow]:
-    if kind == "benefit":
-        return [DefinitionRow(d.id, d.name, d.handle, kind, d.version, d.is_published, d.is_archived,
-                              timeframe.problems(d.claim_timeframe) if d.claim_timeframe else None)
-                for d in cl.definitions.benefit_definitions()]
-    return [DefinitionRow(d.id, d.name, d.handle, kind, d.version, d.is_published, d.is_archived)
-            for d in cl.definitions.reward_definitions()]
-
-
-def load_definition(cl: Clienteling, kind: str, ident: str) -> dict[str, Any]:
-    if kind == "benefit":
-        return wire.benefit_definition(cl.definitions.benefit_definition(ident))
-    return wire.reward_definition(cl.definitions.reward_definition(ident))
-
-
-def save_definition(cl: Clienteling, actor: Actor, kind: str, ident: str | None,
-                    data: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
-    d = cl.definitions
-    if kind == "benefit":
-        if ident is None:
-            return wire.benefit_definition(d.create_benefit_definition(actor, data))
-        return wire.benefit_definition(
-            d.update_benefit_definition(actor, ident, data, expected_version=expected_version))
-    if ident is None:
-        return wire.reward_definition(d.create_reward_definition(actor, data))
-    return wire.reward_definition(
-        d.update_reward_definition(actor, ident, data, expected_version=expected_version))
 
 
 # -- the window --------------------------------------------------------------------------------

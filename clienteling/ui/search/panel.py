@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.engine.errors import NotFound
-from clienteling.engine.services import Clienteling, ScanResult
+from clienteling.engine.services import ScanResult
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.tables import make_table
+from clienteling.ui.operations.search import find_scan
 from clienteling.ui.search.model import ProfileSearchModel
 from clienteling.ui.state import AppState
 
@@ -37,10 +38,6 @@ def looks_like_scan(text: str) -> bool:
     if len(t) < 4 or " " in t or "@" in t:
         return False
     return t.isdigit() or (bool(_CODE.match(t)) and any(c.isdigit() for c in t))
-
-
-def find_scan(cl: Clienteling, code: str) -> ScanResult:
-    return cl.profiles.find_scan(code)
 
 
 class SearchPanel(QWidget):

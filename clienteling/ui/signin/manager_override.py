@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from clienteling.engine.permissions import Actor, Role
-from clienteling.engine.services import Clienteling
+from clienteling.engine.permissions import Actor
 from clienteling.ui.common.form_dialog import FormDialog
-from clienteling.ui.signin.page import load_staff
+from clienteling.ui.operations.signin import authorise_override, load_managers
 from clienteling.ui.signin.pin_pad import PinPad, pin_field
 from clienteling.ui.signin.staff_model import StaffModel, StaffRow
 from clienteling.ui.state import AppState
-
-
-def _managers(cl: Clienteling) -> list[StaffRow]:
-    return [s for s in load_staff(cl) if s.role in (Role.MANAGER.value, Role.ADMIN.value)]
 
 
 class ManagerOverrideDialog(FormDialog):
@@ -39,7 +34,7 @@ class ManagerOverrideDialog(FormDialog):
         self.extra.addWidget(PinPad(self.pin, self))
         self.ok_button.setText("Authorise")
         self.ok_button.setObjectName("authoriseButton")
-        state.submit(_managers).then(self._loaded, owner=self)
+        state.submit(load_managers).then(self._loaded, owner=self)
 
     def _loaded(self, rows: list[StaffRow]) -> None:
         self.staff_model.set_rows(rows)
@@ -63,8 +58,7 @@ class ManagerOverrideDialog(FormDialog):
         if not pin:
             self.set_field_error("pin", "the manager enters their PIN")
             return
-        username = row.username
-        self.run(lambda cl: cl.staff.authorise_override(username, pin), on_done=self._authorised)
+        self.run(authorise_override, row.username, pin, on_done=self._authorised)
 
     def _authorised(self, manager: Actor) -> None:
         self.manager = manager

@@ -22,13 +22,10 @@ from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
+from clienteling.ui.operations.signin import load_staff, sign_in
 from clienteling.ui.signin.pin_pad import PinPad, pin_field
 from clienteling.ui.signin.staff_model import StaffModel, StaffRow
 from clienteling.ui.worker import EngineWorker
-
-
-def load_staff(cl: Clienteling) -> list[StaffRow]:
-    return [StaffRow(s.id, s.username, s.display_name, s.role) for s in cl.staff.list_staff()]
 
 
 class SignInPage(QWidget):
@@ -198,7 +195,7 @@ class SignInPage(QWidget):
             return
         self._busy = True
         self.sign_in_button.setEnabled(False)
-        self._worker.submit(lambda cl: cl.staff.sign_in(username, pin), self._engine).then(
+        self._worker.submit(sign_in, self._engine, username, pin).then(
             self._done, self._failed, owner=self)
 
     def _done(self, actor: Actor) -> None:

@@ -8,15 +8,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from clienteling.engine.services import Clienteling, OutboxCounts
+from clienteling.engine.services import OutboxCounts
 from clienteling.ui.common import theme
+from clienteling.ui.operations.sync import outbox_counts
 from clienteling.ui.state import AppState
 
 BUSY_AFTER_MS = 600  # show "Working…" only for work that takes a while (GUIDE principle 3)
-
-
-def _counts(cl: Clienteling) -> OutboxCounts:
-    return cl.outbox.counts()
 
 
 class SyncStatus(QWidget):
@@ -66,7 +63,7 @@ class SyncStatus(QWidget):
         return self.label.text()
 
     def refresh(self) -> None:
-        self.state.submit(_counts).then(self._counted, owner=self)
+        self.state.submit(outbox_counts).then(self._counted, owner=self)
 
     def _counted(self, counts: OutboxCounts) -> None:
         self.counts = counts
