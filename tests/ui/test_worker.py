@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import mypy.api  # the test extra (pyproject.toml)
 import pytest
 
 from clienteling.ui.main_window import MainWindow
@@ -129,3 +131,31 @@ def test_the_network_worker_has_its_own_thread_and_stops_with_the_window(
     qtbot.waitUntil(lambda: ran_on == [network_thread], timeout=TIMEOUT)
     w.close()
     assert w.network.is_stopped and w.worker.is_stopped
+
+
+MISUSE = """\
+from clienteling.ui.worker import EngineWorker
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def use(w: EngineWorker) -> None:
+    w.submit(add, 1, 2).then(lambda total: print(total + 1))
+    w.submit(add, 1, "2")
+    w.submit(add, 1, 2).then(lambda total: print(total.upper()))
+    w.submit(add, 1, b=2, c=3)
+"""
+
+
+def test_submit_is_typed_against_the_function_it_runs(tmp_path: Path) -> None:
+    """The point of the ParamSpec: a type checker catches a wrong argument or a callback that
+    expects something else than the function returns (line numbers are MISUSE's)."""
+    snippet = tmp_path / "misuse.py"
+    snippet.write_text(MISUSE)
+    out, _err, _status = mypy.api.run([str(snippet), "--follow-imports=silent", "--no-error-summary",
+                                       f"--cache-dir={tmp_path / 'cache'}"])
+    errors = sorted(line.split(": error: ")[0].rsplit(":", 1)[1] + " " + line.rsplit("[", 1)[1]
+                    for line in out.splitlines() if ": error: " in line)
+    assert errors == ["10 arg-type]", "11 attr-defined]", "12 call-arg]"], out

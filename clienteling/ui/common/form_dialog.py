@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,9 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clienteling.engine.services import Clienteling
 from clienteling.ui.common.errors import describe, field_label
 from clienteling.ui.common.polish import set_invalid
 from clienteling.ui.state import AppState
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class FormDialog(QDialog):
@@ -165,15 +169,17 @@ class FormDialog(QDialog):
     def submit(self) -> None:  # overridden
         self.accept()
 
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None]) -> None:
-        """Run an engine call for this form; errors land under the fields."""
+    def run(self, on_done: Callable[[R], None], fn: Callable[Concatenate[Clienteling, P], R],
+            *args: P.args, **kwargs: P.kwargs) -> None:
+        """Run an engine operation for this form, then ``on_done(result)``; errors land under the
+        fields. ``on_done`` comes first so the rest can be typed against ``fn`` (PEP 612)."""
         if self._busy:
             return
         self._busy = True
         self.clear_errors()
         self.ok_button.setEnabled(False)
 
-        def done(result: Any) -> None:
+        def done(result: R) -> None:
             self._busy = False
             self.ok_button.setEnabled(True)
             on_done(result)
@@ -183,4 +189,4 @@ class FormDialog(QDialog):
             self.ok_button.setEnabled(True)
             self.show_error(exc)
 
-        self.state.submit(fn, *args).then(done, failed, owner=self)
+        self.state.submit(fn, *args, **kwargs).then(done, failed, owner=self)

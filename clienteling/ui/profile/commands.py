@@ -161,9 +161,9 @@ class ProfileCommands(QObject):
         self.panel.open_dialog(dialog)
 
     def issue_benefit(self) -> None:
-        if self.panel.data is None or not self.state.may(Action.ISSUE_BENEFIT):
-            return
         panel = self.panel
+        if panel.data is None or not self.state.may(Action.ISSUE_BENEFIT):
+            return
         dialog = IssueBenefitDialog(self.state, panel.data.header.profile_id, panel.customer, panel)
 
         def done() -> None:

@@ -126,13 +126,13 @@ class ProfileDetailsDialog(FormDialog):
         if actor is None:
             return
         if self.details is None:
-            self.run(create_profile, actor, self.new_values(), on_done=self._saved)
+            self.run(self._saved, create_profile, actor, self.new_values())
             return
         changes = self.changed_values()
         if not changes:
             self.accept()
             return
-        self.run(update_profile, actor, self.details.profile_id, changes, on_done=self._saved)
+        self.run(self._saved, update_profile, actor, self.details.profile_id, changes)
 
     def _saved(self, result: tuple[str, str]) -> None:
         self.saved_id, self.saved_name = result

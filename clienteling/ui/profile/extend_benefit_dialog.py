@@ -45,8 +45,7 @@ class ExtendBenefitDialog(FormDialog):
     def submit(self) -> None:
         if self.state.actor is None:
             return
-        self.run(extend_benefit, self.state.actor, self.benefit.id, self.days.value(),
-                 on_done=self._done)
+        self.run(self._done, extend_benefit, self.state.actor, self.benefit.id, self.days.value())
 
     def _done(self, expires: datetime | None) -> None:
         self.new_expiry = expires

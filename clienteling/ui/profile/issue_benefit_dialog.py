@@ -47,7 +47,7 @@ class IssueBenefitDialog(FormDialog):
             self.set_field_error("benefit_definition_id", "pick a benefit")
             return
         self.issued_name = row.name
-        self.run(issue_benefit, self.state.actor, self.profile_id, row.id, on_done=self._done)
+        self.run(self._done, issue_benefit, self.state.actor, self.profile_id, row.id)
 
     def _done(self, benefit_id: str) -> None:
         self.issued_id = benefit_id

@@ -159,7 +159,7 @@ class IssueRewardDialog(FormDialog):
         }
         if self.amount.text().strip():
             data["value_initial"] = self.amount.text().strip()
-        self.run(issue_reward, acting, data, on_done=self._issued)
+        self.run(self._issued, issue_reward, acting, data)
 
     def _issued(self, value: Decimal) -> None:
         self.issued = value

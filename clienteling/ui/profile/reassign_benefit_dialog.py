@@ -48,4 +48,4 @@ class ReassignBenefitDialog(FormDialog):
             self.set_field_error("profile_id", "that is the same customer")
             return
         self.to_name = target.name
-        self.run(reassign, self.state.actor, self.benefit.id, target.id, on_done=lambda _: self.accept())
+        self.run(lambda _: self.accept(), reassign, self.state.actor, self.benefit.id, target.id)

@@ -121,8 +121,8 @@ class RedeemRewardsDialog(FormDialog):
     def submit(self) -> None:
         if not self._ready or self.state.actor is None:
             return
-        self.run(redeem_amount, self.state.actor, self.profile_id, self.amount.text().strip(),
-                 on_done=self._redeemed)
+        self.run(self._redeemed, redeem_amount, self.state.actor, self.profile_id,
+                 self.amount.text().strip())
 
     def _redeemed(self, total: Decimal) -> None:
         self.redeemed = total

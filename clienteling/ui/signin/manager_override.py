@@ -58,7 +58,7 @@ class ManagerOverrideDialog(FormDialog):
         if not pin:
             self.set_field_error("pin", "the manager enters their PIN")
             return
-        self.run(authorise_override, row.username, pin, on_done=self._authorised)
+        self.run(self._authorised, authorise_override, row.username, pin)
 
     def _authorised(self, manager: Actor) -> None:
         self.manager = manager
