@@ -51,6 +51,9 @@ class Job(Generic[R]):
     started). The callbacks are delivered on the worker object's thread whether ``then`` is
     called before the job finishes (the usual case, from the GUI thread) or after it (possible
     when the job was submitted from another thread); a lock makes exactly one side deliver.
+    An error that came back before anyone attached an ``on_error`` has already gone to the
+    fallback or ``failed`` (it must not wait, unseen, for a ``then`` that may never come), so
+    a late ``then`` only delivers results.
     """
 
     def __init__(self, worker: Worker, ident: int, fn: Callable[..., R], args: tuple[Any, ...],
