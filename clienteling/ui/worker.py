@@ -122,6 +122,18 @@ class Job(Generic[R]):
             on_done(self.result)  # type: ignore[arg-type]  # set when fn returned
 
 
+_CALLBACK_WORDS = frozenset({"on_done", "on_error", "owner"})
+
+
+def _refuse_old_callbacks(kwargs: dict[str, Any]) -> None:
+    """``submit(fn, x, on_done=...)`` was the old form; passed on to ``fn`` it would fail later,
+    on the worker, far from the mistake. Say so where it is made."""
+    wrong = sorted(_CALLBACK_WORDS & kwargs.keys())
+    if wrong:
+        raise TypeError(f"submit() passes {', '.join(wrong)} to the function it runs; "
+                        "give callbacks with .then(on_done, on_error, owner=...)")
+
+
 class _Runner(QObject):
     """Lives on the worker thread and runs jobs there."""
 
@@ -192,6 +204,7 @@ class Worker(QObject):
     def submit(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Job[R]:
         """Run ``fn(*args, **kwargs)`` on the worker; attach callbacks with :meth:`Job.then`.
         Safe from any thread. After :meth:`stop` the job is cancelled and never runs."""
+        _refuse_old_callbacks(kwargs)
         job: Job[R] = Job(self, next(self._ids), fn, args, kwargs)
         with self._lock:
             if self._stopped:  # the window is closing: nothing more to do

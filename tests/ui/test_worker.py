@@ -107,6 +107,14 @@ def test_keyword_arguments_reach_the_function(worker: EngineWorker, qtbot: Any) 
     qtbot.waitUntil(lambda: seen == ["Hi, Jane"], timeout=TIMEOUT)
 
 
+def test_callbacks_given_the_old_way_are_refused_where_they_are_written(
+        worker: EngineWorker) -> None:
+    ran: list[int] = []
+    with pytest.raises(TypeError, match=r"on_done, owner.*\.then\("):
+        worker.submit(ran.append, 1, on_done=print, owner=None)  # type: ignore[call-arg]
+    assert ran == [] and not worker.is_busy
+
+
 def test_a_stopped_worker_runs_nothing_more(qtbot: Any) -> None:
     worker: Worker = NetworkWorker()
     worker.stop()
