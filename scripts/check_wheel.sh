@@ -58,7 +58,7 @@ import sys
 from pathlib import Path
 
 import clienteling
-from clienteling.ui import theme
+from clienteling.ui.common import theme
 from clienteling.ui.app import ensure_application
 
 source = Path(sys.argv[1]).resolve()

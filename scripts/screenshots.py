@@ -118,14 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(lambda: w.search.model.query == "jane" and w.search.model.rowCount() > 0)
         open_jane(w)
         w.profile.select_benefit("Free Alterations")
-        w.profile.redeem_selected()
+        w.profile.commands.redeem_selected()
         wait_for(lambda: "Redeemed" in w.profile.message.label.text())
         wait_for(lambda: any(r.pending for r in w.profile.benefits_model.rows))
         # Claim "10% off" so the claimable list shows one that is not available any more.
         w.profile.tabs.setCurrentIndex(1)
         claim = next(i for i, r in enumerate(w.profile.claimable_model.rows) if r.handle == "10offdemo")
         w.profile.claimable_view.selectRow(claim)
-        w.profile.claim_selected()
+        w.profile.commands.claim_selected()
         wait_for(lambda: any(r.name.startswith("10% off") for r in w.profile.benefits_model.rows))
         wait_for(lambda: sum(r.claimable for r in w.profile.claimable_model.rows) == 2)
         w.profile.tabs.setCurrentIndex(0)
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         w.profile.message.hide()
 
         # Edit the customer's details (Ctrl+E), prefilled.
-        w.profile.edit_details()
+        w.profile.commands.edit_details()
         wait_for(lambda: w.active_dialog is not None and w.active_dialog.objectName() == "editProfileDialog")
         details = w.active_dialog
         assert details is not None
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(lambda: w.active_dialog is None)
 
         # Redeem reward dollars, with the draws shown before confirming.
-        w.profile.open_redeem_rewards()
+        w.profile.commands.open_redeem_rewards()
         wait_for(lambda: w.active_dialog is not None)
         redeem = w.active_dialog
         assert redeem is not None
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(lambda: w.active_dialog is None)
 
         # The counter checkout: benefits, then reward dollars, per line, before confirming.
-        w.profile.open_checkout()
+        w.profile.commands.open_checkout()
         wait_for(lambda: w.active_dialog is not None
                  and w.active_dialog.objectName() == "checkoutDialog")
         checkout = w.active_dialog
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         # Issue a reward, as a manager (the cap beside the amount).
         w = window(url, "max", "7314", clock)
         open_jane(w)
-        w.profile.open_issue_reward()
+        w.profile.commands.open_issue_reward()
         wait_for(lambda: w.active_dialog is not None
                  and w.active_dialog.definitions.rowCount() > 0)  # type: ignore[attr-defined]
         issue = w.active_dialog

@@ -23,6 +23,15 @@ STATUS_WORDS = {
 }
 
 
+def uses_left(remaining: int | None, max_redemptions: int | None) -> str:
+    """A benefit's uses left: "2 of 3 left", "2 left" (no per-customer limit) or "Unlimited"."""
+    if remaining is None:
+        return "Unlimited"
+    if max_redemptions:
+        return f"{remaining} of {max_redemptions} left"
+    return f"{remaining} left"
+
+
 @dataclass(frozen=True)
 class ProfileHeader:
     """Who the customer is: the fields the header and the details dialog show."""
@@ -81,11 +90,7 @@ class BenefitRow:
 
     @property
     def left_text(self) -> str:
-        if self.remaining is None:
-            return "Unlimited"
-        if self.max_redemptions:
-            return f"{self.remaining} of {self.max_redemptions} left"
-        return f"{self.remaining} left"
+        return uses_left(self.remaining, self.max_redemptions)
 
     @property
     def status(self) -> str:

@@ -16,8 +16,8 @@ from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from clienteling.engine.db import normalise_url
-from clienteling.ui import theme
-from clienteling.ui.errors import describe, install_excepthook, setup_logging
+from clienteling.ui.common import theme
+from clienteling.ui.common.errors import describe, install_excepthook, setup_logging
 from clienteling.ui.worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def _wait(worker: EngineWorker, fn: Any, *args: Any) -> Any:
         outcome["error"] = exc
         loop.quit()
 
-    worker.submit(fn, *args, on_done=done, on_error=failed)
+    worker.submit(fn, *args).then(done, failed)
     loop.exec()
     if "error" in outcome:
         raise outcome["error"]

@@ -27,17 +27,18 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
-from clienteling.ui import formatting as fmt
-from clienteling.ui import theme
-from clienteling.ui.dialogs.conflicts import ConflictsDialog
-from clienteling.ui.dialogs.profile_details import ProfileDetailsDialog
+from clienteling.ui.common import formatting as fmt
+from clienteling.ui.common import theme
+from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.keyboard import InputRouter
-from clienteling.ui.profile_panel import ProfilePanel
-from clienteling.ui.search import SearchPanel
-from clienteling.ui.signin import SignInPage
+from clienteling.ui.operations.signin import sign_in
+from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
+from clienteling.ui.profile.panel import ProfilePanel
+from clienteling.ui.search.panel import SearchPanel
+from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
-from clienteling.ui.status_bar import SyncStatus
-from clienteling.ui.worker import EngineWorker, GuiThreadGuard, guard_gui_thread
+from clienteling.ui.sync.status_bar import SyncStatus
+from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
 NOTICE_MS = 8000
@@ -65,7 +66,9 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.engine = engine
         self.guard = guard
-        self.state = AppState(worker, engine, self)
+        # Sync's cycles with the hub run here, never queued behind (or in front of) engine work.
+        self.network = NetworkWorker(self)
+        self.state = AppState(worker, engine, self, network=self.network)
         self.state.store_name = store_name
         self._shut_down = False
         self._locked = False
@@ -245,7 +248,7 @@ class MainWindow(QMainWindow):
 
     def sign_in(self, username: str, pin: str) -> Actor:
         """Sign in synchronously (start-up and tests); raises ``AuthenticationFailed``."""
-        actor: Actor = self.worker.run_sync(lambda: self.engine.staff.sign_in(username, pin))
+        actor: Actor = self.worker.run_sync(sign_in, self.engine, username, pin)
         self._signed_in(actor)
         return actor
 
@@ -326,7 +329,7 @@ class MainWindow(QMainWindow):
 
     def _edit_details(self) -> None:
         if self.is_signed_in:
-            self.profile.edit_details()
+            self.profile.commands.edit_details()
 
     def open_conflicts(self) -> None:
         """The status bar's "Conflicts (N)": the changes the hub refused, with the reasons."""
@@ -338,15 +341,15 @@ class MainWindow(QMainWindow):
 
     def _issue_reward(self) -> None:
         if self.is_signed_in:
-            self.profile.open_issue_reward()
+            self.profile.commands.open_issue_reward()
 
     def _checkout(self) -> None:
         if self.is_signed_in:
-            self.profile.open_checkout()
+            self.profile.commands.open_checkout()
 
     def _redeem_rewards(self) -> None:
         if self.is_signed_in:
-            self.profile.open_redeem_rewards()
+            self.profile.commands.open_redeem_rewards()
 
     def sync_now(self) -> None:
         """F5: there is no hub connection yet, so this reloads what is on screen."""
@@ -364,7 +367,7 @@ class MainWindow(QMainWindow):
             if self.is_signed_in:
                 self.show_notice("Only admins can edit definitions")
             return
-        from clienteling.ui.definitions_editor import DefinitionsEditor
+        from clienteling.ui.definitions.editor import DefinitionsEditor
 
         if self.definitions_window is None:
             editor = DefinitionsEditor(self.state, profile_source=self._profile_for_conditions,
@@ -399,7 +402,7 @@ class MainWindow(QMainWindow):
 
     # -- shutting down --------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop the worker and close the database; idempotent."""
+        """Stop the workers and close the database; idempotent."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -409,6 +412,7 @@ class MainWindow(QMainWindow):
             app.removeEventFilter(self.router)
         engine = self.engine
         try:
+            self.network.stop()  # first: a sync cycle may still hand work to the engine
             self.worker.run_sync(engine.close)
         finally:
             self.worker.stop()

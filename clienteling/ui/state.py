@@ -4,14 +4,17 @@ and the store."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Clienteling
-from clienteling.ui.errors import describe
-from clienteling.ui.worker import EngineWorker, Job
+from clienteling.ui.common.errors import describe
+from clienteling.ui.worker import EngineWorker, Job, NetworkWorker
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ROLE_HINTS = {
     Action.ISSUE_BENEFIT: "Managers and admins only",
@@ -30,9 +33,12 @@ class AppState(QObject):
     #: a short message for the status bar (text)
     notice = Signal(str)
 
-    def __init__(self, worker: EngineWorker, engine: Clienteling, parent: QObject | None = None) -> None:
+    def __init__(self, worker: EngineWorker, engine: Clienteling, parent: QObject | None = None, *,
+                 network: NetworkWorker | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
+        #: the worker for network work (sync with the hub); the main window owns it
+        self.network = network
         self.engine = engine
         self.actor: Actor | None = None
         self.store_name = ""
@@ -47,12 +53,12 @@ class AppState(QObject):
     def may(self, action: Action) -> bool:
         return self.actor is not None and self.actor.may(action)
 
-    def submit(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None,
-               **kwargs: Any) -> Job:
-        """Run ``fn(engine, *args)`` on the worker; errors without a handler become a notice."""
-        def report(exc: BaseException) -> None:
-            self.notice.emit(describe(exc).text)
+    def submit(self, fn: Callable[Concatenate[Clienteling, P], R], *args: P.args,
+               **kwargs: P.kwargs) -> Job[R]:
+        """Run ``fn(engine, *args, **kwargs)`` on the engine worker (an operation from
+        :mod:`clienteling.ui.operations`); attach callbacks with ``.then(...)``. Errors without
+        a handler become a notice."""
+        return self.worker.submit(fn, self.engine, *args, **kwargs).or_else(self._report)
 
-        return self.worker.submit(fn, self.engine, *args, on_done=on_done,
-                                  on_error=on_error or report, owner=owner, **kwargs)
+    def _report(self, exc: BaseException) -> None:
+        self.notice.emit(describe(exc).text)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from clienteling.engine.errors import RuleRefused, ValidationError
 from clienteling.ui import app as app_module
-from clienteling.ui import errors, qr, theme
+from clienteling.ui.common import errors, qr, theme
 from clienteling.ui.main_window import MainWindow
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
-from clienteling.ui.checkout import CheckoutDialog
+from clienteling.ui.checkout.dialog import CheckoutDialog
 from clienteling.ui.worker import EngineWorker
 from tests.conftest import World
 

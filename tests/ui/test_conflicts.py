@@ -12,10 +12,11 @@ from sqlalchemy import update
 
 from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
-from clienteling.ui import formatting as fmt
-from clienteling.ui.conflicts_data import Names, describe_request, load_conflicts
-from clienteling.ui.dialogs.conflicts import EMPTY, ConflictsDialog
+from clienteling.ui.common import formatting as fmt
+from clienteling.ui.conflicts.dialog import EMPTY, ConflictsDialog
+from clienteling.ui.conflicts.rows import Names, describe_request
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.operations.conflicts import load_conflicts
 from tests.ui.conftest import T0
 from tests.ui.support import TIMEOUT, open_jane, wait_dialog, wait_message
 

@@ -9,12 +9,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from clienteling.engine import wire
-from clienteling.ui.definition_fields import BENEFIT_FIELDS, REWARD_FIELDS
-from clienteling.ui.definitions_editor import DefinitionsEditor
+from clienteling.ui.definitions.editor import DefinitionsEditor
+from clienteling.ui.definitions.fields import BENEFIT_FIELDS, REWARD_FIELDS
+from clienteling.ui.definitions.json_field import JsonField
+from clienteling.ui.definitions.timeframe_editor import TimeframeEditor
+from clienteling.ui.definitions.timeframe_model import EVERY_DAY, DayRow
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.models.timeframe import EVERY_DAY, DayRow
-from clienteling.ui.widgets.json_field import JsonField
-from clienteling.ui.widgets.timeframe_editor import TimeframeEditor
 from tests.ui.support import TIMEOUT, open_jane
 
 Open = Callable[..., MainWindow]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clienteling.ui.dialogs.issue_reward import IssueRewardDialog
-from clienteling.ui.dialogs.redeem_rewards import RedeemRewardsDialog
+from clienteling.ui.definitions.model import DefinitionRow, DefinitionsModel
+from clienteling.ui.definitions.timeframe_model import DayRow, TimeframeModel
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.models.definitions import DefinitionRow, DefinitionsModel
-from clienteling.ui.models.profile import HistoryModel
-from clienteling.ui.models.staff import StaffModel, StaffRow
-from clienteling.ui.models.timeframe import DayRow, TimeframeModel
-from clienteling.ui.profile_panel import HISTORY
+from clienteling.ui.profile.issue_reward_dialog import IssueRewardDialog
+from clienteling.ui.profile.models import HistoryModel
+from clienteling.ui.profile.panel import HISTORY
+from clienteling.ui.profile.redeem_rewards_dialog import RedeemRewardsDialog
+from clienteling.ui.signin.staff_model import StaffModel, StaffRow
 from tests.ui.support import TIMEOUT, open_jane, search, wait_dialog
 
 Open = Callable[..., MainWindow]
@@ -32,7 +32,7 @@ def test_profile_models(open_window: Open, qtbot: Any, qtmodeltester: Any) -> No
         assert model.rowCount() > 0
         qtmodeltester.check(model)
     p.select_benefit("VIP Lounge")
-    p.redeem_selected()
+    p.commands.redeem_selected()
     qtbot.waitUntil(lambda: "Redeemed" in p.message.label.text(), timeout=TIMEOUT)
     with qtbot.waitSignal(p.history_loaded, timeout=TIMEOUT):
         p.tabs.setCurrentIndex(HISTORY)
@@ -44,14 +44,14 @@ def test_profile_models(open_window: Open, qtbot: Any, qtmodeltester: Any) -> No
 def test_dialog_models(open_window: Open, qtbot: Any, qtmodeltester: Any) -> None:
     w = open_window("max")
     open_jane(qtbot, w)
-    w.profile.open_redeem_rewards()
+    w.profile.commands.open_redeem_rewards()
     redeem = wait_dialog(qtbot, w, "redeemRewardsDialog")
     assert isinstance(redeem, RedeemRewardsDialog)
     redeem.amount.setText("25.00")
     qtbot.waitUntil(lambda: redeem.ready, timeout=TIMEOUT)
     qtmodeltester.check(redeem.preview_model)
     redeem.reject()
-    w.profile.open_issue_reward()
+    w.profile.commands.open_issue_reward()
     issue = wait_dialog(qtbot, w, "issueRewardDialog")
     assert isinstance(issue, IssueRewardDialog)
     qtbot.waitUntil(lambda: issue.definitions.rowCount() > 0, timeout=TIMEOUT)
@@ -91,7 +91,7 @@ def test_sign_in_and_editor_models(open_window: Open, qtbot: Any, qtmodeltester:
 
 
 def test_the_weekly_table_and_the_json_block_agree() -> None:
-    from clienteling.ui.models.timeframe import (
+    from clienteling.ui.definitions.timeframe_model import (
         EVERY_DAY,
         TimeframeForm,
         block_from_form,

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
-from clienteling.ui.dialogs.profile_details import ProfileDetailsDialog, split_cards
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.profile.details_dialog import ProfileDetailsDialog, split_cards
 from tests.ui.conftest import JANE_CARD
 from tests.ui.support import TIMEOUT, open_jane, search, wait_dialog, wait_message
 

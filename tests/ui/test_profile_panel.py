@@ -10,10 +10,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from clienteling.ui.dialogs.redeem_rewards import RedeemRewardsDialog
+from clienteling.ui.common.rows_model import MUTED_ROLE
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.models.base import MUTED_ROLE
-from clienteling.ui.profile_panel import BENEFITS, CLAIMABLE, HISTORY
+from clienteling.ui.profile.panel import BENEFITS, CLAIMABLE, HISTORY
+from clienteling.ui.profile.redeem_rewards_dialog import RedeemRewardsDialog
 from tests.ui.support import TIMEOUT, benefit_row, open_jane, wait_dialog, wait_message
 
 Open = Callable[..., MainWindow]
@@ -184,7 +184,7 @@ def test_redeem_reward_dollars_shows_the_draws_first(open_window: Open, qtbot: A
 def test_a_bad_amount_is_refused_in_words(open_window: Open, qtbot: Any) -> None:
     w = open_window("ava")
     open_jane(qtbot, w)
-    w.profile.open_redeem_rewards()
+    w.profile.commands.open_redeem_rewards()
     dialog = wait_dialog(qtbot, w, "redeemRewardsDialog")
     assert isinstance(dialog, RedeemRewardsDialog)
     dialog.amount.setText("1.005")

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from clienteling.engine.errors import PermissionDenied
-from clienteling.ui.dialogs.issue_reward import IssueRewardDialog
-from clienteling.ui.dialogs.manager_override import ManagerOverrideDialog
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.profile_panel import HISTORY
+from clienteling.ui.profile.issue_reward_dialog import IssueRewardDialog
+from clienteling.ui.profile.panel import HISTORY
+from clienteling.ui.signin.manager_override import ManagerOverrideDialog
 from tests.ui.support import TIMEOUT, open_jane, wait_dialog, wait_message
 
 Open = Callable[..., MainWindow]
@@ -107,7 +107,7 @@ def test_manager_override_lets_an_associate_issue_a_reward(open_window: Open, qt
 def test_an_admin_has_no_cap(open_window: Open, qtbot: Any) -> None:
     w = open_window("ada")
     open_jane(qtbot, w)
-    w.profile.open_issue_reward()
+    w.profile.commands.open_issue_reward()
     dialog = _issue_dialog(qtbot, w)
     assert dialog.cap_label.text().startswith("No limit for admins")
     assert not dialog.ask_button.isVisible()

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.search import looks_like_scan
+from clienteling.ui.search.panel import looks_like_scan
 from tests.ui.conftest import JANE_CARD
 from tests.ui.support import TIMEOUT, result_names, scan, search
 

@@ -13,7 +13,7 @@ from clienteling.engine.clock import FixedClock
 from clienteling.engine.errors import AuthenticationFailed
 from clienteling.ui import build_main_window
 from clienteling.ui.main_window import MainWindow
-from clienteling.ui.signin import SignInPage
+from clienteling.ui.signin.page import SignInPage
 from tests.ui.support import TIMEOUT, open_jane
 
 Open = Callable[..., MainWindow]

@@ -59,7 +59,7 @@ def test_no_sql_runs_on_the_gui_thread_while_working_a_profile(open_window: Open
     assert w.guard is not None
     open_jane(qtbot, w)
     w.profile.select_benefit("VIP Lounge")
-    w.profile.redeem_selected()
+    w.profile.commands.redeem_selected()
     qtbot.waitUntil(lambda: "Redeemed" in w.profile.message.label.text(), timeout=TIMEOUT)
     assert w.guard.violations == []
     # The guard does notice SQL on the GUI thread:
@@ -95,16 +95,15 @@ def test_the_worker_reports_errors_and_runs_jobs_in_order(qtbot: Any) -> None:
             return n
 
         for n in range(5):
-            worker.submit(job, n, on_done=seen.append)
-        failed = worker.submit(lambda: 1 / 0, on_done=seen.append,
-                               on_error=lambda exc: seen.append(type(exc).__name__))
+            worker.submit(job, n).then(seen.append)
+        failed = worker.submit(lambda: 1 / 0).then(seen.append, lambda exc: seen.append(type(exc).__name__))
         with qtbot.waitSignal(worker.busy_changed, timeout=TIMEOUT,
                               check_params_cb=lambda busy: not busy):
             pass
         assert seen == [0, 1, 2, 3, 4, "ZeroDivisionError"]
         assert threads == {worker.thread_ident}
         assert failed.error is not None
-        cancelled = worker.submit(job, 99, on_done=seen.append)
+        cancelled = worker.submit(job, 99).then(seen.append)
         cancelled.cancel()
         assert worker.run_sync(job, 7) == 7
         qtbot.waitUntil(lambda: not worker.is_busy, timeout=TIMEOUT)

@@ -1,0 +1,1 @@
+"""The counter checkout (SPEC §3.6)."""

@@ -1,0 +1,1 @@
+"""Widgets, formatting, errors and the theme that several features use."""

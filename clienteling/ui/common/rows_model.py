@@ -1,0 +1,171 @@
+"""A small read-only table model over a tuple of frozen rows, described by columns.
+
+Used for the lists that are small by nature (one customer's benefits, the definitions),
+and under the large lists that page (see :mod:`clienteling.ui.search.model`), which grow it
+with :meth:`RowsModel.append_rows` and keep it current with :meth:`RowsModel.update_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+T = TypeVar("T")
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Custom roles shared by the item views and their delegates.
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object
+KEY_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's id
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 3  # a short badge, e.g. "pending sync"
+MUTED_ROLE = Qt.ItemDataRole.UserRole + 4  # True when the row is greyed out
+
+MUTED = QColor("#8a9099")
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    title: str
+    text: Callable[[T], str]
+    align: Qt.AlignmentFlag = LEFT
+    tooltip: Callable[[T], str | None] | None = None
+    bold: bool = False
+
+
+class RowsModel(QAbstractTableModel, Generic[T]):
+    """Rows of one dataclass type; ``key`` names each row for keeping the selection."""
+
+    def __init__(self, columns: Sequence[Column[T]], key: Callable[[T], str],
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._key = key
+        self._rows: tuple[T, ...] = ()
+
+    # -- data --------------------------------------------------------------------------
+    @property
+    def rows(self) -> tuple[T, ...]:
+        return self._rows
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._rows = tuple(rows)
+        self.endResetModel()
+
+    def append_rows(self, rows: Sequence[T]) -> None:
+        """Add rows at the end (a further page), leaving the rows already shown untouched."""
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows = (*self._rows, *rows)
+        self.endInsertRows()
+
+    def update_rows(self, fresh: Mapping[str, T]) -> list[int]:
+        """Replace the rows whose key is in ``fresh`` where they stand, one ``dataChanged``
+        per run of neighbouring rows that really differ, and no reset or layout change, so
+        the view keeps its scroll position, current index and selection. Returns the row
+        numbers that changed."""
+        if not fresh:
+            return []
+        rows = list(self._rows)
+        changed = []
+        for i, row in enumerate(rows):
+            new = fresh.get(self._key(row))
+            if new is not None and new != row:
+                rows[i] = new
+                changed.append(i)
+        if not changed:
+            return []
+        self._rows = tuple(rows)
+        last_column = max(0, len(self._columns) - 1)
+        start = prev = changed[0]
+        for i in [*changed[1:], -1]:
+            if i != prev + 1:
+                self.dataChanged.emit(self.index(start, 0), self.index(prev, last_column))
+                start = i
+            prev = i
+        return changed
+
+    def row_at(self, row: int) -> T | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def key_of(self, row: T) -> str:
+        return self._key(row)
+
+    def row_of(self, key: str) -> int:
+        for i, r in enumerate(self._rows):
+            if self._key(r) == key:
+                return i
+        return -1
+
+    #: the column that shows the row's badge (e.g. "pending sync")
+    badge_column = 0
+
+    def is_muted(self, row: T) -> bool:
+        return False
+
+    def badge(self, row: T) -> str | None:
+        return None
+
+    # -- QAbstractTableModel ---------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            column = self._columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.title
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(column.align)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if not 0 <= index.column() < len(self._columns):
+            return None
+        row = self._rows[index.row()]
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(row) if column.tooltip else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return MUTED if self.is_muted(row) else None
+        if role == Qt.ItemDataRole.FontRole and column.bold:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == ROW_ROLE:
+            return row
+        if role == KEY_ROLE:
+            return self._key(row)
+        if role == BADGE_ROLE and index.column() == self.badge_column:
+            return self.badge(row)
+        if role == MUTED_ROLE:
+            return self.is_muted(row)
+        return None

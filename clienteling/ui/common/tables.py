@@ -1,0 +1,113 @@
+"""Item views set up the same way everywhere: whole rows, finger-sized, no grid, a little air
+around the text, and a "pending sync" badge where the model asks for one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from clienteling.ui.common import theme
+from clienteling.ui.common.rows_model import BADGE_ROLE
+
+ROW_HEIGHT = 44
+PAD = 10
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RowDelegate(QStyledItemDelegate):
+    """Room for the style sheet's cell padding in the size hint, and a badge pill."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        extra = 2 * PAD
+        badge = index.data(BADGE_ROLE)
+        if badge:
+            extra += self._badge_width(option.font, str(badge)) + 8
+        return QSize(size.width() + extra, size.height())
+
+    @staticmethod
+    def _badge_font(font: QFont) -> QFont:
+        small = QFont(font)
+        small.setPointSizeF(max(7.5, font.pointSizeF() - 2.5))
+        small.setBold(True)
+        return small
+
+    def _badge_width(self, font: QFont, text: str) -> int:
+        return QFontMetrics(self._badge_font(font)).horizontalAdvance(text) + 16
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        badge = index.data(BADGE_ROLE)
+        if not badge:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        label, opt.text = opt.text, ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            super().paint(painter, option, index)
+            return
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget).adjusted(
+            margin, 0, -margin, 0)
+        text = str(badge)
+        width = self._badge_width(opt.font, text)
+        metrics = QFontMetrics(opt.font)
+        shown = metrics.elidedText(label, Qt.TextElideMode.ElideRight,
+                                   max(0, text_rect.width() - width - 10))
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        colour = foreground if isinstance(foreground, QColor) else QColor(theme.palette()["text"])
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(colour)
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         shown)
+        font = self._badge_font(opt.font)
+        height = QFontMetrics(font).height() + 6
+        x = text_rect.left() + metrics.horizontalAdvance(shown) + 10
+        box = QRect(x, text_rect.center().y() - height // 2 + 1, width, height)
+        colours = theme.palette()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colours["pending_soft"]))
+        painter.drawRoundedRect(box, height / 2, height / 2)
+        painter.setPen(QColor(colours["pending"]))
+        painter.setFont(font)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.restore()
+
+
+def make_table(name: str, model: QAbstractItemModel, parent: QWidget | None = None, *,
+               stretch: int = 0, row_height: int = ROW_HEIGHT) -> QTableView:
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setItemDelegate(RowDelegate(view))
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(False)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(row_height)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(70)
+    return view

@@ -1,0 +1,1 @@
+"""Sync conflicts: the changes the hub refused, in words."""

@@ -1,0 +1,26 @@
+"""The Conflicts list: changes the hub refused, newest first (at most a couple of hundred, so a
+plain row model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clienteling.ui.common import formatting as fmt
+from clienteling.ui.common.rows_model import Column, RowsModel
+from clienteling.ui.conflicts.rows import ConflictRow
+
+
+class ConflictsModel(RowsModel[ConflictRow]):
+    """When (in the store's timezone), what, customer, staff member and the hub's reason."""
+
+    def __init__(self, tz: str = "UTC", parent: Any = None) -> None:
+        self.tz = tz
+        columns = [
+            Column[ConflictRow]("When", lambda r: fmt.day_time(r.occurred_at, self.tz)),
+            Column[ConflictRow]("What", lambda r: r.what, tooltip=lambda r: f"{r.what}\n{r.request}",
+                                bold=True),
+            Column[ConflictRow]("Customer", lambda r: r.customer),
+            Column[ConflictRow]("Staff", lambda r: r.staff),
+            Column[ConflictRow]("Reason", lambda r: r.reason, tooltip=lambda r: r.reason),
+        ]
+        super().__init__(columns, key=lambda r: r.id, parent=parent)

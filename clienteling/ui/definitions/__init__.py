@@ -1,0 +1,1 @@
+"""The definitions editor (admins): benefit and reward definitions, their form and timeframe."""

@@ -1,1 +1,0 @@
-"""Dialogs for the less common paths: issue, redeem an amount, manager override, …"""

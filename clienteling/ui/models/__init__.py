@@ -1,1 +1,0 @@
-"""Qt item models (``QAbstractTableModel`` subclasses) for the app's item views."""

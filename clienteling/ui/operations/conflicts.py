@@ -1,0 +1,59 @@
+"""The sync conflicts on the engine worker: the changes the hub refused, with the names of what
+they touched looked up on this till."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from clienteling.engine.errors import NotFound
+from clienteling.engine.services import Clienteling
+from clienteling.ui.conflicts.rows import NONE, ConflictRow, Names, describe_request
+
+
+def _safe(fn: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    cache: dict[str, str | None] = {}
+
+    def lookup(key: str) -> str | None:
+        if not key:
+            return None
+        if key not in cache:
+            try:
+                cache[key] = fn(key)
+            except NotFound:
+                cache[key] = None
+        return cache[key]
+
+    return lookup
+
+
+def load_conflicts(cl: Clienteling) -> tuple[ConflictRow, ...]:
+    """The refused changes, newest first, with names looked up on this till ("—" when unknown)."""
+    entries = cl.outbox.conflicts()
+    if not entries:
+        return ()
+    benefit_definitions = cl.definitions.benefit_definitions()
+    by_key = {d.id: d.name for d in benefit_definitions} | {d.handle: d.name for d in benefit_definitions}
+    reward_definitions = {d.id: d.name for d in cl.definitions.reward_definitions()}
+    names = Names(
+        benefit=_safe(lambda bid: cl.benefits.get(bid).definition.name),
+        benefit_definition=_safe(by_key.get),
+        reward_definition=_safe(reward_definitions.get),
+    )
+
+    def profile_name(pid: str) -> str | None:
+        p = cl.profiles.get(pid)
+        return f"{p.first_name} {p.last_name}".strip() or None
+
+    customer = _safe(profile_name)
+    staff = _safe(lambda sid: cl.staff.get_staff(sid).display_name)
+    return tuple(
+        ConflictRow(
+            id=e.id, occurred_at=e.occurred_at,
+            what=describe_request(e.method, e.path, e.body, names),
+            request=f"{e.method} {e.path}",
+            customer=customer(e.profile_id or "") or NONE,
+            staff=staff(e.staff_id or "") or NONE,
+            reason=(e.last_error or "").strip() or "The hub gave no reason",
+        )
+        for e in entries
+    )

@@ -1,0 +1,25 @@
+"""Who may sign in, signing in, and a manager's PIN override, on the engine worker. The engine
+checks the PIN and the role and counts wrong PINs; its message is shown as it is."""
+
+from __future__ import annotations
+
+from clienteling.engine.permissions import Actor, Role
+from clienteling.engine.services import Clienteling
+from clienteling.ui.signin.staff_model import StaffRow
+
+
+def load_staff(cl: Clienteling) -> list[StaffRow]:
+    return [StaffRow(s.id, s.username, s.display_name, s.role) for s in cl.staff.list_staff()]
+
+
+def load_managers(cl: Clienteling) -> list[StaffRow]:
+    """The staff who may authorise an override (managers and admins)."""
+    return [s for s in load_staff(cl) if s.role in (Role.MANAGER.value, Role.ADMIN.value)]
+
+
+def sign_in(cl: Clienteling, username: str, pin: str) -> Actor:
+    return cl.staff.sign_in(username, pin)
+
+
+def authorise_override(cl: Clienteling, username: str, pin: str) -> Actor:
+    return cl.staff.authorise_override(username, pin)

@@ -1,0 +1,1 @@
+"""Finding a customer: the search list and its model, and scanned codes."""

@@ -1,0 +1,1 @@
+"""Signing in and a manager's PIN override."""

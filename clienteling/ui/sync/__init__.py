@@ -1,0 +1,1 @@
+"""The sync status shown in the status bar."""

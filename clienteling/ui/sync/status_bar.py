@@ -1,0 +1,96 @@
+"""The sync status, always visible (SPEC §5): online/offline, changes waiting, conflicts.
+
+Until the sync client lands this till is always offline; the counts come from the outbox.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from clienteling.engine.services import OutboxCounts
+from clienteling.ui.common import theme
+from clienteling.ui.operations.sync import outbox_counts
+from clienteling.ui.state import AppState
+
+BUSY_AFTER_MS = 600  # show "Working…" only for work that takes a while (GUIDE principle 3)
+
+
+class SyncStatus(QWidget):
+    """``syncStatus``: "Offline · 3 changes waiting" and a Conflicts (0) button."""
+
+    conflicts_requested = Signal()
+    counted = Signal(object)  # OutboxCounts
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self.state = state
+        self.online = False
+        self.last_sync: str | None = None
+        self.counts = OutboxCounts(0, 0)
+        self.dot = QLabel("●", self)
+        self.dot.setObjectName("syncDot")
+        self.label = QLabel("Offline", self)
+        self.label.setObjectName("syncText")
+        self.busy = QLabel("Working…", self)
+        self.busy.setObjectName("busyLabel")
+        self.busy.hide()
+        self.conflicts = QPushButton("Conflicts (0)", self)
+        self.conflicts.setObjectName("conflictsButton")
+        self.conflicts.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.conflicts.setToolTip("Changes the hub refused, with the reason")
+        self.conflicts.clicked.connect(self.conflicts_requested.emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 0, 10, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.label)
+        layout.addSpacing(16)
+        layout.addWidget(self.busy)
+        layout.addStretch(1)
+        layout.addWidget(self.conflicts)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_AFTER_MS)
+        self._busy_timer.timeout.connect(self.busy.show)
+        state.worker.busy_changed.connect(self._busy)
+        state.worker.changed.connect(lambda _changes: self.refresh())
+        self._show()
+
+    @property
+    def text(self) -> str:
+        return self.label.text()
+
+    def refresh(self) -> None:
+        self.state.submit(outbox_counts).then(self._counted, owner=self)
+
+    def _counted(self, counts: OutboxCounts) -> None:
+        self.counts = counts
+        self._show()
+        self.counted.emit(counts)
+
+    def _busy(self, busy: bool) -> None:
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy.hide()
+
+    def _show(self) -> None:
+        waiting = self.counts.pending
+        changes = f"{waiting} change{'s' if waiting != 1 else ''} waiting"
+        if self.online:
+            synced = f" · synced {self.last_sync}" if self.last_sync else ""
+            self.label.setText(f"Online{synced} · {changes}")
+            colour = theme.palette()["accent"]
+        else:
+            self.label.setText(f"Offline · {changes}")
+            colour = theme.palette()["disabled"]
+        self.dot.setStyleSheet(f"color: {colour}; font-size: 10pt;")
+        self.label.setToolTip("This till works offline; waiting changes go to the hub when it "
+                              "is reachable." if not self.online else "")
+        self.conflicts.setText(f"Conflicts ({self.counts.conflicts})")
+        self.conflicts.setProperty("has", self.counts.conflicts > 0)
+        self.conflicts.style().unpolish(self.conflicts)
+        self.conflicts.style().polish(self.conflicts)

@@ -1,1 +1,0 @@
-"""Small reusable widgets: PIN pad, JSON field with live validation, timeframe table."""
