@@ -147,3 +147,36 @@ def test_malformed_batch_is_422_and_applies_nothing(world: World) -> None:
     assert found == []
     refused(world.anonymous().post("/sync/push", json={"entries": [good]}), 401)
     assert ok(till.get("/profiles", params={"filter[last_name]": "Never"}))["data"] == []
+
+
+def test_an_entry_still_in_progress_is_retry(world: World, monkeypatch: Any) -> None:
+    """A key whose first request committed its change but not its response (the hub died in
+    between) answers 409 idempotency_in_progress alone, and ``retry`` in a push."""
+    from clienteling.hub import idempotency
+
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.05)
+    staff = world.staff["associate"]
+    stuck = entry("POST", "/profiles", {"first_name": "Hal", "last_name": "Stuck"},
+                  X_Staff_Id=staff)
+    hub = world.hub
+    fp = idempotency.fingerprint("POST", "/api/v3/profiles", stuck["body"])
+    with hub.cl.ctx.transaction(None) as uow:
+        hub.idempotency.claim(uow, stuck["key"], "POST", "/api/v3/profiles", fp)
+    after = entry("POST", "/profiles", {"first_name": "Ivy", "last_name": "After"},
+                  X_Staff_Id=staff)
+    results = push(world.device(), [stuck, after])
+    assert [(r["status"], r["http_status"]) for r in results] == [("retry", 409),
+                                                                   ("applied", 201)]
+    assert results[0]["code"] == "idempotency_in_progress"
+
+
+def test_status_mapping_of_answers() -> None:
+    from clienteling.hub.push import _outcome
+
+    def status(code: int, body: bytes = b'{"message": "m", "code": "c"}') -> str:
+        return str(_outcome("k", code, {}, body)["status"])
+
+    assert [status(s) for s in (200, 201, 204)] == ["applied"] * 3
+    assert [status(s) for s in (400, 401, 403, 404, 409, 412, 413, 422)] == ["refused"] * 8
+    assert [status(s) for s in (429, 500, 502, 503)] == ["retry"] * 4
+    assert status(409, b'{"message": "m", "code": "idempotency_in_progress"}') == "retry"
