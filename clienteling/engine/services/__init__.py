@@ -15,6 +15,7 @@ from clienteling.engine.models import Profile, Reward
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
 from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
+from clienteling.engine.services.digest import DigestService
 from clienteling.engine.services.outbox import OutboxCounts, OutboxService
 from clienteling.engine.services.profiles import ProfileRow, ProfileService, ScanResult
 from clienteling.engine.services.rewards import RewardService
@@ -47,6 +48,7 @@ class Clienteling:
         self.rewards = RewardService(ctx)
         self.checkout = CheckoutService(ctx, self.benefits, self.rewards)
         self.outbox = OutboxService(ctx)
+        self.digest = DigestService(ctx)
 
     @classmethod
     def open(

@@ -11,11 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.services.listing import MAX_FEED_PAGE
+from clienteling.engine.services.snapshot import DEFAULT_SNAPSHOT_PAGE, MAX_SNAPSHOT_PAGE
 from clienteling.hub.auth import Reader, device
 from clienteling.hub.changes import DEFAULT_LIMIT, feed_page
 from clienteling.hub.push import MAX_ENTRIES, dispatch, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
+from clienteling.hub.snapshot import snapshot as snapshot_body
 
 router = APIRouter(tags=["sync"])
 
@@ -49,3 +52,28 @@ async def push(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> JS
     authorization = request.headers.get("authorization")
     results = [await dispatch(app, request.scope, authorization, entry) for entry in entries]
     return JSONResponse({"data": results})
+
+
+@router.get("/sync/snapshot", summary="Every synced record, paged by (type, id), for a first "
+            "sync")
+def snapshot(
+    hub: Reader,
+    next: Annotated[str | None, Query(max_length=300, description="meta.next of the previous "
+                                      "page; leave out to start")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_SNAPSHOT_PAGE)] = DEFAULT_SNAPSHOT_PAGE,
+) -> JSONResponse:
+    return JSONResponse(snapshot_body(hub, next, limit))
+
+
+@router.get("/sync/digest", summary="Counts and hashes per synced type, drillable by id-hash "
+            "prefix")
+def digest(
+    hub: Reader,
+    type: Annotated[str | None, Query(max_length=40, description="drill into one type")] = None,
+    prefix: Annotated[str, Query(max_length=63, description="hex digits of the id hash")] = "",
+) -> JSONResponse:
+    if type is None:
+        if prefix:
+            raise ValidationError.field("prefix", "needs type")
+        return JSONResponse({"data": hub.cl.digest.summary()})
+    return JSONResponse({"data": hub.cl.digest.drill(type, prefix)})
