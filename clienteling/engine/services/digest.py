@@ -5,10 +5,12 @@ The hub and a till compute exactly this over their own copies (the hub answers i
 ``GET /sync/digest``), so equal digests prove the copies agree:
 
 - Each record's *fingerprint* is the SHA-256 of the canonical JSON of its synced stored
-  fields (its wire record: ids, versions, values, timestamps; for definitions the version
-  is one of those fields). Left out: what a till keeps for itself (a staff member's
-  ``failed_attempts`` and ``locked_until``) and anything computed from "now" (``is_expired``,
-  ``is_redeemable``), which would make equal copies differ by the clock.
+  columns (the id first, versions, values, timestamps; for definitions the version is
+  one of those columns) and of the rows it owns (a profile's identities, a redemption's
+  items). Left out: what a till keeps for itself (a staff member's ``failed_attempts`` and
+  ``locked_until``), search keys derived from the record, and anything computed from "now"
+  (``is_expired``, ``is_redeemable`` are never stored), which would make equal copies
+  differ by the clock.
 - Records are bucketed by the SHA-256 of their *id* (hex), not by the id itself: ids may be
   chosen by a client, and hashing spreads any ids evenly over 16 buckets per hex digit.
 - A set of records hashes to the SHA-256 of its lines ``<id hash> <id> <fingerprint>`` in
@@ -26,53 +28,60 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import Session
 
-from clienteling.engine import wire
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.models import Benefit, Profile, Reward, Staff
+from clienteling.engine.models import Identity, RedemptionItem
 from clienteling.engine.services.snapshot import SYNC_TYPES
 
 HEX = "0123456789abcdef"
 LIST_AT = 64  # a bucket this small lists its records instead of being drilled further
 
 
-def _profile(p: Profile) -> dict[str, Any]:
-    out = wire.profile(p)
-    out["identities"] = sorted(out["identities"], key=lambda i: (i["handle"], i["identifier"]))
-    return out
-
-
-def _staff(s: Staff) -> dict[str, Any]:
-    # wire.staff has no failed_attempts / locked_until: those are the till's own.
-    return wire.staff(s, with_pin_hash=True)
-
-
-# The stored, synced fields of each type (no "now"): what a fingerprint covers.
-RECORDS: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "store": wire.store,
-    "staff": _staff,
-    "benefit_definition": wire.benefit_definition,
-    "reward_definition": wire.reward_definition,
-    "profile": _profile,
-    "benefit": wire.benefit_record,
-    "reward": lambda r: wire.reward(r, None, embed_definition=False),
-    "redemption": wire.redemption,
+# Columns that are not the synced record: what a till keeps for itself (a staff member's
+# wrong-PIN count and lockout), and search keys derived from the record's own fields.
+LOCAL_COLUMNS: dict[str, frozenset[str]] = {
+    "staff": frozenset({"failed_attempts", "locked_until"}),
+    "profile": frozenset({"name_key", "last_name_key", "email_key", "phone_key"}),
 }
-# The definitions the ORM would join to every benefit and reward are not fingerprinted
-# (and never touched here, so never lazily loaded either).
-_OPTIONS: dict[str, Any] = {"benefit": lazyload(Benefit.definition),
-                            "reward": lazyload(Reward.definition)}
 
 
-def fingerprint(record: dict[str, Any]) -> str:
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def _columns(entity_type: str) -> list[Any]:
+    table = SYNC_TYPES[entity_type].__table__
+    local = LOCAL_COLUMNS.get(entity_type, frozenset()) | {"id"}
+    return [table.c.id, *(c for c in table.columns if c.name not in local)]
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no canonical form")
+
+
+def _children(s: Session, entity_type: str) -> dict[str, list[Any]]:
+    """The rows a record owns, as part of its fingerprint (their own ids are not synced)."""
+    out: dict[str, list[Any]] = {}
+    if entity_type == "profile":
+        query = select(Identity.profile_id, Identity.handle, Identity.identifier).order_by(
+            Identity.profile_id, Identity.handle, Identity.identifier)
+    elif entity_type == "redemption":
+        query = select(RedemptionItem.redemption_id, RedemptionItem.position,
+                       RedemptionItem.type, RedemptionItem.item_id, RedemptionItem.value,
+                       RedemptionItem.count).order_by(RedemptionItem.redemption_id,
+                                                      RedemptionItem.position)
+    else:
+        return out
+    for owner, *rest in s.execute(query):
+        out.setdefault(owner, []).append(rest)
+    return out
 
 
 def id_hash(record_id: str) -> str:
@@ -107,14 +116,24 @@ class DigestService:
         self.ctx = ctx
 
     def rows(self, entity_type: str) -> list[tuple[str, str, str]]:
-        """(id hash, id, fingerprint) of every record of a type, in id-hash order."""
-        model = SYNC_TYPES[entity_type]
-        render = RECORDS[entity_type]
-        query = select(model)
-        if entity_type in _OPTIONS:
-            query = query.options(_OPTIONS[entity_type])
+        """(id hash, id, fingerprint) of every record of a type, in id-hash order.
+
+        Read with Core, not through the ORM and ``wire``: the stored values are the same
+        either way (the column types give aware UTC datetimes and exact Decimals on every
+        backend), and building ORM objects cost most of the time for 100,000s of rows."""
+        columns = _columns(entity_type)
+        dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                 default=_canonical).encode
+        sha = hashlib.sha256
+        rows = []
         with self.ctx.reading() as s:
-            rows = [(id_hash(r.id), r.id, fingerprint(render(r))) for r in s.scalars(query)]
+            children = _children(s, entity_type)
+            for row in s.execute(select(*columns)):
+                values = list(row)
+                record_id = values[0]
+                values.append(children.get(record_id, []))
+                rows.append((sha(record_id.encode()).hexdigest(), record_id,
+                             sha(dumps(values).encode()).hexdigest()))
         rows.sort()
         return rows
 

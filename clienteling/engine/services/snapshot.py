@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
@@ -51,6 +52,10 @@ SYNC_TYPES: dict[str, Any] = {
     "benefit": Benefit,
     "reward": Reward,
     "redemption": Redemption,
+}
+_DEFINITIONS: dict[str, tuple[Any, Any]] = {
+    "benefit": (Benefit.definition, BenefitDefinition),
+    "reward": (Reward.definition, RewardDefinition),
 }
 DEFAULT_SNAPSHOT_PAGE = 1000
 MAX_SNAPSHOT_PAGE = 5000
@@ -94,7 +99,20 @@ def snapshot_page(ctx: Context, token: str | None, limit: int) -> SnapshotPage:
             query = select(model).order_by(model.id).limit(wanted)
             if last is not None:
                 query = query.where(model.id > last)
+            definitions = _DEFINITIONS.get(kind)
+            if definitions is not None:
+                # The ORM's joined load of each benefit's (reward's) definition cost more than
+                # the rest of the page: the few definitions are loaded once instead, and each
+                # row's many-to-one is then found in the session without a query (and set
+                # before the session closes, as renderers read it).
+                relation, definition_model = definitions
+                held = list(s.scalars(select(definition_model)))
+                query = query.options(lazyload(relation))
             got = list(s.scalars(query).unique())
+            if definitions is not None:
+                for record in got:
+                    _ = record.definition
+                del held
             rows.extend((kind, record) for record in got)
             if len(got) < wanted:
                 index, last = index + 1, None
