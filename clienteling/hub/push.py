@@ -110,22 +110,32 @@ def _refusal(key: str, status: int, message: str, code: str) -> dict[str, Any]:
             "message": message}
 
 
-def _target(entry: dict[str, Any]) -> tuple[str, str, str] | str:
-    """(method, path, query) of the sub-request, or why the entry may not be dispatched."""
+class _NotDispatched(Exception):
+    """An entry the push refuses itself, before any sub-request."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _target(entry: dict[str, Any]) -> tuple[str, str, str]:
+    """(method, path, query) of the sub-request; ``_NotDispatched`` when it may not be sent."""
     method = entry["method"].strip().upper()
     if method not in WRITE_METHODS:
-        return f"A push carries changes only: {method[:10]} is not POST, PUT, PATCH or DELETE."
+        raise _NotDispatched("not_a_change", f"A push carries changes only: {method[:10]} is "
+                             "not POST, PUT, PATCH or DELETE.")
     raw: str = entry["path"]
     path, _, query = raw.partition("?")
     if not path.startswith(API_PREFIX + "/"):
         if path.startswith("/api/"):
-            return f"The path {raw[:100]} is outside {API_PREFIX}."
+            raise _NotDispatched("invalid_path", f"The path {raw[:100]} is outside {API_PREFIX}.")
         path = API_PREFIX + path
     segments = path.split("/")
     if any(s in (".", "..") for s in segments) or "//" in path or "\\" in path:
-        return f"The path {raw[:100]} is not a plain API path."
+        raise _NotDispatched("invalid_path", f"The path {raw[:100]} is not a plain API path.")
     if path.rstrip("/") == PUSH_PATH:
-        return "A push cannot contain another push."
+        raise _NotDispatched("invalid_path", "A push cannot contain another push.")
     return method, path, query
 
 
@@ -157,11 +167,10 @@ async def dispatch(app: ASGIApp, batch_scope: Scope, authorization: str | None,
                    entry: dict[str, Any]) -> dict[str, Any]:
     """Apply one entry through ``app`` as its own request; its result in the wire shape."""
     key = entry["key"].strip()
-    target = _target(entry)
-    if isinstance(target, str):
-        code = "not_a_change" if "not POST" in target else "invalid_path"
-        return _refusal(key, 422, target, code)
-    method, path, query = target
+    try:
+        method, path, query = _target(entry)
+    except _NotDispatched as refused:
+        return _refusal(key, 422, refused.message, refused.code)
     body = json.dumps(entry.get("body"), separators=(",", ":")).encode() \
         if entry.get("body") is not None else b""
     headers: list[tuple[bytes, bytes]] = [

@@ -104,8 +104,6 @@ def test_re_push_of_the_same_batch_applies_nothing_twice(world: World) -> None:
 
 def test_role_and_store_checks_apply_per_entry(world: World) -> None:
     staff = world.staff
-    p = profile(world.as_("admin"))
-    body = {"profile_id": p["id"], "amount": "1.00"}
     entries = [
         # An associate may not void; the manager of another store may not act at this till.
         entry("POST", "/redemptions/nope/reversal", {}, X_Staff_Id=staff["associate"]),
@@ -117,7 +115,6 @@ def test_role_and_store_checks_apply_per_entry(world: World) -> None:
         entry("POST", "/profiles", {"first_name": "Fay", "last_name": "Fine"},
               X_Staff_Id=staff["associate"]),
     ]
-    del body
     results = push(world.device(), entries)
     assert [(r["status"], r["http_status"], r["code"] if r["status"] != "applied" else None)
             for r in results] == [
