@@ -32,7 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine.context import Context
@@ -69,6 +69,7 @@ def _canonical(value: Any) -> Any:
 def _children(s: Session, entity_type: str) -> dict[str, list[Any]]:
     """The rows a record owns, as part of its fingerprint (their own ids are not synced)."""
     out: dict[str, list[Any]] = {}
+    query: Select[*tuple[Any, ...]]
     if entity_type == "profile":
         query = select(Identity.profile_id, Identity.handle, Identity.identifier).order_by(
             Identity.profile_id, Identity.handle, Identity.identifier)
