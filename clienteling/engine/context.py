@@ -25,6 +25,7 @@ from clienteling.engine.changes import Area, Changes, areas_of
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.db import Database
 from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntity, OutboxEntry
+from clienteling.engine.offline import explaining_lateness
 from clienteling.engine.permissions import Actor
 
 __all__ = ["Area", "Changes", "Context", "HubCall", "Settings", "UnitOfWork"]
@@ -357,7 +358,9 @@ class Context:
         if joined is not None:
             if joined.actor != actor:
                 raise RuntimeError("a shared unit of work can only be joined by its own actor")
-            yield joined
+            # A refusal inside a shared unit of work is often answered before it ends.
+            with explaining_lateness(actor, joined.now, self.settings.offline_allowance):
+                yield joined
             return
         now = self.clock.now()
         with self.db.write() as session:
@@ -368,7 +371,8 @@ class Context:
                 hook(uow)
             token = _SHARED.set(uow) if shared else None
             try:
-                yield uow
+                with explaining_lateness(actor, now, self.settings.offline_allowance):
+                    yield uow
             finally:
                 if token is not None:
                     _SHARED.reset(token)

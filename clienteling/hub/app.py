@@ -192,7 +192,9 @@ def create_app_from_env() -> FastAPI:
     url = os.environ.get("CLIENTELING_HUB_DB")
     if not url:
         raise RuntimeError("set CLIENTELING_HUB_DB to the hub's database URL")
-    return create_app(url)
+    from clienteling.hub.settings import settings_from_env
+
+    return create_app(url, settings=settings_from_env())
 
 
 def _classified_types() -> list[type[BaseException]]:

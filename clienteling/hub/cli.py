@@ -6,6 +6,7 @@
                                 --pin PIN --store STORE_ID
     clienteling hub token create --db URL --store STORE_ID --name TILL_NAME
     clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
+                           [--offline-allowance-hours HOURS]
 
 Each command prints the new id (or token) as the last line of its output, so a
 script can take ``| tail -n1``; an error is one line on stderr and exit code 2.
@@ -22,11 +23,17 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from clienteling.engine.db import DatabaseError
 from clienteling.engine.errors import DomainError, ValidationError
-from clienteling.engine.services import Clienteling
+from clienteling.engine.services import Clienteling, Settings
+from clienteling.hub.settings import (
+    DEFAULT_ALLOWANCE_HOURS,
+    ENV_ALLOWANCE,
+    MAX_ALLOWANCE_HOURS,
+)
 
 ENV_DB = "CLIENTELING_HUB_DB"
 ROLES = ("associate", "manager", "admin")
@@ -177,7 +184,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = _db(args)
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    app = create_app(url)  # opens and migrates once, and fails here (one line) if it cannot
+    hours = args.offline_allowance_hours
+    if not 0 < hours <= MAX_ALLOWANCE_HOURS:
+        raise CommandError(f"--offline-allowance-hours must be more than 0 and at most "
+                           f"{MAX_ALLOWANCE_HOURS:g}")
+    settings = Settings(offline_allowance=timedelta(hours=hours))
+    # opens and migrates once, and fails here (one line) if it cannot
+    app = create_app(url, settings=settings)
     print(f"Clienteling hub on http://{args.host}:{args.port}/api/v3 (database {_masked(url)}, "
           f"{args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl+C stops it", flush=True)
     try:
@@ -185,6 +198,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
         else:
             os.environ[ENV_DB] = url
+            os.environ[ENV_ALLOWANCE] = repr(hours)
             uvicorn.run("clienteling.hub.app:create_app_from_env", factory=True, host=args.host,
                         port=args.port, workers=args.workers, log_level=args.log_level)
     except KeyboardInterrupt:
@@ -288,6 +302,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (each a Python process; use about one per core)")
+    serve.add_argument("--offline-allowance-hours", type=float,
+                       default=DEFAULT_ALLOWANCE_HOURS, metavar="HOURS",
+                       help="a change replayed from a till within this many hours of being made "
+                            "is judged at the time it was made, later ones at arrival "
+                            f"(default {DEFAULT_ALLOWANCE_HOURS:g})")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=_guarded(cmd_serve))

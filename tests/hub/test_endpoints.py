@@ -4,6 +4,7 @@ PostgreSQL — and a check against the hub's own OpenAPI description that none w
 from __future__ import annotations
 
 import re
+import uuid
 
 from tests.hub.conftest import World, unique
 from tests.hub.support import (
@@ -176,6 +177,21 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
     kinds = {row["type"] for row in feed["data"]}
     assert {"store", "staff", "profile", "benefit_definition", "benefit", "reward_definition",
             "reward", "redemption"} <= kinds
+
+    # -- push, snapshot, digest (details in test_sync_*.py) -----------------------------------
+    pushed = ok(till.post("/sync/push", json={"entries": [{
+        "key": str(uuid.uuid4()), "method": "POST", "path": "/profiles",
+        "body": {"first_name": "Pia", "last_name": "Pushed"},
+        "headers": {"X-Staff-Id": world.staff["associate"]}}]}))["data"]
+    assert [r["status"] for r in pushed] == ["applied"]
+    snapshot = ok(till.get("/sync/snapshot"))
+    assert snapshot["meta"]["has_more"] is False
+    assert snapshot["meta"]["totals"]["profile"] == len(
+        [e for e in snapshot["data"] if e["type"] == "profile"])
+    digest = ok(till.get("/sync/digest"))["data"]["types"]
+    assert digest["profile"]["count"] == snapshot["meta"]["totals"]["profile"]
+    assert ok(till.get("/sync/digest", params={"type": "profile", "prefix": "0"}))["data"][
+        "prefix"] == "0"
 
     # -- nothing in the OpenAPI description was left out --------------------------------------
     answered = {(m, p) for m, p, status in world.live.calls if 200 <= status < 300}

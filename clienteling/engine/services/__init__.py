@@ -12,6 +12,7 @@ from clienteling.engine.records import BenefitRow, ProfileOverview, TimelineRow
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
 from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
+from clienteling.engine.services.digest import DigestService
 from clienteling.engine.services.outbox import OutboxCounts, OutboxService
 from clienteling.engine.services.overview import OverviewReader
 from clienteling.engine.services.profiles import (
@@ -42,6 +43,7 @@ class Clienteling:
         self._overview = OverviewReader(ctx, self.profiles, self.benefits, self.rewards, self.outbox)
         self._timeline = TimelineReader(ctx, self.outbox)
         self.remote = RemoteService(ctx)
+        self.digest = DigestService(ctx)
 
     @classmethod
     def open(

@@ -11,7 +11,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -706,7 +706,13 @@ def _why_not_redeemable(s: Session, profile_id: str, benefit_id: str, at: dateti
         return NotFound("benefit", benefit_id)
     if benefit.profile_id != profile_id:
         return refuse(rules.WRONG_PROFILE)
-    return refuse(rules.benefit_state(benefit, at).reason or rules.EXHAUSTED)
+    reason = rules.benefit_state(benefit, at).reason or rules.EXHAUSTED
+    if reason == rules.EXPIRED and benefit.expires_at is not None:
+        # The date, so a refusal judged at a replayed change's arrival explains itself.
+        local = benefit.expires_at.astimezone(zone(benefit.timezone) or UTC)
+        return refuse(reason, f"This benefit expired on {local:%d %b %Y at %H:%M} "
+                      f"({benefit.timezone}).")
+    return refuse(reason)
 
 
 def _set_loaded(s: Session, model: type[Any], ident: str, **values: Any) -> None:

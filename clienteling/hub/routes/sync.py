@@ -1,15 +1,24 @@
-"""``GET /sync/changes``: the change feed tills pull from (see ``hub.changes``)."""
+"""Sync: ``GET /sync/changes`` (the change feed tills pull from, see ``hub.changes``),
+``POST /sync/push`` (a till's outbox in batches, see ``hub.push``), ``GET /sync/snapshot``
+(a first sync, see ``hub.snapshot``) and ``GET /sync/digest`` (do a till and the hub agree,
+see ``engine.services.digest``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.services.listing import MAX_FEED_PAGE
-from clienteling.hub.auth import Reader
+from clienteling.engine.services.snapshot import DEFAULT_SNAPSHOT_PAGE, MAX_SNAPSHOT_PAGE
+from clienteling.hub.auth import Reader, device
 from clienteling.hub.changes import DEFAULT_LIMIT, feed_page
+from clienteling.hub.push import MAX_ENTRIES, dispatch, parse_batch
+from clienteling.hub.requests import parse_json, raw_body
+from clienteling.hub.snapshot import snapshot as snapshot_body
 
 router = APIRouter(tags=["sync"])
 
@@ -21,3 +30,50 @@ def changes(
     limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = DEFAULT_LIMIT,
 ) -> JSONResponse:
     return JSONResponse(feed_page(hub, after, limit))
+
+
+PUSH_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object", "required": ["entries"], "properties": {"entries": {
+        "type": "array", "maxItems": MAX_ENTRIES, "items": {
+            "type": "object", "required": ["key", "method", "path"], "properties": {
+                "key": {"type": "string"}, "method": {"type": "string"},
+                "path": {"type": "string"}, "body": {},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}}}}}
+
+
+@router.post("/sync/push", summary="Apply a till's outbox entries, each on its own (status per "
+             "entry)", openapi_extra=PUSH_DOC)
+async def push(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
+    # The batch needs a valid token before anything is parsed; each entry then passes the
+    # single call's own checks (staff, role, store) as a sub-request.
+    await run_in_threadpool(device, request)
+    entries = parse_batch(parse_json(raw))
+    app = request.scope["app"]
+    authorization = request.headers.get("authorization")
+    results = [await dispatch(app, request.scope, authorization, entry) for entry in entries]
+    return JSONResponse({"data": results})
+
+
+@router.get("/sync/snapshot", summary="Every synced record, paged by (type, id), for a first "
+            "sync")
+def snapshot(
+    hub: Reader,
+    next: Annotated[str | None, Query(max_length=300, description="meta.next of the previous "
+                                      "page; leave out to start")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_SNAPSHOT_PAGE)] = DEFAULT_SNAPSHOT_PAGE,
+) -> JSONResponse:
+    return JSONResponse(snapshot_body(hub, next, limit))
+
+
+@router.get("/sync/digest", summary="Counts and hashes per synced type, drillable by id-hash "
+            "prefix")
+def digest(
+    hub: Reader,
+    type: Annotated[str | None, Query(max_length=40, description="drill into one type")] = None,
+    prefix: Annotated[str, Query(max_length=63, description="hex digits of the id hash")] = "",
+) -> JSONResponse:
+    if type is None:
+        if prefix:
+            raise ValidationError.field("prefix", "needs type")
+        return JSONResponse({"data": hub.cl.digest.summary()})
+    return JSONResponse({"data": hub.cl.digest.drill(type, prefix)})

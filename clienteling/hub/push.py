@@ -1,0 +1,228 @@
+"""``POST /api/v3/sync/push``: a till's outbox, many entries per request (SPEC §6, §7).
+
+Wire contract (the till's pusher is built on exactly this):
+
+Request (``Authorization: Bearer <device token>`` on the batch; nothing else is needed on
+the batch itself)::
+
+    {"entries": [
+        {"key": "<idempotency key>",          # required, 1-200 printable ASCII characters
+         "method": "POST"|"PUT"|"PATCH"|"DELETE",   # required
+         "path": "/profiles/…",               # required; relative to /api/v3 (as the outbox
+                                              # stores it) or starting with /api/v3/
+         "body": <any JSON value or null>,    # optional
+         "headers": {"X-Staff-Id": "…", "X-Occurred-At": "…", "X-Authorised-By": "…",
+                     "If-Match": "…"}}        # optional; other header names are ignored
+    ]}
+
+At most ``MAX_ENTRIES`` entries and 1 MiB in all. A malformed batch (not an object, no
+``entries`` list, too many entries, an entry that is not an object or lacks a usable
+``key``/``method``/``path``, a key used twice in the batch) is answered 422 naming the
+field (``entries.3.key``) and nothing is applied. A missing or bad token is 401 for the
+whole batch.
+
+Answer, always 200 for a well-formed batch: ``{"data": [result, …]}``, one result per
+entry in the order sent::
+
+    {"key", "status": "applied"|"refused"|"retry", "http_status",
+     "data": <the response body, for applied>, "replayed": <bool, for applied>,
+     "code", "message", "errors" (422 only): for refused and retry}
+
+- ``applied``: the single call answered 2xx — including a replay of an idempotency key
+  already applied (``replayed: true``): the till marks the entry done.
+- ``refused``: 4xx other than the retry ones (400 rule, 401 unknown/inactive staff, 403
+  role or store, 404, 409 version conflict, 412, 413, 422): the hub will never accept this
+  entry as it is; the till records it as a conflict and moves on.
+- ``retry``: 409 ``idempotency_in_progress``, 429, any 5xx (503 busy/database): not
+  applied now, send the same entry (same key) again later.
+
+Entries are applied one after another, in order, each in its own transaction under its own
+idempotency key, so one bad entry never wedges the queue (PowerSync's "2xx with a status per
+operation"). Each entry is dispatched in-process through the hub's own ASGI application as a
+sub-request carrying the batch's ``Authorization``, the entry's headers and
+``Idempotency-Key: <key>``: authentication, roles, store checks, validation, idempotency,
+X-Occurred-At and error mapping are those of the single calls by construction, not a
+second implementation that could drift from them. A till that re-sends a batch after a lost
+answer gets every entry back as applied (replayed) with nothing applied twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Scope
+
+from clienteling.hub.errors import ApiError, validation_body
+
+API_PREFIX = "/api/v3"
+MAX_ENTRIES = 500
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The entry headers passed on to the sub-request; the batch's Authorization is the only
+# credential (an entry cannot name another device).
+PASSED_HEADERS = ("x-staff-id", "x-occurred-at", "x-authorised-by", "if-match")
+RETRY_STATUSES = frozenset({429})
+PUSH_PATH = f"{API_PREFIX}/sync/push"
+
+
+def parse_batch(value: Any) -> list[dict[str, Any]]:
+    """The entries of a batch, each checked; 422 naming the first bad field otherwise."""
+    if not isinstance(value, dict):
+        raise ApiError.invalid("body", 'must be a JSON object {"entries": [...]}')
+    entries = value.get("entries")
+    if not isinstance(entries, list):
+        raise ApiError.invalid("entries", "must be a list of entries")
+    if len(entries) > MAX_ENTRIES:
+        raise ApiError.invalid("entries", f"at most {MAX_ENTRIES} entries per push "
+                               f"(got {len(entries)}); send the rest in another push")
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        where = f"entries.{i}"
+        if not isinstance(entry, dict):
+            errors[where] = ["must be an object with key, method and path"]
+            continue
+        key = entry.get("key")
+        if not isinstance(key, str) or not 1 <= len(key.strip()) <= 200 or not key.isascii() \
+                or not key.isprintable():
+            errors[f"{where}.key"] = ["is required: 1 to 200 printable ASCII characters"]
+        elif key.strip() in seen:
+            errors[f"{where}.key"] = ["is used by an earlier entry of this push"]
+        else:
+            seen.add(key.strip())
+        method = entry.get("method")
+        if not isinstance(method, str) or not method.strip():
+            errors[f"{where}.method"] = ["is required (POST, PUT, PATCH or DELETE)"]
+        path = entry.get("path")
+        if not isinstance(path, str) or not path.startswith("/") or len(path) > 2000:
+            errors[f"{where}.path"] = ["is required: a path starting with /"]
+        headers = entry.get("headers")
+        if headers is not None and (not isinstance(headers, dict) or not all(
+                isinstance(v, str) for v in headers.values())):
+            errors[f"{where}.headers"] = ["must be an object of header names to text values"]
+    if errors:
+        raise ApiError(422, validation_body(errors)["message"], errors=errors)
+    return entries
+
+
+def _refusal(key: str, status: int, message: str, code: str) -> dict[str, Any]:
+    return {"key": key, "status": "refused", "http_status": status, "code": code,
+            "message": message}
+
+
+class _NotDispatched(Exception):
+    """An entry the push refuses itself, before any sub-request."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _target(entry: dict[str, Any]) -> tuple[str, str, str]:
+    """(method, path, query) of the sub-request; ``_NotDispatched`` when it may not be sent."""
+    method = entry["method"].strip().upper()
+    if method not in WRITE_METHODS:
+        raise _NotDispatched("not_a_change", f"A push carries changes only: {method[:10]} is "
+                             "not POST, PUT, PATCH or DELETE.")
+    raw: str = entry["path"]
+    path, _, query = raw.partition("?")
+    if not path.startswith(API_PREFIX + "/"):
+        if path.startswith("/api/"):
+            raise _NotDispatched("invalid_path", f"The path {raw[:100]} is outside {API_PREFIX}.")
+        path = API_PREFIX + path
+    segments = path.split("/")
+    if any(s in (".", "..") for s in segments) or "//" in path or "\\" in path:
+        raise _NotDispatched("invalid_path", f"The path {raw[:100]} is not a plain API path.")
+    if path.rstrip("/") == PUSH_PATH:
+        raise _NotDispatched("invalid_path", "A push cannot contain another push.")
+    return method, path, query
+
+
+def _outcome(key: str, status: int, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    if 200 <= status < 300:
+        return {"key": key, "status": "applied", "http_status": status, "data": body,
+                "replayed": headers.get("idempotent-replayed") == "true"}
+    info = body if isinstance(body, dict) else {}
+    code = info.get("code")
+    if code is None:
+        code = "validation_failed" if status == 422 else f"http_{status}"
+    retry = status >= 500 or status in RETRY_STATUSES or code == "idempotency_in_progress"
+    out: dict[str, Any] = {"key": key, "status": "retry" if retry else "refused",
+                           "http_status": status, "code": code,
+                           "message": str(info.get("message") or f"HTTP {status}")}
+    if isinstance(info.get("errors"), dict):
+        out["errors"] = info["errors"]
+    for extra in ("expected_version", "current_version"):
+        if extra in info:
+            out[extra] = info[extra]
+    return out
+
+
+async def dispatch(app: ASGIApp, batch_scope: Scope, authorization: str | None,
+                   entry: dict[str, Any]) -> dict[str, Any]:
+    """Apply one entry through ``app`` as its own request; its result in the wire shape."""
+    key = entry["key"].strip()
+    try:
+        method, path, query = _target(entry)
+    except _NotDispatched as refused:
+        return _refusal(key, 422, refused.message, refused.code)
+    body = json.dumps(entry.get("body"), separators=(",", ":")).encode() \
+        if entry.get("body") is not None else b""
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"idempotency-key", key.encode()),
+    ]
+    if authorization is not None:
+        headers.append((b"authorization", authorization.encode("latin-1")))
+    for name, value in (entry.get("headers") or {}).items():
+        lower = name.strip().lower()
+        if lower in PASSED_HEADERS:
+            try:
+                headers.append((lower.encode(), value.encode("latin-1")))
+            except UnicodeEncodeError:
+                return _refusal(key, 422, f"{name}: header values must be Latin-1 text.",
+                                "validation_failed")
+    scope: Scope = {
+        "type": "http",
+        "asgi": batch_scope.get("asgi", {"version": "3.0"}),
+        "http_version": batch_scope.get("http_version", "1.1"),
+        "method": method,
+        "scheme": batch_scope.get("scheme", "http"),
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": headers,
+        "client": batch_scope.get("client"),
+        "server": batch_scope.get("server"),
+        "state": {},
+    }
+    sent = False
+    status = 500
+    response_headers: dict[str, str] = {}
+    chunks: list[bytes] = []
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            response_headers.update((k.decode("latin-1").lower(), v.decode("latin-1"))
+                                    for k, v in message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return _outcome(key, status, response_headers, b"".join(chunks))

@@ -1,0 +1,41 @@
+"""``GET /sync/snapshot?next=<token>&limit=<n>``: a first sync (SPEC §7).
+
+Answer::
+
+    {"data": [{"seq": null, "type", "id", "op": "upsert", "at", "data": <wire record>}, …],
+     "meta": {"cursor": <change-feed seq>, "next": <token or null>, "has_more": <bool>,
+              "totals": {type: rows}, "limit": n}}
+
+Entries have the change feed's shape (``hub.changes``: staff with ``pin_hash``, benefits and
+rewards without their embedded definition), so a till applies both with the same code;
+``seq`` is null (a snapshot row is not a change) and ``at`` is the record's ``updated_at``
+(``created_at`` for a redemption). Types come in dependency order — store, staff,
+benefit_definition, reward_definition, profile, benefit, reward, redemption — and ids in
+order within a type. ``limit`` is 1–5000 (default 1000).
+
+The till: ask without ``next``, keep that FIRST page's ``meta.cursor``, then ask with
+``next=<meta.next>`` until ``has_more`` is false (store ``next`` to resume a cancelled first
+sync), then read ``/sync/changes?after=<first cursor>``. Why the first page's cursor, and why
+rows read on later pages being newer is harmless: ``engine.services.snapshot``.
+``meta.totals`` counts each type's rows when the page was read, for a progress bar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clienteling.engine import wire
+from clienteling.engine.services.snapshot import snapshot_page
+from clienteling.hub.changes import _renderers
+from clienteling.hub.state import Hub
+
+
+def snapshot(hub: Hub, token: str | None, limit: int) -> dict[str, Any]:
+    page = snapshot_page(hub.cl.ctx, token, limit)
+    render = _renderers(hub.now())
+    data = [{"seq": None, "type": kind, "id": record.id, "op": "upsert",
+             "at": wire.iso(getattr(record, "updated_at", None) or record.created_at),
+             "data": render[kind](record)} for kind, record in page.rows]
+    return {"data": data, "meta": {"cursor": page.cursor, "next": page.next,
+                                   "has_more": page.next is not None, "totals": page.totals,
+                                   "limit": limit}}

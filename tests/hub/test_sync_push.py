@@ -1,0 +1,179 @@
+"""``POST /sync/push`` (SPEC §6, §7): a till's outbox in one request, a status per entry.
+
+Each entry goes through the single call's own checks (auth, role, store, validation,
+idempotency), so the outcomes below are those of the single calls, mapped to
+applied / refused / retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.hub.conftest import World, new_key
+from tests.hub.support import benefit_definition, issue, ok, profile, refused
+
+
+def entry(method: str, path: str, body: Any = None, key: str | None = None,
+          **headers: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": key or new_key(), "method": method, "path": path,
+                           "headers": {k.replace("_", "-"): v for k, v in headers.items()}}
+    if body is not None:
+        out["body"] = body
+    return out
+
+
+def push(client: httpx.Client, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = ok(client.post("/sync/push", json={"entries": entries}),
+                                       200)["data"]
+    assert [r["key"] for r in results] == [e["key"] for e in entries]
+    return results
+
+
+def test_mixed_batch_one_bad_entry_does_not_block_the_rest(world: World) -> None:
+    staff = world.staff
+    admin = world.as_("admin")
+    d = benefit_definition(admin, max_redemptions=1)
+    p = profile(admin)
+    b = issue(admin, d["id"], p["id"])
+    till = world.device()
+    entries = [
+        entry("POST", "/profiles", {"first_name": "Ann", "last_name": "Pushed"},
+              X_Staff_Id=staff["associate"]),
+        # B3: the benefit has one redemption; the second is refused, the rest go on.
+        entry("POST", f"/profiles/{p['id']}/benefits/{b['id']}/redeem", {},
+              X_Staff_Id=staff["associate"]),
+        entry("POST", f"/profiles/{p['id']}/benefits/{b['id']}/redeem", {},
+              X_Staff_Id=staff["associate"]),
+        entry("POST", "/profiles", {"first_name": ""}, X_Staff_Id=staff["associate"]),
+        entry("GET", "/profiles", X_Staff_Id=staff["associate"]),
+        entry("POST", "/api/v2/profiles", {}, X_Staff_Id=staff["associate"]),
+        entry("POST", "/sync/push", {"entries": []}, X_Staff_Id=staff["associate"]),
+        entry("PUT", f"/benefits/definitions/{d['id']}", {"name": "Stale"},
+              X_Staff_Id=staff["admin"], If_Match='"7"'),
+        entry("POST", f"/api/v3/profiles/{p['id']}/benefits/{b['id']}/redeem", {},
+              X_Staff_Id="no-such-staff"),
+        entry("POST", "/profiles", {"first_name": "Bo", "last_name": "Pushed"},
+              X_Staff_Id=staff["associate"]),
+    ]
+    results = push(till, entries)
+    statuses = [(r["status"], r["http_status"], r.get("code")) for r in results]
+    assert statuses == [
+        ("applied", 201, None),
+        ("applied", 201, None),
+        ("refused", 400, "exhausted"),
+        ("refused", 422, "validation_failed"),
+        ("refused", 422, "not_a_change"),
+        ("refused", 422, "invalid_path"),
+        ("refused", 422, "invalid_path"),
+        ("refused", 409, "version_conflict"),
+        ("refused", 401, "unknown_staff"),
+        ("applied", 201, None),
+    ], results
+    assert results[0]["data"]["data"]["last_name"] == "Pushed"
+    assert "first_name" in results[3]["errors"]
+    assert results[2]["message"]
+    names = {r["data"]["data"]["id"] for r in (results[0], results[9])}
+    for pid in names:
+        ok(till.get(f"/profiles/{pid}"))
+    assert world.hub.unhandled == []
+
+
+def test_re_push_of_the_same_batch_applies_nothing_twice(world: World) -> None:
+    admin = world.as_("admin")
+    d = benefit_definition(admin, max_redemptions=3)
+    p = profile(admin)
+    b = issue(admin, d["id"], p["id"])
+    staff = world.staff["associate"]
+    entries = [entry("POST", f"/profiles/{p['id']}/benefits/{b['id']}/redeem", {},
+                     X_Staff_Id=staff) for _ in range(2)]
+    entries.append(entry("POST", "/profiles", {"first_name": "Cy", "last_name": "Once"},
+                         X_Staff_Id=staff))
+    first = push(world.device(), entries)
+    again = push(world.device(), entries)
+    assert [r["status"] for r in first] == ["applied"] * 3
+    assert [r["status"] for r in again] == ["applied"] * 3
+    assert [r["replayed"] for r in first] == [False] * 3
+    assert [r["replayed"] for r in again] == [True] * 3
+    assert [r["data"] for r in again] == [r["data"] for r in first]
+    left = ok(admin.get(f"/benefits/{b['id']}"))["data"]["redemptions_remaining"]
+    assert left == 1  # two redeems, not four
+    found = ok(admin.get("/profiles", params={"filter[last_name]": "Once"}))["data"]
+    assert len(found) == 1
+
+
+def test_role_and_store_checks_apply_per_entry(world: World) -> None:
+    staff = world.staff
+    entries = [
+        # An associate may not void; the manager of another store may not act at this till.
+        entry("POST", "/redemptions/nope/reversal", {}, X_Staff_Id=staff["associate"]),
+        entry("POST", "/profiles", {"first_name": "Di", "last_name": "Elsewhere"},
+              X_Staff_Id=world.other_manager),
+        # An override by a non-manager is refused.
+        entry("POST", "/profiles", {"first_name": "Ed", "last_name": "Override"},
+              X_Staff_Id=staff["associate"], X_Authorised_By=staff["associate"]),
+        entry("POST", "/profiles", {"first_name": "Fay", "last_name": "Fine"},
+              X_Staff_Id=staff["associate"]),
+    ]
+    results = push(world.device(), entries)
+    assert [(r["status"], r["http_status"], r["code"] if r["status"] != "applied" else None)
+            for r in results] == [
+        ("refused", 403, "forbidden"), ("refused", 403, "wrong_store"),
+        ("refused", 403, "forbidden"), ("applied", 201, None)], results
+
+
+def test_malformed_batch_is_422_and_applies_nothing(world: World) -> None:
+    till = world.device()
+    staff = world.staff["associate"]
+    good = entry("POST", "/profiles", {"first_name": "Gus", "last_name": "Never"},
+                 X_Staff_Id=staff)
+    cases: list[tuple[Any, str]] = [
+        ([good], "body"),
+        ({"entries": good}, "entries"),
+        ({"entries": [good] * 501}, "entries"),
+        ({"entries": [good, {"method": "POST", "path": "/profiles"}]}, "entries.1.key"),
+        ({"entries": [good, {"key": "k", "path": "/profiles"}]}, "entries.1.method"),
+        ({"entries": [good, {"key": "k", "method": "POST"}]}, "entries.1.path"),
+        ({"entries": [good, good]}, "entries.1.key"),
+        ({"entries": [good, "x"]}, "entries.1"),
+    ]
+    for batch, field in cases:
+        body = refused(till.post("/sync/push", json=batch), 422)
+        assert field in body["errors"], (field, body)
+    found = ok(till.get("/profiles", params={"filter[last_name]": "Never"}))["data"]
+    assert found == []
+    refused(world.anonymous().post("/sync/push", json={"entries": [good]}), 401)
+    assert ok(till.get("/profiles", params={"filter[last_name]": "Never"}))["data"] == []
+
+
+def test_an_entry_still_in_progress_is_retry(world: World, monkeypatch: Any) -> None:
+    """A key whose first request committed its change but not its response (the hub died in
+    between) answers 409 idempotency_in_progress alone, and ``retry`` in a push."""
+    from clienteling.hub import idempotency
+
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.05)
+    staff = world.staff["associate"]
+    stuck = entry("POST", "/profiles", {"first_name": "Hal", "last_name": "Stuck"},
+                  X_Staff_Id=staff)
+    hub = world.hub
+    fp = idempotency.fingerprint("POST", "/api/v3/profiles", stuck["body"])
+    with hub.cl.ctx.transaction(None) as uow:
+        hub.idempotency.claim(uow, stuck["key"], "POST", "/api/v3/profiles", fp)
+    after = entry("POST", "/profiles", {"first_name": "Ivy", "last_name": "After"},
+                  X_Staff_Id=staff)
+    results = push(world.device(), [stuck, after])
+    assert [(r["status"], r["http_status"]) for r in results] == [("retry", 409),
+                                                                   ("applied", 201)]
+    assert results[0]["code"] == "idempotency_in_progress"
+
+
+def test_status_mapping_of_answers() -> None:
+    from clienteling.hub.push import _outcome
+
+    def status(code: int, body: bytes = b'{"message": "m", "code": "c"}') -> str:
+        return str(_outcome("k", code, {}, body)["status"])
+
+    assert [status(s) for s in (200, 201, 204)] == ["applied"] * 3
+    assert [status(s) for s in (400, 401, 403, 404, 409, 412, 413, 422)] == ["refused"] * 8
+    assert [status(s) for s in (429, 500, 502, 503)] == ["retry"] * 4
+    assert status(409, b'{"message": "m", "code": "idempotency_in_progress"}') == "retry"
