@@ -127,6 +127,36 @@ def _loads(soname: str, folders: Iterable[Path]) -> str | None:
     return None
 
 
+def all_missing(platform: str) -> list[Requirement]:
+    """Every library ``platform`` needs that cannot be loaded here (CI installs them before
+    building, so the packaged app carries them)."""
+    folders = _bundled_folders()
+    return [r for r in requirements(platform) if _loads(r.soname, folders) is not None]
+
+
+def x_display_error(display: str, folders: Iterable[Path] = ()) -> str | None:
+    """None when the X server at ``display`` accepts a connection; else why not. Qt's own
+    message for an unreachable display blames libxcb-cursor0 and aborts the process."""
+    bundled = [folder / "libxcb.so.1" for folder in folders if (folder / "libxcb.so.1").exists()]
+    try:
+        xcb = ctypes.CDLL(str(bundled[0]) if bundled else "libxcb.so.1")
+    except OSError:
+        return None  # the library check names the missing libxcb
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)
+    try:
+        failed = xcb.xcb_connection_has_error(connection)
+    finally:
+        xcb.xcb_disconnect(connection)
+    if not failed:
+        return None
+    return (f"cannot connect to the X display {display!r} (DISPLAY): is the desktop session "
+            "running, and may this user use it?")
+
+
 @dataclass(frozen=True)
 class Missing:
     """Why Qt cannot start, in one line."""
@@ -169,5 +199,9 @@ def check(environ: Mapping[str, str] | None = None,
             first_missing = first_missing or Missing(text)
             break
         else:
-            return None
+            unreachable = (x_display_error(environ.get("DISPLAY", ""), folders)
+                           if platform == "xcb" else None)
+            if unreachable is None:
+                return None
+            first_missing = first_missing or Missing(unreachable)
     return first_missing

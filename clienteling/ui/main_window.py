@@ -27,6 +27,7 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
+from clienteling.ui.about import AboutDialog
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.conflicts.dialog import ConflictsDialog
@@ -380,10 +381,8 @@ class MainWindow(QMainWindow):
         self.definitions_window.show()
         self.definitions_window.raise_()
 
-    def show_about(self) -> QDialog:
+    def show_about(self) -> AboutDialog:
         """The About dialog (F1): version, database path, log file path."""
-        from clienteling.ui.about import AboutDialog
-
         dialog = AboutDialog(self.engine.db.url, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

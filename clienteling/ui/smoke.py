@@ -63,13 +63,22 @@ def wait_until(condition: Callable[[], bool], what: str, timeout_ms: int = STEP_
     if condition():
         return
     loop = QEventLoop()
+    timed_out: list[bool] = []
+
+    def poll_once() -> None:
+        if condition():
+            loop.quit()
+
+    def give_up() -> None:
+        timed_out.append(True)
+        loop.quit()
+
     poll = QTimer()
     poll.setInterval(10)
-    poll.timeout.connect(lambda: condition() and loop.quit())
+    poll.timeout.connect(poll_once)
     deadline = QTimer()
     deadline.setSingleShot(True)
-    timed_out: list[bool] = []
-    deadline.timeout.connect(lambda: (timed_out.append(True), loop.quit()))
+    deadline.timeout.connect(give_up)
     poll.start()
     deadline.start(timeout_ms)
     loop.exec()

@@ -15,6 +15,7 @@ from clienteling.platform_libraries import (
     COMMON,
     XCB,
     Requirement,
+    all_missing,
     check,
     chosen_platforms,
     requirements,
@@ -40,6 +41,7 @@ def test_the_libraries_this_session_runs_qt_on_pass_the_check(qapp: object) -> N
     # The tests run Qt offscreen, so the check must not refuse what demonstrably works.
     assert qapp is not None
     assert check({"QT_QPA_PLATFORM": "offscreen"}) is None
+    assert all_missing("offscreen") == []
 
 
 def test_the_platform_qt_will_use_is_read_as_qt_reads_it() -> None:
@@ -101,3 +103,14 @@ sys.exit(main())
     assert done.returncode == 2
     assert done.stderr.strip().startswith("smoke test failed: ")
     assert "libclienteling-nowhere.so.7" in done.stderr
+
+
+def test_an_x_display_that_does_not_answer_is_said_in_words_not_a_core_dump() -> None:
+    # Qt would blame libxcb-cursor0 and abort; no X server listens on display 4093.
+    missing = check({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":4093"})
+    assert missing is not None
+    lacking = all_missing("xcb")
+    if lacking:  # this machine lacks an X11 library: that is named first
+        assert lacking[0].soname in missing.message and lacking[0].debian in missing.message
+    else:
+        assert "cannot connect to the X display ':4093'" in missing.message

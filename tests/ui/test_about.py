@@ -23,9 +23,9 @@ def test_f1_shows_the_version_the_database_and_the_log_file(open_window: Open, q
         w = open_window("ava")
         database = w.engine.db.url.removeprefix("sqlite:///")
         qtbot.keyClick(w, Qt.Key.Key_F1)
-        qtbot.waitUntil(lambda: w.findChild(AboutDialog) is not None
-                        and w.findChild(AboutDialog).isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: w.findChild(AboutDialog) is not None, timeout=5000)
         about = w.findChild(AboutDialog)
+        assert about is not None and about.isVisible()
         shown = {label.text() for label in about.findChildren(QLabel)}
         assert f"Clienteling {__version__}" in shown
         assert database in shown and str(log_file()) in shown
