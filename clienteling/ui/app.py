@@ -110,6 +110,8 @@ def run(database: str | None = None) -> int:
     url = normalise_url(raw)
     setup_logging(raw if "://" not in raw else None)
     enable_fault_log()
+    # Until the window can show a notice, a failure in a slot is logged and said in one line.
+    install_excepthook(lambda text: print(f"Clienteling: {text}", file=sys.stderr))
     log.info("Clienteling %s starting on %s", __version__, database_location(url))
     splash = QLabel("Opening Clienteling…")
     splash.setObjectName("splash")
