@@ -27,7 +27,6 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
-from clienteling.ui.about import AboutDialog
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.conflicts.dialog import ConflictsDialog
@@ -220,8 +219,6 @@ class MainWindow(QMainWindow):
         self.back_action = self._action("Back to search", ["Esc"], self.back_to_search, "backAction")
         self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
                                                self.open_definitions_editor, "definitionsAction")
-        # F1 works on the sign-in screen too: the version and the paths hold no customer data.
-        self.about_action = self._action("About Clienteling…", ["F1"], self.show_about, "aboutAction")
         self.conflicts_action = QAction("Conflicts…", self)
         self.conflicts_action.setObjectName("conflictsAction")
         self.conflicts_action.triggered.connect(self.open_conflicts)
@@ -235,6 +232,8 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.switch_action)
         menu.addAction(self.lock_action)
+        # F1 works on the sign-in screen too: the version and the paths hold no customer data.
+        self.about_action = self._action("About Clienteling…", ["F1"], self.show_about, "aboutAction")
         menu.addSeparator()
         menu.addAction(self.about_action)
 
@@ -381,8 +380,10 @@ class MainWindow(QMainWindow):
         self.definitions_window.show()
         self.definitions_window.raise_()
 
-    def show_about(self) -> AboutDialog:
+    def show_about(self) -> QDialog:
         """The About dialog (F1): version, database path, log file path."""
+        from clienteling.ui.about import AboutDialog
+
         dialog = AboutDialog(self.engine.db.url, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

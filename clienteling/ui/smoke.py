@@ -24,6 +24,7 @@ from clienteling import __version__
 from clienteling.demo import JANE_CARD, STAFF
 from clienteling.logfile import close_logging, log_file, setup_logging
 from clienteling.ui import app as app_module
+from clienteling.ui.about import AboutDialog
 from clienteling.ui.common import theme
 from clienteling.ui.main_window import MainWindow, open_engine
 from clienteling.ui.worker import EngineWorker, guard_gui_thread
@@ -158,6 +159,8 @@ def exercise(database: Path) -> Iterator[str]:
 
         with _step("About dialog"):
             about = window.show_about()
+            _check(isinstance(about, AboutDialog), f"About: {about!r} is not the About dialog")
+            assert isinstance(about, AboutDialog)
             values = about.values
             _check(values["Version"] == __version__, f"About: version {values['Version']!r}")
             _check(values["Database"] == str(database), f"About: database {values['Database']!r}")
