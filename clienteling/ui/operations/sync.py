@@ -1,12 +1,25 @@
-"""Sync on the engine worker: what the outbox holds (changes waiting, conflicts).
-
-The sync cycles themselves will run on the network worker
-(:class:`clienteling.ui.worker.NetworkWorker`)."""
+"""Sync on the engine worker: what the outbox holds (changes waiting, conflicts) and which hub
+the till talks to. The sync cycles themselves run on the network worker
+(:mod:`clienteling.ui.sync.network`)."""
 
 from __future__ import annotations
 
+from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling, OutboxCounts
+from clienteling.sync.settings import hub_url, set_hub_url
 
 
 def outbox_counts(cl: Clienteling) -> OutboxCounts:
     return cl.outbox.counts()
+
+
+def current_hub_url(cl: Clienteling) -> str | None:
+    """The hub this till syncs with (the engine's settings), or None."""
+    return hub_url(cl)
+
+
+def connect_hub(cl: Clienteling, actor: Actor, url: str) -> str:
+    """Point the till at ``url`` (admins only, enforced by the engine; "hub_url: …" when the
+    URL is not usable); returns the URL as stored."""
+    set_hub_url(cl, actor, url)
+    return hub_url(cl) or url
