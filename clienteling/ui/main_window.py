@@ -30,9 +30,11 @@ from clienteling.engine.services import Changes, Clienteling
 from clienteling.sync.cycle import Progress
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
+from clienteling.ui.common.errors import describe
 from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.keyboard import InputRouter
 from clienteling.ui.operations.signin import sign_in
+from clienteling.ui.operations.sync import connect_first_run, open_store_name
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
 from clienteling.ui.profile.panel import ProfilePanel
 from clienteling.ui.search.panel import SearchPanel
@@ -383,6 +385,15 @@ class MainWindow(QMainWindow):
         report = outcome.report
         if report is not None and report.cancelled:
             self.show_notice("Sync stopped: the next sync carries on from where it stopped")
+        if report is not None and report.pulled and not self.state.store_name:
+            # A first sync brought the store: name it in the title bar and on the sign-in screen.
+            self.state.submit(open_store_name).then(self._named, owner=self)
+
+    def _named(self, name: str) -> None:
+        if name:
+            self.state.store_name = name
+            self._show_brand()
+            self.signin.set_engine(self.engine, name)
 
     def _sync_progressed(self, progress: Progress) -> None:
         if self.sync_progress is None and progress.phase == "first_sync":
@@ -390,6 +401,19 @@ class MainWindow(QMainWindow):
             self.sync_progress.cancel_requested.connect(self.sync.cancel)
         if self.sync_progress is not None:
             self.sync_progress.update_progress(progress)
+
+    def connect_first_run(self, url: str, token: str) -> None:
+        """First run, "Connect to a hub": keep the URL and token, then the first sync (with its
+        progress and Cancel); the sign-in screen lists the staff it brings."""
+        def stored(_where: str) -> None:
+            self.sync.start()
+
+        def saved(value: str) -> None:
+            self.network.submit(self.sync.link.save_token, value, token).then(
+                stored, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
+
+        self.state.submit(connect_first_run, url).then(
+            saved, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
 
     def open_hub_settings(self) -> None:
         """Settings: connect this till to a hub (admins)."""
