@@ -173,3 +173,20 @@ def test_a_change_at_the_hub_appears_in_place_keeping_the_selection(open_window:
     assert selected is not None and selected.name == "Free Alterations"
     assert result_names(w).index("Janet Citizen") == search_row
     assert w.search.view.currentIndex().row() in (-1, search_row)
+
+
+def test_a_revoked_token_stops_sync_and_says_so(open_window: Open, qtbot: Any,
+                                                demo_hub: HubWorld) -> None:
+    w = open_window("ava")
+    _connected(qtbot, w, demo_hub)
+    assert w.sync.timer.isActive()
+    devices = demo_hub.live.hub.devices  # the hub's own: revoking clears its cache of tokens
+    for token in devices.tokens():
+        devices.revoke(None, token.id)
+
+    report = _sync(qtbot, w)
+    assert report.token_rejected
+    assert w.sync_status.text == ("Sync stopped: this till's token was revoked or is wrong — ask an "
+                                  "admin to reconnect it")
+    # No retry storm: the 30-second timer is off until someone reconnects the till (or F5).
+    assert w.sync.stopped and not w.sync.timer.isActive()
