@@ -64,9 +64,12 @@ def run_cycle(cl: Clienteling, client: HubClient, *,
               verify: bool = False,
               force: bool = False,
               backoff: Backoff | None = None,
-              batch: int = 200) -> CycleReport:
+              batch: int = 200,
+              stale_after: timedelta = timedelta(minutes=2)) -> CycleReport:
     """Push, first sync when needed, pull (see the module docstring). ``force``: entries
-    waiting out a back-off are sent now, and a rejected token is tried again ("Sync now")."""
+    waiting out a back-off are sent now, and a rejected token is tried again ("Sync now").
+    ``stale_after``: an entry in flight for longer was left by a sender that crashed or was
+    killed, and is sent again (same key: the hub applies it at most once)."""
     client.cancel = cancel
     now = cl.ctx.clock.now()
     rejected = settings.get(cl, settings.REJECTED)
@@ -75,7 +78,7 @@ def run_cycle(cl: Clienteling, client: HubClient, *,
             and now < datetime.fromisoformat(rejected["until"])):
         return _report(cl, 0, 0, online=False, error=TOKEN_REJECTED, token_rejected=True)
     pusher = Pusher(cl, client, batch=batch, backoff=backoff, cancel=cancel, progress=progress,
-                    force=force)
+                    force=force, stale_after=stale_after)
     pulled = 0
     checked: VerifyReport | None = None
     try:

@@ -29,8 +29,9 @@ def needed(cl: Clienteling) -> bool:
 
 def first_sync(cl: Clienteling, client: HubClient, *, cancel: threading.Event | None = None,
                progress: Callable[[Progress], None] | None = None,
-               limit: int = SNAPSHOT_PAGE) -> int:
+               limit: int | None = None) -> int:
     """Run (or resume) the first sync's snapshot; returns the rows applied in this call."""
+    limit = limit or SNAPSHOT_PAGE
     state: dict[str, Any] = settings.get(cl, settings.FIRST_SYNC) or {}
     first_cursor = state.get("cursor")
     token = state.get("next")

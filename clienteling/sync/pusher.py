@@ -101,7 +101,7 @@ class Pusher:
     def __init__(self, cl: Clienteling, client: HubClient, *, batch: int = 200,
                  backoff: Backoff | None = None, cancel: threading.Event | None = None,
                  progress: Callable[[Progress], None] | None = None,
-                 force: bool = False) -> None:
+                 force: bool = False, stale_after: timedelta = timedelta(minutes=2)) -> None:
         self.cl = cl
         self.client = client
         self.batch = max(1, min(batch, MAX_PUSH_ENTRIES))
@@ -109,14 +109,17 @@ class Pusher:
         self.cancel = cancel
         self.progress = progress
         self.force = force
+        self.stale_after = stale_after
         self.outcome = PushOutcome()
         self.records_route = True
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> PushOutcome:
         outbox = self.cl.outbox
-        # In flight with no sender (a crash, a kill): one sender per till, so these are ours.
-        outbox.release_stale(self.cl.ctx.clock.now() + _EPSILON)
+        # In flight for longer than any send takes: their sender crashed or was killed. A
+        # younger claim may belong to another process on this file (the app and the
+        # command), which is still sending it.
+        outbox.release_stale(self.cl.ctx.clock.now() - self.stale_after + _EPSILON)
         self.refetch_remembered()
         if self.force:
             outbox.retry_now()

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -52,12 +51,12 @@ class Running:
     counting: Counting
 
 
-def serve_counting(url: str, clock: FixedClock, mutate: Callable[[Any], None] | None = None
+def serve_counting(url: str, clock: FixedClock, wrap: Callable[[ASGIApp], ASGIApp] | None = None
                    ) -> Running:
+    """The hub on a free port; ``wrap`` puts an ASGI layer between the counter and the hub
+    (e.g. a hub without one of its routes)."""
     app = create_app(url, clock=clock)
-    if mutate is not None:
-        mutate(app)
-    counting = Counting(app)
+    counting = Counting(wrap(app) if wrap is not None else app)
     config = uvicorn.Config(counting, host="127.0.0.1", port=0, log_level="warning",
                             lifespan="on", access_log=False)
     server = uvicorn.Server(config)
@@ -124,9 +123,9 @@ class SyncWorld:
 def make_world(tmp_path: Path) -> Iterator[Callable[..., SyncWorld]]:
     made: list[SyncWorld] = []
 
-    def make(mutate: Callable[[Any], None] | None = None) -> SyncWorld:
+    def make(wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> SyncWorld:
         clock = FixedClock(T0)
-        running = serve_counting(f"sqlite:///{tmp_path / 'hub.db'}", clock, mutate)
+        running = serve_counting(f"sqlite:///{tmp_path / 'hub.db'}", clock, wrap)
         world = seed(running.live)
         world.clock = clock
         sw = SyncWorld(world, running, clock, tmp_path)

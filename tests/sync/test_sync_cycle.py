@@ -3,6 +3,7 @@ that worked offline converging with the hub (issue 8, must-show 1)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from clienteling.sync.cycle import run_cycle
@@ -55,3 +56,21 @@ def test_two_tills_work_offline_and_agree_with_the_hub_after_sync(sync_world: Sy
             assert till.rewards.balance(pid) == sw.hub.cl.rewards.balance(pid) == Decimal("10.00")
         assert till.profiles.get(shop.profile_ids[2]).first_name == "Anne"
         assert till.profiles.get(shop.profile_ids[2]).last_name == "Citizens"
+
+
+def test_an_entry_left_in_flight_by_a_killed_sender_is_sent_once_it_is_stale(
+        sync_world: SyncWorld) -> None:
+    sw = sync_world
+    shop = stock(sw)
+    till = sw.till("t")
+    assert run_cycle(till, sw.client()).error is None
+    till.benefits.redeem(sw.actor(till, "associate"), shop.profile_ids[0], shop.benefit_ids[0])
+    [claimed] = till.outbox.claim_next(10)  # a sender that then died without an answer
+
+    young = run_cycle(till, sw.client())
+    assert (young.pushed, young.waiting) == (0, 1)  # maybe another process is still sending it
+    sw.clock.advance(timedelta(minutes=3))
+    stale = run_cycle(till, sw.client())
+    assert (stale.pushed, stale.waiting, stale.conflicts) == (1, 0, 0)
+    assert till.outbox.get(claimed.seq).status == "done"
+    assert digests(till) == digests(sw.hub.cl)
