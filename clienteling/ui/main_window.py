@@ -355,7 +355,17 @@ class MainWindow(QMainWindow):
             return  # locked: customer names stay behind the sign-in screen
         if isinstance(self.active_dialog, ConflictsDialog) and self.active_dialog.isVisible():
             return
-        self.profile.open_dialog(ConflictsDialog(self.state, self))
+        dialog = ConflictsDialog(self.state, self)
+        dialog.resolve_requested.connect(self.resolve_definition_conflict)
+        self.profile.open_dialog(dialog)
+
+    def resolve_definition_conflict(self, kind: str, ident: str, seq: int) -> None:
+        """From Conflicts: the definitions editor with both versions side by side (admins)."""
+        from clienteling.ui.definitions.editor import DefinitionsEditor
+
+        self.open_definitions_editor()
+        if isinstance(self.definitions_window, DefinitionsEditor):
+            self.definitions_window.resolve_sync_conflict(kind, ident, seq)
 
     def _issue_reward(self) -> None:
         if self.is_signed_in:
