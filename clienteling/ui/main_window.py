@@ -407,8 +407,7 @@ class MainWindow(QMainWindow):
 
     def _sync_progressed(self, progress: Progress) -> None:
         if self.sync_progress is None and progress.phase == "first_sync":
-            self.sync_progress = SyncProgressDialog(self)
-            self.sync_progress.cancel_requested.connect(self.sync.cancel)
+            self._first_sync_dialog()
         if self.sync_progress is not None:
             self.sync_progress.update_progress(progress)
 
@@ -416,6 +415,9 @@ class MainWindow(QMainWindow):
         """First run, "Connect to a hub": keep the URL and token, then the first sync (with its
         progress and Cancel); the sign-in screen lists the staff it brings."""
         def stored(_where: str) -> None:
+            # The dialog is there from the start (it shows itself after 600 ms), not only once
+            # the hub's first page has arrived.
+            self._first_sync_dialog()
             self.sync.start()
 
         def saved(value: str) -> None:
@@ -424,6 +426,12 @@ class MainWindow(QMainWindow):
 
         self.state.submit(connect_first_run, url).then(
             saved, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
+
+    def _first_sync_dialog(self) -> SyncProgressDialog:
+        if self.sync_progress is None:
+            self.sync_progress = SyncProgressDialog(self)
+            self.sync_progress.cancel_requested.connect(self.sync.cancel)
+        return self.sync_progress
 
     def open_hub_settings(self) -> None:
         """Settings: connect this till to a hub (admins)."""

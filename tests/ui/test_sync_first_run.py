@@ -65,8 +65,8 @@ def test_connect_on_first_run_then_cancel_the_first_sync_and_resume(
     # The progress dialog appears only once the first sync has taken a while (GUIDE 3).
     assert progress_dialog.SHOW_AFTER_MS == 600
     w.connect_first_run(ask.url, ask.token)
-    qtbot.waitUntil(lambda: w.sync_progress is not None and w.sync_progress.isVisible(),
-                    timeout=SYNC_TIMEOUT)
+    qtbot.waitUntil(lambda: w.sync_progress is not None and w.sync_progress.isVisible()
+                    and w.sync_progress.last is not None, timeout=SYNC_TIMEOUT)
     dialog = w.sync_progress
     assert dialog is not None and dialog.last is not None
     assert dialog.last.phase == "first_sync"
