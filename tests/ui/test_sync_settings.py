@@ -78,3 +78,16 @@ def test_a_bad_url_is_refused_under_its_field(open_window: Open, qtbot: Any,
     assert "http" in dialog.field_error("hub_url")
     assert memory_keyring.passwords == {}
     dialog.reject()
+
+
+def test_a_wrong_token_is_said_under_its_field_and_sync_stops(
+        open_window: Open, qtbot: Any, demo_hub: HubWorld, memory_keyring: MemoryKeyring) -> None:
+    w = open_window("ada")
+    qtbot.waitUntil(lambda: w.sync.last is not None, timeout=TIMEOUT)
+    dialog = _connect_in_settings(qtbot, w, demo_hub.url, "clt_wrong_token")
+    qtbot.waitUntil(lambda: "refused this token" in dialog.field_error("token"),
+                    timeout=SYNC_TIMEOUT)
+    assert dialog.isVisible()  # stays open to be corrected
+    assert w.sync_status.text.startswith("Sync stopped: this till's token was revoked or is wrong")
+    assert w.sync.stopped and not w.sync.timer.isActive()
+    dialog.reject()

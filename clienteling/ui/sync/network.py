@@ -1,5 +1,5 @@
-"""What runs on the network worker for sync: one cycle with the hub (SPEC §6) and the
-connection test of the Settings dialog.
+"""What runs on the network worker for sync: one cycle with the hub (SPEC §6) and keeping
+the token an admin entered in Settings.
 
 The ``HubClient`` wraps one ``httpx.Client`` and is thread-confined, so :class:`HubLink` keeps
 it here and only the network worker's thread ever calls these functions. Qt-free: the cycle
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from clienteling.engine.services import Clienteling
-from clienteling.sync.client import HubClient, SyncError
+from clienteling.sync.client import HubClient
 from clienteling.sync.credentials import TokenStore
 from clienteling.sync.cycle import CycleReport, Progress, run_cycle
 from clienteling.sync.settings import hub_url
@@ -70,16 +70,6 @@ class HubLink:
         if client is None:
             return Outcome(None, url)
         return Outcome(run_cycle(cl, client, progress=progress, cancel=cancel, force=force), url)
-
-    def test(self, url: str, token: str) -> str | None:
-        """Whether the hub at ``url`` answers with ``token``: None when it does, else why not."""
-        client = HubClient(url, token)
-        try:
-            return None if client.health() else f"The hub at {url} did not answer as a hub"
-        except SyncError as exc:
-            return exc.message
-        finally:
-            client.close()
 
     def save_token(self, url: str, token: str) -> str:
         """Keep the token (keyring or a private file, never the database); says where."""

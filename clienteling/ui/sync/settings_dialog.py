@@ -3,7 +3,8 @@
 The URL goes into the till's settings through the engine; the till token goes to
 ``TokenStore`` on the network worker — the system keyring, or a private 0600 file where
 there is none — and never into the database or a plain settings file. Then the hub is asked
-whether it answers, and a sync starts.
+whether it takes the token: a sync cycle starts, and the dialog closes when the hub answered
+it (a wrong token or an unreachable hub is said in the dialog instead).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.operations.sync import connect_hub, current_hub_url
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.controller import SyncController
+from clienteling.ui.sync.network import Outcome
 
 
 class HubSettingsDialog(FormDialog):
@@ -24,6 +26,7 @@ class HubSettingsDialog(FormDialog):
         self.setObjectName("hubSettingsDialog")
         self.sync = sync
         self.stored_where: str | None = None
+        self._url: str | None = None
         self.url_field = QLineEdit(self)
         self.url_field.setObjectName("hubUrlField")
         self.url_field.setPlaceholderText("https://hub.example.com")
@@ -61,19 +64,31 @@ class HubSettingsDialog(FormDialog):
     def _stored(self, url: str, token: str, where: str) -> None:
         self.stored_where = where
         self.token_field.clear()  # the token lives in the store now, not in this widget
-        self.sync.network.submit(self.sync.link.test, url, token).then(
-            lambda problem: self._tested(url, where, problem), self._store_failed, owner=self)
+        self._url = url
+        self.sync.finished.connect(self._first_cycle)
+        self.sync.start()
 
-    def _tested(self, url: str, where: str, problem: str | None) -> None:
+    def _first_cycle(self, outcome: Outcome) -> None:
+        """The first cycle with the new token says whether the hub takes it."""
+        if outcome.hub_url != self._url:
+            return  # a cycle that started before the new URL was saved
+        self.sync.finished.disconnect(self._first_cycle)
         self.ok_button.setEnabled(True)
-        if problem is not None:
+        report = outcome.report
+        if report is not None and report.online and not report.token_rejected:
+            self.show_message(f"Connected to {outcome.hub_url}. The token is kept in "
+                              f"{self.stored_where}.")
+            self.accept()
+            return
+        if report is not None and report.token_rejected:
+            self.set_field_error("token", "The hub refused this token: check it, or ask the "
+                                 "hub's admin for a new one")
+        else:
+            problem = (report.error if report is not None and report.error
+                       else "the hub did not answer")
+            problem = problem.strip().rstrip(".")
             self.show_message(f"Saved, but {problem[:1].lower()}{problem[1:]}. The till keeps "
                               "trying every 30 seconds.", error=True)
-            self.sync.start()
-            return
-        self.show_message(f"Connected to {url}. The token is kept in {where}.")
-        self.sync.start()
-        self.accept()
 
     def _store_failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
