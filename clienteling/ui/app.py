@@ -1,6 +1,6 @@
 """Starting the desktop app: the QApplication, the look, the log file, the database
-(default: the user data folder, or ``CLIENTELING_DB``), demo data on a first run, and the
-sign-in screen."""
+(default: the user data folder, or ``CLIENTELING_DB``), the first-run choice — connect to a
+hub, or demo data — and the sign-in screen."""
 
 from __future__ import annotations
 
@@ -69,6 +69,19 @@ def _has_staff(url: str) -> bool:
         cl.close()
 
 
+def _first_run(url: str) -> bool:
+    """On the worker: migrate; True when the till is new — no staff and no hub yet (a first
+    sync that was cancelled or cut off carries on instead of asking again)."""
+    from clienteling.engine.services import Clienteling
+    from clienteling.sync.settings import hub_url
+
+    cl = Clienteling.open(url)
+    try:
+        return not cl.staff.list_staff(active_only=False) and hub_url(cl) is None
+    finally:
+        cl.close()
+
+
 def _prepare(url: str) -> bool:
     """On the worker: migrate, and create the demo store on a database without staff.
     Returns True when demo data was created."""
@@ -122,12 +135,23 @@ def run(database: str | None = None) -> int:
     app.processEvents()
 
     from clienteling.ui.main_window import MainWindow, open_engine
+    from clienteling.ui.sync.first_run import CONNECT, DEMO, FirstRunDialog
     from clienteling.ui.worker import guard_gui_thread
 
     worker = EngineWorker()
+    first_run: FirstRunDialog | None = None
     try:
-        splash.setText("Opening the database… (a first run sets up a demo store)")
-        _wait(worker, _prepare, url)
+        splash.setText("Opening the database…")
+        if _wait(worker, _first_run, url):
+            splash.hide()
+            first_run = FirstRunDialog()
+            if first_run.exec() != FirstRunDialog.DialogCode.Accepted:
+                worker.stop()
+                return 0
+            splash.show()
+            if first_run.choice == DEMO:
+                splash.setText("Setting up a demo store…")
+                _wait(worker, _prepare, url)
         engine, store_name = _wait(worker, open_engine, url)
     except BaseException as exc:
         worker.stop()
@@ -140,4 +164,6 @@ def run(database: str | None = None) -> int:
     install_excepthook(window.show_notice)
     splash.close()
     window.show()
+    if first_run is not None and first_run.choice == CONNECT:
+        window.connect_first_run(first_run.url, first_run.token)
     return app.exec()

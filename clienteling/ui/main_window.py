@@ -27,16 +27,22 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
+from clienteling.sync.cycle import Progress
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
+from clienteling.ui.common.errors import describe
 from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.keyboard import InputRouter
 from clienteling.ui.operations.signin import sign_in
+from clienteling.ui.operations.sync import connect_first_run, open_store_name
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
 from clienteling.ui.profile.panel import ProfilePanel
 from clienteling.ui.search.panel import SearchPanel
 from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
+from clienteling.ui.sync.controller import SyncController
+from clienteling.ui.sync.network import Outcome
+from clienteling.ui.sync.progress_dialog import SyncProgressDialog
 from clienteling.ui.sync.status_bar import SyncStatus
 from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
 
@@ -70,6 +76,8 @@ class MainWindow(QMainWindow):
         self.network = NetworkWorker(self)
         self.state = AppState(worker, engine, self, network=self.network)
         self.state.store_name = store_name
+        self.sync = SyncController(self.state, self.network, parent=self)
+        self.sync_progress: SyncProgressDialog | None = None
         self._shut_down = False
         self._locked = False
         self._last_actor: Actor | None = None
@@ -122,6 +130,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.sync_status, 1)
         self.statusBar().addPermanentWidget(self.status_message)
         self.sync_status.conflicts_requested.connect(self.open_conflicts)
+        self.sync.finished.connect(self._synced)
+        self.sync.progressed.connect(self._sync_progressed)
+        self.sync.failed.connect(self.show_notice)
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(self.status_message.clear)
@@ -145,6 +156,7 @@ class MainWindow(QMainWindow):
         self.signin.set_engine(engine, store_name)
         self.sync_status.refresh()
         self._show_brand()
+        self.sync.start()
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -219,6 +231,9 @@ class MainWindow(QMainWindow):
         self.back_action = self._action("Back to search", ["Esc"], self.back_to_search, "backAction")
         self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
                                                self.open_definitions_editor, "definitionsAction")
+        self.hub_action = QAction("Hub connection…", self)
+        self.hub_action.setObjectName("hubSettingsAction")
+        self.hub_action.triggered.connect(self.open_hub_settings)
         self.conflicts_action = QAction("Conflicts…", self)
         self.conflicts_action.setObjectName("conflictsAction")
         self.conflicts_action.triggered.connect(self.open_conflicts)
@@ -229,6 +244,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.definitions_action)
         menu.addAction(self.sync_action)
         menu.addAction(self.conflicts_action)
+        menu.addAction(self.hub_action)
         menu.addSeparator()
         menu.addAction(self.switch_action)
         menu.addAction(self.lock_action)
@@ -296,6 +312,8 @@ class MainWindow(QMainWindow):
         else:
             self.user_button.setText(f"{actor.display_name} ({fmt.role_name(actor.role.value)})")
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
+        # Only admins connect a till to a hub; the engine refuses anyone else (this only hides it).
+        self.hub_action.setEnabled(actor is not None and actor.may(Action.MANAGE_STAFF))
         for action in (self.new_profile_action, self.edit_details_action, self.issue_reward_action,
                        self.redeem_rewards_action, self.checkout_action, self.sync_action,
                        self.conflicts_action, self.back_action, self.search_action):
@@ -341,7 +359,17 @@ class MainWindow(QMainWindow):
             return  # locked: customer names stay behind the sign-in screen
         if isinstance(self.active_dialog, ConflictsDialog) and self.active_dialog.isVisible():
             return
-        self.profile.open_dialog(ConflictsDialog(self.state, self))
+        dialog = ConflictsDialog(self.state, self)
+        dialog.resolve_requested.connect(self.resolve_definition_conflict)
+        self.profile.open_dialog(dialog)
+
+    def resolve_definition_conflict(self, kind: str, ident: str, seq: int) -> None:
+        """From Conflicts: the definitions editor with both versions side by side (admins)."""
+        from clienteling.ui.definitions.editor import DefinitionsEditor
+
+        self.open_definitions_editor()
+        if isinstance(self.definitions_window, DefinitionsEditor):
+            self.definitions_window.resolve_sync_conflict(kind, ident, seq)
 
     def _issue_reward(self) -> None:
         if self.is_signed_in:
@@ -356,15 +384,69 @@ class MainWindow(QMainWindow):
             self.profile.commands.open_redeem_rewards()
 
     def sync_now(self) -> None:
-        """F5: there is no hub connection yet, so this reloads what is on screen."""
+        """F5: a sync cycle now, on the network worker; what it brings shows in place."""
         if not self.is_signed_in:
             return
         self.sync_status.refresh()
-        if self.profile.profile_id:
-            self.profile.open_profile(self.profile.profile_id)
-        if self.search.model.query:
-            self.search.model.refresh()
-        self.show_notice("Offline: refreshed from this till's database")
+        self.sync.sync_now(force=True)
+        self.show_notice("Syncing with the hub…")
+
+    def _synced(self, outcome: Outcome) -> None:
+        self.sync_status.show_outcome(outcome)
+        if self.sync_progress is not None:
+            self.sync_progress.finish()
+            self.sync_progress = None
+        report = outcome.report
+        if report is not None and report.cancelled:
+            self.show_notice("Sync stopped: the next sync carries on from where it stopped")
+        if report is not None and report.pulled and not self.state.store_name:
+            # A first sync brought the store: name it in the title bar and on the sign-in screen.
+            self.state.submit(open_store_name).then(self._named, owner=self)
+
+    def _named(self, name: str) -> None:
+        if name:
+            self.state.store_name = name
+            self._show_brand()
+            self.signin.set_engine(self.engine, name)
+
+    def _sync_progressed(self, progress: Progress) -> None:
+        if self.sync_progress is None and progress.phase == "first_sync":
+            self._first_sync_dialog()
+        if self.sync_progress is not None:
+            self.sync_progress.update_progress(progress)
+
+    def connect_first_run(self, url: str, token: str) -> None:
+        """First run, "Connect to a hub": keep the URL and token, then the first sync (with its
+        progress and Cancel); the sign-in screen lists the staff it brings."""
+        def stored(_where: str) -> None:
+            # The dialog is there from the start (it shows itself after 600 ms), not only once
+            # the hub's first page has arrived.
+            self._first_sync_dialog()
+            self.sync.start()
+
+        def saved(value: str) -> None:
+            self.network.submit(self.sync.link.save_token, value, token).then(
+                stored, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
+
+        self.state.submit(connect_first_run, url).then(
+            saved, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
+
+    def _first_sync_dialog(self) -> SyncProgressDialog:
+        if self.sync_progress is None:
+            self.sync_progress = SyncProgressDialog(self)
+            self.sync_progress.cancel_requested.connect(self.sync.cancel)
+        return self.sync_progress
+
+    def open_hub_settings(self) -> None:
+        """Settings: connect this till to a hub (admins)."""
+        if not self.is_signed_in:
+            return
+        if not self.state.may(Action.MANAGE_STAFF):
+            self.show_notice("Only admins can connect the till to a hub")
+            return
+        from clienteling.ui.sync.settings_dialog import HubSettingsDialog
+
+        self.profile.open_dialog(HubSettingsDialog(self.state, self.sync, self))
 
     def open_definitions_editor(self) -> None:
         if not self.is_signed_in or not self.state.may(Action.EDIT_DEFINITIONS):
@@ -425,6 +507,8 @@ class MainWindow(QMainWindow):
             app.removeEventFilter(self.router)
         engine = self.engine
         try:
+            self.sync.stop()
+            self.network.submit(self.sync.link.close)  # its client lives on the network thread
             self.network.stop()  # first: a sync cycle may still hand work to the engine
             self.worker.run_sync(engine.close)
         finally:

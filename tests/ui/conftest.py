@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 from sqlalchemy import insert
 
@@ -26,6 +27,7 @@ from clienteling.engine.services.profiles import name_key, phone_key
 from clienteling.ui import build_main_window
 from clienteling.ui.main_window import MainWindow
 from tests.conftest import T0
+from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
 
 PINS = {"ava": "4821", "max": "7314", "ada": "9052"}
 DEMO_PROFILES = 200
@@ -140,3 +142,27 @@ def open_window(qtbot: Any, demo_url: str, clock: FixedClock) -> Iterator[Callab
         violations = list(window.guard.violations) if window.guard else []
         window.close()
         assert violations == [], f"SQL ran on the GUI thread: {violations[:3]}"
+
+
+# --------------------------------------------------------------------------- a hub for sync
+
+
+@pytest.fixture
+def memory_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """An in-memory keyring (``keyring.set_keyring``) and a private config folder, so no real
+    keyring or token file is touched."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def demo_hub(demo_template: Path, tmp_path: Path, clock: FixedClock,
+             memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
+    """A real hub on loopback holding the same demo store as the till, with a till token."""
+    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
+    yield world
+    stop_hub(world)

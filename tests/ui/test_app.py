@@ -16,6 +16,7 @@ from clienteling.engine.errors import RuleRefused, ValidationError
 from clienteling.ui import app as app_module
 from clienteling.ui.common import errors, qr, theme
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.sync.first_run import FirstRunDialog
 
 
 def test_the_style_sheet_is_filled_in_for_both_themes(qapp: Any) -> None:
@@ -92,7 +93,7 @@ def test_the_default_database_follows_the_environment(monkeypatch: pytest.Monkey
     assert app_module.default_database().endswith("clienteling.db")
 
 
-def test_run_opens_at_the_sign_in_screen_and_makes_demo_data_on_first_run(
+def test_run_asks_on_first_run_and_makes_demo_data_when_chosen(
         qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[str] = []
     monkeypatch.setattr(app_module, "DEMO_PROFILES", 20)
@@ -107,6 +108,13 @@ def test_run_opens_at_the_sign_in_screen_and_makes_demo_data_on_first_run(
     seen: dict[str, Any] = {}
 
     def inspect() -> None:
+        asking = [w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, FirstRunDialog) and w.isVisible()]
+        if asking:
+            seen["asked"] = True
+            asking[0].demo_choice.click()  # "Try it with demo data"
+            QTimer.singleShot(20, inspect)
+            return
         windows = [w for w in QApplication.topLevelWidgets()
                    if isinstance(w, MainWindow) and w.isVisible()]
         if not windows or windows[0].signin.model.rowCount() < 3:
@@ -120,6 +128,6 @@ def test_run_opens_at_the_sign_in_screen_and_makes_demo_data_on_first_run(
 
     QTimer.singleShot(0, inspect)
     assert app_module.run(str(tmp_path / "first-run.db")) == 0
-    assert made and seen["page"] is True
+    assert seen["asked"] and made and seen["page"] is True
     assert sorted(seen["staff"]) == ["ada", "ava", "max"]
     assert "Melbourne Central" in seen["store"]

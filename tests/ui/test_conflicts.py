@@ -25,11 +25,11 @@ Open = Callable[..., MainWindow]
 REASON = "exhausted: another till redeemed the last use first"
 
 
-def _refuse(cl: Clienteling, path_ends: str, reason: str = REASON) -> None:
+def _refuse(cl: Clienteling, path_ends: str, reason: str = REASON, code: str = "exhausted") -> None:
     """What the pusher does when the hub rejects an entry (test only: a direct UPDATE)."""
     with cl.db.write() as s:
         s.execute(update(OutboxEntry).where(OutboxEntry.path.endswith(path_ends))
-                  .values(status="conflict", last_error=reason))
+                  .values(status="conflict", last_error=reason, last_code=code))
 
 
 def _open_conflicts(qtbot: Any, w: MainWindow, count: int) -> ConflictsDialog:
@@ -59,8 +59,10 @@ def test_a_refused_redemption_is_listed_with_customer_staff_and_reason(open_wind
     assert (row.customer, row.staff, row.reason) == ("Jane Citizen", "Ava Nguyen", REASON)
     model = dialog.model
     texts = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+    headline = "Not redeemed at the hub: Free Alterations was already used up at another till"
     assert texts == [fmt.day_time(T0, "Australia/Melbourne"), "Redeem benefit · Free Alterations",
-                     "Jane Citizen", "Ava Nguyen", REASON]
+                     "Jane Citizen", "Ava Nguyen", headline,
+                     "the till's copy was corrected from the hub"]
     assert texts[0].endswith("11:00")  # midnight UTC is 11:00 in Melbourne (daylight time)
     assert REASON in dialog.detail.text() and "for Jane Citizen by Ava Nguyen" in dialog.detail.text()
     qtmodeltester.check(model)

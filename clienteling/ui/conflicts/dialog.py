@@ -1,6 +1,8 @@
 """The Conflicts list (SPEC §5 sync status): changes made on this till that the hub refused,
-each with its reason, the customer and the staff member. Opened from the status bar's
-"Conflicts (N)" button."""
+each with its reason in words, the customer, the staff member and what the till did about it.
+Opened from the status bar's "Conflicts (N)" button. A manager dismisses one (the engine checks
+the role and audits it); an admin resolves a definition edit that met another admin's by
+choosing between the two versions in the definitions editor."""
 
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clienteling.engine.permissions import Action
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.tables import make_table
 from clienteling.ui.conflicts.model import ConflictsModel
 from clienteling.ui.conflicts.rows import NONE, ConflictRow
-from clienteling.ui.operations.conflicts import load_conflicts
+from clienteling.ui.operations.conflicts import dismiss_conflict, load_conflicts
 from clienteling.ui.state import AppState
 
 EMPTY = "No conflicts: every change was accepted by the hub"
@@ -30,6 +33,10 @@ LOADING = "Reading the conflicts…"
 class ConflictsDialog(QDialog):
     #: the list was (re)read: the number of conflicts
     loaded = Signal(int)
+    #: a conflict was dismissed (its outbox seq)
+    dismissed = Signal(int)
+    #: resolve a definition's version conflict: (kind, definition id, outbox seq)
+    resolve_requested = Signal(str, str, int)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,12 +70,23 @@ class ConflictsDialog(QDialog):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.hide()
 
+        self.dismiss_button = QPushButton("Dismiss", self)
+        self.dismiss_button.setObjectName("dismissConflictButton")
+        self.dismiss_button.setToolTip("Give up this change: the hub's version stands "
+                                       "(managers and admins)")
+        self.dismiss_button.clicked.connect(self.dismiss_current)
+        self.resolve_button = QPushButton("Resolve…", self)
+        self.resolve_button.setObjectName("resolveConflictButton")
+        self.resolve_button.setToolTip("See both versions side by side and choose one")
+        self.resolve_button.clicked.connect(self.resolve_current)
         self.close_button = QPushButton("Close", self)
         self.close_button.setObjectName("closeButton")
         self.close_button.setProperty("primary", True)
         self.close_button.setDefault(True)
         self.close_button.clicked.connect(self.accept)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.dismiss_button)
+        buttons.addWidget(self.resolve_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
 
@@ -118,10 +136,42 @@ class ConflictsDialog(QDialog):
         self.empty_label.setText(describe(exc).text)
         self.pages.setCurrentIndex(0)
 
-    def _show_detail(self) -> None:
+    @property
+    def current(self) -> ConflictRow | None:
         index = self.view.currentIndex()
-        row = self.model.row_at(index.row()) if index.isValid() else None
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def dismiss_current(self) -> None:
+        row, actor = self.current, self.state.actor
+        if row is None or actor is None:
+            return
+        self.dismiss_button.setEnabled(False)
+        seq = row.seq
+        self.state.submit(dismiss_conflict, actor, seq).then(
+            lambda _none: self._dismissed(seq), self._dismiss_failed, owner=self)
+
+    def _dismissed(self, seq: int) -> None:
+        self.dismissed.emit(seq)
+        self.reload()
+
+    def _dismiss_failed(self, exc: BaseException) -> None:
+        self._show_detail()
+        self.detail.setText(f"{self.detail.text()}\nNot dismissed: {describe(exc).text}")
+
+    def resolve_current(self) -> None:
+        row = self.current
+        if row is not None and row.definition is not None:
+            self.resolve_requested.emit(row.definition[0], row.definition[1], row.seq)
+            self.accept()
+
+    def _show_detail(self) -> None:
+        row = self.current
         self.detail.setVisible(row is not None)
+        self.dismiss_button.setEnabled(row is not None and self.state.may(Action.DISMISS_CHANGE))
+        self.dismiss_button.setToolTip("" if self.state.may(Action.DISMISS_CHANGE)
+                                       else "Managers and admins only")
+        self.resolve_button.setVisible(row is not None and row.definition is not None)
+        self.resolve_button.setEnabled(self.state.may(Action.EDIT_DEFINITIONS))
         if row is None:
             self.detail.clear()
             return
@@ -130,5 +180,6 @@ class ConflictsDialog(QDialog):
             parts.append(f"for {row.customer}")
         if row.staff != NONE:
             parts.append(f"by {row.staff}")
-        self.detail.setText(f"{' '.join(parts)}, {fmt.day_time(row.occurred_at, self.model.tz)}.\n"
-                            f"The hub's reason: {row.reason}")
+        self.detail.setText(f"{row.headline or row.reason}.\n"
+                            f"{' '.join(parts)}, {fmt.day_time(row.occurred_at, self.model.tz)}; "
+                            f"{row.outcome}.\nThe hub's reason: {row.reason}")

@@ -11,7 +11,8 @@ from clienteling.ui.conflicts.rows import ConflictRow
 
 
 class ConflictsModel(RowsModel[ConflictRow]):
-    """When (in the store's timezone), what, customer, staff member and the hub's reason."""
+    """When (in the store's timezone), what, customer, staff member, the reason in words and
+    what the till did about it."""
 
     def __init__(self, tz: str = "UTC", parent: Any = None) -> None:
         self.tz = tz
@@ -21,6 +22,8 @@ class ConflictsModel(RowsModel[ConflictRow]):
                                 bold=True),
             Column[ConflictRow]("Customer", lambda r: r.customer),
             Column[ConflictRow]("Staff", lambda r: r.staff),
-            Column[ConflictRow]("Reason", lambda r: r.reason, tooltip=lambda r: r.reason),
+            Column[ConflictRow]("Reason", lambda r: r.headline or r.reason,
+                                tooltip=lambda r: f"The hub said: {r.reason}"),
+            Column[ConflictRow]("What the till did", lambda r: r.outcome, tooltip=lambda r: r.outcome),
         ]
         super().__init__(columns, key=lambda r: r.id, parent=parent)

@@ -30,6 +30,14 @@ class ConflictRow:
     customer: str  # the customer's name, or "—"
     staff: str  # the staff member's display name, or "—"
     reason: str  # the hub's reason, in its words
+    seq: int = 0  # the outbox entry, for dismissing it
+    code: str = ""  # the hub's reason code ("exhausted", "version_conflict", …)
+    #: "Not redeemed at the hub: VIP Lounge was already used up at another till"
+    headline: str = ""
+    #: what the till did about it: "the till's copy was corrected from the hub"
+    outcome: str = ""
+    #: ("benefit" | "reward", definition id) when an admin's edit met another's (SPEC §6)
+    definition: tuple[str, str] | None = None
 
 
 _ID = r"[^/]+"
@@ -70,7 +78,7 @@ class Names:
     reward_definition: Callable[[str], str | None] = lambda _id: None
 
 
-def _path(path: str) -> str:
+def api_path(path: str) -> str:
     """The path without a query, a trailing slash or the hub's ``/api/v3`` prefix."""
     path = path.split("?", 1)[0].rstrip("/") or "/"
     if path.startswith(API_PREFIX + "/"):
@@ -87,9 +95,16 @@ def _money(value: Any) -> str | None:
 
 def describe_request(method: str, path: str, body: Any = None, names: Names | None = None) -> str:
     """What an outbox request does, in words, with the record it is about when known."""
+    words, detail = describe_parts(method, path, body, names)
+    return f"{words} · {detail}" if detail else words
+
+
+def describe_parts(method: str, path: str, body: Any = None,
+                   names: Names | None = None) -> tuple[str, str | None]:
+    """:func:`describe_request` as (words, the record's name or None)."""
     names = names or Names()
     method = method.upper()
-    path = _path(path)
+    path = api_path(path)
     data: dict[str, Any] = body if isinstance(body, dict) else {}
     for verb, pattern, words in REQUESTS:
         if verb != method:
@@ -122,6 +137,64 @@ def describe_request(method: str, path: str, body: Any = None, names: Names | No
             detail = _money(data.get("amount"))
         elif words.startswith("Create") and words.endswith("definition"):
             detail = str(data.get("name") or "") or None
-        return f"{words} · {detail}" if detail else words
+        return words, detail
     resource = next((p for p in reversed(path.split("/")) if p and not re.search(r"\d", p)), "record")
-    return f"{_VERBS.get(method, method.capitalize())} {resource.replace('-', ' ')}"
+    return f"{_VERBS.get(method, method.capitalize())} {resource.replace('-', ' ')}", None
+
+
+#: what did not happen, by the words of the request (the start of the words is enough)
+_NOT_DONE = (
+    ("Claim and redeem", "Not claimed at the hub"),
+    ("Redeem", "Not redeemed at the hub"),
+    ("Claim", "Not claimed at the hub"),
+    ("Issue", "Not issued at the hub"),
+    ("Extend", "Not extended at the hub"),
+    ("Void", "Not voided at the hub"),
+    ("Create customer", "Customer not created at the hub"),
+    ("Edit", "Not saved at the hub"),
+    ("Change", "Not changed at the hub"),
+    ("Move", "Not moved at the hub"),
+    ("Create", "Not created at the hub"),
+    ("Delete", "Not deleted at the hub"),
+)
+
+PARKED = "depends_on_refused"
+VERSION_CONFLICT = "version_conflict"
+
+
+def _because(code: str, thing: str, customer: str, reason: str) -> str:
+    """The hub's reason code as a sentence about this record; its own words otherwise."""
+    named = thing or "this benefit"
+    who = customer if customer != NONE else "this customer"
+    sentences = {
+        "exhausted": f"{named} was already used up at another till",
+        "global_limit_reached": f"{named} reached its overall limit at the hub",
+        "max_redemptions_reached": f"{who} already used {named} the most times allowed",
+        "allocations_exhausted": f"every {named} had already been given out",
+        "already_claimed": f"{who} already holds {named}",
+        "expired": f"{named} had expired",
+        "window_closed": f"the redemption window for {named} had closed",
+        "over_balance": f"{who}'s reward balance at the hub was too low",
+        "already_reversed": "it had already been voided at another till",
+        VERSION_CONFLICT: f"another admin changed {thing or 'this definition'} first",
+        PARKED: "it depends on a change the hub refused",
+    }
+    return sentences.get(code) or reason.rstrip(".")
+
+
+def headline(words: str, detail: str | None, code: str, customer: str, reason: str) -> str:
+    """"Not redeemed at the hub: VIP Lounge was already used up at another till"."""
+    not_done = next((text for start, text in _NOT_DONE if words.startswith(start)),
+                    "Refused by the hub")
+    because = _because(code, detail if detail and not detail[:1].isdigit() and "$" not in detail
+                       else "", customer, reason)
+    return f"{not_done}: {because}"
+
+
+def outcome(code: str, definition: bool) -> str:
+    """What the till did about a refusal (the pusher's part, SPEC §6)."""
+    if code == PARKED:
+        return "the till did not send it; dismiss the refused change it depends on first"
+    if code == VERSION_CONFLICT and definition:
+        return "the till shows the hub's version; resolve it to keep yours or take theirs"
+    return "the till's copy was corrected from the hub"

@@ -32,7 +32,14 @@ from clienteling.ui.definitions.fields import (
 )
 from clienteling.ui.definitions.form import DefinitionForm, Field, ProfileSource
 from clienteling.ui.definitions.model import DefinitionRow, DefinitionsModel
-from clienteling.ui.operations.definitions import load_definition, load_definitions, save_definition
+from clienteling.ui.operations.definitions import (
+    keep_mine_over_theirs,
+    load_definition,
+    load_definition_conflict,
+    load_definitions,
+    save_definition,
+    take_theirs,
+)
 from clienteling.ui.state import AppState
 
 _SERVER_SET = ("version", "updated_at", "created_at", "total_global_redemptions", "total_issued")
@@ -63,6 +70,8 @@ class DefinitionsEditor(QWidget):
     saved = Signal(str)  # definition id
     loaded = Signal(str)  # definition id ("" for a new one)
     listed = Signal(str)  # kind
+    #: a conflict the hub found at sync time was resolved: (outbox seq, "mine" | "theirs")
+    resolved = Signal(int, str)
 
     def __init__(self, state: AppState, *, profile_source: ProfileSource | None = None,
                  parent: QWidget | None = None) -> None:
@@ -79,6 +88,7 @@ class DefinitionsEditor(QWidget):
         self._generation = 0
         self._conflict_version: int | None = None
         self._attempted: dict[str, Any] = {}
+        self._sync_seq: int | None = None  # the refused edit being resolved, if any
 
         # -- list ---------------------------------------------------------------------------
         self.kind_tabs = QTabBar(self)
@@ -115,10 +125,10 @@ class DefinitionsEditor(QWidget):
         self.conflict_text.setWordWrap(True)
         self.load_theirs = QPushButton("Load their version", self.conflict)
         self.load_theirs.setObjectName("loadTheirsButton")
-        self.load_theirs.clicked.connect(self.reload_current)
+        self.load_theirs.clicked.connect(self._load_theirs_clicked)
         self.keep_mine = QPushButton("Save mine over it", self.conflict)
         self.keep_mine.setObjectName("keepMineButton")
-        self.keep_mine.clicked.connect(self.save_over)
+        self.keep_mine.clicked.connect(self._keep_mine_clicked)
         conflict_layout = QHBoxLayout(self.conflict)
         conflict_layout.addWidget(self.conflict_text, 1)
         conflict_layout.addWidget(self.load_theirs)
@@ -271,6 +281,9 @@ class DefinitionsEditor(QWidget):
         self._initial, _ = self.form.values()
         self._dirty = False
         self._conflict_version = None
+        self._sync_seq = None
+        self.load_theirs.setText("Load their version")
+        self.keep_mine.setText("Save mine over it")
         self.conflict.hide()
         self._say("")
         noun = "benefit" if kind == "benefit" else "reward"
@@ -317,6 +330,65 @@ class DefinitionsEditor(QWidget):
         self._say("Saving…")
         self.state.submit(save_definition, actor, kind, ident, data, version).then(
             lambda values: self._saved(kind, values), self._save_failed, owner=self)
+
+    # -- a conflict found at sync time (SPEC §6) -------------------------------------------------
+    def resolve_sync_conflict(self, kind: str, ident: str, seq: int) -> None:
+        """Show this till's refused edit beside the hub's version, to keep one."""
+        self.show_kind(kind)
+        self.state.submit(load_definition_conflict, seq).then(
+            lambda pair: self._show_sync_conflict(kind, ident, seq, *pair),
+            lambda exc: self._say(describe(exc).text, error=True), owner=self)
+
+    def _show_sync_conflict(self, kind: str, ident: str, seq: int, mine: dict[str, Any],
+                            theirs: dict[str, Any]) -> None:
+        self._generation += 1
+        self._show(self._generation, kind, theirs)
+        self.select(ident)
+        self._sync_seq = seq
+        rows = conflict_rows(theirs, mine, theirs)
+        table = "".join(
+            f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(yours)}</td>"
+            f"<td>{html.escape(other)}</td></tr>" for label, yours, other in rows)
+        self.conflict_text.setText(
+            f"Another admin changed {html.escape(theirs.get('name') or 'this definition')} at the "
+            f"hub before this till's edit arrived, so the hub refused it."
+            f"<table cellspacing='6'><tr><th align='left'>Field</th><th align='left'>Yours "
+            f"(not saved at the hub)</th><th align='left'>Theirs (version {theirs.get('version')}"
+            f")</th></tr>{table}</table>Keep one: the form shows theirs.")
+        self.load_theirs.setText("Take theirs")
+        self.keep_mine.setText("Keep mine")
+        self.conflict.show()
+        self._say("Choose which version to keep.")
+
+    def _load_theirs_clicked(self) -> None:
+        seq, actor = self._sync_seq, self.state.actor
+        if seq is None or actor is None:
+            self.reload_current()
+            return
+        self.state.submit(take_theirs, actor, seq).then(
+            lambda _none: self._sync_resolved(seq, "theirs", None),
+            lambda exc: self._say(f"Not resolved: {describe(exc).text}", error=True), owner=self)
+
+    def _keep_mine_clicked(self) -> None:
+        seq, actor = self._sync_seq, self.state.actor
+        if seq is None or actor is None:
+            self.save_over()
+            return
+        self.state.submit(keep_mine_over_theirs, actor, seq).then(
+            lambda values: self._sync_resolved(seq, "mine", values),
+            lambda exc: self._say(f"Not resolved: {describe(exc).text}", error=True), owner=self)
+
+    def _sync_resolved(self, seq: int, kept: str, values: dict[str, Any] | None) -> None:
+        if values is not None:
+            self._generation += 1
+            self._show(self._generation, self.kind, values)
+            self._say(f"Kept yours over the hub's version (now version {values.get('version')}); "
+                      "it goes to the hub at the next sync.")
+        else:  # the form already shows theirs
+            self._sync_seq = None
+            self.conflict.hide()
+            self._say("The hub's version stands.")
+        self.resolved.emit(seq, kept)
 
     def save_over(self) -> None:
         if self._conflict_version is not None:

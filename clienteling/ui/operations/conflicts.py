@@ -1,13 +1,26 @@
 """The sync conflicts on the engine worker: the changes the hub refused, with the names of what
-they touched looked up on this till."""
+they touched looked up on this till, and a manager dismissing one (audited by the engine)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from clienteling.engine.errors import NotFound
+from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
-from clienteling.ui.conflicts.rows import NONE, ConflictRow, Names, describe_request
+from clienteling.ui.conflicts.rows import (
+    NONE,
+    VERSION_CONFLICT,
+    ConflictRow,
+    Names,
+    api_path,
+    describe_parts,
+    headline,
+    outcome,
+)
+
+_DEFINITION = re.compile(r"/(benefits|rewards)/definitions/([^/]+)")
 
 
 def _safe(fn: Callable[[str], str | None]) -> Callable[[str], str | None]:
@@ -46,14 +59,29 @@ def load_conflicts(cl: Clienteling) -> tuple[ConflictRow, ...]:
 
     customer = _safe(profile_name)
     staff = _safe(lambda sid: cl.staff.get_staff(sid).display_name)
-    return tuple(
-        ConflictRow(
+    rows = []
+    for e in entries:
+        words, detail = describe_parts(e.method, e.path, e.body, names)
+        who = customer(e.profile_id or "") or NONE
+        reason = (e.last_error or "").strip() or "The hub gave no reason"
+        code = e.last_code or ""
+        found = _DEFINITION.fullmatch(api_path(e.path)) if e.method.upper() == "PUT" else None
+        definition = ((found.group(1).removesuffix("s"), found.group(2))
+                      if found and code == VERSION_CONFLICT else None)
+        rows.append(ConflictRow(
             id=e.id, occurred_at=e.occurred_at,
-            what=describe_request(e.method, e.path, e.body, names),
+            what=f"{words} · {detail}" if detail else words,
             request=f"{e.method} {e.path}",
-            customer=customer(e.profile_id or "") or NONE,
+            customer=who,
             staff=staff(e.staff_id or "") or NONE,
-            reason=(e.last_error or "").strip() or "The hub gave no reason",
-        )
-        for e in entries
-    )
+            reason=reason, seq=e.seq, code=code,
+            headline=headline(words, detail, code, who, reason),
+            outcome=outcome(code, definition is not None),
+            definition=definition,
+        ))
+    return tuple(rows)
+
+
+def dismiss_conflict(cl: Clienteling, actor: Actor, seq: int) -> None:
+    """Give up a refused change (managers and admins; the engine checks and audits it)."""
+    cl.outbox.dismiss(seq, actor)

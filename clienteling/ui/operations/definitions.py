@@ -1,6 +1,7 @@
 """Benefit and reward definitions for the admin's editor, on the engine worker: the list, one
 definition in its wire shape, and saving with the version it was based on (a change made
-elsewhere meanwhile is refused as a version conflict, SPEC 6)."""
+elsewhere meanwhile is refused as a version conflict, SPEC 6); and resolving such a conflict
+the hub found at sync time, by taking its version or keeping this till's edit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from clienteling.engine import timeframe, wire
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
+from clienteling.sync.resolve import definition_versions, keep_hub, keep_mine
 from clienteling.ui.definitions.model import DefinitionRow
 
 
@@ -39,3 +41,25 @@ def save_definition(cl: Clienteling, actor: Actor, kind: str, ident: str | None,
         return wire.reward_definition(d.create_reward_definition(actor, data))
     return wire.reward_definition(
         d.update_reward_definition(actor, ident, data, expected_version=expected_version))
+
+
+def load_definition_conflict(cl: Clienteling, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A refused definition edit (a version conflict): (this till's edit, the hub's version in
+    its wire shape) — the till's copy already is the hub's, re-read when the hub refused."""
+    mine, current = definition_versions(cl, seq)
+    to_wire = wire.benefit_definition if cl.outbox.get(seq).entity_type == "benefit_definition" \
+        else wire.reward_definition
+    return mine, to_wire(current)
+
+
+def take_theirs(cl: Clienteling, actor: Actor, seq: int) -> None:
+    """The hub's version stands: dismiss the conflict (audited)."""
+    keep_hub(cl, actor, seq)
+
+
+def keep_mine_over_theirs(cl: Clienteling, actor: Actor, seq: int) -> dict[str, Any]:
+    """Make this till's edit again on top of the hub's version (sent at the next sync, with
+    the hub's version in If-Match) and dismiss the conflict, in one transaction."""
+    kind = cl.outbox.get(seq).entity_type
+    updated = keep_mine(cl, actor, seq)
+    return (wire.benefit_definition if kind == "benefit_definition" else wire.reward_definition)(updated)

@@ -1,12 +1,44 @@
-"""Sync on the engine worker: what the outbox holds (changes waiting, conflicts).
-
-The sync cycles themselves will run on the network worker
-(:class:`clienteling.ui.worker.NetworkWorker`)."""
+"""Sync on the engine worker: what the outbox holds (changes waiting, conflicts) and which hub
+the till talks to. The sync cycles themselves run on the network worker
+(:mod:`clienteling.ui.sync.network`)."""
 
 from __future__ import annotations
 
+from clienteling.engine.errors import PermissionDenied
+from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling, OutboxCounts
+from clienteling.sync import settings as sync_settings
+from clienteling.sync.settings import check_hub_url, hub_url, set_hub_url
 
 
 def outbox_counts(cl: Clienteling) -> OutboxCounts:
     return cl.outbox.counts()
+
+
+def current_hub_url(cl: Clienteling) -> str | None:
+    """The hub this till syncs with (the engine's settings), or None."""
+    return hub_url(cl)
+
+
+def connect_hub(cl: Clienteling, actor: Actor, url: str) -> str:
+    """Point the till at ``url`` (admins only, enforced by the engine; "hub_url: …" when the
+    URL is not usable); returns the URL as stored."""
+    set_hub_url(cl, actor, url)
+    return hub_url(cl) or url
+
+
+def connect_first_run(cl: Clienteling, url: str) -> str:
+    """First run: point an EMPTY till at ``url``. Nobody can sign in to an empty till, so no
+    admin can be asked; the till token the hub's admin created is what authorises it (the hub
+    refuses everything without it). A till with staff must go through :func:`connect_hub`."""
+    if cl.staff.list_staff(active_only=False):
+        raise PermissionDenied("connect this till to a hub without signing in", "nobody")
+    value = check_hub_url(url)
+    sync_settings.put(cl, sync_settings.HUB_URL, value)
+    return value
+
+
+def open_store_name(cl: Clienteling) -> str:
+    """The store's name when the till serves one store (a first sync just brought it)."""
+    stores = cl.staff.stores()
+    return stores[0].name if len(stores) == 1 else ""

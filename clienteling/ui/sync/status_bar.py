@@ -1,6 +1,7 @@
-"""The sync status, always visible (SPEC §5): online/offline, changes waiting, conflicts.
-
-Until the sync client lands this till is always offline; the counts come from the outbox.
+"""The sync status, always visible (SPEC §5): online/offline, the time of the last successful
+sync, changes waiting and conflicts — "Online · synced 12:04 · 0 waiting", "Offline · 3
+waiting", or why sync stopped. The counts come from the outbox after every engine change and
+from each cycle's report; online and the time from the last cycle (:meth:`SyncStatus.show_outcome`).
 """
 
 from __future__ import annotations
@@ -9,15 +10,19 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from clienteling.engine.services import OutboxCounts
+from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.operations.sync import outbox_counts
 from clienteling.ui.state import AppState
+from clienteling.ui.sync.network import NOT_CONNECTED, Outcome
 
-BUSY_AFTER_MS = 600  # show "Working…" only for work that takes a while (GUIDE principle 3)
+BUSY_AFTER_MS = 600
+STOPPED = ("Sync stopped: this till's token was revoked or is wrong — ask an admin to "
+           "reconnect it")  # show "Working…" only for work that takes a while (GUIDE principle 3)
 
 
 class SyncStatus(QWidget):
-    """``syncStatus``: "Offline · 3 changes waiting" and a Conflicts (0) button."""
+    """``syncStatus``: "Online · synced 12:04 · 0 waiting" and a Conflicts (0) button."""
 
     conflicts_requested = Signal()
     counted = Signal(object)  # OutboxCounts
@@ -27,7 +32,9 @@ class SyncStatus(QWidget):
         self.setObjectName("syncStatus")
         self.state = state
         self.online = False
-        self.last_sync: str | None = None
+        self.last_sync: str | None = None  # HH:MM, store time
+        self.stopped: str | None = None  # why sync stopped (a rejected token)
+        self.problem: str | None = None  # why the last cycle did not fully succeed
         self.counts = OutboxCounts(0, 0)
         self.dot = QLabel("●", self)
         self.dot.setObjectName("syncDot")
@@ -62,6 +69,21 @@ class SyncStatus(QWidget):
     def text(self) -> str:
         return self.label.text()
 
+    def show_outcome(self, outcome: Outcome) -> None:
+        """What the last sync cycle found."""
+        report = outcome.report
+        if report is None:
+            self.online, self.stopped, self.problem = False, None, NOT_CONNECTED
+        else:
+            self.online = report.online and not report.token_rejected
+            self.stopped = report.error if report.token_rejected else None
+            self.problem = report.error
+            if report.synced_at is not None:
+                self.last_sync = fmt.local(report.synced_at, self.state.timezone).strftime("%H:%M")
+            self.counts = OutboxCounts(report.waiting, report.conflicts)
+        self._show()
+        self.counted.emit(self.counts)
+
     def refresh(self) -> None:
         self.state.submit(outbox_counts).then(self._counted, owner=self)
 
@@ -78,19 +100,26 @@ class SyncStatus(QWidget):
             self.busy.hide()
 
     def _show(self) -> None:
-        waiting = self.counts.pending
-        changes = f"{waiting} change{'s' if waiting != 1 else ''} waiting"
-        if self.online:
+        waiting = f"{self.counts.pending} waiting"
+        if self.stopped:
+            self.label.setText(STOPPED)
+            colour = theme.palette()["danger"]
+            tip = f"{self.stopped}\nChanges stay on this till until the hub accepts its token again."
+        elif self.online:
             synced = f" · synced {self.last_sync}" if self.last_sync else ""
-            self.label.setText(f"Online{synced} · {changes}")
+            self.label.setText(f"Online{synced} · {waiting}")
             colour = theme.palette()["accent"]
+            tip = self.problem or ""
         else:
-            self.label.setText(f"Offline · {changes}")
+            self.label.setText(f"Offline · {waiting}")
             colour = theme.palette()["disabled"]
+            tip = "This till works offline; waiting changes go to the hub when it is reachable."
+            if self.problem:
+                tip = f"{self.problem}\n{tip}"
         self.dot.setStyleSheet(f"color: {colour}; font-size: 10pt;")
-        self.label.setToolTip("This till works offline; waiting changes go to the hub when it "
-                              "is reachable." if not self.online else "")
+        self.label.setToolTip(tip)
         self.conflicts.setText(f"Conflicts ({self.counts.conflicts})")
         self.conflicts.setProperty("has", self.counts.conflicts > 0)
         self.conflicts.style().unpolish(self.conflicts)
         self.conflicts.style().polish(self.conflicts)
+

@@ -1,0 +1,93 @@
+"""The desktop's sync with a real hub on loopback (issue 8, must-show 9): connecting the till
+in Settings keeps the token in the keyring and nowhere else, and the status bar goes from
+Offline to "Online · synced HH:MM · 0 waiting"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from clienteling.sync.credentials import SERVICE
+from clienteling.ui.main_window import MainWindow
+from clienteling.ui.sync.settings_dialog import HubSettingsDialog
+from tests.ui.hub_support import HubWorld, MemoryKeyring
+from tests.ui.support import TIMEOUT, wait_dialog
+
+Open = Callable[..., MainWindow]
+SYNC_TIMEOUT = 30_000
+
+
+def _connect_in_settings(qtbot: Any, w: MainWindow, url: str, token: str) -> HubSettingsDialog:
+    w.hub_action.trigger()
+    dialog = wait_dialog(qtbot, w, "hubSettingsDialog")
+    assert isinstance(dialog, HubSettingsDialog)
+    dialog.url_field.setText(url)
+    qtbot.keyClicks(dialog.token_field, token)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_settings_keeps_the_token_in_the_keyring_and_the_status_goes_online(
+        open_window: Open, qtbot: Any, demo_hub: HubWorld, memory_keyring: MemoryKeyring,
+        tmp_path: Path) -> None:
+    w = open_window("ada")
+    qtbot.waitUntil(lambda: w.sync.last is not None, timeout=TIMEOUT)  # the start-up cycle
+    assert w.sync_status.text == "Offline · 0 waiting"
+    assert w.hub_action.isEnabled()
+
+    with qtbot.waitSignal(w.sync.finished, timeout=SYNC_TIMEOUT,
+                          check_params_cb=lambda o: o.report is not None and o.report.online):
+        dialog = _connect_in_settings(qtbot, w, demo_hub.url, demo_hub.token)
+    # 02 Mar 2026 00:00 UTC is 11:00 in Melbourne (the store's time, daylight saving)
+    assert w.sync_status.text == "Online · synced 11:00 · 0 waiting"
+    assert dialog.stored_where == "the system keyring"
+
+    # The token went to the keyring, under the hub's URL …
+    assert memory_keyring.passwords == {(SERVICE, demo_hub.url): demo_hub.token}
+    # … and nowhere else: not the till's database, its settings, the logs or a config file.
+    secret = demo_hub.token.encode()
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith("hub.db")]
+    assert any(p.name.startswith("till.db") for p in written)
+    assert [p for p in written if secret in p.read_bytes()] == []
+    assert not w.sync_status.problem
+
+
+def test_only_an_admin_connects_the_till(open_window: Open, qtbot: Any, demo_hub: HubWorld,
+                                         memory_keyring: MemoryKeyring) -> None:
+    w = open_window("max")
+    assert not w.hub_action.isEnabled()
+    dialog = HubSettingsDialog(w.state, w.sync, w)
+    w.profile.open_dialog(dialog)
+    dialog.url_field.setText(demo_hub.url)
+    dialog.token_field.setText(demo_hub.token)
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.message.isVisibleTo(dialog)
+                    and "may not connect this till" in dialog.message.text(), timeout=TIMEOUT)
+    assert memory_keyring.passwords == {}  # refused by the engine before the token went anywhere
+    dialog.reject()
+
+
+def test_a_bad_url_is_refused_under_its_field(open_window: Open, qtbot: Any,
+                                              memory_keyring: MemoryKeyring) -> None:
+    w = open_window("ada")
+    dialog = _connect_in_settings(qtbot, w, "not a url", "secret-token")
+    qtbot.waitUntil(lambda: bool(dialog.field_error("hub_url")), timeout=TIMEOUT)
+    assert "http" in dialog.field_error("hub_url")
+    assert memory_keyring.passwords == {}
+    dialog.reject()
+
+
+def test_a_wrong_token_is_said_under_its_field_and_sync_stops(
+        open_window: Open, qtbot: Any, demo_hub: HubWorld, memory_keyring: MemoryKeyring) -> None:
+    w = open_window("ada")
+    qtbot.waitUntil(lambda: w.sync.last is not None, timeout=TIMEOUT)
+    dialog = _connect_in_settings(qtbot, w, demo_hub.url, "clt_wrong_token")
+    qtbot.waitUntil(lambda: "refused this token" in dialog.field_error("token"),
+                    timeout=SYNC_TIMEOUT)
+    assert dialog.isVisible()  # stays open to be corrected
+    assert w.sync_status.text.startswith("Sync stopped: this till's token was revoked or is wrong")
+    assert w.sync.stopped and not w.sync.timer.isActive()
+    dialog.reject()
