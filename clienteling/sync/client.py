@@ -50,7 +50,7 @@ class Cancelled(Exception):
 
 
 TOKEN_REJECTED = ("This till's token was revoked or is wrong: ask an admin for a new one "
-                  "(Settings › Hub).")
+                  "(Hub connection… in the user menu).")
 
 
 def is_token_refusal(response: httpx.Response) -> bool:
