@@ -15,8 +15,8 @@ Per request (decided in arrival order from a seeded ``random.Random``, so a run 
 - ``ok``: forward and answer.
 
 ``counts`` says how many of each happened (``reset_writes``: resets of a POST/PUT/DELETE, the
-case exactly-once depends on). Only loopback addresses: the proxy listens on 127.0.0.1 and
-refuses an upstream that is not loopback.
+case exactly-once depends on; ``quiet``: requests while ``enabled`` is False). Only loopback
+addresses: the proxy listens on 127.0.0.1 and refuses an upstream that is not loopback.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ MAX_BODY = 64 * 1024 * 1024
 class FaultRates:
     """The chance of each fault per request; the rest are forwarded untouched."""
 
-    drop: float = 0.06
-    delay: float = 0.06
-    error: float = 0.06
-    reset: float = 0.08
+    drop: float = 0.07
+    delay: float = 0.07
+    error: float = 0.07
+    reset: float = 0.09
     delay_seconds: tuple[float, float] = (0.01, 0.15)
 
     @property
@@ -161,6 +161,7 @@ class FaultProxy:
         with self._lock:
             self.counts["requests"] += 1
             if not self.enabled:
+                self.counts["quiet"] += 1
                 return "ok", 0.0
             roll = self._rng.random()
             pause = self._rng.uniform(*self.rates.delay_seconds)
