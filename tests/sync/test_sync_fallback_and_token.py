@@ -92,3 +92,25 @@ def test_a_revoked_token_stops_sync_without_a_retry_storm(sync_world: SyncWorld)
     fresh = run_cycle(till, sw.client())
     assert fresh.error is None and fresh.pushed == 1 and not fresh.token_rejected
     assert digests(till) == digests(sw.hub.cl)
+
+
+def test_a_push_over_the_hubs_size_limit_is_split_in_order(sync_world: SyncWorld) -> None:
+    """Twenty edits of twenty customers, each with ~60 KB of attributes, make one batch over
+    the hub's 1 MiB (413): the pusher halves it until each push fits, and every entry is
+    applied once."""
+    sw = sync_world
+    shop = stock(sw, profiles=20)
+    till = sw.till("t")
+    assert run_cycle(till, sw.client()).error is None
+    ava = sw.actor(till, "associate")
+    for n, pid in enumerate(shop.profile_ids):
+        till.profiles.update(ava, pid, {"first_name": f"N{n:02d}",
+                                        "attributes": {"note": "x" * 60_000}})
+    before = sw.running.counting.paths["/api/v3/sync/push"]
+    report = run_cycle(till, sw.client())
+    assert (report.pushed, report.waiting, report.conflicts) == (20, 0, 0), report
+    # 20 entries (> 1 MiB) refused, then 10 + 10 (~600 KB each) applied.
+    assert sw.running.counting.paths["/api/v3/sync/push"] - before == 3
+    assert [sw.hub.cl.profiles.get(p).first_name for p in shop.profile_ids] == [
+        f"N{n:02d}" for n in range(20)]
+    assert digests(till) == digests(sw.hub.cl)
