@@ -28,16 +28,10 @@ from clienteling.demo import create_demo
 from clienteling.engine.errors import DomainError
 from clienteling.engine.models import (
     AuditEvent,
-    Benefit,
     BenefitDefinition,
-    IdempotencyRecord,
     OutboxEntry,
     Profile,
-    Redemption,
-    RedemptionItem,
-    Reward,
     RewardDefinition,
-    Staff,
 )
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
@@ -46,17 +40,11 @@ from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import HubClient
 from clienteling.sync.cycle import CycleReport, run_cycle
 from clienteling.sync.verify import verify
+from tests.sync.accounting import Accounting, account, check_limits, shared_redemptions
 from tests.sync.faultproxy import FaultProxy, FaultRates
 
-# The audit actions a till change of this scenario writes, one event per change, on the till
-# and (once applied) on the hub.
-ACTIONS = ("benefit.redeem", "reward.redeem", "benefit.claim", "benefit.issue", "reward.issue",
-           "profile.update")
 SHARED = "shared-lounge"
 SHARED_CAP = 40
-MANAGER_CAP = Decimal("100.00")
-# Refusals the scenario provokes on purpose (the shared cap); any other is a bug.
-EXPECTED_CONFLICTS = frozenset({"global_limit_reached"})
 TIERS = ("bronze", "silver", "gold", "platinum")
 # The pusher's back-off, compressed as the whole scenario is (seconds of work, not hours of
 # trading): a failed entry is tried again within the same burst of local work.
@@ -274,116 +262,6 @@ def settle(tills: list[TillRun], hub_url: str, *, rounds: int = 12,
             client.close()
     raise AssertionError(f"not quiet after {rounds} rounds of fault-free sync "
                          f"(till, pushed, pulled, waiting, error): {seen}")
-
-
-# ------------------------------------------------------------------------------ accounting
-
-
-def till_entries(cl: Clienteling) -> list[OutboxEntry]:
-    with cl.ctx.reading() as s:
-        entries = list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)))
-        s.expunge_all()
-    return entries
-
-
-def action_events(cl: Clienteling, after_seq: int = 0) -> Counter[tuple[str, str]]:
-    with cl.ctx.reading() as s:
-        rows = s.execute(select(AuditEvent.entity_type, AuditEvent.entity_id).where(
-            AuditEvent.action.in_(ACTIONS), AuditEvent.seq > after_seq)).all()
-    return Counter((t, i) for t, i in rows)
-
-
-@dataclass
-class Accounting:
-    changes: int
-    applied: int
-    refused: int
-    parked: int
-    conflict_codes: Counter[str]
-
-
-def account(tills: list[TillRun], hub_cl: Clienteling, hub: HubSide) -> Accounting:
-    """Every till change has exactly one effect on the hub, or none when the hub refused it
-    (and then it is in the till's Conflicts with the reason, not lost)."""
-    expected_on_hub: Counter[tuple[str, str]] = Counter()
-    done_keys: list[str] = []
-    changes = refused = parked = 0
-    codes: Counter[str] = Counter()
-    for till in tills:
-        made = sum(till.made.values())
-        events = action_events(till.cl)
-        entries = till_entries(till.cl)
-        # Each local change wrote one audit event and one outbox entry: none lost locally.
-        assert sum(events.values()) == made, (till.name, sum(events.values()), made)
-        assert Counter((e.entity_type, e.entity_id) for e in entries) == events, till.name
-        statuses = Counter(e.status for e in entries)
-        # Refused ones were dismissed by a manager (``dismiss_conflicts``), nothing is waiting.
-        assert set(statuses) <= {"done", "dismissed"}, (till.name, statuses)
-        for e in entries:
-            if e.status == "done":
-                expected_on_hub[(e.entity_type, e.entity_id)] += 1
-                done_keys.append(e.idempotency_key)
-            elif e.last_code == "depends_on_refused":
-                parked += 1
-                codes[f"parked:{e.last_code}"] += 1
-            else:
-                refused += 1
-                codes[e.last_code or "?"] += 1
-        changes += made
-    on_hub = action_events(hub_cl, hub.audit_baseline)
-    missing = expected_on_hub - on_hub
-    extra = on_hub - expected_on_hub
-    assert not missing, f"till changes never applied on the hub: {list(missing.items())[:5]}"
-    assert not extra, f"hub effects applied twice or from nowhere: {list(extra.items())[:5]}"
-    with hub_cl.ctx.reading() as s:
-        keyed = Counter(s.scalars(select(IdempotencyRecord.key).where(
-            IdempotencyRecord.key.in_(done_keys))).all()) if done_keys else Counter()
-        statuses = Counter(s.scalars(select(IdempotencyRecord.status_code).where(
-            IdempotencyRecord.key.in_(done_keys))).all()) if done_keys else Counter()
-    assert set(keyed.values()) <= {1} and len(keyed) == len(done_keys), (
-        "an applied entry's key is not on the hub exactly once")
-    assert all(200 <= code < 300 for code in statuses), statuses
-    unexpected = {c for c in codes if c not in EXPECTED_CONFLICTS
-                  and c != "parked:depends_on_refused"}
-    assert not unexpected, f"refusals the scenario does not provoke: {codes}"
-    return Accounting(changes, sum(expected_on_hub.values()), refused, parked, codes)
-
-
-def check_limits(cl: Clienteling, where: str) -> None:
-    """No balance negative, no benefit used beyond its uses, no global cap exceeded, no
-    manager-issued reward above the manager's cap (on a till or the hub)."""
-    with cl.ctx.reading() as s:
-        negative = s.scalar(select(func.count()).select_from(Reward).where(
-            Reward.value_remaining < 0))
-        assert negative == 0, f"{where}: {negative} rewards with a negative balance"
-        over = s.scalar(select(func.count()).select_from(Reward).where(
-            Reward.value_remaining > Reward.value_initial))
-        assert over == 0, f"{where}: {over} rewards with more left than issued"
-        below = s.scalar(select(func.count()).select_from(Benefit).where(
-            Benefit.redemptions_remaining < 0))
-        assert below == 0, f"{where}: {below} benefits used beyond their uses"
-        for d in s.scalars(select(BenefitDefinition).where(
-                BenefitDefinition.max_global_redemptions.is_not(None))):
-            assert d.total_global_redemptions <= (d.max_global_redemptions or 0), (
-                where, d.handle, d.total_global_redemptions)
-        manager_ids = s.scalars(select(Staff.id).where(Staff.role == "manager")).all()
-        too_big = s.scalar(select(func.count()).select_from(Reward).where(
-            Reward.issued_by_staff_id.in_(manager_ids), Reward.reason == "soak",
-            Reward.value_initial > MANAGER_CAP))
-        assert too_big == 0, f"{where}: {too_big} manager rewards over the cap"
-
-
-def shared_redemptions(cl: Clienteling, shared_id: str) -> tuple[int, int]:
-    """(redemptions of the shared benefit, the definition's global count)."""
-    with cl.ctx.reading() as s:
-        used = s.scalar(select(func.count()).select_from(RedemptionItem)
-                        .join(Benefit, Benefit.id == RedemptionItem.item_id)
-                        .join(Redemption, Redemption.id == RedemptionItem.redemption_id)
-                        .where(Benefit.benefit_definition_id == shared_id,
-                               RedemptionItem.type == "benefit", Redemption.type == "redeem"))
-        total = s.scalar(select(BenefitDefinition.total_global_redemptions).where(
-            BenefitDefinition.id == shared_id))
-    return int(used or 0), int(total or 0)
 
 
 @dataclass

@@ -23,16 +23,8 @@ import pytest
 from clienteling import cli
 from clienteling.engine.services import Clienteling
 from tests.hub.conftest import LiveHub, quick_hashes, start_hub  # noqa: F401
-from tests.sync.soak import (
-    HubSide,
-    TillRun,
-    account,
-    check_limits,
-    first_sync,
-    one_change,
-    seed_hub,
-    settle,
-)
+from tests.sync.accounting import account, check_limits
+from tests.sync.soak import HubSide, TillRun, first_sync, one_change, seed_hub, settle
 
 pytestmark = [pytest.mark.sync_faults, pytest.mark.slow]
 
