@@ -29,7 +29,6 @@ from clienteling.engine.errors import DomainError
 from clienteling.engine.models import (
     AuditEvent,
     BenefitDefinition,
-    OutboxEntry,
     Profile,
     RewardDefinition,
 )
@@ -197,22 +196,8 @@ def work(till: TillRun, hub: HubSide, proxy_url: str, quota: int, *, seconds: fl
                 if sum(till.made.values()) >= quota:
                     break
             till.reports.append(run_cycle(till.cl, client, backoff=QUICK_RETRY))
-            dismiss_conflicts(till)
     finally:
         client.close()
-
-
-def dismiss_conflicts(till: TillRun) -> int:
-    """A manager deals with Conflicts: each refused change is given up (the hub's version
-    stands). Until then the changes behind it that touch the same records wait (the outbox
-    keeps a record's changes in order), so a store that never looks at Conflicts stalls."""
-    assert till.manager is not None
-    with till.cl.ctx.reading() as s:
-        refused = s.scalars(select(OutboxEntry.seq).where(
-            OutboxEntry.status.in_(("conflict", "parked"))).order_by(OutboxEntry.seq)).all()
-    for seq in refused:
-        till.cl.outbox.dismiss(seq, till.manager)
-    return len(refused)
 
 
 def in_threads(jobs: list[Callable[[], None]], *, seconds: float) -> None:
@@ -253,7 +238,7 @@ def settle(tills: list[TillRun], hub_url: str, *, rounds: int = 12,
                 assert report.online and not report.token_rejected, report
                 seen.append((till.name, report.pushed, report.pulled, report.waiting,
                              report.error))
-                if dismiss_conflicts(till) or report.pushed or report.pulled or report.waiting:
+                if report.pushed or report.pulled or report.waiting:
                     quiet = False
             if quiet:
                 return n

@@ -1,13 +1,12 @@
-"""Found by the convergence test (issue 8): a refused change holds back later, unrelated
-changes of the same customer until a manager dismisses it.
+"""Found by the convergence test (issue 8): a refused change held back later, unrelated
+changes of the same customer until a manager dismissed it (fixed on syncpkg, 26785bb).
 
 Issue 8 says the entries that depend on a refused one ("same unit, or an entity it created")
 are parked and unrelated entries behind it go on; SPEC §6: a business rejection "does not
 block the entries behind it unless they depend on it". A profile edit does not depend on a
-redemption of one of the customer's benefits, but the outbox's ordering rule
-(``engine.services.outbox._Reach``: a later entry that changes a record an earlier one
-only refers to comes after it) also applies while the earlier one sits in Conflicts, so the
-edit stays pending, neither sent nor parked, for as long as nobody dismisses the conflict.
+redemption of one of the customer's benefits, though the redemption refers to the customer:
+an edit queued before the refusal was parked with it, and one made after it stayed pending,
+neither sent nor in Conflicts.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from clienteling.engine.models import Benefit, OutboxEntry
@@ -25,9 +23,6 @@ from clienteling.sync.client import HubClient
 from clienteling.sync.cycle import run_cycle
 from tests.hub.conftest import LiveHub, quick_hashes, start_hub  # noqa: F401
 from tests.sync.soak import TillRun, first_sync, seed_hub
-
-XFAIL = pytest.mark.xfail(strict=True, reason="the outbox's ordering rule holds a customer's later, "
-                          "unrelated changes behind a refused one (reported to syncpkg/core)")
 
 
 def _refused_redemption(tmp_path: Path, start_hub: Callable[..., LiveHub],  # noqa: F811
@@ -58,7 +53,6 @@ def _sync(live: LiveHub, till: TillRun) -> dict[str, str]:
         return dict(s.execute(select(OutboxEntry.entity_type, OutboxEntry.status)).all())
 
 
-@XFAIL
 def test_an_edit_made_before_the_refusal_is_not_parked_with_it(
     tmp_path: Path, start_hub: Callable[..., LiveHub],  # noqa: F811
 ) -> None:
@@ -68,13 +62,12 @@ def test_an_edit_made_before_the_refusal_is_not_parked_with_it(
         till.cl.profiles.update(till.manager, pid, {"tier": "platinum"})
         states = _sync(live, till)
         assert states["redemption"] == "conflict"
-        assert states["profile"] == "done", states  # today: "parked"
+        assert states["profile"] == "done", states  # was: "parked"
         assert live.hub.cl.overview(pid).profile.tier == "platinum"
     finally:
         till.cl.close()
 
 
-@XFAIL
 def test_an_edit_made_after_the_refusal_is_sent(
     tmp_path: Path, start_hub: Callable[..., LiveHub],  # noqa: F811
 ) -> None:
@@ -84,7 +77,7 @@ def test_an_edit_made_after_the_refusal_is_sent(
         assert _sync(live, till) == {"redemption": "conflict"}
         till.cl.profiles.update(till.manager, pid, {"tier": "platinum"})
         states = _sync(live, till)
-        # Today: "pending" for ever, neither sent nor in Conflicts ("1 change waiting").
+        # Was: "pending" for ever, neither sent nor in Conflicts ("1 change waiting").
         assert states["profile"] == "done", states
         assert live.hub.cl.overview(pid).profile.tier == "platinum"
     finally:
