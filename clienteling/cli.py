@@ -69,7 +69,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise DomainError(f"{url} already has data; demo data goes into a new, empty database")
     create_demo(url, profiles=args.profiles, seed=args.seed)
     print(f"Demo data with {args.profiles} profiles written to {url}")
-    print("Sign in as ava (associate, PIN 4821), max (manager, 7314) or ada (admin, 9052).")
+    print("Sign in as ava (associate, PIN 4821), max (manager, 731405) or ada (admin, 905238).")
     print(url)
     return 0
 

@@ -55,13 +55,18 @@ def test_init_store_staff_token_each_print_the_new_id_last(
     store = last_line(out)
     assert code == 0 and len(store) == 36
     code, out, _ = run(capsys, "hub", "staff", "add", "--db", cli_db, "--username", "ada",
-                       "--name", "Ada", "--role", "admin", "--pin", "9052", "--store", store)
+                       "--name", "Ada", "--role", "admin", "--pin", "905238", "--store", store)
     staff = last_line(out)
     assert code == 0 and len(staff) == 36
     code, out, _ = run(capsys, "hub", "token", "create", "--db", cli_db, "--store", store,
                        "--name", "Till 1")
+    till_token = last_line(out)
+    assert code == 0 and till_token.startswith("clt_") and "for till 'Till 1'" in out
+    # An admin acts only on a device enrolled with the admin capability (issue 9).
+    code, out, _ = run(capsys, "hub", "token", "create", "--db", cli_db, "--store", store,
+                       "--name", "Back office", "--admin")
     token = last_line(out)
-    assert code == 0 and token.startswith("clt_")
+    assert code == 0 and token.startswith("clt_") and "for admin device 'Back office'" in out
 
     from tests.hub.conftest import serve
 
@@ -71,12 +76,15 @@ def test_init_store_staff_token_each_print_the_new_id_last(
         assert client.get("/staff").json()["data"][0]["username"] == "ada"
         assert client.post("/profiles", json={"first_name": "A", "last_name": "B"}).status_code == 201
         assert live.client("clt_" + token[4:-1] + "x").get("/staff").status_code == 401
+        at_till = live.client(till_token, staff).post("/profiles", json={"first_name": "A"})
+        assert at_till.status_code == 403 and at_till.json()["code"] == "admin_device_required"
     finally:
         live.stop()
 
     code, out, _ = run(capsys, "hub", "token", "list", "--db", cli_db)
-    [token_id] = [line.split()[0] for line in out.splitlines() if "Till 1" in line]
+    [token_id] = [line.split()[0] for line in out.splitlines() if "Back office" in line]
     assert code == 0 and "active" in out and token not in out  # the secret is never shown again
+    assert any("admin" in line for line in out.splitlines() if "Back office" in line)
     code, out, _ = run(capsys, "hub", "token", "revoke", "--db", cli_db, "--id", token_id)
     assert code == 0 and last_line(out) == token_id
     live = serve(cli_db if "://" in cli_db else f"sqlite:///{cli_db}")
