@@ -126,6 +126,28 @@ def test_errors_are_one_line_on_stderr_with_exit_code_2(
     assert "timezone" in err and "Mars/Olympus" in err
 
 
+def test_staff_pins_follow_the_policy_by_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 9: a manager's (and an admin's) PIN has 6 to 8 digits, an associate's 4 to 8."""
+    db = str(tmp_path / "hub.db")
+    run(capsys, "hub", "init", "--db", db)
+    _, out, _ = run(capsys, "hub", "store", "add", "--db", db, "--name", "X", "--timezone",
+                    "Australia/Melbourne")
+    store = last_line(out)
+    code, _, err = run(capsys, "hub", "staff", "add", "--db", db, "--username", "max", "--name",
+                       "Max", "--role", "manager", "--pin", "7314", "--store", store)
+    assert code == 2 and "--pin: must be 6 to 8 digits for a manager" in err
+    code, out, _ = run(capsys, "hub", "staff", "add", "--db", db, "--username", "ava", "--name",
+                       "Ava", "--role", "associate", "--pin", "4821", "--store", store)
+    assert code == 0
+    ava = last_line(out)
+    code, _, err = run(capsys, "hub", "staff", "pin", "--db", db, "--id", ava, "--pin", "12")
+    assert code == 2 and "--pin: must be 4 to 8 digits for an associate" in err
+    code, out, _ = run(capsys, "hub", "staff", "pin", "--db", db, "--id", ava, "--pin", "5821")
+    assert code == 0 and last_line(out) == ava
+    code, out, _ = run(capsys, "hub", "staff", "deactivate", "--db", db, "--id", ava)
+    assert code == 0 and last_line(out) == ava
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
