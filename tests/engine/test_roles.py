@@ -22,6 +22,9 @@ from tests.engine.support import (
     snapshot,
 )
 
+# Part of SPEC §9's reliability suite (tests/reliability/__init__.py lists it; -m reliability).
+pytestmark = pytest.mark.reliability
+
 
 @dataclass
 class Scene:

@@ -236,6 +236,11 @@ class World:
         token = self.admin_token if role == "admin" else self.token
         return self.live.client(token, self.staff[role], **headers)
 
+    def hub_app_openapi(self) -> dict[str, Any]:
+        """The served app's OpenAPI document (what schemathesis fuzzes)."""
+        app = self.live.server.config.app
+        return dict(app.openapi())
+
     def anonymous(self) -> httpx.Client:
         return self.live.client()
 
