@@ -25,6 +25,11 @@ from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, zone
 from clienteling.engine.permissions import Role
 from clienteling.engine.services.profiles import name_key, phone_key
+from clienteling.engine.wire import (
+    BENEFIT_DEFINITION_FLAGS,
+    BENEFIT_DEFINITION_INTS,
+    BENEFIT_DEFINITION_TEXT,
+)
 
 # Child rows carry no id on the wire: theirs are derived from the parent, so applying the
 # same record twice writes the same rows.
@@ -234,33 +239,17 @@ _TEXT_LENGTHS = {
     "image_url": 1000, "remind_target_id": 64, "extend_target_id": 64, "issue_target_id": 64,
     "category": 32,
 }
-_BENEFIT_DEFINITION_TEXT = (
-    "name", "handle", "description", "short_description", "long_description",
-    "terms_conditions", "earn_instructions", "redeem_instructions_store",
-    "redeem_instructions_online", "internal_notes", "redeem_code_pos", "redeem_code_online",
-    "icon", "image_url", "remind_target_id", "extend_target_id", "issue_target_id", "category",
-)
-_BENEFIT_DEFINITION_INTS = (
-    "period", "max_redemptions", "max_global_redemptions", "total_allocations",
-    "notify_schedule_offset", "notify_issue_offset_days", "notify_issue_offset_hour",
-    "notify_remind_offset_days", "notify_remind_offset_hour", "notify_extend_offset_days",
-    "notify_extend_offset_hour",
-)
-_BENEFIT_DEFINITION_FLAGS = (
-    "is_claimable", "is_extendable", "is_assignable", "is_reassignable", "is_published",
-    "is_archived",
-)
 
 
 def _benefit_definition(r: _Reader) -> Parsed:
     row: dict[str, Any] = {}
-    for name in _BENEFIT_DEFINITION_TEXT:
+    for name in BENEFIT_DEFINITION_TEXT:
         row[name] = r.text(name, _TEXT_LENGTHS.get(name, 100_000),
                            required=name in ("name", "handle", "category"))
-    for name in _BENEFIT_DEFINITION_INTS:
+    for name in BENEFIT_DEFINITION_INTS:
         # Offsets may point back in time; counts and periods may not be negative.
         row[name] = r.integer(name, minimum=-MAX_INT if "offset" in name else 0)
-    for name in _BENEFIT_DEFINITION_FLAGS:
+    for name in BENEFIT_DEFINITION_FLAGS:
         row[name] = r.flag(name, default=False)
     row["is_reclaimable"] = r.flag("is_reclaimable")
     for name in ("claim_period_start_at", "claim_period_end_at", "end_at"):

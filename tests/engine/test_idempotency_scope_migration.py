@@ -5,8 +5,6 @@ staff member; the schema matches the models; the downgrade goes back to one row 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +16,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from clienteling.engine import db as dbmod
@@ -38,24 +35,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hub.db'}"
         return
-    import psycopg
+    from tests.hub.conftest import fresh_pg_database
 
-    from tests.hub.conftest import PG_DEFAULT, PG_ENV, _conninfo, _reachable_server
-
-    server, why = _reachable_server()
-    if server is None:
-        message = f"PostgreSQL not reachable at {os.environ.get(PG_ENV, PG_DEFAULT)} ({why})"
-        if os.environ.get("CI"):
-            pytest.fail(message + " — CI must run the PostgreSQL tests")
-        pytest.skip(message)
-    name = f"clienteling_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(**_conninfo(server), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(**_conninfo(make_url(server)), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 def _alembic(db: dbmod.Database, step: str, revision: str) -> None:

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,10 @@ def _reachable_server() -> tuple[URL | None, str]:
     return None, "; ".join(problems)
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (no schema), dropped afterwards; skipped with the
+    reason when no server is reachable, except in CI, where the PostgreSQL tests must run."""
     import psycopg
 
     server, why = _reachable_server()
@@ -103,13 +105,19 @@ def pg_database() -> Iterator[str]:
     name = f"clienteling_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**_conninfo(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    open_database(url).dispose()  # migrate once
     try:
-        yield url
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(**_conninfo(server), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
+    with fresh_pg_database() as url:
+        open_database(url).dispose()  # migrate once
+        yield url
 
 
 def truncate(url: str) -> None:

@@ -151,6 +151,8 @@ def test_malformed_batch_is_422_and_applies_nothing(world: World) -> None:
 def test_an_entry_still_in_progress_is_retry(world: World, monkeypatch: Any) -> None:
     """A key whose first request committed its change but not its response (the hub died in
     between) answers 409 idempotency_in_progress alone, and ``retry`` in a push."""
+    from clienteling.engine.services.devices import DeviceService
+    from clienteling.engine.services.idempotency import Scope
     from clienteling.hub import idempotency
 
     monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.05)
@@ -159,8 +161,11 @@ def test_an_entry_still_in_progress_is_retry(world: World, monkeypatch: Any) -> 
                   X_Staff_Id=staff)
     hub = world.hub
     fp = idempotency.fingerprint("POST", "/api/v3/profiles", stuck["body"])
+    # Keys are scoped to the device and the staff member that used them (issue 9, defect 2).
+    device = DeviceService(hub.cl.ctx).authenticate(world.token)
+    scope = Scope(device.token_id, staff)
     with hub.cl.ctx.transaction(None) as uow:
-        hub.idempotency.claim(uow, stuck["key"], "POST", "/api/v3/profiles", fp)
+        hub.idempotency.claim(uow, scope, stuck["key"], "POST", "/api/v3/profiles", fp)
     after = entry("POST", "/profiles", {"first_name": "Ivy", "last_name": "After"},
                   X_Staff_Id=staff)
     results = push(world.device(), [stuck, after])
