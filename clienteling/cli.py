@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     from clienteling.hub.cli import register as register_hub
 
     register_hub(sub)
+    from clienteling.sync.command import register as register_sync
+
+    register_sync(sub)
     return parser
 
 

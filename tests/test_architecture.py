@@ -47,3 +47,26 @@ def test_contracts_name_the_ui_importing_orm_models_or_sqlalchemy(tmp_path: Path
     assert "records from the engine, never ORM models or SQL" in done.stdout
     assert "clienteling.ui.sneaky_models -> clienteling.engine.models" in done.stdout
     assert "clienteling.ui.sneaky_sql -> sqlalchemy" in done.stdout
+
+
+def test_sync_contracts_bite_and_allow_only_the_wire(tmp_path: Path) -> None:
+    """Issue 8: sync never imports Qt or the hub, the engine never imports sync (nor httpx),
+    and the hub may share sync's wire schemas but nothing else of it."""
+    shutil.copytree(REPO / "clienteling", tmp_path / "clienteling",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    pkg = tmp_path / "clienteling"
+    (pkg / "sync" / "sneaky_qt.py").write_text("import PySide6.QtCore\n")
+    (pkg / "sync" / "sneaky_hub.py").write_text("from clienteling.hub import push\n")
+    (pkg / "engine" / "sneaky_sync.py").write_text("from clienteling.sync import client\n")
+    (pkg / "engine" / "sneaky_http.py").write_text("import httpx\n")
+    (pkg / "hub" / "sneaky_client.py").write_text("from clienteling.sync.client import HubClient\n")
+    (pkg / "hub" / "fine_wire.py").write_text("from clienteling.sync.wire import PushResult\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    for link in ("clienteling.sync.sneaky_qt -> PySide6", "clienteling.sync.sneaky_hub -> clienteling.hub",
+                 "clienteling.engine.sneaky_sync -> clienteling.sync",
+                 "clienteling.engine.sneaky_http -> httpx",
+                 "clienteling.hub.sneaky_client -> clienteling.sync.client"):
+        assert link in done.stdout, link
+    assert "fine_wire" not in done.stdout

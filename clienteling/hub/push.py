@@ -54,9 +54,10 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Scope
 
 from clienteling.hub.errors import ApiError, validation_body
+from clienteling.sync.wire import API_PREFIX, MAX_PUSH_ENTRIES
 
-API_PREFIX = "/api/v3"
-MAX_ENTRIES = 500
+# The till's pusher sizes its batches by the same constant (clienteling/sync/wire.py).
+MAX_ENTRIES = MAX_PUSH_ENTRIES
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The entry headers passed on to the sub-request; the batch's Authorization is the only
 # credential (an entry cannot name another device).

@@ -193,6 +193,9 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
     assert digest["profile"]["count"] == snapshot["meta"]["totals"]["profile"]
     assert ok(till.get("/sync/digest", params={"type": "profile", "prefix": "0"}))["data"][
         "prefix"] == "0"
+    pia = next(r["data"]["data"]["id"] for r in pushed)
+    assert [e["op"] for e in ok(till.get("/sync/records", params={
+        "type": "profile", "id": [pia, "gone"]}))["data"]] == ["upsert", "delete"]
 
     # -- nothing in the OpenAPI description was left out --------------------------------------
     answered = {(m, p) for m, p, status in world.live.calls if 200 <= status < 300}

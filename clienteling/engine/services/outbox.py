@@ -288,6 +288,21 @@ class OutboxService:
         self._move(seq, (IN_FLIGHT,), status=PENDING, last_error=error,
                    next_attempt_at=next_attempt_at)
 
+    def retry_now(self) -> int:
+        """Pending entries waiting out a back-off become due now ("Sync now"); returns how
+        many."""
+        with self.ctx.db.write() as s:
+            return int(s.connection().execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.status == PENDING, OutboxEntry.next_attempt_at.is_not(None))
+                .values(next_attempt_at=None)).rowcount)
+
+    def unclaim(self, seq: int) -> None:
+        """in_flight -> pending, as if never claimed (attempts - 1): the pusher claimed it in a
+        batch but holds it back, because it depends on an earlier entry of that batch whose
+        answer it must see first (a refused one parks it instead of sending it)."""
+        self._move(seq, (IN_FLIGHT,), status=PENDING, attempts=OutboxEntry.attempts - 1)
+
     def mark_conflict(self, seq: int, code: str, message: str, response: Any = None) -> None:
         """in_flight -> conflict: the hub refused it for good (``code``: its reason code).
         Park its ``dependents`` next; a manager sees it in Conflicts and may dismiss it."""

@@ -26,7 +26,7 @@ hear one ``Changes(origin="remote")`` per call that changed something.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,8 +112,13 @@ class RemoteService:
         with self.ctx.reading() as s:
             return s.scalar(select(Setting.value).where(Setting.key == CURSOR_KEY))
 
-    def apply(self, entries: Sequence[Any], *, cursor: Any = None) -> RemoteResult:
+    def apply(self, entries: Sequence[Any], *, cursor: Any = None,
+              settings: Mapping[str, Any] | None = None) -> RemoteResult:
         """Apply change-feed entries and store ``cursor`` (when given) in one transaction.
+
+        ``settings`` are more keys stored in that transaction (None removes one): a first
+        sync keeps its resume point with each snapshot page, so a crash never leaves a page
+        applied but not remembered, or remembered but not applied.
 
         A later entry for the same record wins over an earlier one in the same call."""
         if self.ctx.mode != "till":
@@ -143,7 +148,9 @@ class RemoteService:
                 profile_ids |= self._delete(conn, deletes)
                 self._write(conn, upserts)
                 if cursor is not None:
-                    self._store_cursor(conn, cursor)
+                    self._store_setting(conn, CURSOR_KEY, cursor)
+                for key, value in (settings or {}).items():
+                    self._store_setting(conn, key, value)
             except IntegrityError as exc:
                 # A record that clashes with this till's (a handle taken by another id, a
                 # parent this till does not have): refused as a whole, like a bad field.
@@ -237,8 +244,12 @@ class RemoteService:
         return profiles
 
     @staticmethod
-    def _store_cursor(conn: Connection, cursor: Any) -> None:
-        stmt = _insert(conn, Setting.__table__)  # type: ignore[arg-type]
+    def _store_setting(conn: Connection, key: str, value: Any) -> None:
+        table: Table = Setting.__table__  # type: ignore[assignment]
+        if value is None:
+            conn.execute(delete(table).where(table.c.key == key))
+            return
+        stmt = _insert(conn, table)
         conn.execute(stmt.on_conflict_do_update(index_elements=["key"],
                                                 set_={"value": stmt.excluded.value}),
-                     {"key": CURSOR_KEY, "value": cursor})
+                     {"key": key, "value": value})

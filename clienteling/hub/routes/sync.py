@@ -1,7 +1,8 @@
 """Sync: ``GET /sync/changes`` (the change feed tills pull from, see ``hub.changes``),
 ``POST /sync/push`` (a till's outbox in batches, see ``hub.push``), ``GET /sync/snapshot``
 (a first sync, see ``hub.snapshot``) and ``GET /sync/digest`` (do a till and the hub agree,
-see ``engine.services.digest``)."""
+see ``engine.services.digest``); ``GET /sync/records`` (named records in the feed's shape,
+for a till correcting its optimistic copy after a push)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from fastapi.responses import JSONResponse
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.services.digest import DigestService
 from clienteling.engine.services.listing import MAX_FEED_PAGE
-from clienteling.engine.services.snapshot import DEFAULT_SNAPSHOT_PAGE, MAX_SNAPSHOT_PAGE
+from clienteling.engine.services.snapshot import (
+    DEFAULT_SNAPSHOT_PAGE,
+    MAX_SNAPSHOT_PAGE,
+    SYNC_TYPES,
+)
 from clienteling.hub.auth import Reader, device
-from clienteling.hub.changes import DEFAULT_LIMIT, feed_page
+from clienteling.hub.changes import DEFAULT_LIMIT, _renderers, feed_page
 from clienteling.hub.push import MAX_ENTRIES, dispatch, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
 from clienteling.hub.snapshot import snapshot as snapshot_body
+from clienteling.sync.wire import MAX_RECORD_IDS
 
 router = APIRouter(tags=["sync"])
 
@@ -84,3 +90,28 @@ def digest(
             raise ValidationError.field("prefix", "needs type")
         return JSONResponse({"data": view.summary()})
     return JSONResponse({"data": view.drill(type, prefix)})
+
+
+@router.get("/sync/records", summary="The current state of named records, in the feed's shape")
+def records(
+    request: Request,
+    hub: Reader,
+    type: Annotated[str, Query(max_length=40, description="an entity type of the feed")],
+    id: Annotated[list[str], Query(description="record ids (repeat the parameter)")],
+) -> JSONResponse:
+    """Each id as a feed entry: ``upsert`` with the current record, or ``delete`` when the
+    hub has no such record (a till then drops the copy it made optimistically)."""
+    if type not in SYNC_TYPES:
+        raise ValidationError.field("type", f"must be one of {', '.join(SYNC_TYPES)}")
+    if not 1 <= len(id) <= MAX_RECORD_IDS or any(not 1 <= len(i) <= 36 for i in id):
+        raise ValidationError.field("id", f"1 to {MAX_RECORD_IDS} ids of 1 to 36 characters")
+    # Staff records as this device receives them in the feed (PIN hashes in its scope only).
+    render = _renderers(hub.now(), request.state.device)[type]
+    out: list[dict[str, Any]] = []
+    with hub.cl.ctx.reading() as s:
+        for ident in dict.fromkeys(id):
+            record = s.get(SYNC_TYPES[type], ident)
+            out.append({"seq": None, "type": type, "id": ident,
+                        "op": "delete" if record is None else "upsert",
+                        "data": None if record is None else render(record)})
+    return JSONResponse({"data": out})

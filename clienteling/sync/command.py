@@ -1,0 +1,92 @@
+"""``clienteling sync --db URL --hub URL --token TOKEN [--verify] [--detail]``: one headless
+sync cycle. Progress lines first; the LAST line is one JSON object (pushed, pulled,
+conflicts, waiting, online, error, and with --verify: verified, first_difference). Exit 0
+when the cycle ran (conflicts included), 1 when --verify found a difference, 2 with one line
+on stderr for bad input, an unreachable hub or a rejected token."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from clienteling.engine.errors import DomainError
+
+
+def register(sub: Any) -> None:
+    sync = sub.add_parser("sync", help="sync this till with its hub once (push, then pull)")
+    sync.add_argument("--db", help="the till's database URL or file (default: the local till "
+                      "database)")
+    sync.add_argument("--hub", help="the hub's URL (default: the one this till is connected to)")
+    sync.add_argument("--token", help="this till's token (default: the one kept for that hub)")
+    sync.add_argument("--verify", action="store_true",
+                      help="afterwards compare this till's digest with the hub's")
+    sync.add_argument("--detail", action="store_true",
+                      help="with --verify, name the first record that differs")
+    sync.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    sync.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from clienteling.cli import _chosen_database
+    from clienteling.engine.services import Clienteling
+    from clienteling.sync import settings
+    from clienteling.sync.client import HubClient
+    from clienteling.sync.credentials import TokenStore
+    from clienteling.sync.cycle import run_cycle
+    from clienteling.sync.progress import Progress
+    from clienteling.sync.verify import verify
+
+    if args.detail and not args.verify:
+        raise DomainError("--detail needs --verify")
+    if not 0 < args.timeout <= 600:
+        raise DomainError("--timeout must be between 0 and 600 seconds")
+    url = _chosen_database(args.db)
+    cl = Clienteling.open(url, mode="till")
+    try:
+        hub = args.hub or settings.hub_url(cl)
+        if not hub:
+            raise DomainError("--hub is required: this till is not connected to a hub yet")
+        try:
+            hub = settings.check_hub_url(hub)
+        except DomainError as exc:
+            raise DomainError(f"--hub {hub}: {_first_problem(exc)}") from None
+        token = args.token if args.token is not None else TokenStore().load(hub)
+        if not token or not token.strip():
+            raise DomainError(f"--token is required: no token is kept for {hub}")
+
+        def show(p: Progress) -> None:
+            total = f"/{p.total}" if p.total is not None else ""
+            print(f"{p.phase}: {p.done}{total}", flush=True)
+
+        with HubClient(hub, token.strip(), timeout=args.timeout) as client:
+            report = run_cycle(cl, client, progress=show, force=True)
+            if report.token_rejected or (not report.online and report.error):
+                raise DomainError(report.error or "sync failed")
+            out: dict[str, Any] = {"pushed": report.pushed, "pulled": report.pulled,
+                                   "conflicts": report.conflicts, "waiting": report.waiting,
+                                   "online": report.online, "error": report.error}
+            code = 0
+            if args.verify and report.error is None:
+                checked = verify(cl, client, detail=args.detail)
+                out["verified"] = checked.equal
+                if not checked.equal:
+                    out["first_difference"] = {"type": checked.first_type,
+                                               "id": checked.first_id}
+                    code = 1
+            elif args.verify:
+                out["verified"] = False
+                code = 1
+        print(json.dumps(out), flush=True)
+        return code
+    finally:
+        cl.close()
+
+
+def _first_problem(exc: DomainError) -> str:
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, dict):
+        for problems in errors.values():
+            if problems:
+                return str(problems[0])
+    return str(exc)

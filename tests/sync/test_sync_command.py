@@ -1,0 +1,63 @@
+"""``clienteling sync`` as a person runs it: a separate process against the real hub."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from clienteling.engine.clock import FixedClock
+from clienteling.engine.services import Clienteling
+from tests.conftest import REPO, T0
+from tests.sync.conftest import SyncWorld, closed_port
+from tests.sync.support import stock
+
+
+def sync(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "clienteling.cli", "sync", *args], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+
+
+def test_sync_command_prints_progress_then_one_json_line(sync_world: SyncWorld,
+                                                         tmp_path: Path) -> None:
+    sw = sync_world
+    shop = stock(sw)
+    till = tmp_path / "cli-till.db"
+    done = sync("--db", str(till), "--hub", sw.url, "--token", sw.world.token, "--verify",
+                "--detail")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert any(line.startswith("first_sync: ") for line in lines[:-1])
+    last = json.loads(lines[-1])
+    assert last["pulled"] > 0 and last["verified"] is True
+    assert {"pushed", "pulled", "conflicts", "waiting", "online", "error"} <= last.keys()
+
+    # The counter's clock agrees with the hub's (fixed at T0): the benefit is current.
+    with Clienteling.open(str(till), mode="till", clock=FixedClock(T0)) as cl:
+        ava = cl.staff.actor(sw.world.staff["associate"])
+        cl.benefits.redeem(ava, shop.profile_ids[0], shop.benefit_ids[0])
+    done = sync("--db", str(till), "--hub", sw.url, "--token", sw.world.token, "--verify")
+    assert done.returncode == 0, done.stderr
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (last["pushed"], last["waiting"], last["conflicts"], last["verified"]) == (1, 0, 0, True)
+
+
+def test_sync_command_refuses_in_one_line(sync_world: SyncWorld, tmp_path: Path) -> None:
+    sw = sync_world
+    till = str(tmp_path / "t.db")
+    cases = {
+        "unreachable": ("--hub", closed_port(), "--token", sw.world.token),
+        "token": ("--hub", sw.url, "--token", "clt_nope_nope"),
+        "url": ("--hub", "ftp://hub", "--token", sw.world.token),
+        "missing": ("--hub", sw.url),
+    }
+    words = {"unreachable": "reach the hub", "token": "token was revoked or is wrong",
+             "url": "--hub ftp://hub: must be an http", "missing": "--token is required"}
+    for name, args in cases.items():
+        done = sync("--db", till, *args)
+        assert done.returncode == 2, (name, done.stdout, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and words[name] in done.stderr, (
+            name, done.stderr)

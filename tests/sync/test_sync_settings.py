@@ -1,0 +1,95 @@
+"""Where a till keeps its hub connection: the URL in the settings table (admins only,
+validated, audited), the token in the keyring or a 0600 file — never in the database."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from sqlalchemy import text
+
+from clienteling.engine.errors import PermissionDenied, ValidationError
+from clienteling.sync import settings
+from clienteling.sync.credentials import TokenStore
+from tests.conftest import World
+
+SECRET = "clt_abc123_s3cr3t-token-value"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend (the keyring API's own base class), kept in memory."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def restore_keyring() -> object:
+    before = keyring.get_keyring()
+    yield before
+    keyring.set_keyring(before)
+
+
+def test_the_token_goes_to_the_keyring_when_there_is_one(tmp_path: Path,
+                                                          restore_keyring: object) -> None:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    store = TokenStore(file_dir=tmp_path)
+    store.save("https://hub.example", SECRET)
+    assert store.where == "the system keyring"
+    assert store.load("https://hub.example") == SECRET
+    assert list(backend.store.values()) == [SECRET]
+    assert not list(tmp_path.iterdir())
+    store.delete("https://hub.example")
+    assert store.load("https://hub.example") is None
+
+
+def test_without_a_keyring_the_token_is_a_private_file(tmp_path: Path,
+                                                       restore_keyring: object) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    keyring.set_keyring(NoKeyring())
+    store = TokenStore(file_dir=tmp_path / "cfg")
+    store.save("https://hub.example", SECRET)
+    assert store.where.startswith("a private file at ")
+    [file] = list((tmp_path / "cfg").iterdir())
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    assert TokenStore(file_dir=tmp_path / "cfg").load("https://hub.example") == SECRET
+    store.delete("https://hub.example")
+    assert store.load("https://hub.example") is None
+
+
+def test_the_hub_url_is_an_admins_setting_checked_and_audited(world: World,
+                                                              restore_keyring: object) -> None:
+    cl = world.cl
+    with pytest.raises(PermissionDenied):
+        settings.set_hub_url(cl, world.manager, "https://hub.example")
+    for bad in ("", "hub.example", "ftp://hub.example", "https://"):
+        with pytest.raises(ValidationError) as refused:
+            settings.set_hub_url(cl, world.admin, bad)
+        assert "hub_url" in refused.value.errors
+    assert settings.hub_url(cl) is None
+    settings.set_hub_url(cl, world.admin, " https://hub.example/ ")
+    assert settings.hub_url(cl) == "https://hub.example"
+    keyring.set_keyring(MemoryKeyring())
+    TokenStore().save("https://hub.example", SECRET)
+    with cl.ctx.reading() as s:
+        actions = list(s.execute(text("SELECT action FROM audit_events")).scalars())
+        dump = "\n".join(str(v) for (v,) in s.execute(text("SELECT value FROM settings")))
+    assert "settings.hub_url" in actions
+    assert "https://hub.example" in dump and SECRET not in dump
