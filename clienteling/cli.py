@@ -44,6 +44,12 @@ def _chosen_database(given: str | None) -> str:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    # Before Qt loads: a missing system library is named with its package, not a core dump.
+    from clienteling.platform_libraries import check
+
+    missing = check()
+    if missing is not None:
+        raise DomainError(f"cannot start: {missing.message}")
     url = _chosen_database(args.db)
     from clienteling.ui.app import run
 
@@ -164,9 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug: log it in full, show one line
-        log.debug("unexpected error", exc_info=True)
-        print(f"clienteling: unexpected error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a bug: a crash report in the log file, one line on the screen
+        from clienteling.logfile import report_crash
+
+        report = report_crash(exc)
+        where = f" (crash report in {report})" if report else ""
+        print(f"clienteling: unexpected error: {exc.__class__.__name__}: {exc}{where}", file=sys.stderr)
         return 3
 
 

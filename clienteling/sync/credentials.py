@@ -25,7 +25,7 @@ def _usable(backend: KeyringBackend) -> bool:
     if name == "keyring.backends.chainer.ChainerBackend":
         return bool(getattr(backend, "backends", []))
     try:
-        return float(backend.priority) > 0  # type: ignore[attr-defined]
+        return float(backend.priority) > 0
     except Exception:
         return True
 

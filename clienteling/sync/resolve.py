@@ -42,6 +42,7 @@ def keep_mine(cl: Clienteling, actor: Actor, seq: int) -> Any:
     if item.status != CONFLICT:
         raise ValidationError.field("seq", f"is {item.status}, not a conflict")
     mine, current = definition_versions(cl, seq)
+    updated: Any
     with cl.ctx.transaction(actor, shared=True):
         if item.entity_type == "benefit_definition":
             updated = cl.definitions.update_benefit_definition(

@@ -13,9 +13,13 @@ from typing import Any
 
 import platformdirs
 from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel
 
+from clienteling import __version__
 from clienteling.engine.db import normalise_url
+from clienteling.logfile import enable_fault_log
+from clienteling.ui.about import database_location
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe, install_excepthook, setup_logging
 from clienteling.ui.worker import EngineWorker
@@ -23,6 +27,8 @@ from clienteling.ui.worker import EngineWorker
 log = logging.getLogger(__name__)
 
 DEMO_PROFILES = 2000
+#: The application icon, one of the icon set (resources/icons/clienteling.svg).
+APP_ICON = "clienteling"
 
 
 def default_database() -> str:
@@ -42,9 +48,13 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
         app.setApplicationName("Clienteling")
         app.setOrganizationName("Clienteling")
         app.setApplicationDisplayName("Clienteling")
+        app.setApplicationVersion(__version__)
+        # Matches packaging/clienteling.desktop, so a Wayland shell shows the entry's icon.
+        app.setDesktopFileName("clienteling")
     assert isinstance(app, QApplication)
     if not app.property("clientelingStyled"):
         theme.apply(app)
+        app.setWindowIcon(QIcon(theme.icon_pixmap(APP_ICON, size=256)))
         app.setProperty("clientelingStyled", True)
     return app
 
@@ -99,6 +109,10 @@ def run(database: str | None = None) -> int:
     raw = database or default_database()
     url = normalise_url(raw)
     setup_logging(raw if "://" not in raw else None)
+    enable_fault_log()
+    # Until the window can show a notice, a failure in a slot is logged and said in one line.
+    install_excepthook(lambda text: print(f"Clienteling: {text}", file=sys.stderr))
+    log.info("Clienteling %s starting on %s", __version__, database_location(url))
     splash = QLabel("Opening Clienteling…")
     splash.setObjectName("splash")
     splash.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -232,6 +232,10 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.switch_action)
         menu.addAction(self.lock_action)
+        # F1 works on the sign-in screen too: the version and the paths hold no customer data.
+        self.about_action = self._action("About Clienteling…", ["F1"], self.show_about, "aboutAction")
+        menu.addSeparator()
+        menu.addAction(self.about_action)
 
     # -- signing in and locking ------------------------------------------------------------------
     @property
@@ -375,6 +379,15 @@ class MainWindow(QMainWindow):
             self.definitions_window = editor
         self.definitions_window.show()
         self.definitions_window.raise_()
+
+    def show_about(self) -> QDialog:
+        """The About dialog (F1): version, database path, log file path."""
+        from clienteling.ui.about import AboutDialog
+
+        dialog = AboutDialog(self.engine.db.url, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _profile_for_conditions(self) -> tuple[str, dict[str, Any]] | None:
         data = self.profile.data

@@ -164,3 +164,28 @@ def test_an_offline_definition_edit_against_a_hub_edit_lands_in_conflicts_with_b
         assert sw.hub.cl.definitions.benefit_definition(shop.coffee_id).description == expected
         assert a.definitions.benefit_definition(shop.coffee_id).description == expected
         assert digests(a) == digests(sw.till_view)
+
+
+def test_a_refused_redeem_does_not_hold_back_the_customers_own_edits(
+        sync_world: SyncWorld) -> None:
+    """SPEC §6: a refusal blocks only what depends on it. A redeem refers to the customer's
+    profile; an edit of that profile, made before or after the refusal, does not depend on
+    the refused redeem (found by syncfault's convergence test)."""
+    sw = sync_world
+    shop, a, b = synced_pair(sw)
+    pid, bid = shop.profile_ids[0], shop.last_use_benefit
+    a.benefits.redeem(sw.actor(a, "associate"), pid, bid)
+    assert run_cycle(a, sw.client()).pushed == 1
+
+    max_ = sw.actor(b, "manager")
+    b.benefits.redeem(sw.actor(b, "associate"), pid, bid)
+    b.profiles.update(max_, pid, {"tier": "gold"})               # before the refusal
+    report = run_cycle(b, sw.client())
+    assert (report.pushed, report.conflicts, report.waiting) == (1, 1, 0), report
+    assert sw.hub.cl.profiles.get(pid).tier == "gold"
+
+    b.profiles.update(max_, pid, {"tier": "platinum"})           # after it
+    report = run_cycle(b, sw.client())
+    assert (report.pushed, report.conflicts, report.waiting) == (1, 1, 0), report
+    assert sw.hub.cl.profiles.get(pid).tier == "platinum"
+    assert digests(b) == digests(sw.till_view)

@@ -18,7 +18,10 @@ both claim, or both settle, the same entry; a move from the wrong state raises
 
 Entry B *depends on* an earlier entry A when they belong to the same unit, or share an
 entity that at least one of them creates or changes (a redeem of benefit X depends on the
-claim that created X; two issues to one profile, which only refer to it, do not).
+claim that created X; two issues to one profile, which only refer to it, do not). Once A
+is refused (conflict, or parked behind a refusal) it changed nothing at the hub, so a B that
+only changes a record A referred to (an edit of the customer after a refused redeem) no
+longer depends on it: B is sent, not parked or held back.
 """
 
 from __future__ import annotations
@@ -117,10 +120,17 @@ class _Reach:
         self.changed: set[tuple[str, str]] = set()  # created or changed by one of them
         self.referred: set[tuple[str, str]] = set()  # only referred to
 
-    def add(self, node: _Node) -> None:
+    def add(self, node: _Node, *, refs: bool = True) -> None:
+        """``refs=False`` for a refused entry (conflict, or parked behind one): it changed
+        nothing at the hub, so a later change to a record it only referred to (the
+        customer's profile, for a redeem) does not depend on it; what it created or changed,
+        and its unit, still hold back what comes after."""
         self.units.add(node.unit_id)
         for key, role in node.entities.items():
-            (self.referred if role == "ref" else self.changed).add(key)
+            if role != "ref":
+                self.changed.add(key)
+            elif refs:
+                self.referred.add(key)
 
     def reaches(self, node: _Node) -> bool:
         if node.unit_id in self.units:
@@ -235,11 +245,12 @@ class OutboxService:
             if first is None or first.seq != seq:
                 raise NotFound("outbox entry", seq)
             reach = _Reach()
-            reach.add(first)
+            # ``seq`` is being refused and its dependents parked: refused entries only.
+            reach.add(first, refs=False)
             out: list[int] = []
             for node in nodes:
                 if reach.reaches(node):
-                    reach.add(node)
+                    reach.add(node, refs=False)
                     out.append(node.seq)
         return out
 
@@ -274,7 +285,7 @@ class OutboxService:
                     if won == 1:
                         claimed.append(node.seq)
                         continue
-                blocked.add(node)
+                blocked.add(node, refs=node.status not in REFUSED)
             return _items(s, OutboxEntry.seq.in_(claimed), OutboxEntry.seq) if claimed else []
 
     def mark_done(self, seq: int, response: Any = None) -> None:

@@ -149,8 +149,8 @@ class RemoteService:
                 self._write(conn, upserts)
                 if cursor is not None:
                     self._store_setting(conn, CURSOR_KEY, cursor)
-                for key, value in (settings or {}).items():
-                    self._store_setting(conn, key, value)
+                for name, value in (settings or {}).items():
+                    self._store_setting(conn, name, value)
             except IntegrityError as exc:
                 # A record that clashes with this till's (a handle taken by another id, a
                 # parent this till does not have): refused as a whole, like a bad field.

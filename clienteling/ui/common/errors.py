@@ -10,24 +10,21 @@ traceback to the log file and the user gets a short sentence — never a traceba
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass, field
-from logging.handlers import RotatingFileHandler
-from pathlib import Path
 from types import TracebackType
-
-import platformdirs
 
 from clienteling.engine.conditions import InvalidRule
 from clienteling.engine.db import DatabaseError
 from clienteling.engine.errors import DomainError, ValidationError
 from clienteling.engine.money import MoneyError
 from clienteling.engine.timeframe import TimeframeError
+from clienteling.logfile import LOG_FILE_NAME, log_dir, log_file, setup_logging
+
+__all__ = ["FIELD_LABELS", "LOG_FILE_NAME", "UserMessage", "describe", "field_label",
+           "install_excepthook", "is_user_error", "log_dir", "log_file", "setup_logging"]
 
 log = logging.getLogger("clienteling.ui")
-
-LOG_FILE_NAME = "clienteling.log"
 
 #: Labels for field names in messages (anything else is turned into words).
 FIELD_LABELS: dict[str, str] = {
@@ -97,54 +94,6 @@ def describe(exc: BaseException) -> UserMessage:
         + (f" ({where})." if where else "."),
         unexpected=True,
     )
-
-
-# -- the log file ----------------------------------------------------------------------------
-
-_log_path: Path | None = None
-
-
-def log_dir(database_path: str | None = None) -> Path:
-    """``CLIENTELING_LOG_DIR``, else the platform's user log folder, else next to the database."""
-    configured = os.environ.get("CLIENTELING_LOG_DIR")
-    if configured:
-        return Path(configured)
-    try:
-        return Path(platformdirs.user_log_dir("Clienteling", appauthor=False))
-    except Exception:  # pragma: no cover - platformdirs always answers on supported systems
-        if database_path:
-            return Path(database_path).expanduser().resolve().parent
-        return Path.cwd()
-
-
-def setup_logging(database_path: str | None = None) -> Path | None:
-    """Send warnings and errors (with tracebacks) to a rotating log file; idempotent."""
-    global _log_path
-    if _log_path is not None:
-        return _log_path
-    candidates = [log_dir(database_path)]
-    if database_path and "://" not in database_path:
-        candidates.append(Path(database_path).expanduser().resolve().parent)
-    for folder in candidates:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handler = RotatingFileHandler(folder / LOG_FILE_NAME, maxBytes=2_000_000, backupCount=3,
-                                          encoding="utf-8")
-        except OSError:
-            continue
-        handler.setLevel(logging.INFO)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root = logging.getLogger("clienteling")
-        root.addHandler(handler)
-        if root.level == logging.NOTSET or root.level > logging.INFO:
-            root.setLevel(logging.INFO)
-        _log_path = folder / LOG_FILE_NAME
-        return _log_path
-    return None
-
-
-def log_file() -> Path | None:
-    return _log_path
 
 
 def install_excepthook(report: object | None = None) -> None:
