@@ -29,7 +29,7 @@ from clienteling.ui.main_window import MainWindow
 from tests.conftest import T0
 from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
 
-PINS = {"ava": "4821", "max": "7314", "ada": "9052"}
+PINS = {"ava": "4821", "max": "731405", "ada": "905238"}
 DEMO_PROFILES = 200
 LARGE_PROFILES = 100_000
 
