@@ -66,7 +66,7 @@ def seed_hub(db_url: str, *, profiles: int, tills: int, seed: int) -> HubSide:
     """A demo hub plus a globally capped benefit every customer holds, and a token per till."""
     create_demo(db_url, profiles=profiles, seed=seed)
     with Clienteling.open(db_url, mode="hub") as cl:
-        admin = cl.staff.sign_in("ada", "9052")
+        admin = cl.staff.sign_in("ada", "905238")
         shared = cl.definitions.create_benefit_definition(admin, {
             "name": "Shared Lounge", "handle": SHARED, "period": 90, "max_redemptions": 1,
             "max_global_redemptions": SHARED_CAP, "is_published": True})
@@ -126,7 +126,7 @@ def first_sync(till: TillRun, hub_url: str) -> None:
         client.close()
     assert report.synced_at is not None, f"{till.name} never completed its first sync: {report}"
     till.associate = till.cl.staff.sign_in("ava", "4821")
-    till.manager = till.cl.staff.sign_in("max", "7314")
+    till.manager = till.cl.staff.sign_in("max", "731405")
 
 
 def one_change(till: TillRun, hub: HubSide) -> bool:

@@ -40,7 +40,7 @@ def _refused_redemption(tmp_path: Path, start_hub: Callable[..., LiveHub],  # no
         benefit_id = s.scalar(select(Benefit.id).where(
             Benefit.profile_id == pid, Benefit.benefit_definition_id == hub.shared_id))
     assert benefit_id is not None
-    live.hub.cl.benefits.redeem(live.hub.cl.staff.sign_in("ada", "9052"), pid, benefit_id)
+    live.hub.cl.benefits.redeem(live.hub.cl.staff.sign_in("ada", "905238"), pid, benefit_id)
     till.cl.benefits.redeem(till.associate, pid, benefit_id)
     return live, till, pid
 

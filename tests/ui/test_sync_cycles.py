@@ -50,7 +50,7 @@ def _sync(qtbot: Any, w: MainWindow) -> CycleReport:
 
 def _connected(qtbot: Any, w: MainWindow, hub: HubWorld) -> None:
     def run(cl: Clienteling) -> None:
-        connect(cl, cl.staff.sign_in("ada", "9052"), hub)
+        connect(cl, cl.staff.sign_in("ada", "905238"), hub)
 
     w.worker.run_sync(run, w.engine)
     with qtbot.waitSignal(w.sync.finished, timeout=SYNC_TIMEOUT, check_params_cb=_online):
@@ -72,7 +72,7 @@ def test_a_refused_redemption_shows_in_conflicts_in_words(open_window: Open, qtb
 
     # Another till (here: the hub itself) uses up Jane's VIP Lounge while this till is not
     # looking; this till then redeems it too, offline as far as it knows.
-    max_at_hub = _at_hub(demo_hub, "max", "7314")
+    max_at_hub = _at_hub(demo_hub, "max", "731405")
     for _ in range(3):
         demo_hub.cl.benefits.redeem(max_at_hub, jane, vip.id)
     assert w.profile.select_benefit("VIP Lounge")
@@ -117,7 +117,7 @@ def test_a_manager_dismisses_a_conflict_and_it_is_audited(open_window: Open, qtb
     open_jane(qtbot, w)
     jane, vip = w.profile.profile_id, benefit_row(w, "VIP Lounge")
     assert jane is not None
-    ada_at_hub = _at_hub(demo_hub, "ada", "9052")
+    ada_at_hub = _at_hub(demo_hub, "ada", "905238")
     for _ in range(3):
         demo_hub.cl.benefits.redeem(ada_at_hub, jane, vip.id)
     assert w.profile.select_benefit("VIP Lounge")
@@ -161,7 +161,7 @@ def test_a_change_at_the_hub_appears_in_place_keeping_the_selection(open_window:
     search_row = result_names(w).index("Jane Citizen")
 
     # Another till, through the hub: Jane's VIP Lounge is used once and her name corrected.
-    max_at_hub = _at_hub(demo_hub, "max", "7314")
+    max_at_hub = _at_hub(demo_hub, "max", "731405")
     demo_hub.cl.benefits.redeem(max_at_hub, jane, vip.id)
     demo_hub.cl.profiles.update(max_at_hub, jane, {"first_name": "Janet"})
 

@@ -32,7 +32,7 @@ def test_a_definition_edited_at_both_ends_is_resolved_in_the_editor(
     _connected(qtbot, w, demo_hub)
 
     def edit_here(cl: Clienteling) -> None:
-        ada = cl.staff.sign_in("ada", "9052")
+        ada = cl.staff.sign_in("ada", "905238")
         vip = cl.definitions.benefit_definition("vip-lounge")
         cl.definitions.update_benefit_definition(ada, vip.id, {"description": "Mine: three visits"},
                                                  expected_version=vip.version)
@@ -40,7 +40,7 @@ def test_a_definition_edited_at_both_ends_is_resolved_in_the_editor(
     w.worker.run_sync(edit_here, w.engine)  # offline, as far as the till knows
     hub = demo_hub.cl
     vip = hub.definitions.benefit_definition("vip-lounge")
-    hub.definitions.update_benefit_definition(hub.staff.sign_in("ada", "9052"), vip.id,
+    hub.definitions.update_benefit_definition(hub.staff.sign_in("ada", "905238"), vip.id,
                                               {"description": "Theirs: two visits"},
                                               expected_version=vip.version)
 
