@@ -122,7 +122,7 @@ def seed(url: str, *, profiles: int, cap: int, reward_value: Decimal) -> Seeded:
         staff = cl.staff
         store = staff.create_store(None, {"name": "Bench Central", "timezone": "Australia/Melbourne"})
         admin = staff.create_staff(None, {"username": "bench-admin", "display_name": "Bench Admin",
-                                          "role": "admin", "store_id": store.id, "pin": "9052"})
+                                          "role": "admin", "store_id": store.id, "pin": "905238"})
         associate = staff.create_staff(None, {
             "username": "bench-associate", "display_name": "Bench Associate", "role": "associate",
             "store_id": store.id, "pin": "4821"})

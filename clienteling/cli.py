@@ -75,7 +75,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise DomainError(f"{url} already has data; demo data goes into a new, empty database")
     create_demo(url, profiles=args.profiles, seed=args.seed)
     print(f"Demo data with {args.profiles} profiles written to {url}")
-    print("Sign in as ava (associate, PIN 4821), max (manager, 7314) or ada (admin, 9052).")
+    print("Sign in as ava (associate, PIN 4821), max (manager, 731405) or ada (admin, 905238).")
     print(url)
     return 0
 
@@ -97,6 +97,21 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
         db.dispose()
     print(report)
     return 0 if report.ok else 1
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from clienteling.cli_paths import existing_database
+    from clienteling.engine.backup import backup
+
+    url = existing_database(args.db)
+    if args.keep < 1:
+        raise DomainError("--keep must be at least 1")
+    made = backup(url, to=Path(args.to).expanduser() if args.to else None, keep=args.keep)
+    print(f"Backed up {url} (SQLite online backup); the newest {args.keep} backups are kept")
+    print(made)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="walk the hash chain and name the first broken link")
     verify.add_argument("--db", required=True, help="database URL or file")
     verify.set_defaults(func=_cmd_audit_verify)
+
+    backup = sub.add_parser("backup", help="copy a till's database (SQLite online backup), "
+                            "keeping the newest few; prints the copy's path")
+    backup.add_argument("--db", required=True, help="database URL or file")
+    backup.add_argument("--to", help="folder for the copy (default: 'backups' beside the database)")
+    backup.add_argument("--keep", type=int, default=5, help="how many backups to keep (default 5)")
+    backup.set_defaults(func=_cmd_backup)
 
     from clienteling.hub.cli import register as register_hub
 

@@ -27,8 +27,8 @@ from clienteling.engine.services.profiles import name_key, phone_key
 TIMEZONE = "Australia/Melbourne"
 STAFF = (
     ("ava", "Ava Nguyen", "associate", "4821"),
-    ("max", "Max Romano", "manager", "7314"),
-    ("ada", "Ada Okafor", "admin", "9052"),
+    ("max", "Max Romano", "manager", "731405"),
+    ("ada", "Ada Okafor", "admin", "905238"),
 )
 JANE_CARD = "4000000000001"
 BATCH = 5000
@@ -162,7 +162,7 @@ def _populate(cl: Clienteling, count: int, seed: int, now: datetime) -> None:
     for username, name, role, pin in STAFF:
         cl.staff.create_staff(None, {"username": username, "display_name": name, "role": role,
                                      "store_id": store.id, "pin": pin})
-    admin = cl.staff.sign_in("ada", "9052")
+    admin = cl.staff.sign_in("ada", "905238")
     benefit_defs = {d["handle"]: cl.definitions.create_benefit_definition(admin, {"id": ids(), **d})
                     for d in _benefit_definitions(now)}
     reward_defs = {d["handle"]: cl.definitions.create_reward_definition(admin, {"id": ids(), **d})

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         w.close()
 
         # Issue a reward, as a manager (the cap beside the amount).
-        w = window(url, "max", "7314", clock)
+        w = window(url, "max", "731405", clock)
         open_jane(w)
         w.profile.commands.open_issue_reward()
         wait_for(lambda: w.active_dialog is not None
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         w.close()
 
         # The definitions editor, on the claim timeframe of a weekday offer.
-        w = window(url, "ada", "9052", clock)
+        w = window(url, "ada", "905238", clock)
         open_jane(w)
         w.open_definitions_editor()
         editor = w.definitions_window

@@ -64,8 +64,8 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str,
 
 STAFF = (
     ("ava", "Ava", "associate", "4821"),
-    ("max", "Max", "manager", "7314"),
-    ("ada", "Ada", "admin", "9052"),
+    ("max", "Max", "manager", "731405"),
+    ("ada", "Ada", "admin", "905238"),
 )
 
 

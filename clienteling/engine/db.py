@@ -230,6 +230,13 @@ def migrate(db: Database) -> None:
             f"This database was written by a newer version of Clienteling (schema {current}); "
             "update the app to open it."
         )
+    if current is not None and db.is_sqlite:
+        # A till's data is in this one file: keep a copy of it as it was before the schema
+        # changes, should the new version have to be rolled back (docs/operations.md).
+        from clienteling.engine.backup import backup, sqlite_path
+
+        if sqlite_path(db.url) is not None:
+            backup(db.url, reason=f"before-{scripts.get_current_head()}")
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with db.writer.begin() as conn:

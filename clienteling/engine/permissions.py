@@ -49,6 +49,10 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DISMISS_CHANGE: _MANAGERS,
 }
 
+# Actions only an admin may take: the hub accepts them only from a device enrolled with the
+# admin capability (``hub token create --admin``), so a stolen till cannot take them.
+ADMIN_ACTIONS: frozenset[Action] = frozenset(a for a, roles in ALLOWED.items() if roles == _ADMINS)
+
 
 @dataclass(frozen=True)
 class Actor:

@@ -6,20 +6,24 @@ Decisions (also in docs/hub.md):
   missing, malformed, unknown or revoked token is 401. Tokens are created by
   ``clienteling hub token create`` for one store; only an argon2 hash is stored,
   found by the token's public lookup prefix.
+- Failed token checks are throttled per token prefix and per client address
+  (``hub.throttle``): past the allowance → 429 ``throttled`` with ``Retry-After``,
+  before any argon2 work. A token verified before passes without a new check.
 - Reads need only the token (a till syncs staff and PIN hashes before anyone can
   sign in). Changes also need ``X-Staff-Id``: missing, unknown or inactive → 401
-  (the hub does not know who acts); known and active but belonging to another
-  store than the token's → 403 ``wrong_store``, **unless the staff member is an
-  admin** (admins look after every store and may act from any till). The role is
-  then checked against SPEC §3.7 here, before the engine checks it again → 403.
+  (the hub does not know who acts); known and active but not one who may act on this
+  device (``Device.may_act``: a till takes its own store's associates and managers, an
+  admin device also every admin) → 403 ``wrong_store`` or ``admin_device_required``.
+  The role is then checked against SPEC §3.7 here, before the engine checks it again →
+  403; an admin-only action also needs an admin device → 403 ``admin_device_required``.
 - ``X-Authorised-By: <manager staff id>`` records a manager override (the manager
   entered their PIN at the till); the same checks apply to that manager, who must
   be a manager or admin, and their role decides.
 - The actor is the staff member as the engine knows them (home store and its
   timezone), exactly as on the till, so a replayed change is judged the same way.
-- A looked-up staff member is remembered for 30 seconds (``Hub.actor``), like a
-  verified token: a staff member deactivated in the database is refused within 30
-  seconds on a running hub. Unknown or inactive ones are never remembered.
+- A revoked token or a deactivated staff member is refused from the next request on, by
+  every worker: each request reads the token's row and the staff member's row (primary
+  key reads; only the argon2 verification is remembered). See docs/security.md.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from clienteling.engine.errors import AuthenticationFailed, NotFound
-from clienteling.engine.permissions import Action, Actor, Role
+from clienteling.engine.permissions import ADMIN_ACTIONS, Action, Actor, Role
+from clienteling.engine.security import token_lookup
 from clienteling.engine.services.devices import Device
 from clienteling.hub.errors import ApiError
 from clienteling.hub.state import Hub, get_hub
@@ -52,10 +57,22 @@ def device(request: Request) -> Device:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthenticated("The Authorization header must be 'Bearer <device token>'.")
-    try:
-        found = hub.devices.authenticate(token.strip())
-    except AuthenticationFailed as exc:
-        raise _unauthenticated("The device token is not valid (unknown or revoked).") from exc
+    token = token.strip()
+    found = hub.devices.known(token)
+    if found is None:
+        address = request.client.host if request.client is not None else "unknown"
+        lookup = token_lookup(token)
+        wait = hub.throttle.wait(address, lookup)
+        if wait:
+            raise ApiError(429, f"Too many failed device token checks; try again in {wait} "
+                           f"second{'s' if wait != 1 else ''}.", code="throttled",
+                           headers={"Retry-After": str(wait)})
+        try:
+            found = hub.devices.authenticate(token)
+        except AuthenticationFailed as exc:
+            hub.throttle.failed(address, lookup)
+            raise _unauthenticated("The device token is not valid (unknown or revoked).") from exc
+        hub.throttle.succeeded(lookup)
     request.state.device = found
     return found
 
@@ -70,9 +87,10 @@ def _staff(hub: Hub, dev: Device, staff_id: str, header: str) -> Actor:
                                "unknown_staff") from exc
     except AuthenticationFailed as exc:
         raise _unauthenticated(f"{header}: {exc.message}.", "staff_inactive") from exc
-    if actor.role != Role.ADMIN and actor.store_id != dev.store_id:
-        raise ApiError(403, f"{actor.display_name} belongs to another store than this till "
-                       f"({dev.name}); only admins may act at any store.", code="wrong_store")
+    if not dev.may_act(actor.role.value, actor.store_id):
+        code = "admin_device_required" if actor.role == Role.ADMIN else "wrong_store"
+        raise ApiError(403, f"{header}: {dev.refusal(actor.display_name, actor.role.value)}",
+                       code=code)
     return actor
 
 
@@ -100,11 +118,15 @@ def acting_staff(
     return actor
 
 
-def check_role(actor: Actor, action: Action) -> None:
-    """SPEC §3.7, checked by the hub before the engine checks it again (403)."""
+def check_role(actor: Actor, action: Action, dev: Device) -> None:
+    """SPEC §3.7, checked by the hub before the engine checks it again (403); an admin-only
+    action also needs a device enrolled with the admin capability."""
     if not actor.may(action):
         raise ApiError(403, f"A staff member with role '{actor.effective_role.value}' may not "
                        f"{action.value}.", code="forbidden")
+    if action in ADMIN_ACTIONS and not dev.is_admin:
+        raise ApiError(403, f"Only a device enrolled with the admin capability may "
+                       f"{action.value}; {dev.name} is a till.", code="admin_device_required")
 
 
 def reads(request: Request) -> Hub:

@@ -1,8 +1,9 @@
 """The change feed (SPEC §7): ``GET /sync/changes?after=<seq>&limit=<n>``.
 
 Answer: ``{"data": [{seq, type, id, op, data}], "meta": {"next", "has_more"}}`` where
-``data`` is the entity's *current* wire record (staff with ``pin_hash``), or ``null``
-when it no longer exists (deleted). A till stores ``meta.next`` as its cursor and
+``data`` is the entity's *current* wire record (staff with ``pin_hash``, withheld for
+staff who may not act on the asking device: ``staff_view``), or ``null`` when it no longer
+exists (deleted). A till stores ``meta.next`` as its cursor and
 asks again with ``after=<next>`` until ``has_more`` is false.
 
 Why the feed never skips a committed change, even with concurrent writers on
@@ -38,16 +39,30 @@ from datetime import datetime
 from typing import Any
 
 from clienteling.engine import wire
+from clienteling.engine.models import Staff
+from clienteling.engine.security import WITHHELD_HASH
+from clienteling.engine.services.devices import Device
 from clienteling.engine.services.listing import Change
 from clienteling.hub.state import Hub
 
 DEFAULT_LIMIT = 100
 
 
-def _renderers(now: datetime) -> dict[str, Callable[[Any], dict[str, Any]]]:
+def staff_view(member: Staff, dev: Device) -> dict[str, Any]:
+    """A staff record as ``dev`` receives it: with the PIN hash only if they may act on it
+    (``Device.may_act``). Others still come (rewards and redemptions name them), with
+    ``security.WITHHELD_HASH``, which no PIN verifies against; the digest the device gets is
+    computed over this same view (``DigestService(staff_scope=…)``)."""
+    out = wire.staff(member, with_pin_hash=True)
+    if not dev.may_act(member.role, member.store_id):
+        out["pin_hash"] = WITHHELD_HASH
+    return out
+
+
+def _renderers(now: datetime, dev: Device) -> dict[str, Callable[[Any], dict[str, Any]]]:
     return {
         "store": wire.store,
-        "staff": lambda s: wire.staff(s, with_pin_hash=True),
+        "staff": lambda s: staff_view(s, dev),
         "profile": wire.profile,
         "benefit_definition": wire.benefit_definition,
         "benefit": lambda b: wire.benefit(b, now, embed_definition=False),
@@ -65,9 +80,9 @@ def entry(change: Change, render: dict[str, Callable[[Any], dict[str, Any]]]) ->
             "op": change.op, "at": wire.iso(change.at), "data": data}
 
 
-def feed_page(hub: Hub, after: int, limit: int) -> dict[str, Any]:
+def feed_page(hub: Hub, dev: Device, after: int, limit: int) -> dict[str, Any]:
     changes, has_more = hub.listing.changes(after, limit)
-    render = _renderers(hub.now())
+    render = _renderers(hub.now(), dev)
     return {
         "data": [entry(c, render) for c in changes],
         "meta": {"next": changes[-1].seq if changes else after, "has_more": has_more,

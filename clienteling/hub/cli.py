@@ -4,7 +4,9 @@
     clienteling hub store add   --db URL --name NAME --timezone TZ
     clienteling hub staff add   --db URL --username U --name NAME --role associate|manager|admin
                                 --pin PIN --store STORE_ID
-    clienteling hub token create --db URL --store STORE_ID --name TILL_NAME
+    clienteling hub staff pin   --db URL --id STAFF_ID --pin PIN
+    clienteling hub staff deactivate --db URL --id STAFF_ID
+    clienteling hub token create --db URL --store STORE_ID --name TILL_NAME [--admin]
     clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
                            [--offline-allowance-hours HOURS]
 
@@ -142,13 +144,32 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_pin(args: argparse.Namespace) -> int:
+    with _open(_db(args)) as cl:
+        member = cl.staff.set_pin(None, args.id, {"pin": args.pin})
+    print(f"New PIN set for {member.display_name} ({member.username})")
+    print(member.id)
+    return 0
+
+
+def cmd_staff_deactivate(args: argparse.Namespace) -> int:
+    with _open(_db(args)) as cl:
+        member = cl.staff.deactivate(None, args.id)
+    print(f"Deactivated {member.display_name} ({member.username}); a running hub refuses them "
+          "from its next request.")
+    print(member.id)
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     from clienteling.engine.services.devices import DeviceService
 
     with _open(_db(args)) as cl:
         token, row = DeviceService(cl.ctx).create_token(None, {"store_id": args.store,
-                                                               "name": args.name})
-    print(f"Device token {row.id} for till '{row.name}'. It is shown only now; the hub keeps "
+                                                               "name": args.name,
+                                                               "is_admin": args.admin})
+    kind = "admin device" if row.is_admin else "till"
+    print(f"Device token {row.id} for {kind} '{row.name}'. It is shown only now; the hub keeps "
           "only a hash of it:")
     print(token)
     return 0
@@ -161,7 +182,8 @@ def cmd_token_list(args: argparse.Namespace) -> int:
         tokens = DeviceService(cl.ctx).tokens()
     for row in tokens:
         state = "active" if row.is_active else "revoked"
-        print(f"{row.id}  {state:7}  store {row.store_id}  {row.name}")
+        kind = "admin" if row.is_admin else "till"
+        print(f"{row.id}  {state:7}  {kind:5}  store {row.store_id}  {row.name}")
     print(f"{len(tokens)} device token{'s' if len(tokens) != 1 else ''}")
     return 0
 
@@ -171,7 +193,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
     with _open(_db(args)) as cl:
         DeviceService(cl.ctx).revoke(None, args.id)
-    print("Revoked; a running hub refuses it within 30 seconds (at once after a restart).")
+    print("Revoked; a running hub refuses it from its next request.")
     print(args.id)
     return 0
 
@@ -267,16 +289,28 @@ def register(subparsers: Any) -> None:
     store_add.set_defaults(func=_guarded(cmd_store_add))
 
     staff = commands.add_parser("staff", help="staff members")
-    staff.set_defaults(func=_needs("hub staff", "add"))
+    staff.set_defaults(func=_needs("hub staff", "add, pin, deactivate"))
     staff_commands = staff.add_subparsers(dest="hub_staff_command", parser_class=OneLineParser)
     staff_add = staff_commands.add_parser("add", help="add a staff member; prints their id")
     _db_option(staff_add)
     staff_add.add_argument("--username", required=True)
     staff_add.add_argument("--name", required=True, help="display name")
     staff_add.add_argument("--role", required=True, choices=ROLES)
-    staff_add.add_argument("--pin", required=True, help="4 to 8 digits")
+    staff_add.add_argument("--pin", required=True,
+                           help="digits: 4 to 8 for an associate, 6 to 8 for a manager or admin")
     staff_add.add_argument("--store", required=True, help="store id")
     staff_add.set_defaults(func=_guarded(cmd_staff_add))
+    staff_pin = staff_commands.add_parser("pin", help="set a staff member's PIN; prints their id")
+    _db_option(staff_pin)
+    staff_pin.add_argument("--id", required=True, help="the staff member's id")
+    staff_pin.add_argument("--pin", required=True,
+                           help="digits: 4 to 8 for an associate, 6 to 8 for a manager or admin")
+    staff_pin.set_defaults(func=_guarded(cmd_staff_pin))
+    staff_off = staff_commands.add_parser("deactivate", help="stop a staff member acting "
+                                          "anywhere; prints their id")
+    _db_option(staff_off)
+    staff_off.add_argument("--id", required=True, help="the staff member's id")
+    staff_off.set_defaults(func=_guarded(cmd_staff_deactivate))
 
     token = commands.add_parser("token", help="device tokens for tills")
     token.set_defaults(func=_needs("hub token", "create, list, revoke"))
@@ -285,6 +319,9 @@ def register(subparsers: Any) -> None:
     _db_option(token_create)
     token_create.add_argument("--store", required=True, help="store id")
     token_create.add_argument("--name", required=True, help="the till's name")
+    token_create.add_argument("--admin", action="store_true",
+                              help="enrol an admin device (back office): admins may act on it and "
+                                   "admin actions are accepted from it; without it, a till")
     token_create.set_defaults(func=_guarded(cmd_token_create))
     token_list = token_commands.add_parser("list", help="the device tokens (never the tokens "
                                            "themselves: only their ids, stores and names)")

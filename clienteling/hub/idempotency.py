@@ -231,7 +231,7 @@ def writes(action: Action) -> Callable[..., Call]:
         # answered only to whom the first request would have been (issue 9).
         actor = acting_staff(request, dev, required=True, when=when)
         assert actor is not None
-        check_role(actor, action)
+        check_role(actor, action, dev)
         call = Call(hub, dev, actor, body, key, method, path, fp)
         if key is not None:
             stored = hub.idempotency.get(call.scope, key)

@@ -6,8 +6,9 @@ Answer::
      "meta": {"cursor": <change-feed seq>, "next": <token or null>, "has_more": <bool>,
               "totals": {type: rows}, "limit": n}}
 
-Entries have the change feed's shape (``hub.changes``: staff with ``pin_hash``, benefits and
-rewards without their embedded definition), so a till applies both with the same code;
+Entries have the change feed's shape (``hub.changes``: staff with ``pin_hash`` for those
+who may act on the device, benefits and rewards without their embedded definition), so a
+till applies both with the same code;
 ``seq`` is null (a snapshot row is not a change) and ``at`` is the record's ``updated_at``
 (``created_at`` for a redemption). Types come in dependency order — store, staff,
 benefit_definition, reward_definition, profile, benefit, reward, redemption — and ids in
@@ -25,14 +26,15 @@ from __future__ import annotations
 from typing import Any
 
 from clienteling.engine import wire
+from clienteling.engine.services.devices import Device
 from clienteling.engine.services.snapshot import snapshot_page
 from clienteling.hub.changes import _renderers
 from clienteling.hub.state import Hub
 
 
-def snapshot(hub: Hub, token: str | None, limit: int) -> dict[str, Any]:
+def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> dict[str, Any]:
     page = snapshot_page(hub.cl.ctx, token, limit)
-    render = _renderers(hub.now())
+    render = _renderers(hub.now(), dev)
     data = [{"seq": None, "type": kind, "id": record.id, "op": "upsert",
              "at": wire.iso(getattr(record, "updated_at", None) or record.created_at),
              "data": render[kind](record)} for kind, record in page.rows]

@@ -128,7 +128,7 @@ def test_R2_associate_is_refused_by_the_engine(world: World) -> None:
 def test_R2_associate_with_manager_override_is_allowed_and_audited(world: World) -> None:
     d = make_reward_definition(world)
     p = make_profile(world)
-    manager = world.cl.staff.authorise_override("max", "7314")
+    manager = world.cl.staff.authorise_override("max", "731405")
     acting = world.associate.with_override(manager)
     r = manual(world, acting, p.id, d.id, "30.00")
     assert r.issued_by_staff_id == world.associate.staff_id

@@ -22,6 +22,9 @@ from tests.engine.support import (
     snapshot,
 )
 
+# Part of SPEC §9's reliability suite (tests/reliability/__init__.py lists it; -m reliability).
+pytestmark = pytest.mark.reliability
+
 
 @dataclass
 class Scene:
@@ -90,7 +93,7 @@ ACTIONS: dict[str, Call] = {
         a, {"name": "Chadstone", "timezone": "Australia/Melbourne"}),
     "create staff": lambda s, a: s.world.cl.staff.create_staff(
         a, {"username": "eve", "display_name": "Eve", "role": "admin", "store_id": s.world.store_id,
-            "pin": "1111"}),
+            "pin": "111111"}),
 }
 
 MANAGER_AND_UP = ("issue benefit", "issue reward", "extend benefit", "expire benefit",

@@ -216,13 +216,13 @@ def start_hub() -> Iterator[Callable[..., LiveHub]]:
 
 # --------------------------------------------------------------------------- a seeded world
 
-PINS = {"associate": "4821", "manager": "7314", "admin": "9052"}
+PINS = {"associate": "4821", "manager": "731405", "admin": "905238"}
 
 
 @dataclass
 class World:
-    """Two stores; store A has a till token and one staff member of each role, store B a
-    manager and a token of its own."""
+    """Two stores; store A has a till token, an admin device's token and one staff member
+    of each role, store B a manager and a till token of its own."""
 
     live: LiveHub
     store_id: str
@@ -231,6 +231,7 @@ class World:
     other_token: str
     staff: dict[str, str]
     other_manager: str
+    admin_token: str = ""
     clock: FixedClock | None = None
 
     @property
@@ -238,7 +239,15 @@ class World:
         return self.live.hub
 
     def as_(self, role: str, **headers: str) -> httpx.Client:
-        return self.live.client(self.token, self.staff[role], **headers)
+        """Staff of store A at their device: the admin at the admin device (admins act only
+        there, docs/security.md), the others at the till."""
+        token = self.admin_token if role == "admin" else self.token
+        return self.live.client(token, self.staff[role], **headers)
+
+    def hub_app_openapi(self) -> dict[str, Any]:
+        """The served app's OpenAPI document (what schemathesis fuzzes)."""
+        app = self.live.server.config.app
+        return dict(app.openapi())
 
     def anonymous(self) -> httpx.Client:
         return self.live.client()
@@ -258,11 +267,13 @@ def seed(live: LiveHub) -> World:
                                               "role": role, "store_id": a.id, "pin": pin})
         staff[role] = member.id
     other = cl.staff.create_staff(None, {"username": "manager-b", "display_name": "Bo",
-                                         "role": "manager", "store_id": b.id, "pin": "1111"})
+                                         "role": "manager", "store_id": b.id, "pin": "111111"})
     devices = DeviceService(cl.ctx)
     token, _ = devices.create_token(None, {"store_id": a.id, "name": "Till 1"})
     other_token, _ = devices.create_token(None, {"store_id": b.id, "name": "Till B"})
-    return World(live, a.id, b.id, token, other_token, staff, other.id)
+    admin_token, _ = devices.create_token(None, {"store_id": a.id, "name": "Back office A",
+                                                 "is_admin": True})
+    return World(live, a.id, b.id, token, other_token, staff, other.id, admin_token)
 
 
 @pytest.fixture

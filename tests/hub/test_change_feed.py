@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine.models import ChangeLog
+from clienteling.engine.security import WITHHELD_HASH
 from tests.hub.conftest import LiveHub, World, seed, truncate
 from tests.hub.support import benefit_definition, issue, ok, profile, reward, reward_definition
 
@@ -166,8 +167,10 @@ def test_the_feed_carries_current_records_deleted_as_null_and_pages_by_cursor(wo
         if not page["meta"]["has_more"]:
             break
     assert pages > 2
-    staff = [r for r in rows if r["type"] == "staff"]
-    assert staff and all(r["data"]["pin_hash"].startswith("$argon2") for r in staff)
+    staff = {r["data"]["username"]: r["data"]["pin_hash"] for r in rows if r["type"] == "staff"}
+    # A till gets its own associates' and managers' PIN hashes only (issue 9, security.md).
+    assert all(staff[u].startswith("$argon2") for u in ("associate-a", "manager-a"))
+    assert staff["admin-a"] == staff["manager-b"] == WITHHELD_HASH
     profile_rows = [r for r in rows if r["type"] == "profile" and r["id"] == pid]
     assert len(profile_rows) == 2 and all(r["data"]["first_name"] == "Renamed" for r in profile_rows)
     benefit_rows = [r for r in rows if r["type"] == "benefit" and r["id"] == b["id"]]

@@ -55,13 +55,18 @@ def test_init_store_staff_token_each_print_the_new_id_last(
     store = last_line(out)
     assert code == 0 and len(store) == 36
     code, out, _ = run(capsys, "hub", "staff", "add", "--db", cli_db, "--username", "ada",
-                       "--name", "Ada", "--role", "admin", "--pin", "9052", "--store", store)
+                       "--name", "Ada", "--role", "admin", "--pin", "905238", "--store", store)
     staff = last_line(out)
     assert code == 0 and len(staff) == 36
     code, out, _ = run(capsys, "hub", "token", "create", "--db", cli_db, "--store", store,
                        "--name", "Till 1")
+    till_token = last_line(out)
+    assert code == 0 and till_token.startswith("clt_") and "for till 'Till 1'" in out
+    # An admin acts only on a device enrolled with the admin capability (issue 9).
+    code, out, _ = run(capsys, "hub", "token", "create", "--db", cli_db, "--store", store,
+                       "--name", "Back office", "--admin")
     token = last_line(out)
-    assert code == 0 and token.startswith("clt_")
+    assert code == 0 and token.startswith("clt_") and "for admin device 'Back office'" in out
 
     from tests.hub.conftest import serve
 
@@ -71,12 +76,15 @@ def test_init_store_staff_token_each_print_the_new_id_last(
         assert client.get("/staff").json()["data"][0]["username"] == "ada"
         assert client.post("/profiles", json={"first_name": "A", "last_name": "B"}).status_code == 201
         assert live.client("clt_" + token[4:-1] + "x").get("/staff").status_code == 401
+        at_till = live.client(till_token, staff).post("/profiles", json={"first_name": "A"})
+        assert at_till.status_code == 403 and at_till.json()["code"] == "admin_device_required"
     finally:
         live.stop()
 
     code, out, _ = run(capsys, "hub", "token", "list", "--db", cli_db)
-    [token_id] = [line.split()[0] for line in out.splitlines() if "Till 1" in line]
+    [token_id] = [line.split()[0] for line in out.splitlines() if "Back office" in line]
     assert code == 0 and "active" in out and token not in out  # the secret is never shown again
+    assert any("admin" in line for line in out.splitlines() if "Back office" in line)
     code, out, _ = run(capsys, "hub", "token", "revoke", "--db", cli_db, "--id", token_id)
     assert code == 0 and last_line(out) == token_id
     live = serve(cli_db if "://" in cli_db else f"sqlite:///{cli_db}")
@@ -116,6 +124,28 @@ def test_errors_are_one_line_on_stderr_with_exit_code_2(
     code, _, err = run(capsys, "hub", "store", "add", "--db", db, "--name", "X", "--timezone",
                        "Mars/Olympus")
     assert "timezone" in err and "Mars/Olympus" in err
+
+
+def test_staff_pins_follow_the_policy_by_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 9: a manager's (and an admin's) PIN has 6 to 8 digits, an associate's 4 to 8."""
+    db = str(tmp_path / "hub.db")
+    run(capsys, "hub", "init", "--db", db)
+    _, out, _ = run(capsys, "hub", "store", "add", "--db", db, "--name", "X", "--timezone",
+                    "Australia/Melbourne")
+    store = last_line(out)
+    code, _, err = run(capsys, "hub", "staff", "add", "--db", db, "--username", "max", "--name",
+                       "Max", "--role", "manager", "--pin", "7314", "--store", store)
+    assert code == 2 and "--pin: must be 6 to 8 digits for a manager" in err
+    code, out, _ = run(capsys, "hub", "staff", "add", "--db", db, "--username", "ava", "--name",
+                       "Ava", "--role", "associate", "--pin", "4821", "--store", store)
+    assert code == 0
+    ava = last_line(out)
+    code, _, err = run(capsys, "hub", "staff", "pin", "--db", db, "--id", ava, "--pin", "12")
+    assert code == 2 and "--pin: must be 4 to 8 digits for an associate" in err
+    code, out, _ = run(capsys, "hub", "staff", "pin", "--db", db, "--id", ava, "--pin", "5821")
+    assert code == 0 and last_line(out) == ava
+    code, out, _ = run(capsys, "hub", "staff", "deactivate", "--db", db, "--id", ava)
+    assert code == 0 and last_line(out) == ava
 
 
 def _free_port() -> int:

@@ -15,9 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from tests.hub.conftest import World
 from tests.hub.support import balance, benefit_definition, issue, ok, profile, reward, reward_definition
+
+# Part of SPEC §9's reliability suite (tests/reliability/__init__.py lists it; -m reliability).
+pytestmark = pytest.mark.reliability
 
 CLIENTS = 16
 

@@ -66,11 +66,13 @@ def test_403_for_a_role_or_a_store_that_may_not(world: World) -> None:
     assert "associate" in body["message"]
     # A manager of another store cannot act through this store's till …
     refused(world.live.client(world.token, world.other_manager).get("/profiles"), 403, "wrong_store")
-    # … nor this store's manager through the other store's till; an admin may act anywhere.
+    # … nor this store's manager through the other store's till; an admin acts only on an
+    # admin device, never on a till (issue 9, docs/security.md).
     refused(world.live.client(world.other_token, world.staff["manager"]).get("/profiles"), 403,
             "wrong_store")
     admin_elsewhere = world.live.client(world.other_token, world.staff["admin"])
-    ok(admin_elsewhere.post("/profiles", json={"first_name": "A", "last_name": "B"}), 201)
+    refused(admin_elsewhere.post("/profiles", json={"first_name": "A", "last_name": "B"}), 403,
+            "admin_device_required")
     # A manager override (X-Authorised-By) lets an associate issue a customer-service reward.
     pid = profile(associate)["id"]
     rd = reward_definition(world.as_("admin"))

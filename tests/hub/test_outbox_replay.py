@@ -103,7 +103,9 @@ def _benefits(cl: Clienteling, pid: str, now: datetime) -> dict[str, dict[str, A
 def _send(world: World, entry: OutboxEntry) -> Any:
     headers = {"Idempotency-Key": entry.idempotency_key, "X-Occurred-At": entry.occurred_at.isoformat()}
     headers.update(entry.headers or {})
-    client = world.live.client(world.token, entry.staff_id)
+    # The till here does admin work too (definitions), so it is the store's admin device:
+    # admins act only there (issue 9, docs/security.md).
+    client = world.live.client(world.admin_token, entry.staff_id)
     return client.request(entry.method, entry.path, json=entry.body, headers=headers)
 
 

@@ -48,7 +48,7 @@ def test_money_times_and_json_round_trip_exactly(pg_database: str) -> None:
         store = cl.staff.create_store(None, {"name": "S", "timezone": "Australia/Melbourne"})
         admin = cl.staff.actor(cl.staff.create_staff(None, {
             "username": "ada", "display_name": "Ada", "role": "admin", "store_id": store.id,
-            "pin": "9052"}).id)
+            "pin": "905238"}).id)
         p = cl.profiles.create(admin, {"first_name": "A", "last_name": "B",
                                        "attributes": {"nested": {"list": [1, 2.5, "ü", None]}}})
         assert cl.profiles.get(p.id).attributes == {"nested": {"list": [1, 2.5, "ü", None]}}

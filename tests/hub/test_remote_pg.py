@@ -47,7 +47,7 @@ def test_remote_apply_and_outbox_moves_on_postgres(pg_database: str) -> None:
 
         cl.profiles.create(cl.staff.actor(cl.staff.create_staff(None, {
             "username": "pg", "display_name": "Pg", "role": "manager", "store_id": store.id,
-            "pin": "2468"}).id), {"first_name": "Local", "last_name": "One"})
+            "pin": "246813"}).id), {"first_name": "Local", "last_name": "One"})
         [item] = cl.outbox.claim_next(5)
         assert cl.outbox.claim_next(5) == []
         cl.outbox.mark_done(item.seq, {"ok": True})

@@ -7,9 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.hub.conftest import World, unique
 from tests.hub.support import benefit_definition, issue, ok, profile, refused, reward, reward_definition
+
+# Part of SPEC §9's reliability suite (tests/reliability/__init__.py lists it; -m reliability).
+pytestmark = pytest.mark.reliability
 
 ALL = {"associate", "manager", "admin"}
 MANAGERS = {"manager", "admin"}

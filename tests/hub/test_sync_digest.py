@@ -55,7 +55,8 @@ def _source(client: httpx.Client) -> Callable[[str | None, str], dict[str, Any]]
 def _token(url: str) -> str:
     with Clienteling.open(url, mode="hub") as cl:
         store = cl.staff.stores()[0]
-        token, _ = DeviceService(cl.ctx).create_token(None, {"store_id": store.id, "name": "T"})
+        token, _ = DeviceService(cl.ctx).create_token(None, {"store_id": store.id, "name": "T",
+                                                                 "is_admin": True})
     return token
 
 

@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
+from clienteling.engine.services.devices import Device
+from clienteling.engine.services.digest import DigestService
 from clienteling.hub import create_app
 from clienteling.hub.state import Hub
 from clienteling.sync.client import HubClient
@@ -97,6 +99,11 @@ class SyncWorld:
     @property
     def url(self) -> str:
         return self.running.live.base_url
+
+    @property
+    def till_view(self) -> DigestService:
+        """The hub's digest as this world's tills (store A) are given it (issue 9)."""
+        return DigestService(self.hub.cl.ctx, staff_scope=Device("", "", self.world.store_id).may_act)
 
     def hub_actor(self, role: str) -> Actor:
         return self.hub.cl.staff.actor(self.world.staff[role])

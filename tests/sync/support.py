@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clienteling.engine.services import Clienteling
+from clienteling.engine.services.devices import Device
+from clienteling.engine.services.digest import DigestService
 from tests.sync.conftest import SyncWorld
 
 
@@ -48,5 +50,12 @@ def stock(sw: SyncWorld, profiles: int = 3) -> Shop:
     return Shop(pids, coffee.id, coffee.handle, gift.handle, sorry.id, bids, last.id)
 
 
-def digests(*cls: Clienteling) -> list[dict[str, object]]:
-    return [cl.digest.summary() for cl in cls]
+def digests(*sources: Clienteling | DigestService) -> list[dict[str, object]]:
+    """Digest summaries; the hub's as a till sees it (``SyncWorld.till_view``, issue 9)."""
+    return [s.summary() if isinstance(s, DigestService) else s.digest.summary() for s in sources]
+
+
+def till_view(hub: Clienteling, store_id: str) -> DigestService:
+    """The hub's digest over what a till of ``store_id`` receives: PIN hashes of that store's
+    associates and managers only (docs/security.md), as ``GET /sync/digest`` answers it."""
+    return DigestService(hub.ctx, staff_scope=Device("", "", store_id).may_act)

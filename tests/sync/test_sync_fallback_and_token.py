@@ -54,7 +54,7 @@ def test_without_batch_push_each_entry_is_its_own_call(make_world: Any) -> None:
     assert calls[f"/api/v3/profiles/{pid}/benefits/{last}/redeem"] == 2, calls
     assert calls["/api/v3/profiles/" + shop.profile_ids[1]] == 2, calls
     run_cycle(a, sw.client())
-    assert digests(a) == digests(b) == digests(sw.hub.cl)
+    assert digests(a) == digests(b) == digests(sw.till_view)
 
 
 def test_a_revoked_token_stops_sync_without_a_retry_storm(sync_world: SyncWorld) -> None:
@@ -91,7 +91,7 @@ def test_a_revoked_token_stops_sync_without_a_retry_storm(sync_world: SyncWorld)
     # A new token (an admin re-enrolled the till) syncs at once; nothing was lost.
     fresh = run_cycle(till, sw.client())
     assert fresh.error is None and fresh.pushed == 1 and not fresh.token_rejected
-    assert digests(till) == digests(sw.hub.cl)
+    assert digests(till) == digests(sw.till_view)
 
 
 def test_a_push_over_the_hubs_size_limit_is_split_in_order(sync_world: SyncWorld) -> None:
@@ -113,4 +113,4 @@ def test_a_push_over_the_hubs_size_limit_is_split_in_order(sync_world: SyncWorld
     assert sw.running.counting.paths["/api/v3/sync/push"] - before == 3
     assert [sw.hub.cl.profiles.get(p).first_name for p in shop.profile_ids] == [
         f"N{n:02d}" for n in range(20)]
-    assert digests(till) == digests(sw.hub.cl)
+    assert digests(till) == digests(sw.till_view)

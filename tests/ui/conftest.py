@@ -27,7 +27,7 @@ from clienteling.ui import build_main_window
 from clienteling.ui.main_window import MainWindow
 from tests.conftest import T0
 
-PINS = {"ava": "4821", "max": "7314", "ada": "9052"}
+PINS = {"ava": "4821", "max": "731405", "ada": "905238"}
 DEMO_PROFILES = 200
 LARGE_PROFILES = 100_000
 

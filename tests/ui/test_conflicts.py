@@ -82,7 +82,7 @@ def test_no_conflicts_says_so(open_window: Open, qtbot: Any, qtmodeltester: Any)
 def test_a_conflict_without_a_customer_shows_a_dash(demo_url: str) -> None:
     cl = Clienteling.open(demo_url)
     try:
-        ada = cl.staff.sign_in("ada", "9052")
+        ada = cl.staff.sign_in("ada", "905238")
         d = next(d for d in cl.definitions.benefit_definitions() if d.name == "Free Alterations")
         cl.definitions.update_benefit_definition(ada, d.id, {"short_description": "Hemming and more"})
         _refuse(cl, d.id, "version: the hub has a newer version of this definition")

@@ -284,7 +284,7 @@ def test_a_manager_moves_a_reassignable_benefit_to_another_customer(open_window:
     w = open_window("max")
 
     def make_reassignable() -> None:
-        admin = w.engine.staff.sign_in("ada", "9052")
+        admin = w.engine.staff.sign_in("ada", "905238")
         vip = w.engine.definitions.benefit_definition("vip-lounge")
         w.engine.definitions.update_benefit_definition(admin, vip.id, {"is_reassignable": True})
 

@@ -83,7 +83,7 @@ def test_manager_override_lets_an_associate_issue_a_reward(open_window: Open, qt
     override.pin.setText("0000")
     override.ok_button.click()
     qtbot.waitUntil(lambda: "Wrong PIN" in override.message.text(), timeout=TIMEOUT)
-    override.pin.setText("7314")
+    override.pin.setText("731405")
     with qtbot.waitSignal(override.accepted, timeout=TIMEOUT):
         override.ok_button.click()
 

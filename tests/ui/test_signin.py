@@ -56,7 +56,7 @@ def test_quick_user_switch_keeps_the_customer_and_changes_the_role(open_window: 
     assert not w.profile.issue_reward_button.isEnabled()
     w.lock()
     w.signin.select_user("max")
-    _type_pin(qtbot, w.signin, "7314")
+    _type_pin(qtbot, w.signin, "731405")
     qtbot.waitUntil(lambda: w.is_signed_in, timeout=TIMEOUT)
     assert w.actor is not None and w.actor.username == "max"
     assert w.user_button.text() == "Max Romano (Manager)"
@@ -76,7 +76,7 @@ def test_wrong_pins_say_so_and_the_fifth_locks_the_account(open_window: Open, qt
         assert w.signin.pin.text() == ""
     _type_pin(qtbot, w.signin, "1111")
     qtbot.waitUntil(lambda: "locked for 5 minutes" in w.signin.message.text(), timeout=TIMEOUT)
-    _type_pin(qtbot, w.signin, "7314")  # even the right PIN, while the account is locked
+    _type_pin(qtbot, w.signin, "731405")  # even the right PIN, while the account is locked
     qtbot.waitUntil(lambda: "Too many wrong PINs" in w.signin.message.text(), timeout=TIMEOUT)
     assert w.is_locked
     # Another member of staff can still sign in.

@@ -1,8 +1,13 @@
 """Device tokens: how a till proves to the hub that it is one of ours (SPEC §7, §9).
 
 A token is ``clt_<lookup>_<secret>``; only its argon2 hash is stored, found by the
-public lookup prefix. Verified tokens are remembered in memory for a short while,
-because an argon2 check is deliberately slow (~40 ms) and a till sends many requests.
+public lookup prefix. A verified token is remembered in memory (an argon2 check is
+deliberately slow and a till sends many requests), but only as "this token is token row
+X": every request still reads row X by its primary key, so a revoked token is refused on
+the very next request, by every worker of the hub (issue 9).
+
+A device is enrolled for one store, as a till or with the admin capability; which staff
+may act on it is ``Device.may_act`` (docs/security.md).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from clienteling.engine.context import Context
 from clienteling.engine.errors import AuthenticationFailed, ValidationError
 from clienteling.engine.form import Form
 from clienteling.engine.models import DeviceToken, Store, new_id
-from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.security import hash_secret, new_device_token, token_lookup, verify_secret
 from clienteling.engine.services.lookup import get_or_not_found
 
@@ -28,17 +33,38 @@ CACHE_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class Device:
-    """An authenticated till: its token's id, name and store."""
+    """An authenticated device: its token's id, name, store and whether it is an admin device."""
 
     token_id: str
     name: str
     store_id: str
+    is_admin: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "admin device" if self.is_admin else "till"
+
+    def may_act(self, role: str, store_id: str) -> bool:
+        """Whether a staff member may act on this device (and so whether it gets their PIN hash).
+
+        A till: its own store's associates and managers. An admin device: its own store's
+        staff and every admin, since admins look after every store (docs/security.md)."""
+        if role == Role.ADMIN.value:
+            return self.is_admin
+        return store_id == self.store_id
+
+    def refusal(self, display_name: str, role: str) -> str:
+        """Why ``may_act`` said no, in words."""
+        if role == Role.ADMIN.value:
+            return (f"{display_name} is an admin, and admins act only on devices enrolled with "
+                    f"the admin capability; {self.name} is a till.")
+        return f"{display_name} belongs to another store than {self.name}."
 
 
 class DeviceService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._verified: dict[str, tuple[float, Device]] = {}
+        self._verified: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def create_token(self, actor: Actor | None, data: Any) -> tuple[str, DeviceToken]:
@@ -48,17 +74,22 @@ class DeviceService:
         form = Form(data)
         store_id = form.text("store_id", required=True, max_len=36)
         name = form.text("name", required=True, max_len=200)
+        is_admin = form.data.get("is_admin", False)
+        if not isinstance(is_admin, bool):
+            form.error("is_admin", "must be true or false")
         form.done()
         token, lookup = new_device_token()
         with self.ctx.transaction(actor) as uow:
             if uow.session.get(Store, store_id) is None:
                 raise ValidationError.field("store_id", f"no store with id {store_id}")
             row = DeviceToken(id=new_id(), store_id=store_id, name=name, lookup=lookup,
-                              token_hash=hash_secret(token), is_active=True, created_at=uow.now)
+                              token_hash=hash_secret(token), is_active=True, is_admin=is_admin,
+                              created_at=uow.now)
             uow.session.add(row)
             uow.session.flush()
             uow.record("device_token.create", "device_token", row.id,
-                       after={"id": row.id, "store_id": store_id, "name": name, "lookup": lookup})
+                       after={"id": row.id, "store_id": store_id, "name": name, "lookup": lookup,
+                              "is_admin": is_admin})
             # Audited, but tokens are not synced: keep them out of the change feed.
             uow.touched = [t for t in uow.touched if t[0] != "device_token"]
         return token, row
@@ -73,23 +104,47 @@ class DeviceService:
             uow.record("device_token.revoke", "device_token", token_id,
                        before={"is_active": True}, after={"is_active": False})
             uow.touched = [t for t in uow.touched if t[0] != "device_token"]
-        with self._lock:
-            self._verified.clear()
 
     def tokens(self) -> list[DeviceToken]:
         with self.ctx.reading() as s:
             return list(s.scalars(select(DeviceToken).order_by(DeviceToken.created_at)))
 
+    def _current(self, token_id: str) -> Device | None:
+        """The token row as it is now (one primary-key read), or None once it is revoked."""
+        with self.ctx.db.single_read() as conn:
+            row = conn.execute(select(DeviceToken.name, DeviceToken.store_id, DeviceToken.is_admin,
+                                      DeviceToken.is_active).where(DeviceToken.id == token_id)).first()
+        if row is None or not row.is_active:
+            return None
+        return Device(token_id, row.name, row.store_id, bool(row.is_admin))
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+    def known(self, token: str) -> Device | None:
+        """The device of a token verified before (no argon2 check), if it is still active."""
+        if not isinstance(token, str) or len(token) > 200:
+            return None
+        with self._lock:
+            cached = self._verified.get(self._key(token))
+        if cached is None or cached[0] <= time.monotonic():
+            return None
+        return self._current(cached[1])
+
     def authenticate(self, token: str) -> Device:
         """The device a bearer token belongs to; AuthenticationFailed when it is not valid."""
         if not isinstance(token, str) or len(token) > 200:
             raise AuthenticationFailed("Invalid device token")
-        key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+        key = self._key(token)
         now = time.monotonic()
         with self._lock:
             cached = self._verified.get(key)
         if cached is not None and cached[0] > now:
-            return cached[1]
+            device = self._current(cached[1])
+            if device is None:
+                raise AuthenticationFailed("Invalid device token")
+            return device
         lookup = token_lookup(token)
         if lookup is None or not lookup.isalnum() or len(lookup) > 64:
             raise AuthenticationFailed("Invalid device token")
@@ -97,9 +152,9 @@ class DeviceService:
             row = s.scalar(select(DeviceToken).where(DeviceToken.lookup == lookup))
         if row is None or not row.is_active or not verify_secret(row.token_hash, token):
             raise AuthenticationFailed("Invalid device token")
-        device = Device(row.id, row.name, row.store_id)
+        device = Device(row.id, row.name, row.store_id, bool(row.is_admin))
         with self._lock:
             if len(self._verified) > 10_000:
                 self._verified.clear()
-            self._verified[key] = (now + CACHE_SECONDS, device)
+            self._verified[key] = (now + CACHE_SECONDS, row.id)
         return device

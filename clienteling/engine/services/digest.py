@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import Identity, RedemptionItem
+from clienteling.engine.security import WITHHELD_HASH
 from clienteling.engine.services.snapshot import SYNC_TYPES
 
 HEX = "0123456789abcdef"
@@ -109,12 +110,21 @@ class Difference:
 Source = Callable[[str | None, str], dict[str, Any]]
 
 
+StaffScope = Callable[[str, str], bool]
+"""(role, store id) -> whether a device receives that staff member's PIN hash."""
+
+
 class DigestService:
     """``summary()`` and ``drill()`` over this database (the shapes ``GET /sync/digest``
-    answers)."""
+    answers).
 
-    def __init__(self, ctx: Context) -> None:
+    ``staff_scope``: the hub computes a device's digest over what that device receives, so
+    a staff member outside the scope is fingerprinted with ``security.WITHHELD_HASH`` as
+    their PIN hash, as the till stored it (``hub.changes.staff_view``)."""
+
+    def __init__(self, ctx: Context, staff_scope: StaffScope | None = None) -> None:
         self.ctx = ctx
+        self.staff_scope = staff_scope
 
     def rows(self, entity_type: str) -> list[tuple[str, str, str]]:
         """(id hash, id, fingerprint) of every record of a type, in id-hash order.
@@ -127,11 +137,17 @@ class DigestService:
                                  default=_canonical).encode
         sha = hashlib.sha256
         rows = []
+        scope = self.staff_scope if entity_type == "staff" else None
+        if scope is not None:
+            names = [c.name for c in columns]
+            at_role, at_store, at_pin = (names.index(n) for n in ("role", "store_id", "pin_hash"))
         with self.ctx.reading() as s:
             children = _children(s, entity_type)
             for row in s.execute(select(*columns)):
                 values = list(row)
                 record_id = values[0]
+                if scope is not None and not scope(values[at_role], values[at_store]):
+                    values[at_pin] = WITHHELD_HASH
                 values.append(children.get(record_id, []))
                 rows.append((sha(record_id.encode()).hexdigest(), record_id,
                              sha(dumps(values).encode()).hexdigest()))

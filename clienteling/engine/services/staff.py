@@ -12,7 +12,7 @@ from clienteling.engine.errors import AuthenticationFailed, ValidationError
 from clienteling.engine.form import Form, opt
 from clienteling.engine.models import Staff, Store, new_id
 from clienteling.engine.permissions import Action, Actor, Role, require
-from clienteling.engine.security import hash_secret, verify_secret
+from clienteling.engine.security import WITHHELD_HASH, hash_secret, verify_secret
 from clienteling.engine.services.lookup import get_or_not_found
 
 ROLES = tuple(r.value for r in Role)
@@ -29,12 +29,24 @@ def actor_from(staff: Staff) -> Actor:
     )
 
 
-def read_pin(form: Form, name: str = "pin") -> str:
+# The PIN policy by role (issue 9, docs/security.md): the more a role may do, the longer its
+# PIN, since a stolen copy of a PIN hash is searched offline and every digit multiplies that
+# search by ten. Associates keep 4 digits (they sign in many times a day, and their hashes
+# reach only their own store's tills).
+MAX_PIN_DIGITS = 8
+MIN_PIN_DIGITS: dict[str, int] = {Role.ASSOCIATE.value: 4, Role.MANAGER.value: 6, Role.ADMIN.value: 6}
+
+
+def read_pin(form: Form, name: str = "pin", role: str | None = None) -> str:
+    """A PIN of digits, as long as ``role`` needs (the shortest any role allows if unknown)."""
     value = form.data.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
-        form.error(name, "must be 4 to 8 digits")
+    least = MIN_PIN_DIGITS.get(role or "", min(MIN_PIN_DIGITS.values()))
+    if not isinstance(value, str) or not value.isdigit() or not least <= len(value) <= MAX_PIN_DIGITS:
+        article = "an" if role in ("associate", "admin") else "a"
+        whom = f" for {article} {role}" if role in MIN_PIN_DIGITS else ""
+        form.error(name, f"must be {least} to {MAX_PIN_DIGITS} digits{whom}")
         return ""
     return value
 
@@ -77,7 +89,7 @@ class StaffService:
         name = form.text("display_name", required=True, max_len=200)
         role = form.choice("role", ROLES, required=True)
         store_id = form.text("store_id", required=True, max_len=36)
-        pin = read_pin(form)
+        pin = read_pin(form, role=role)
         form.done()
         with self.ctx.transaction(actor) as uow:
             if uow.session.get(Store, store_id) is None:
@@ -98,11 +110,44 @@ class StaffService:
             uow.record("staff.create", "staff", member.id, after=wire.staff(member))
         return member
 
+    def set_pin(self, actor: Actor | None, staff_id: str, data: dict[str, Any]) -> Staff:
+        """A new PIN, held to the policy of the staff member's role. Staff change their own;
+        an admin (or the deployment, ``actor`` None) anyone's."""
+        if actor is not None and actor.staff_id != staff_id:
+            require(actor, Action.MANAGE_STAFF)
+        member = self.get_staff(staff_id)
+        form = Form(data)
+        pin = read_pin(form, role=member.role)
+        form.done()
+        with self.ctx.transaction(actor) as uow:
+            uow.session.execute(update(Staff).where(Staff.id == staff_id).values(
+                pin_hash=hash_secret(pin), failed_attempts=0, locked_until=None,
+                updated_at=uow.now))
+            # The audit trail says that the PIN changed, never a hash of it.
+            uow.record("staff.pin", "staff", staff_id, before={"pin": "set"},
+                       after={"pin": "changed"})
+        return self.get_staff(staff_id)
+
+    def deactivate(self, actor: Actor | None, staff_id: str) -> Staff:
+        """Stop a staff member acting anywhere; the hub refuses them from the next request."""
+        if actor is not None:
+            require(actor, Action.MANAGE_STAFF)
+        with self.ctx.transaction(actor) as uow:
+            member = get_or_not_found(uow.session, Staff, staff_id, "staff member")
+            if member.is_active:
+                uow.session.execute(update(Staff).where(Staff.id == staff_id)
+                                    .values(is_active=False, updated_at=uow.now))
+                uow.record("staff.deactivate", "staff", staff_id,
+                           before={"is_active": True}, after={"is_active": False})
+        return self.get_staff(staff_id)
+
     def list_staff(self, *, active_only: bool = True) -> list[Staff]:
+        """Staff in name order; ``active_only``: those who can sign in here (active, and with a
+        PIN hash this database was given, see ``security.WITHHELD_HASH``)."""
         with self.ctx.reading() as s:
             query = select(Staff).order_by(Staff.display_name)
             if active_only:
-                query = query.where(Staff.is_active.is_(True))
+                query = query.where(Staff.is_active.is_(True), Staff.pin_hash != WITHHELD_HASH)
             return list(s.scalars(query))
 
     def get_staff(self, staff_id: str) -> Staff:

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from clienteling.engine.errors import ValidationError
+from clienteling.engine.services.digest import DigestService
 from clienteling.engine.services.listing import MAX_FEED_PAGE
 from clienteling.engine.services.snapshot import (
     DEFAULT_SNAPSHOT_PAGE,
@@ -31,11 +32,12 @@ router = APIRouter(tags=["sync"])
 
 @router.get("/sync/changes", summary="Changes after a cursor, in commit order")
 def changes(
+    request: Request,
     hub: Reader,
     after: Annotated[int, Query(ge=0, le=2**62, description="the last seq already applied")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = DEFAULT_LIMIT,
 ) -> JSONResponse:
-    return JSONResponse(feed_page(hub, after, limit))
+    return JSONResponse(feed_page(hub, request.state.device, after, limit))
 
 
 PUSH_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
@@ -63,30 +65,36 @@ async def push(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> JS
 @router.get("/sync/snapshot", summary="Every synced record, paged by (type, id), for a first "
             "sync")
 def snapshot(
+    request: Request,
     hub: Reader,
     next: Annotated[str | None, Query(max_length=300, description="meta.next of the previous "
                                       "page; leave out to start")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_SNAPSHOT_PAGE)] = DEFAULT_SNAPSHOT_PAGE,
 ) -> JSONResponse:
-    return JSONResponse(snapshot_body(hub, next, limit))
+    return JSONResponse(snapshot_body(hub, request.state.device, next, limit))
 
 
 @router.get("/sync/digest", summary="Counts and hashes per synced type, drillable by id-hash "
             "prefix")
 def digest(
+    request: Request,
     hub: Reader,
     type: Annotated[str | None, Query(max_length=40, description="drill into one type")] = None,
     prefix: Annotated[str, Query(max_length=63, description="hex digits of the id hash")] = "",
 ) -> JSONResponse:
+    # Over what this device receives (staff PIN hashes withheld as in the feed and snapshot),
+    # so a till that applied all of it has an equal digest.
+    view = DigestService(hub.cl.ctx, staff_scope=request.state.device.may_act)
     if type is None:
         if prefix:
             raise ValidationError.field("prefix", "needs type")
-        return JSONResponse({"data": hub.cl.digest.summary()})
-    return JSONResponse({"data": hub.cl.digest.drill(type, prefix)})
+        return JSONResponse({"data": view.summary()})
+    return JSONResponse({"data": view.drill(type, prefix)})
 
 
 @router.get("/sync/records", summary="The current state of named records, in the feed's shape")
 def records(
+    request: Request,
     hub: Reader,
     type: Annotated[str, Query(max_length=40, description="an entity type of the feed")],
     id: Annotated[list[str], Query(description="record ids (repeat the parameter)")],
@@ -97,7 +105,8 @@ def records(
         raise ValidationError.field("type", f"must be one of {', '.join(SYNC_TYPES)}")
     if not 1 <= len(id) <= MAX_RECORD_IDS or any(not 1 <= len(i) <= 36 for i in id):
         raise ValidationError.field("id", f"1 to {MAX_RECORD_IDS} ids of 1 to 36 characters")
-    render = _renderers(hub.now())[type]
+    # Staff records as this device receives them in the feed (PIN hashes in its scope only).
+    render = _renderers(hub.now(), request.state.device)[type]
     out: list[dict[str, Any]] = []
     with hub.cl.ctx.reading() as s:
         for ident in dict.fromkeys(id):
