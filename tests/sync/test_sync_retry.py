@@ -64,4 +64,4 @@ def test_a_failing_hub_gets_the_same_entries_again_after_a_back_off(make_world: 
     done = run_cycle(till, sw.client())
     assert (done.pushed, done.waiting, done.error) == (2, 0, None)
     assert sw.hub.cl.profiles.get(shop.profile_ids[1]).first_name == "Retried"
-    assert digests(till) == digests(sw.hub.cl)
+    assert digests(till) == digests(sw.till_view)
