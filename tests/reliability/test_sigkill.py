@@ -22,7 +22,8 @@ def test_a_till_killed_30_times_mid_change_stays_whole(tmp_path: Path) -> None:
     for kill in range(KILLS):
         reported += kill_once(till, rng)
         rows = check(till)
-        # Every change the till reported is there; at most the one it was inside is extra.
+        # Every change the till reported is there, once; beyond those, at most the one each
+        # kill caught between its commit and its report.
         done = sum(rows.values())
         assert reported <= done <= reported + kill + 1, (kill, reported, rows)
     assert rows["redemptions"] > 0 and rows["benefits"] > 0
