@@ -23,7 +23,7 @@ rows read on later pages being newer is harmless: ``engine.services.snapshot``.
 
 from __future__ import annotations
 
-from typing import Any
+import orjson
 
 from clienteling.engine import wire
 from clienteling.engine.services.devices import Device
@@ -32,12 +32,14 @@ from clienteling.hub.changes import _renderers
 from clienteling.hub.state import Hub
 
 
-def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> dict[str, Any]:
+def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
+    """The page as JSON bytes. orjson rather than the response class's ``json.dumps``: a page
+    of 5,000 records is a few MB, and encoding it was a tenth of the hub's time."""
     page = snapshot_page(hub.cl.ctx, token, limit)
     render = _renderers(hub.now(), dev)
     data = [{"seq": None, "type": kind, "id": record.id, "op": "upsert",
              "at": wire.iso(getattr(record, "updated_at", None) or record.created_at),
              "data": render[kind](record)} for kind, record in page.rows]
-    return {"data": data, "meta": {"cursor": page.cursor, "next": page.next,
-                                   "has_more": page.next is not None, "totals": page.totals,
-                                   "limit": limit}}
+    return orjson.dumps({"data": data, "meta": {"cursor": page.cursor, "next": page.next,
+                                                "has_more": page.next is not None,
+                                                "totals": page.totals, "limit": limit}})

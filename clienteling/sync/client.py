@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 
 from clienteling.sync.wire import API_PREFIX
 
@@ -138,7 +139,8 @@ class HubClient:
             raise HubFailed(f"The hub refused GET {path} (HTTP {response.status_code}: "
                             f"{_message(response)}).")
         try:
-            return response.json()
+            # orjson: a first sync's pages are MBs each (docs/performance.md).
+            return orjson.loads(response.content)
         except ValueError:
             raise HubFailed(f"The hub's answer to GET {path} is not JSON: is {self.base_url} "
                             "a Clienteling hub?") from None

@@ -26,7 +26,7 @@ hear one ``Changes(origin="remote")`` per call that changed something.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,15 +92,76 @@ def _insert(conn: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
-            keep: frozenset[str] = frozenset()) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    """An INSERT compiled once for a table and a set of columns: its SQL and, in parameter
+    order, each column's name and the bind processor SQLAlchemy would run on its values."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+_PLANS: dict[tuple[Any, ...], _Plan | None] = {}
+# SQLite's page cache for a connection applying a big page, in KiB (negative: a size, not a
+# page count). The default 2 MiB thrashes on random-UUID keys once the tables outgrow it: at
+# 100,000 profiles a first sync's inserts took 70.6 s with it and 50.1 s with 64 MiB
+# (docs/performance.md). A cache setting only: durability is unchanged. Held lazily, so
+# only a till that syncs that much uses the memory.
+_BIG_PAGE = 1000
+_BIG_CACHE_KIB = 65536
+
+
+def _plan(conn: Connection, table: Table, columns: tuple[str, ...], upsert: bool,
+          keep: frozenset[str]) -> _Plan | None:
+    """None where the driver does not take positional parameters (then the statement goes
+    through ``Connection.execute``)."""
+    key = (conn.dialect.name, table.name, columns, upsert, keep)
+    if key in _PLANS:
+        return _PLANS[key]
+    stmt = _insert(conn, table)
+    if upsert:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={c: stmt.excluded[c] for c in columns if c != "id" and c not in keep})
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    names = compiled.positiontup
+    plan = None
+    # Only where the compiled statement takes exactly these columns: one with a Python-side
+    # default the rows leave out gets it from Connection.execute.
+    if conn.dialect.paramstyle == "qmark" and names is not None and set(names) == set(columns):
+        bind = compiled._bind_processors  # the processors Connection.execute would apply
+        plan = _Plan(compiled.string, tuple(names), tuple(bind.get(n) for n in names))
+    _PLANS[key] = plan
+    return plan
+
+
+def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
+                 upsert: bool = False, keep: frozenset[str] = frozenset()) -> None:
+    """``INSERT`` (``… ON CONFLICT (id) DO UPDATE`` with ``upsert``) of ``rows``, one
+    executemany, all rows with the same keys.
+
+    Why not ``conn.execute(stmt, rows)``: for each of a page's thousands of rows it
+    re-derives the parameters from the compiled statement, which took longer than SQLite's
+    inserting them (docs/performance.md). Here the statement is compiled once per table and
+    columns, the same bind processors run column by column, and the driver gets tuples."""
     if not rows:
         return
-    stmt = _insert(conn, table)
-    columns = [c for c in rows[0] if c != "id" and c not in keep]
-    stmt = stmt.on_conflict_do_update(index_elements=["id"],
-                                      set_={c: stmt.excluded[c] for c in columns})
-    conn.execute(stmt, rows)
+    columns = tuple(rows[0])
+    plan = _plan(conn, table, columns, upsert, keep)
+    if plan is None:
+        stmt = _insert(conn, table)
+        if upsert:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["id"],
+                set_={c: stmt.excluded[c] for c in columns if c != "id" and c not in keep})
+        conn.execute(stmt, rows)
+        return
+    values: list[list[Any]] = []
+    for name, process in zip(plan.names, plan.processors, strict=True):
+        column = [row[name] for row in rows]
+        values.append([process(v) for v in column] if process is not None else column)
+    conn.exec_driver_sql(plan.sql, list(zip(*values, strict=True)))
 
 
 class RemoteService:
@@ -130,6 +191,8 @@ class RemoteService:
         deletes: dict[str, list[str]] = {t: [] for t in _TABLES}
         with self.ctx.db.write() as s:
             conn = s.connection()
+            if len(parsed) >= _BIG_PAGE and conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{_BIG_CACHE_KIB}")
             busy = {(t, i) for t, i in conn.execute(
                 select(OutboxEntity.entity_type, OutboxEntity.entity_id)
                 .join(OutboxEntry, OutboxEntry.seq == OutboxEntity.outbox_seq)
@@ -199,7 +262,7 @@ class RemoteService:
             if entity_type == "redemption":
                 # A reversal refers to the redemption it voids: write those first.
                 rows.sort(key=lambda r: r["reversal_of_id"] is not None)
-            _upsert(conn, table, rows, frozenset(local))
+            _insert_rows(conn, table, rows, upsert=True, keep=frozenset(local))
             if entity_type == "profile":
                 ids = [{"pid": p.row["id"]} for p in records]
                 children = [c for p in records for c in p.children]
@@ -211,13 +274,13 @@ class RemoteService:
                         _IDENTITIES.c.handle == bindparam("h"),
                         _IDENTITIES.c.identifier == bindparam("i")),
                         [{"h": c["handle"], "i": c["identifier"]} for c in children])
-                    conn.execute(_insert(conn, _IDENTITIES), children)
+                    _insert_rows(conn, _IDENTITIES, children)
             elif entity_type == "redemption":
                 conn.execute(delete(_ITEMS).where(_ITEMS.c.redemption_id == bindparam("rid")),
                              [{"rid": p.row["id"]} for p in records])
                 items = [c for p in records for c in p.children]
                 if items:
-                    conn.execute(_insert(conn, _ITEMS), items)
+                    _insert_rows(conn, _ITEMS, items)
 
     @staticmethod
     def _delete(conn: Connection, deletes: dict[str, list[str]]) -> set[str]:

@@ -22,11 +22,11 @@ the pages, would then be lost.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Table, func, select
 
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
@@ -34,8 +34,10 @@ from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     ChangeLog,
+    Identity,
     Profile,
     Redemption,
+    RedemptionItem,
     Reward,
     RewardDefinition,
     Staff,
@@ -53,10 +55,13 @@ SYNC_TYPES: dict[str, Any] = {
     "reward": Reward,
     "redemption": Redemption,
 }
-_DEFINITIONS: dict[str, tuple[Any, Any]] = {
-    "benefit": (Benefit.definition, BenefitDefinition),
-    "reward": (Reward.definition, RewardDefinition),
+_DEFINITIONS: dict[str, tuple[str, Table]] = {
+    "benefit": ("benefit_definition_id", BenefitDefinition.__table__),  # type: ignore[dict-item]
+    "reward": ("reward_definition_id", RewardDefinition.__table__),  # type: ignore[dict-item]
 }
+_IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
+_ITEMS: Table = RedemptionItem.__table__  # type: ignore[assignment]
+_CHILD_CHUNK = 500  # ids per IN (...): well under every backend's bound-parameter limit
 DEFAULT_SNAPSHOT_PAGE = 1000
 MAX_SNAPSHOT_PAGE = 5000
 
@@ -64,9 +69,39 @@ MAX_SNAPSHOT_PAGE = 5000
 @dataclass(frozen=True)
 class SnapshotPage:
     cursor: int  # the highest change-log seq visible when this page was read
-    rows: list[tuple[str, Any]]  # (type, record), in (type order, id) order
+    rows: list[tuple[str, Any]]  # (type, Record), in (type order, id) order
     totals: dict[str, int]  # rows of each type when this page was read
     next: str | None  # resume token, None when this was the last page
+
+
+class Record:
+    """A row read with a Core select, with its columns as attributes (and a benefit's or
+    reward's ``definition``, a profile's ``identities``, a redemption's ``items``), so the
+    ``wire`` renderers read it as they read a model instance.
+
+    Why not ORM instances: building, identity-mapping and lazy-loading ~300,000 of them was
+    most of the time a first sync spent on the hub (docs/performance.md)."""
+
+    def __init__(self, values: Any) -> None:
+        self.__dict__.update(values)
+
+
+def _records(result: Any) -> list[Any]:
+    keys = list(result.keys())  # once per result: a row's own _mapping is slow to build
+    return [Record(zip(keys, row, strict=True)) for row in result]
+
+
+def _children(s: Any, table: Table, key: str, ids: list[str],
+              order: Any = None) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    column = table.c[key]
+    for start in range(0, len(ids), _CHILD_CHUNK):
+        query = select(table).where(column.in_(ids[start:start + _CHILD_CHUNK]))
+        if order is not None:
+            query = query.order_by(column, order)
+        for record in _records(s.execute(query)):
+            out[getattr(record, key)].append(record)
+    return out
 
 
 def parse_token(token: str | None) -> tuple[int, str | None]:
@@ -96,23 +131,28 @@ def snapshot_page(ctx: Context, token: str | None, limit: int) -> SnapshotPage:
             kind = kinds[index]
             model = SYNC_TYPES[kind]
             wanted = limit - len(rows)
-            query = select(model).order_by(model.id).limit(wanted)
+            table: Table = model.__table__
+            query = select(table).order_by(table.c.id).limit(wanted)
             if last is not None:
-                query = query.where(model.id > last)
+                query = query.where(table.c.id > last)
+            got = _records(s.execute(query))
             definitions = _DEFINITIONS.get(kind)
-            if definitions is not None:
-                # The ORM's joined load of each benefit's (reward's) definition cost more than
-                # the rest of the page: the few definitions are loaded once instead, and each
-                # row's many-to-one is then found in the session without a query (and set
-                # before the session closes, as renderers read it).
-                relation, definition_model = definitions
-                held = list(s.scalars(select(definition_model)))
-                query = query.options(lazyload(relation))
-            got = list(s.scalars(query).unique())
-            if definitions is not None:
+            if definitions is not None and got:
+                # The few definitions, read once per page; the renderers compute a
+                # benefit's state from its definition.
+                key, definition_table = definitions
+                held = {d.id: d for d in _records(s.execute(select(definition_table)))}
                 for record in got:
-                    _ = record.definition
-                del held
+                    record.definition = held[getattr(record, key)]
+            elif kind == "profile" and got:
+                identities = _children(s, _IDENTITIES, "profile_id", [r.id for r in got])
+                for record in got:
+                    record.identities = identities.get(record.id, [])
+            elif kind == "redemption" and got:
+                items = _children(s, _ITEMS, "redemption_id", [r.id for r in got],
+                                  _ITEMS.c.position)
+                for record in got:
+                    record.items = items.get(record.id, [])
             rows.extend((kind, record) for record in got)
             if len(got) < wanted:
                 index, last = index + 1, None

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.services.digest import DigestService
@@ -70,8 +70,9 @@ def snapshot(
     next: Annotated[str | None, Query(max_length=300, description="meta.next of the previous "
                                       "page; leave out to start")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_SNAPSHOT_PAGE)] = DEFAULT_SNAPSHOT_PAGE,
-) -> JSONResponse:
-    return JSONResponse(snapshot_body(hub, request.state.device, next, limit))
+) -> Response:
+    return Response(snapshot_body(hub, request.state.device, next, limit),
+                    media_type="application/json")
 
 
 @router.get("/sync/digest", summary="Counts and hashes per synced type, drillable by id-hash "
