@@ -162,7 +162,9 @@ def memory_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.fixture
 def demo_hub(demo_template: Path, tmp_path: Path, clock: FixedClock,
              memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
-    """A real hub on loopback holding the same demo store as the till, with a till token."""
-    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
+    """A real hub on loopback holding the same demo store as the till. Its token enrols an admin
+    device (the back office, issue 9): these tests sign in as the demo's admin too, to connect
+    the till and to edit definitions, which only an admin device may do."""
+    world = start_hub_from(demo_template, tmp_path / "hub.db", clock, admin_device=True)
     yield world
     stop_hub(world)

@@ -58,8 +58,10 @@ class HubWorld:
         return self.live.hub.cl
 
 
-def start_hub_from(source: Path, target: Path, clock: Clock) -> HubWorld:
-    """A hub serving a copy of the till database ``source``, with a till token for its store."""
+def start_hub_from(source: Path, target: Path, clock: Clock, *, admin_device: bool = False) -> HubWorld:
+    """A hub serving a copy of the till database ``source``, with a device token for its store:
+    a till's, or with ``admin_device`` an admin device's (issue 9: only there may an admin act,
+    and only there does the hub send the admins' PIN hashes)."""
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
@@ -67,8 +69,8 @@ def start_hub_from(source: Path, target: Path, clock: Clock) -> HubWorld:
     cl = Clienteling.open(url, clock=clock)
     try:
         store = cl.staff.stores()[0]
-        token, _device = DeviceService(cl.ctx).create_token(None, {"store_id": store.id,
-                                                                   "name": "Till 1"})
+        token, _device = DeviceService(cl.ctx).create_token(
+            None, {"store_id": store.id, "name": "Till 1", "is_admin": admin_device})
     finally:
         cl.close()
     return HubWorld(serve(url, clock=clock), token, store.id)

@@ -98,7 +98,8 @@ def test_connect_on_first_run_then_cancel_the_first_sync_and_resume(
     assert w.worker.run_sync(resume_point, w.engine) is None
     assert w.worker.run_sync(lambda: w.engine.profiles.count()) == LARGE_PROFILES
 
-    # Sign-in lists the staff the hub sent.
-    qtbot.waitUntil(lambda: sorted(r.username for r in w.signin.model.rows) == ["ada", "ava", "max"],
+    # Sign-in lists the staff the hub sent who may act on this till: its store's associate and
+    # manager; the admin acts only on an admin device (issue 9), so the hub withheld her PIN.
+    qtbot.waitUntil(lambda: sorted(r.username for r in w.signin.model.rows) == ["ava", "max"],
                     timeout=10_000)
     qtbot.waitUntil(lambda: "Melbourne Central" in w.brand_store.text(), timeout=10_000)
