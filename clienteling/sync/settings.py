@@ -55,9 +55,19 @@ def hub_url(cl: Clienteling) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def may_connect(actor: Actor) -> bool:
+    """Whether ``actor`` may connect this till to a hub: a manager or an admin.
+
+    Not admins alone: an admin acts only on an admin device (issue 9, docs/security.md), so on
+    a till no admin can sign in, and a till whose token was revoked could never be reconnected.
+    The store's manager enters the URL and the new token an admin issued for this till."""
+    return actor.effective_role in (Role.MANAGER, Role.ADMIN)
+
+
 def set_hub_url(cl: Clienteling, actor: Actor, url: str) -> None:
-    """Connect this till to a hub (admins only); audited as ``settings.hub_url``."""
-    if actor.effective_role is not Role.ADMIN:
+    """Connect this till to a hub (managers and admins, :func:`may_connect`); audited as
+    ``settings.hub_url``."""
+    if not may_connect(actor):
         raise PermissionDenied("connect this till to a hub", actor.effective_role.value)
     value = check_hub_url(url)
     with cl.ctx.transaction(actor) as uow:

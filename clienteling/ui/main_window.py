@@ -28,6 +28,7 @@ from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
 from clienteling.sync.cycle import Progress
+from clienteling.sync.settings import may_connect
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
@@ -313,7 +314,7 @@ class MainWindow(QMainWindow):
             self.user_button.setText(f"{actor.display_name} ({fmt.role_name(actor.role.value)})")
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
         # Only admins connect a till to a hub; the engine refuses anyone else (this only hides it).
-        self.hub_action.setEnabled(actor is not None and actor.may(Action.MANAGE_STAFF))
+        self.hub_action.setEnabled(actor is not None and may_connect(actor))
         for action in (self.new_profile_action, self.edit_details_action, self.issue_reward_action,
                        self.redeem_rewards_action, self.checkout_action, self.sync_action,
                        self.conflicts_action, self.back_action, self.search_action):

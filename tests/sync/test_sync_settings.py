@@ -74,11 +74,16 @@ def test_without_a_keyring_the_token_is_a_private_file(tmp_path: Path,
     assert store.load("https://hub.example") is None
 
 
-def test_the_hub_url_is_an_admins_setting_checked_and_audited(world: World,
-                                                              restore_keyring: object) -> None:
+def test_the_hub_url_is_a_managers_or_admins_setting_checked_and_audited(
+        world: World, restore_keyring: object) -> None:
     cl = world.cl
     with pytest.raises(PermissionDenied):
-        settings.set_hub_url(cl, world.manager, "https://hub.example")
+        settings.set_hub_url(cl, world.associate, "https://hub.example")
+    # A manager may: on a till no admin can sign in (issue 9), and a till must be reconnectable.
+    settings.set_hub_url(cl, world.manager, "https://manager.example")
+    assert settings.hub_url(cl) == "https://manager.example"
+    settings.set_hub_url(cl, world.admin, "https://hub.example")
+    settings.put(cl, settings.HUB_URL, None)
     for bad in ("", "hub.example", "ftp://hub.example", "https://"):
         with pytest.raises(ValidationError) as refused:
             settings.set_hub_url(cl, world.admin, bad)

@@ -55,9 +55,9 @@ def test_settings_keeps_the_token_in_the_keyring_and_the_status_goes_online(
     assert not w.sync_status.problem
 
 
-def test_only_an_admin_connects_the_till(open_window: Open, qtbot: Any, demo_hub: HubWorld,
-                                         memory_keyring: MemoryKeyring) -> None:
-    w = open_window("max")
+def test_an_associate_does_not_connect_the_till(open_window: Open, qtbot: Any, demo_hub: HubWorld,
+                                                memory_keyring: MemoryKeyring) -> None:
+    w = open_window("ava")
     assert not w.hub_action.isEnabled()
     dialog = HubSettingsDialog(w.state, w.sync, w)
     w.profile.open_dialog(dialog)
