@@ -180,9 +180,10 @@ class LiveHub:
         self.thread.join(timeout=10)
 
 
-def serve(url: str, *, clock: Clock | None = None, settings: Settings | None = None) -> LiveHub:
-    app = create_app(url, clock=clock, settings=settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
+def run_server(asgi: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """``asgi`` served by uvicorn on a free loopback port, in a thread: the server, its thread
+    and its base URL, once it listens (polled, bounded to 10 s)."""
+    config = uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
                             access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="hub-server", daemon=True)
@@ -193,7 +194,13 @@ def serve(url: str, *, clock: Clock | None = None, settings: Settings | None = N
             raise RuntimeError("the hub did not start")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    return LiveHub(f"http://127.0.0.1:{port}", app.state.hub, server, thread)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def serve(url: str, *, clock: Clock | None = None, settings: Settings | None = None) -> LiveHub:
+    app = create_app(url, clock=clock, settings=settings)
+    server, thread, base_url = run_server(app)
+    return LiveHub(base_url, app.state.hub, server, thread)
 
 
 @pytest.fixture

@@ -4,15 +4,12 @@ count of the requests that reached the hub (an ASGI wrapper in front of the app)
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clienteling.engine.clock import FixedClock
@@ -24,7 +21,7 @@ from clienteling.hub import create_app
 from clienteling.hub.state import Hub
 from clienteling.sync.client import HubClient
 from tests.conftest import T0
-from tests.hub.conftest import LiveHub, World, quick_hashes, seed
+from tests.hub.conftest import LiveHub, World, quick_hashes, run_server, seed
 
 __all__ = ["quick_hashes"]
 
@@ -59,18 +56,8 @@ def serve_counting(url: str, clock: FixedClock, wrap: Callable[[ASGIApp], ASGIAp
     (e.g. a hub without one of its routes)."""
     app = create_app(url, clock=clock)
     counting = Counting(wrap(app) if wrap is not None else app)
-    config = uvicorn.Config(counting, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="hub-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the hub did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return Running(LiveHub(f"http://127.0.0.1:{port}", app.state.hub, server, thread), counting)
+    server, thread, base_url = run_server(counting)
+    return Running(LiveHub(base_url, app.state.hub, server, thread), counting)
 
 
 def closed_port() -> str:
