@@ -52,7 +52,12 @@ def test_keyset_pages_in_the_list_are_the_rows_of_one_search(open_window: Open, 
     qtbot.addWidget(view)
     with qtbot.waitSignal(model.first_page_loaded, timeout=TIMEOUT):
         model.set_query("a")
-    while model.canFetchMore(QModelIndex()):
+    # The view may ask for a page itself (fetchMore when it shows the rows); while one is on its
+    # way canFetchMore is False, so wait for it rather than stop early.
+    while True:
+        qtbot.waitUntil(lambda: not model.is_loading, timeout=TIMEOUT)
+        if not model.canFetchMore(QModelIndex()):
+            break
         with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
             model.fetchMore(QModelIndex())
     expected = w.worker.run_sync(w.engine.profiles.search, "a", limit=1000)
