@@ -1,7 +1,7 @@
 """First sync of an empty till from the hub's snapshot (issue 8, must-show 6): progress
 reported, cancelled half-way, resumed where it stopped (no page read twice), then equal to
-the hub. ``bench/bench_first_sync.py --profiles 100000`` runs the 100,000-profile size and
-prints rows/s against raw SQLite."""
+the hub. ``clienteling bench`` (its ``syncload`` part) runs the 100,000-profile size and
+reports rows/s against raw SQLite in the same run (SPEC §8)."""
 
 from __future__ import annotations
 
