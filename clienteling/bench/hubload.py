@@ -298,7 +298,8 @@ def _proc_stats() -> dict[int, tuple[int, str, float]]:
 
 def cpu_seconds(root: int) -> dict[str, float]:
     """CPU seconds used so far by the process tree under ``root`` (the hub), by this process
-    (the load generator) and by PostgreSQL's processes; empty without /proc."""
+    (the load generator) and by every ``postgres`` process on the machine (other users of
+    the server count too, so it is only telling on a quiet machine); empty without /proc."""
     if not Path("/proc/self/stat").exists():
         return {}
     stats = _proc_stats()
