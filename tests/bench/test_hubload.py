@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from clienteling.bench import hubload
-from clienteling.bench.hubserver import Seeded
+from clienteling.bench.hubserver import API, Seeded, hub_server
 from clienteling.bench.run import FULL_PROFILES, BenchRun, Sizes
 from clienteling.engine.models import Benefit, Redemption, RedemptionItem
 from clienteling.engine.services import Clienteling
@@ -142,3 +143,20 @@ def test_a_wrong_balance_or_count_makes_caps_held_false_and_numbers_stay(
         key = f"hub_redeem_rps_postgres_{kind}"
         assert out[key] is None and run.skipped[key]
 
+
+
+def test_the_hub_process_is_stopped_and_a_hub_that_cannot_start_is_named(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    with hub_server(url, tmp_path / "hub.log") as hub:
+        assert httpx.get(hub.base_url + API + "/health", trust_env=False).status_code == 200
+        pid = hub.pid
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+    (tmp_path / "a-file").write_text("not a folder")
+    unusable = f"sqlite:///{tmp_path / 'a-file' / 'hub.db'}"
+    with pytest.raises(RuntimeError, match="the hub exited") as failed, \
+            hub_server(unusable, tmp_path / "bad.log"):
+        pass
+    assert str(tmp_path / "bad.log") in str(failed.value)
