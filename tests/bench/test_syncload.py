@@ -48,8 +48,9 @@ def test_measure_first_syncs_and_pushes_through_a_real_hub(tmp_path: Path) -> No
     assert isinstance(out["first_sync_rows"], int)
     assert out["first_sync_rows"] > 3 * sizes.first_sync_profiles
     for key in ("first_sync_rows_per_s", "raw_sqlite_rows_per_s", "push_ops_per_s",
-                "first_sync_s"):
+                "first_sync_s", "first_sync_till_s"):
         assert isinstance(out[key], int | float) and out[key] > 0, key
+    assert out["first_sync_till_s"] <= out["first_sync_s"]
     assert out["push_entries"] == sizes.push_entries
     assert out["push_all_applied"] is True
     # Nothing left behind in the work folder but the hubs' logs.
