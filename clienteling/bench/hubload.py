@@ -60,6 +60,7 @@ from clienteling.bench.hubserver import (
     Seeded,
     hub_database,
     hub_server,
+    remove_sqlite_file,
     seed,
 )
 from clienteling.bench.run import FULL_PROFILES, BenchRun, ms, percentile
@@ -414,7 +415,6 @@ def local_against_hub(run: BenchRun, hub: RunningHub, world: Seeded, headers: di
                                        f"{response.text[:200]}")
     finally:
         till.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{till_path}{suffix}").unlink(missing_ok=True)
+        remove_sqlite_file(till_path)
     return {"local_redeem_p50_ms": ms(percentile(local, 50)),
             "hub_redeem_p50_ms": ms(percentile(remote, 50))}

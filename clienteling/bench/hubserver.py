@@ -74,6 +74,12 @@ def hub_database(backend: Backend, workdir: Path, pg_url: str | None = None) -> 
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def remove_sqlite_file(path: Path) -> None:
+    """A SQLite database file and its WAL companions, gone (a till file a part made)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- seeding
 
 

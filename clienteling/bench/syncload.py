@@ -29,7 +29,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench.hubserver import ASSOCIATE, hub_database, hub_server, seed, store_token
+from clienteling.bench.hubserver import (
+    ASSOCIATE,
+    hub_database,
+    hub_server,
+    remove_sqlite_file,
+    seed,
+    store_token,
+)
 from clienteling.bench.run import FULL_PROFILES, BenchRun
 from clienteling.demo import create_demo
 from clienteling.engine.services import Clienteling
@@ -96,8 +103,7 @@ def raw_sqlite_seconds(path: Path, rows: int, page: int) -> float:
         return time.perf_counter() - started
     finally:
         conn.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_sqlite_file(path)
 
 
 def first_sync(run: BenchRun, profiles: int) -> dict[str, Any]:
@@ -124,13 +130,12 @@ def first_sync(run: BenchRun, profiles: int) -> dict[str, Any]:
                     seconds = time.perf_counter() - started
             finally:
                 till.close()
+                remove_sqlite_file(till_path)
     if cycle.error is not None or not seen or seen[-1].done != seen[-1].total:
         raise RuntimeError(f"the first sync did not finish: {cycle.error or 'no snapshot'}")
     rows = seen[-1].done
     run.progress(f"syncload: raw SQLite inserts of {rows:,} rows")
     raw = raw_sqlite_seconds(run.workdir / "raw-sqlite.db", rows, SNAPSHOT_PAGE)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{till_path}{suffix}").unlink(missing_ok=True)
     return {
         "first_sync_rows": rows,
         "first_sync_profiles": profiles,
@@ -188,8 +193,7 @@ def push(run: BenchRun, entries: int, profiles: int) -> dict[str, Any]:
                 left = till.outbox.counts().pending
             finally:
                 till.close()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{till_path}{suffix}").unlink(missing_ok=True)
+                remove_sqlite_file(till_path)
     settled = outcome.applied + outcome.refused + outcome.parked
     return {
         "push_ops_per_s": round(settled / seconds, 1),
