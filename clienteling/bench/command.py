@@ -44,7 +44,7 @@ def _ratio(result: dict[str, Any]) -> float | None:
     raw, first = result.get("raw_sqlite_rows_per_s"), result.get("first_sync_rows_per_s")
     if not raw or not first:
         return None
-    return round(raw / first, 2)
+    return round(float(raw) / float(first), 2)
 
 
 #: (target key, operator, bound, value): SPEC §8 and issue 10's targets.

@@ -66,7 +66,7 @@ def evals_per_second(apply: Callable[[Any], object], rules: list[Any], rounds: i
 
 def _panzi() -> Callable[[Any, Any], Any] | None:
     try:
-        from json_logic import jsonLogic  # panzi-json-logic's import name
+        from json_logic import jsonLogic  # type: ignore[import-untyped]  # panzi-json-logic
     except ImportError:
         return None
     return jsonLogic  # type: ignore[no-any-return]

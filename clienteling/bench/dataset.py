@@ -31,7 +31,17 @@ from typing import Any
 
 from clienteling.bench.dataset_definitions import benefit_definitions, reward_definitions
 from clienteling.bench.run import Sizes
-from clienteling.demo import FIRST_NAMES, GENDERS, JANE_CARD, LAST_NAMES, STAFF, TIERS, TIMEZONE, _jane
+from clienteling.demo import (
+    FIRST_NAMES,
+    GENDERS,
+    JANE_CARD,
+    LAST_NAMES,
+    STAFF,
+    TIERS,
+    TIMEZONE,
+    _Ids,
+    _jane,
+)
 from clienteling.engine import rules
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.context import Context
@@ -234,7 +244,7 @@ class _Loader:
         joined = [(now - timedelta(days=d)).date().isoformat() for d in range(3650)]
         attributes = [json.dumps({"favourite_category": c}) for c in CATEGORIES]
         names: dict[tuple[str, str], tuple[str, str]] = {}
-        jane, _card = _jane(self.ids.one, stores[0], now)
+        jane, _card = _jane(_Ids(rng), stores[0], now)
         jane_at = rng.randrange(n)
         n_first, n_last, n_genders, n_tiers = len(FIRST_NAMES), len(LAST_NAMES), len(GENDERS), len(TIERS)
         n_attributes, n_stores = len(attributes), len(stores)

@@ -17,6 +17,7 @@ from clienteling.engine.audit import verify_chain
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.db import open_database
 from clienteling.engine.models import (
+    Base,
     Benefit,
     BenefitDefinition,
     Identity,
@@ -107,7 +108,7 @@ def test_rows_are_stored_as_the_engine_stores_them(built: Built, tmp_path: Path)
     plain = create_engine(f"sqlite:///{fresh}")  # no foreign keys: one table at a time
     try:
         for model in BULK:
-            table = model.__table__
+            table = Base.metadata.tables[model.__tablename__]
             with source.read() as s:
                 rows = [r._asdict() for r in s.execute(select(table).order_by(table.c.id).limit(40))]
             with plain.begin() as conn:
