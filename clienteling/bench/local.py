@@ -105,7 +105,8 @@ def _time_benefit_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int
 def _time_reward_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int) -> list[float]:
     """Redeem $1.00 of reward dollars from ``WARM_UP + n`` profiles with a live balance (R4)."""
     times: list[float] = []
-    for profile_id in picker.reward_holders(50 * (WARM_UP + n), cl.ctx.clock.now().isoformat(" ")):
+    now_text = f"{cl.ctx.clock.now():%Y-%m-%d %H:%M:%S.%f}"  # UTC, as instants are stored
+    for profile_id in picker.reward_holders(50 * (WARM_UP + n), now_text):
         if len(times) == WARM_UP + n:
             break
         started = time.perf_counter()
@@ -149,8 +150,7 @@ class _Picker:
         # Instants are stored as naive UTC text, so text order is time order.
         return [r[0] for r in self._rows(
             "rewards", "SELECT profile_id FROM rewards WHERE rowid = ? AND is_active = 1 "
-            "AND value_remaining >= 100 AND (expires_at IS NULL OR expires_at > ?)", count,
-            now_text[:26].replace("T", " "))]
+            "AND value_remaining >= 100 AND (expires_at IS NULL OR expires_at > ?)", count, now_text)]
 
     def _starts_a_name(self, prefix: str) -> bool:
         hit = self.raw.execute("SELECT 1 FROM profiles WHERE name_key >= ? AND name_key < ? LIMIT 1",
