@@ -90,14 +90,16 @@ def register(sub: Any) -> None:
     bench = sub.add_parser("bench", help="measure SPEC §8's performance targets on a generated "
                            "data set and print them as JSON")
     # Numbers are read as text and checked here, so a bad one is one line, not argparse's usage.
-    bench.add_argument("--scale", default=str(FULL_PROFILES),
+    bench.add_argument("--scale", default=str(FULL_PROFILES), metavar="N",
                        help=f"profiles in the data set ({MIN_SCALE:,} to {MAX_SCALE:,}; default "
                        f"{FULL_PROFILES:,}); benefits, rewards follow SPEC §8's ratios")
-    bench.add_argument("--json", help="also write the JSON to this file")
-    bench.add_argument("--db", help="build the data set into this new SQLite file and keep it")
+    bench.add_argument("--json", metavar="FILE", help="also write the JSON to this file")
+    bench.add_argument("--db", metavar="FILE",
+                       help="build the data set into this new SQLite file and keep it")
     bench.add_argument("--keep", action="store_true", help="keep the temporary folder (its path "
                        "is printed on standard error)")
-    bench.add_argument("--seed", default="1", help="random seed (same seed, same data; default 1)")
+    bench.add_argument("--seed", default="1", metavar="S",
+                       help="random seed (same seed, same data; default 1)")
     bench.set_defaults(func=run)
 
 
