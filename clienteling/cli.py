@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     from clienteling.sync.command import register as register_sync
 
     register_sync(sub)
+    from clienteling.bench.command import register as register_bench
+
+    register_bench(sub)
     return parser
 
 
