@@ -147,8 +147,7 @@ def seed(url: str, *, profiles: int, cap: int, reward_value: Decimal) -> Seeded:
 
 
 def store_token(url: str) -> str:
-    """A new device token for the first store of a hub database (e.g. one ``create_demo``
-    built)."""
+    """A new device token for the first store of a hub database."""
     with Clienteling.open(url, mode="hub") as cl:
         store = cl.staff.stores()[0]
         token, _ = DeviceService(cl.ctx).create_token(None, {"store_id": store.id,

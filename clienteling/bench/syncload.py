@@ -5,8 +5,9 @@ of queued changes (``first_sync_rows_per_s``, ``raw_sqlite_rows_per_s``, ``first
 Both go through the till's own entry points against ``clienteling hub serve`` on loopback,
 in its own process, with a SQLite hub database:
 
-- **first sync**: a hub built by ``clienteling.demo`` with min(scale, 100,000) profiles and
-  their benefits and rewards (``first_sync_profiles``), an empty till file, and
+- **first sync**: a hub holding the bench's data set (:mod:`clienteling.bench.dataset`) at
+  min(scale, 100,000) profiles, with their 3 benefits, 2 rewards and card each and the
+  350 definitions (``first_sync_profiles``), an empty till file, and
   ``run_cycle`` timed from start to "synced" (push of an empty outbox, the snapshot pages,
   the feed). Then, on the same disk in the same run, as many rows of a 12-column table
   inserted with plain ``sqlite3`` ``executemany`` in pages of the same size: the floor
@@ -29,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from clienteling.bench import dataset
 from clienteling.bench.hubserver import (
     ASSOCIATE,
     hub_database,
@@ -37,8 +39,7 @@ from clienteling.bench.hubserver import (
     seed,
     store_token,
 )
-from clienteling.bench.run import FULL_PROFILES, BenchRun
-from clienteling.demo import create_demo
+from clienteling.bench.run import FULL_PROFILES, BenchRun, Sizes
 from clienteling.engine.services import Clienteling
 from clienteling.sync.client import HubClient
 from clienteling.sync.cycle import run_cycle
@@ -109,7 +110,10 @@ def raw_sqlite_seconds(path: Path, rows: int, page: int) -> float:
 def first_sync(run: BenchRun, profiles: int) -> dict[str, Any]:
     with hub_database("sqlite", run.workdir) as url:
         run.progress(f"syncload: building a hub of {profiles:,} profiles for the first sync")
-        create_demo(url, profiles=profiles, seed=run.seed)
+        # The bench's own data set, at this size: the same rows a till would first-sync
+        # from a chain's hub, written in seconds where the demo builder takes minutes.
+        dataset.build(Path(url.removeprefix("sqlite:///")), Sizes.at(profiles), run.seed,
+                      run.progress)
         token = store_token(url)
         till_path = run.workdir / "first-sync-till.db"
         with hub_server(url, run.workdir / "hub-first-sync.log") as hub:
