@@ -28,12 +28,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from PySide6.QtCore import QObject, QTimer, SignalInstance
+from PySide6.QtCore import QEvent, QEventLoop, QModelIndex, QObject, Qt, QTimer, SignalInstance
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-    from clienteling.ui.main_window import MainWindow
+from clienteling.bench.run import ms, percentile
+from clienteling.ui import app as app_module
+from clienteling.ui.main_window import MainWindow
 
 #: how long one step (a search, an open, the start-up) may take before the probe gives up
 STEP_TIMEOUT_MS = 120_000
@@ -70,7 +73,6 @@ def rss_mb() -> float:
 @dataclass
 class Opened:
     """One profile opened by a click: when, and what the panel showed."""
-
     profile_id: str
     seconds: float
     #: CPU time of the GUI thread over the same span (the machine's load hardly changes it)
@@ -81,7 +83,7 @@ class Opened:
 class Results:
     startup_s: float | None = None
     startup_cpu_s: float | None = None
-    startup_to_probe_s: float | None = None
+    imported_s: float | None = None
     opens: list[Opened] = field(default_factory=list)
     searches: int = 0
     pages_scrolled: int = 0
@@ -92,8 +94,6 @@ class Results:
 def _wait(what: str, arm: Callable[[Callable[[], None]], None],
           timeout_ms: int = STEP_TIMEOUT_MS) -> None:
     """Run a nested event loop until the callback given to ``arm`` is called."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
     loop = QEventLoop()
     state = {"done": False, "timed_out": False}
 
@@ -147,8 +147,6 @@ class PaintWatch:
     ended."""
 
     def __init__(self, widgets: Sequence[QObject]) -> None:
-        from PySide6.QtCore import QEvent, QObject
-
         watch = self
 
         class _Filter(QObject):
@@ -181,8 +179,6 @@ class PaintWatch:
     def _painted(self) -> None:
         self._paints += 1
         if not self._pending:
-            from PySide6.QtCore import QTimer
-
             self._pending = True
             QTimer.singleShot(0, self._pass_done)
 
@@ -191,8 +187,6 @@ class PaintWatch:
         self.finished_cpu = time.thread_time()
         self._pending = False
         seen = self._paints
-        from PySide6.QtCore import QTimer
-
         QTimer.singleShot(0, lambda: self._settle(seen))
 
     def _settle(self, seen: int) -> None:
@@ -205,7 +199,6 @@ class PaintWatch:
 
 class Browse:
     """The associate's session, driven with real mouse and key events."""
-
     def __init__(self, window: MainWindow, queries: Sequence[str], results: Results, *,
                  opens: int, searches: int, pin: tuple[str, str]) -> None:
         self.window = window
@@ -243,9 +236,6 @@ class Browse:
 
     # -- the steps ------------------------------------------------------------------------
     def sign_in(self) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-
         page = self.window.signin
         row = page.model.row_of(self.username)
         if row < 0:
@@ -263,9 +253,6 @@ class Browse:
             raise ProbeFailed(f"signing in: still at the sign-in screen ({page.message.text()})")
 
     def search(self, query: str) -> int:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-
         box = self.window.search.box
         model = self.window.search.model
 
@@ -283,9 +270,6 @@ class Browse:
     def scroll(self) -> None:
         """Go to the end of the result list (Ctrl+End) a few times: each end fetches the
         next page, and the list scrolls there."""
-        from PySide6.QtCore import QModelIndex, Qt
-        from PySide6.QtTest import QTest
-
         view = self.window.search.view
         model = self.window.search.model
         for _ in range(SCROLL_PAGES):
@@ -317,9 +301,6 @@ class Browse:
         return picked
 
     def open(self, row: int, watch: PaintWatch) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-
         view = self.window.search.view
         model = self.window.search.model
         panel = self.window.profile
@@ -388,12 +369,7 @@ def probe(database: str, queries: Sequence[str], *, opens: int = OPENS,
     """Start the app on ``database``, browse, and return the measurements (see the module)."""
     started = process_start()
     results = Results()
-    results.startup_to_probe_s = now() - started
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from clienteling.ui import app as app_module
+    results.imported_s = now() - started  # Python, Qt and the app's modules imported
 
     def browse(window: MainWindow) -> None:
         try:
@@ -419,8 +395,6 @@ def probe(database: str, queries: Sequence[str], *, opens: int = OPENS,
 
 
 def summary(results: Results) -> dict[str, Any]:
-    from clienteling.bench.run import ms, percentile
-
     times = [o.seconds for o in results.opens]
     gui_cpu = [o.gui_cpu_seconds for o in results.opens]
     return {
@@ -436,7 +410,7 @@ def summary(results: Results) -> dict[str, Any]:
         "searches": results.searches,
         "pages_scrolled": results.pages_scrolled,
         "startup_cpu_s": round(results.startup_cpu_s or 0.0, 3),
-        "interpreter_start_s": round(results.startup_to_probe_s or 0.0, 3),
+        "imports_s": round(results.imported_s or 0.0, 3),
     }
 
 
