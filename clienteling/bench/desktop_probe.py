@@ -78,7 +78,8 @@ def rss_mb() -> float:
 
 @dataclass
 class Opened:
-    """One profile opened by a click: when, and what the panel showed."""
+    """One profile opened by a click, and how long it took."""
+
     profile_id: str
     seconds: float
     #: CPU time of the GUI thread over the same span (the machine's load hardly changes it)
@@ -103,19 +104,15 @@ def _wait(what: str, arm: Callable[[Callable[[], None]], None],
           timeout_ms: int = STEP_TIMEOUT_MS) -> None:
     """Run a nested event loop until the callback given to ``arm`` is called."""
     loop = QEventLoop()
-    state = {"done": False, "timed_out": False}
+    state = {"done": False}
 
     def finish() -> None:
         state["done"] = True
         loop.quit()
 
-    def give_up() -> None:
-        state["timed_out"] = True
-        loop.quit()
-
     deadline = QTimer()
     deadline.setSingleShot(True)
-    deadline.timeout.connect(give_up)
+    deadline.timeout.connect(loop.quit)
     arm(finish)
     if not state["done"]:
         deadline.start(timeout_ms)
@@ -207,6 +204,7 @@ class PaintWatch:
 
 class Browse:
     """The associate's session, driven with real mouse and key events."""
+
     def __init__(self, window: MainWindow, queries: Sequence[str], results: Results, *,
                  opens: int, searches: int, pin: tuple[str, str]) -> None:
         self.window = window
@@ -351,12 +349,12 @@ class Browse:
 
 
 def _startup(window: MainWindow, started: float, results: Results,
-             then: Callable[[], None]) -> None:
+             then: Callable[[], None]) -> PaintWatch:
     """From the window being shown: wait for the staff list (read on the worker) and its
-    paint, then for the event loop to go idle; that moment ends the start-up."""
+    paint, then for the event loop to go idle; that moment ends the start-up. The caller
+    keeps the returned watch until then."""
     page = window.signin
     watch = PaintWatch([page.staff_list.viewport(), page.pin])
-    holder: dict[str, Any] = {}
 
     def settled() -> None:
         # Able to take input: the staff are listed and the PIN field has the window's focus.
@@ -368,11 +366,10 @@ def _startup(window: MainWindow, started: float, results: Results,
         results.startup_s = now() - started - (time.perf_counter() - watch.finished_at)
         results.startup_cpu_s = time.process_time()
         watch.remove()
-        holder.clear()
         then()
 
-    holder["watch"] = watch  # kept alive until the start-up is over
     watch.arm(settled)
+    return watch
 
 
 def probe(database: str, queries: Sequence[str], *, opens: int = OPENS,
@@ -381,6 +378,7 @@ def probe(database: str, queries: Sequence[str], *, opens: int = OPENS,
     started = process_start()
     results = Results()
     results.imported_s = now() - started  # Python, Qt and the app's modules imported
+    kept: list[Any] = []  # what Qt holds only weakly: the start-up's watch and deadline
 
     def browse(window: MainWindow) -> None:
         try:
@@ -392,8 +390,23 @@ def probe(database: str, queries: Sequence[str], *, opens: int = OPENS,
             window.close()
             QApplication.quit()
 
+    def too_late(window: MainWindow) -> None:
+        if results.startup_s is None:
+            results.error = ProbeFailed(f"start-up: the sign-in screen was not ready after "
+                                        f"{STEP_TIMEOUT_MS / 1000:.0f} s")
+            window.close()
+            QApplication.quit()
+
+    def ready(window: MainWindow) -> None:
+        kept.clear()
+        QTimer.singleShot(0, lambda: browse(window))
+
     def shown(window: MainWindow) -> None:
-        _startup(window, started, results, lambda: QTimer.singleShot(0, lambda: browse(window)))
+        deadline = QTimer()
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(lambda: too_late(window))
+        deadline.start(STEP_TIMEOUT_MS)
+        kept.extend([deadline, _startup(window, started, results, lambda: ready(window))])
 
     code = app_module.run(database, on_shown=shown)
     if results.error is not None:
