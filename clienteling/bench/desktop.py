@@ -40,11 +40,11 @@ class DesktopProbeFailed(RuntimeError):
 
 def pick_queries(db_path: Path, *, seed: int, count: int = QUERIES) -> list[str]:
     """What an associate types: in turn a first name's first three letters, a surname, a
-    full name and an email, each from a different profile picked at random (by rowid, which
-    costs one index probe each at any size). The first is a name prefix, whose long result
+    full name and an email, each from a profile picked at random (by rowid, which costs one
+    index probe at any size), none twice. The first is a name prefix, whose long result
     list the probe scrolls."""
     rng = random.Random(seed)
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    con = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         (top,) = con.execute("SELECT max(rowid) FROM profiles").fetchone()
         if not top:
