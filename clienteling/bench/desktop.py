@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from clienteling.bench.run import BenchRun
+from clienteling.demo import STAFF as DEMO_STAFF
 
 #: generous: at a million profiles the probe takes well under a minute on two busy cores
 PROBE_TIMEOUT_S = 900
@@ -32,6 +33,9 @@ QUERIES = 60
 STDERR_TAIL = 2000
 KEYS = ("startup_s", "rss_mb", "open_profile_ui_p95_ms")
 PROBE = "clienteling.bench.desktop_probe"
+#: who the probe signs in as: the associate of the demo's staff, whom the bench's data set
+#: has too, with the same PIN
+STAFF = DEMO_STAFF[0][0]
 
 
 class DesktopProbeFailed(RuntimeError):
@@ -68,6 +72,19 @@ def pick_queries(db_path: Path, *, seed: int, count: int = QUERIES) -> list[str]
         return queries
     finally:
         con.close()
+
+
+def require_staff(db_path: Path, username: str = STAFF) -> None:
+    """The probe signs in as ``username``; without staff the app would stop at its first-run
+    question (connect to a hub, or make a demo store), which the probe cannot answer."""
+    con = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = con.execute("SELECT count(*) FROM staff WHERE username = ?",
+                            (username,)).fetchone()[0]
+    finally:
+        con.close()
+    if not found:
+        raise DesktopProbeFailed(f"no staff member {username!r} in {db_path} to sign in as")
 
 
 def probe_command(db_path: Path, queries_file: Path) -> list[str]:
@@ -124,6 +141,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
     scrolled) under ``desktop``."""
     run.progress("desktop: starting the app on the data set, signing in, searching and "
                  "opening profiles")
+    require_staff(run.db_path)
     queries = pick_queries(run.db_path, seed=run.seed)
     measured = run_probe(run.db_path, run.workdir / "desktop", queries)
     run.progress(f"desktop: start-up {measured['startup_s']} s, {measured['opens']} profiles "

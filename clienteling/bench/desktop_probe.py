@@ -41,6 +41,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from clienteling.bench.run import ms, percentile
+from clienteling.demo import STAFF as DEMO_STAFF
 from clienteling.ui import app as app_module
 from clienteling.ui.main_window import MainWindow
 
@@ -51,6 +52,8 @@ SEARCHES = 20
 OPENS_PER_SEARCH = 3
 #: further pages fetched by scrolling one result list to its end
 SCROLL_PAGES = 3
+#: the associate of the demo's staff (the bench's data set has them too), and the PIN
+SIGN_IN = (DEMO_STAFF[0][0], DEMO_STAFF[0][3])
 
 
 class ProbeFailed(Exception):
@@ -373,7 +376,7 @@ def _startup(window: MainWindow, started: float, results: Results,
 
 
 def probe(database: str, queries: Sequence[str], *, opens: int = OPENS,
-          searches: int = SEARCHES, staff: tuple[str, str] = ("ava", "4821")) -> dict[str, Any]:
+          searches: int = SEARCHES, staff: tuple[str, str] = SIGN_IN) -> dict[str, Any]:
     """Start the app on ``database``, browse, and return the measurements (see the module)."""
     started = process_start()
     results = Results()

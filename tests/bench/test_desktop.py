@@ -5,6 +5,7 @@ are reported by the bench, never asserted."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -80,3 +81,20 @@ def test_a_probe_that_fails_raises_with_its_stderr(tmp_path: Path) -> None:
     message = str(failed.value)
     assert "exit 2" in message
     assert "cannot start" in message
+
+
+def test_a_database_without_the_staff_to_sign_in_as_is_refused_before_starting_the_app(
+        demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "no-staff.db"
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{demo_db}{suffix}").exists():
+            shutil.copyfile(f"{demo_db}{suffix}", f"{db}{suffix}")
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE staff SET username = 'nobody' WHERE username = 'ava'")
+    con.close()
+    run = BenchRun(scale=PROFILES, sizes=Sizes.at(PROFILES), db_path=db, workdir=tmp_path,
+                   progress=lambda _text: None)
+
+    with pytest.raises(desktop.DesktopProbeFailed, match="no staff member 'ava' in .* to sign in as"):
+        desktop.measure(run)
