@@ -8,8 +8,9 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from PySide6.QtCore import QEventLoop, Qt
@@ -23,6 +24,9 @@ from clienteling.ui.about import database_location
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe, install_excepthook, setup_logging
 from clienteling.ui.worker import EngineWorker
+
+if TYPE_CHECKING:
+    from clienteling.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +120,12 @@ def _wait(worker: EngineWorker, fn: Any, *args: Any) -> Any:
     return outcome.get("result")
 
 
-def run(database: str | None = None) -> int:
-    """Open the app at the sign-in screen on ``database`` (a URL or a path)."""
+def run(database: str | None = None, *,
+        on_shown: Callable[[MainWindow], None] | None = None) -> int:
+    """Open the app at the sign-in screen on ``database`` (a URL or a path).
+
+    ``on_shown`` is called with the main window as soon as it is shown, before the event
+    loop starts: ``clienteling bench`` times the real start-up path with it (SPEC §8)."""
     app = ensure_application()
     raw = database or default_database()
     url = normalise_url(raw)
@@ -164,6 +172,8 @@ def run(database: str | None = None) -> int:
     install_excepthook(window.show_notice)
     splash.close()
     window.show()
+    if on_shown is not None:
+        on_shown(window)
     if first_run is not None and first_run.choice == CONNECT:
         window.connect_first_run(first_run.url, first_run.token)
     return app.exec()
