@@ -189,7 +189,6 @@ class BenefitService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._terms = ClaimTermsCache()
-        ctx.subscribe(self._terms.on_change)
 
     # -- reading -------------------------------------------------------------
     def for_profile(self, profile_id: str) -> list[BenefitItem]:

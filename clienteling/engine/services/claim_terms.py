@@ -8,14 +8,20 @@ size, against a target of 15 ms). Most of that depends only on the definition's 
 values, so :class:`ClaimTermsCache` keeps it as :class:`ClaimTerms`, one per definition
 version, and each open reads only ids, stamps and counters.
 
-A definition's stamp is its ``version`` and its ``updated_at``: every engine edit bumps the
-version (V2), and a record the hub's change feed brings (``RemoteService``, possibly from
-another process such as ``clienteling sync``) carries the hub's version and ``updated_at``.
-The ``updated_at`` matters when a till's own edit and the hub's answer reached the same
-version number with different contents. The counters (``total_global_redemptions``,
-``total_issued``) move on every redeem and claim without a version bump, so they are read on
-every call rather than kept. Whether a claim timeframe is open depends on "now" and is also
-computed on every call, with the injected clock.
+A definition's stamp is its ``version`` and its ``updated_at``: every edit bumps the version
+(SPEC §2: "a version integer increments on every change"), and a record the hub's change feed
+brings (``RemoteService``) carries the hub's version and ``updated_at``. The ``updated_at``
+matters when a till's own offline edit and the hub's answer to it (§6, a conflict) reached
+the same version number with different contents. The stamps are read from the database on
+every call, so they notice a change whoever made it: this process, or ``clienteling sync``
+running in another one. (A Context listener that emptied the cache on every definitions
+notice would miss the other process, and would throw the cache away on each sync page that
+carries a definition's moved counters.)
+
+The counters (``total_global_redemptions``, ``total_issued``) move on every redeem and claim
+without a version bump, so they are read on every call rather than kept. Whether a claim
+timeframe is open depends on "now" and is also computed on every call, with the injected
+clock.
 """
 
 from __future__ import annotations
@@ -30,7 +36,6 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from clienteling.engine import conditions, timeframe
-from clienteling.engine.changes import Area, Changes
 from clienteling.engine.models import BenefitDefinition
 
 __all__ = ["ClaimTerms", "ClaimTermsCache", "Counted", "describe_condition"]
@@ -180,18 +185,6 @@ class ClaimTermsCache:
     def __init__(self) -> None:
         self._entries: dict[str, ClaimTerms] = {}
         self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        """Forget every entry: the next call reloads them all."""
-        with self._lock:
-            self._entries = {}
-
-    def on_change(self, changes: Changes) -> None:
-        """A Context listener: a committed definition change in this process (an edit, or a
-        page of the hub's change feed) empties the cache. The stamps alone would notice it;
-        this also covers a record written with the stamp it already had."""
-        if Area.DEFINITIONS in changes.areas:
-            self.clear()
 
     def current(self, s: Session) -> list[tuple[ClaimTerms, Counted]]:
         """Every published, unarchived definition with its counters, ordered by name, as the
