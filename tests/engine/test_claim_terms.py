@@ -313,3 +313,35 @@ def test_a_fixed_clock_far_from_now_still_decides(world: World) -> None:
         assert reasons(shown(other, me)) == {"tuesdays": OK}
         clock.advance(days=1)
         assert reasons(shown(other, me)) == {"tuesdays": rules.OUTSIDE_TIMEFRAME}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_stamps_notice_changes_too() -> None:
+    """The stamps read ``updated_at`` as the driver gives it (a datetime on PostgreSQL, the
+    stored text on SQLite): a change is noticed on both."""
+    from tests.hub.conftest import fresh_pg_database
+
+    clock = FixedClock(mel(2026, 3, 2, 11, 0))  # a Monday
+    with fresh_pg_database() as url, Clienteling.open(url, clock=clock) as cl:
+        store = cl.staff.create_store(None, {"name": "S", "timezone": TZ})
+        admin = cl.staff.actor(cl.staff.create_staff(None, {
+            "username": "pgadmin", "display_name": "Pg", "role": "admin", "store_id": store.id,
+            "pin": "905238"}).id)
+        me = cl.profiles.create(admin, {"first_name": "Pg", "last_name": "Me", "tier": "silver"})
+        template = cl.definitions.create_benefit_definition(admin, {
+            "name": "template", "handle": "template", "is_published": False})
+        record = {**wire.benefit_definition(template), "id": str(uuid.uuid4()), "name": "synced",
+                  "handle": "synced", "is_published": True, "is_claimable": True}
+        cl.remote.apply([{"type": "benefit_definition", "id": record["id"], "op": "upsert",
+                          "data": record}])
+        assert reasons(shown(cl, me)) == {"synced": OK}
+        with Clienteling.open(url, clock=clock) as other_process:
+            other_process.remote.apply([{
+                "type": "benefit_definition", "id": record["id"], "op": "upsert",
+                "data": {**record, "claim_timeframe": TUESDAY_WINDOW,
+                         "updated_at": "2026-03-02T00:30:00+00:00"}}])  # the same version
+        assert reasons(shown(cl, me)) == {"synced": rules.OUTSIDE_TIMEFRAME}
+        cl.definitions.update_benefit_definition(admin, record["id"], {"claim_timeframe": None})
+        assert reasons(shown(cl, me)) == {"synced": OK}
+        with Clienteling.open(url, clock=clock) as cold:
+            assert shown(cold, me) == shown(cl, me)
