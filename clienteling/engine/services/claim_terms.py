@@ -180,6 +180,10 @@ class ClaimTermsCache:
     changed in place, so a reader on another thread (the desktop's worker, the hub's request
     threads) sees either the old map or the new one; the lock keeps two callers from
     building the same entries at once.
+
+    Our own rather than a library's (cachetools and the like): those evict by size or age,
+    while this map must hold exactly the published definitions and be checked against the
+    database's stamps on every read, which is the whole of its logic.
     """
 
     def __init__(self) -> None:
