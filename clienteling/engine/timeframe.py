@@ -50,9 +50,11 @@ from zoneinfo import ZoneInfo, available_timezones
 
 __all__ = [
     "DAY_NAMES",
+    "Timeframe",
     "TimeframeError",
     "describe",
     "is_open",
+    "parse",
     "problems",
     "validate",
 ]
@@ -344,11 +346,7 @@ def validate(block: object) -> None:
 
 def problems(block: object) -> str | None:
     """The message :func:`validate` would raise for ``block``, or None when it is fine."""
-    try:
-        _parse(block)
-    except TimeframeError as exc:
-        return exc.message
-    return None
+    return parse(block).problem
 
 
 def is_open(block: object, at: datetime) -> bool:
@@ -357,25 +355,59 @@ def is_open(block: object, at: datetime) -> bool:
     Never raises for a bad block: anything :func:`validate` would refuse is closed. Raises
     ``ValueError`` for a naive ``at`` (a programming error, not bad data).
     """
-    if not isinstance(at, datetime):
-        raise TypeError(f"at must be a datetime, not {type(at).__name__}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("at must be a timezone-aware datetime")
+    return parse(block).is_open(at)
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    """A block validated once, for callers that ask about it again and again.
+
+    The claimable list asks each definition's block whether it is open now, and for a closed
+    one why (its problem) or when it opens (:meth:`describe`). Parsing the block for each
+    question cost more than the rest of opening a profile (SPEC §8), so a caller parses a
+    block once per definition version with :func:`parse` and keeps this. Only
+    :meth:`is_open` depends on the instant, and it is computed on every call.
+    """
+
+    parsed: _Parsed | None
+    problem: str | None  # what validate would raise (T6); the block is then closed
+
+    def is_open(self, at: datetime) -> bool:
+        """As :func:`is_open` for the parsed block."""
+        if not isinstance(at, datetime):
+            raise TypeError(f"at must be a datetime, not {type(at).__name__}")
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("at must be a timezone-aware datetime")
+        if self.problem is not None:
+            return False  # T2/T6: bad or incomplete block -> closed
+        parsed = self.parsed
+        if parsed is None or parsed.disabled:
+            return True  # T1
+        assert parsed.zone is not None  # guaranteed by _parse for an enabled block
+        local = at.astimezone(parsed.zone)
+        # Microseconds since local midnight, compared against [start, end) (T5).
+        now_us = (((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000
+                  + local.microsecond)
+        minute_us = 60 * 1_000_000
+        return any(
+            start * minute_us <= now_us < end * minute_us
+            for start, end in parsed.windows_for(local.weekday())
+        )
+
+    def describe(self) -> str:
+        """As :func:`describe` for the parsed block."""
+        if self.problem is not None:
+            return f"Never: the claim timeframe is invalid ({self.problem})"
+        return _describe(self.parsed)
+
+
+def parse(block: object) -> Timeframe:
+    """``block`` validated once (T1–T6). Never raises: a bad block gives a closed
+    :class:`Timeframe` whose ``problem`` says what is wrong."""
     try:
-        parsed = _parse(block)
-    except TimeframeError:
-        return False  # T2/T6: bad or incomplete block -> closed
-    if parsed is None or parsed.disabled:
-        return True  # T1
-    assert parsed.zone is not None  # guaranteed by _parse for an enabled block
-    local = at.astimezone(parsed.zone)
-    # Microseconds since local midnight, compared against [start, end) (T5).
-    now_us = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000 + local.microsecond
-    minute_us = 60 * 1_000_000
-    return any(
-        start * minute_us <= now_us < end * minute_us
-        for start, end in parsed.windows_for(local.weekday())
-    )
+        return Timeframe(_parse(block), None)
+    except TimeframeError as exc:
+        return Timeframe(None, exc.message)
 
 
 def _fmt_time(minutes: int) -> str:
@@ -392,10 +424,10 @@ def describe(block: object) -> str:
     e.g. ``Only Mon–Fri 10:00–15:00, 16:00–20:00 Europe/Copenhagen time`` or
     ``Only daily 09:00–17:00 Australia/Melbourne time``.
     """
-    try:
-        parsed = _parse(block)
-    except TimeframeError as exc:
-        return f"Never: the claim timeframe is invalid ({exc.message})"
+    return parse(block).describe()
+
+
+def _describe(parsed: _Parsed | None) -> str:
     if parsed is None:
         return "Any time (no claim timeframe)"
     if parsed.disabled:

@@ -344,7 +344,7 @@ def test_C1_B1_a_closed_redemption_window_cannot_be_claimed_or_issued(world: Wor
     ({">=": [{"var": "age"}, 18]}, "This customer does not meet the conditions"),
 ])
 def test_C1_why_not_is_said_in_words(rule: Any, words: str) -> None:
-    from clienteling.engine.services.benefits import describe_condition
+    from clienteling.engine.services.claim_terms import describe_condition
 
     assert describe_condition(rule) == words
 

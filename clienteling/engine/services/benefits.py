@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from clienteling.engine import conditions, rules, timeframe, wire
+from clienteling.engine import rules, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
 from clienteling.engine.errors import NotFound, RuleRefused, ValidationError
 from clienteling.engine.form import Form, opt, parse_instant, read_ref, zone
@@ -33,6 +32,11 @@ from clienteling.engine.models import (
     new_id,
 )
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.services.claim_terms import (
+    ClaimTerms,
+    ClaimTermsCache,
+    Counted,
+)
 from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
 from clienteling.engine.services.profiles import condition_data
 from clienteling.engine.services.redemptions import start_redemption
@@ -63,6 +67,17 @@ class ClaimOption:
     """A visible, claimable-type definition and whether this profile can claim it now (C1)."""
 
     definition: BenefitDefinition
+    claimable: bool
+    code: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class ClaimChoice:
+    """A :class:`ClaimOption` with the definition's cached terms instead of its ORM object:
+    what the profile panel lists, without loading every definition on every open (SPEC §8)."""
+
+    terms: ClaimTerms
     claimable: bool
     code: str | None
     message: str | None
@@ -103,104 +118,36 @@ def _local(at: datetime, tz: str) -> str:
     return at.astimezone(z).strftime("%-d %b %Y %H:%M") if z else at.isoformat()
 
 
-def _equality(term: Any) -> tuple[str, Any] | None:
-    """(variable, value) for ``{"==": [{"var": v}, value]}`` in either order, else None."""
-    if not isinstance(term, dict) or len(term) != 1:
-        return None
-    op, args = next(iter(term.items()))
-    if op not in ("==", "===") or not isinstance(args, list) or len(args) != 2:
-        return None
-    for var, value in (args, args[::-1]):
-        if isinstance(var, dict) and isinstance(var.get("var"), str) and not isinstance(value, dict | list):
-            return var["var"], value
-    return None
-
-
-def _term_in_words(var: str, value: Any) -> str:
-    if var == "tier":
-        return f"{str(value).title()} members"
-    if var == "gender":
-        return f"{str(value).capitalize()} customers"
-    return f"customers whose {var.replace('attributes.', '').replace('_', ' ')} is {value}"
-
-
-def describe_condition(rule: Any) -> str:
-    """A claim condition in words for staff ("Gold members only"); generic when it is complex."""
-    try:
-        normal = conditions.normalise(rule)
-    except conditions.InvalidRule:
-        normal = None
-    terms = normal.get("and") if isinstance(normal, dict) and list(normal) == ["and"] else [normal]
-    if isinstance(terms, list) and terms:
-        found = [_equality(t) for t in terms]
-        if all(found):
-            words = [_term_in_words(*f) for f in found if f]
-            text = " who are also ".join(words) if len(words) > 1 else words[0]
-            return f"{text[0].upper()}{text[1:]} only"
-    return "This customer does not meet the conditions"
-
-
-class ConditionCache:
-    """Each definition's conditions compiled once per version (C4, V1).
-
-    Held per database by the service: an engine change bumps a definition's ``version``, so
-    (id, version, field) always names the same rule, and the claimable list for a profile
-    costs one call per condition rather than a compile-cache lookup.
-    """
-
-    LIMIT = 10_000
-
-    def __init__(self) -> None:
-        self._compiled: dict[tuple[str, int, str], Callable[[Any], bool]] = {}
-
-    def holds(self, definition: BenefitDefinition, field: str, data: dict[str, Any]) -> bool:
-        key = (definition.id, definition.version, field)
-        fn = self._compiled.get(key)
-        if fn is None:
-            if len(self._compiled) >= self.LIMIT:
-                self._compiled.clear()
-            fn = self._compiled[key] = conditions.predicate(getattr(definition, field))
-        return fn(data)
-
-
-
-def _holds(cache: ConditionCache | None, d: BenefitDefinition, field: str,
-           data: dict[str, Any]) -> bool:
-    if cache is None:
-        return conditions.check(getattr(d, field), data)
-    return cache.holds(d, field, data)
-
-
 def claim_check(
-    definition: BenefitDefinition,
+    terms: ClaimTerms,
+    counted: Counted,
     data: dict[str, Any],
     held: list[Benefit],
     redeemed: int,
     at: datetime,
     tz: str,
-    cache: ConditionCache | None = None,
 ) -> tuple[str, str] | None:
     """C1: None when claimable at ``at``, else (reason code, message in words)."""
-    d = definition
+    d = terms
     if not (d.is_claimable and d.is_published and d.is_assignable) or d.is_archived:
         return rules.NOT_CLAIMABLE, rules.MESSAGES[rules.NOT_CLAIMABLE]
     if d.end_at is not None and d.end_at <= at:
         # Claiming now would create an instance that is expired at birth (B1, B2).
         return rules.WINDOW_CLOSED, rules.MESSAGES[rules.WINDOW_CLOSED]
-    if not _holds(cache, d, "claim_condition", data):
-        return rules.CONDITION_FAILED, describe_condition(d.claim_condition)
+    if not d.claim_condition(data):
+        return rules.CONDITION_FAILED, d.condition_in_words
     if d.claim_period_start_at is not None and d.claim_period_start_at > at:
         return rules.OUTSIDE_CLAIM_PERIOD, f"Claim period starts {_local(d.claim_period_start_at, tz)}"
     if d.claim_period_end_at is not None and d.claim_period_end_at <= at:
         return rules.OUTSIDE_CLAIM_PERIOD, f"Claim period ended {_local(d.claim_period_end_at, tz)}"
-    if d.claim_timeframe and not timeframe.is_open(d.claim_timeframe, at):
-        problem = timeframe.problems(d.claim_timeframe)
-        if problem:
-            return rules.OUTSIDE_TIMEFRAME, f"Claim timeframe is invalid ({problem})"
-        return rules.OUTSIDE_TIMEFRAME, timeframe.describe(d.claim_timeframe)
-    if d.max_global_redemptions is not None and d.total_global_redemptions >= d.max_global_redemptions:
+    if d.timeframe is not None and not d.timeframe.is_open(at):
+        if d.timeframe.problem:
+            return rules.OUTSIDE_TIMEFRAME, f"Claim timeframe is invalid ({d.timeframe.problem})"
+        return rules.OUTSIDE_TIMEFRAME, d.timeframe.describe()
+    if (d.max_global_redemptions is not None
+            and counted.total_global_redemptions >= d.max_global_redemptions):
         return rules.GLOBAL_LIMIT, rules.MESSAGES[rules.GLOBAL_LIMIT]
-    if d.total_allocations is not None and d.total_issued >= d.total_allocations:
+    if d.total_allocations is not None and counted.total_issued >= d.total_allocations:
         return rules.ALLOCATIONS_EXHAUSTED, rules.MESSAGES[rules.ALLOCATIONS_EXHAUSTED]
     if d.max_redemptions is not None and redeemed >= d.max_redemptions:
         return rules.MAX_REDEMPTIONS_REACHED, rules.MESSAGES[rules.MAX_REDEMPTIONS_REACHED]
@@ -212,15 +159,25 @@ def claim_check(
     return None
 
 
-def is_visible(definition: BenefitDefinition, data: dict[str, Any],
-               cache: ConditionCache | None = None) -> bool:
+def is_visible(terms: ClaimTerms, counted: Counted, data: dict[str, Any]) -> bool:
     """V1."""
-    d = definition
+    d = terms
     if not d.is_published or d.is_archived:
         return False
-    if d.max_global_redemptions is not None and d.total_global_redemptions >= d.max_global_redemptions:
+    if (d.max_global_redemptions is not None
+            and counted.total_global_redemptions >= d.max_global_redemptions):
         return False
-    return _holds(cache, d, "visibility_condition", data)
+    return d.visibility_condition(data)
+
+
+def _by_id(s: Session, ids: list[str]) -> dict[str, BenefitDefinition]:
+    """The ORM objects of ``ids``, for callers that hand whole definitions on (the hub)."""
+    found: dict[str, BenefitDefinition] = {}
+    for i in range(0, len(ids), 500):  # under any driver's parameter limit
+        chunk = ids[i:i + 500]
+        found.update((d.id, d) for d in s.scalars(
+            select(BenefitDefinition).where(BenefitDefinition.id.in_(chunk))))
+    return found
 
 
 def _code(prefix: str | None) -> str:
@@ -231,7 +188,7 @@ def _code(prefix: str | None) -> str:
 class BenefitService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._conditions = ConditionCache()
+        self._terms = ClaimTermsCache()
 
     # -- reading -------------------------------------------------------------
     def for_profile(self, profile_id: str) -> list[BenefitItem]:
@@ -257,41 +214,42 @@ class BenefitService:
         with self.ctx.reading() as s:
             profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
-            defs = s.scalars(
-                select(BenefitDefinition).where(
-                    BenefitDefinition.is_published.is_(True),
-                    BenefitDefinition.is_archived.is_(False),
-                ).order_by(BenefitDefinition.name)
-            )
-            return [d for d in defs if is_visible(d, data, self._conditions)]
+            ids = [t.id for t, counted in self._terms.current(s) if is_visible(t, counted, data)]
+            found = _by_id(s, ids)
+            return [found[i] for i in ids if i in found]
 
-    def claim_options(self, profile_id: str, tz: str | None = None) -> list[ClaimOption]:
-        """Every visible claimable definition, with why it is not claimable now when it is not."""
+    def claim_choices(self, profile_id: str, tz: str | None = None) -> list[ClaimChoice]:
+        """Every visible claimable definition, with why it is not claimable now when it is not
+        (C1, V1): claimable ones first, then by name.
+
+        The definitions' terms come from the cache (parsed once per version, SPEC §8); their
+        counters, the profile's holdings and "now" are read on every call."""
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
             profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
             holdings = _holdings(s, profile_id)
-            defs = s.scalars(
-                select(BenefitDefinition).where(
-                    BenefitDefinition.is_claimable.is_(True),
-                    BenefitDefinition.is_published.is_(True),
-                    BenefitDefinition.is_archived.is_(False),
-                ).order_by(BenefitDefinition.name)
-            )
-            options = []
-            for d in defs:
-                if not is_visible(d, data, self._conditions):
+            choices = []
+            for terms, counted in self._terms.current(s):
+                if not terms.is_claimable or not is_visible(terms, counted, data):
                     continue
                 refusal = claim_check(
-                    d, data, holdings.instances.get(d.id, []), holdings.redemptions.get(d.id, 0),
-                    now, tz or "UTC", self._conditions,
+                    terms, counted, data, holdings.instances.get(terms.id, []),
+                    holdings.redemptions.get(terms.id, 0), now, tz or "UTC",
                 )
-                options.append(
-                    ClaimOption(d, refusal is None, *(refusal if refusal else (None, None)))
+                choices.append(
+                    ClaimChoice(terms, refusal is None, *(refusal if refusal else (None, None)))
                 )
-        options.sort(key=lambda o: (not o.claimable, o.definition.name))
-        return options
+        choices.sort(key=lambda c: (not c.claimable, c.terms.name))
+        return choices
+
+    def claim_options(self, profile_id: str, tz: str | None = None) -> list[ClaimOption]:
+        """:meth:`claim_choices` with each definition's ORM object (the hub sends them whole)."""
+        with self.ctx.snapshot() as s:
+            choices = self.claim_choices(profile_id, tz)
+            found = _by_id(s, [c.terms.id for c in choices])
+        return [ClaimOption(found[c.terms.id], c.claimable, c.code, c.message)
+                for c in choices if c.terms.id in found]
 
     def claimable(self, profile_id: str) -> list[BenefitDefinition]:
         return [o.definition for o in self.claim_options(profile_id) if o.claimable]
@@ -539,8 +497,9 @@ class BenefitService:
             raise NotFound("profile", profile_id)
         holdings = _holdings(s, profile_id)
         refusal = claim_check(
-            d, condition_data(profile, uow.judged_at), holdings.instances.get(d.id, []),
-            holdings.redemptions.get(d.id, 0), uow.judged_at, tz, self._conditions,
+            ClaimTerms.of_definition(d), d, condition_data(profile, uow.judged_at),
+            holdings.instances.get(d.id, []), holdings.redemptions.get(d.id, 0), uow.judged_at,
+            tz,
         )
         if refusal is not None:
             raise RuleRefused(*refusal)

@@ -21,7 +21,7 @@ from clienteling.engine.records import (
     ProfileOverview,
     RewardRow,
 )
-from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
+from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimChoice
 from clienteling.engine.services.outbox import OutboxService
 from clienteling.engine.services.profiles import ProfileService, condition_data
 from clienteling.engine.services.rewards import RewardService
@@ -62,10 +62,10 @@ def reward_row(r: Reward, now: datetime, pending: frozenset[str]) -> RewardRow:
     )
 
 
-def claim_row(o: ClaimOption) -> ClaimRow:
-    d = o.definition
-    return ClaimRow(d.id, d.handle, d.name, d.short_description or d.description, o.claimable,
-                    o.code, o.message, d.max_redemptions)
+def claim_row(c: ClaimChoice) -> ClaimRow:
+    t = c.terms
+    return ClaimRow(t.id, t.handle, t.name, t.description, c.claimable, c.code, c.message,
+                    t.max_redemptions)
 
 
 def expiring(rewards: tuple[RewardRow, ...], benefits: tuple[BenefitRow, ...],
@@ -97,7 +97,7 @@ class OverviewReader:
             pending = self._outbox.pending_ids(profile_id)
             benefits = tuple(benefit_row(i, pending) for i in self._benefits.for_profile(profile_id))
             rewards = tuple(reward_row(r, now, pending) for r in self._rewards.for_profile(profile_id))
-            options = (tuple(claim_row(o) for o in self._benefits.claim_options(profile_id, tz))
+            options = (tuple(claim_row(c) for c in self._benefits.claim_choices(profile_id, tz))
                        if claims else ())
             header = profile_header(profile, now, pending)
         return ProfileOverview(
