@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine import rules, wire
@@ -130,9 +130,13 @@ def _prefix(column: Any, prefix: str) -> Any:
 
 # Above this many last-name matches, walking the names in order finds a page sooner than
 # sorting every match: sorting M index entries costs about M, the walk about
-# page × profiles / M entries (measured at 1M profiles: 12,000 "smi" matches sort in
-# ~1 ms, 150,000 "k" matches in ~20 ms, while the walk reads a page of "k" in ~0.3 ms).
+# page × profiles / M entries (at 1M profiles: the 12,000 "smi" matches sort in ~1 ms and the
+# 150,000 "k" ones in ~20 ms, while a walk finds a page of either in under 1 ms).
 WALK_ABOVE = 3000
+# How many names the walk reads before it gives up and sorts after all: matches that are
+# common but bunched late in name order (a last name mostly borne with a few first names)
+# would otherwise make it read most of the table. ~1.5 ms of index at 1M profiles.
+WALK_WINDOW = 10_000
 
 
 def _ordered_ids(where: ColumnElement[bool], limit: int,
@@ -144,29 +148,48 @@ def _ordered_ids(where: ColumnElement[bool], limit: int,
     return stmt.order_by(Profile.name_key, Profile.id).limit(limit)
 
 
-def _one_word_ids(s: Session, q: str, limit: int, after: SearchCursor | None) -> Any:
-    """The ids that can be on a one-word search's page: first name OR last name starts with q.
+def _last_name_ids(s: Session, q: str, limit: int, after: SearchCursor | None) -> list[str]:
+    """The first ``limit`` ids after ``after``, in (name_key, id) order, whose last name
+    starts with ``q``.
 
-    The two branches are read separately, each already in (name_key, id) order and cut at
-    the page size, so the caller sorts at most two pages instead of every match (issue 10,
-    SPEC §8). The OR of both ranges made SQLite read and sort every match: ~20,000 rows for
-    "oli" at a million profiles. The page of their union is within the union of their pages.
-
-    The first-name branch is a range of ``ix_profiles_by_name``, read in order. The
-    last-name branch's matches are scattered through that order, so a rare last name is
-    read from ``ix_profiles_by_last_name`` and its matches sorted (cheap because few),
-    and a common one is found by walking ``ix_profiles_by_name`` in order and filtering
-    on its last_name_key column (a page turns up soon because matches are dense). The
-    ``|| ''`` keeps the planner from reading the last-name index for that walk; it is the
+    The matches are scattered through name order, so: a rare last name is read from
+    ``ix_profiles_by_last_name`` and its few matches sorted; a common one is found by walking
+    ``ix_profiles_by_name`` in order, filtering on its last_name_key column, where a page turns
+    up soon because matches are dense, and if the walk's window ends first, sorted after all.
+    The ``|| ''`` keeps the planner from reading the last-name index for the walk; it is the
     same string, so the rows and their order are the same either way.
     """
     last = _prefix(Profile.last_name_key, q)
     counted = select(literal(1)).where(last).limit(WALK_ABOVE + 1).subquery()
     if (s.scalar(select(func.count()).select_from(counted)) or 0) > WALK_ABOVE:
-        last = _prefix(Profile.last_name_key + "", q)
+        names = select(Profile.name_key, Profile.id)
+        if after is not None:
+            names = names.where(_after(Profile.name_key, after))
+        edge = s.execute(names.order_by(Profile.name_key, Profile.id)
+                         .offset(WALK_WINDOW).limit(1)).first()
+        walk = _ordered_ids(_prefix(Profile.last_name_key + "", q), limit, after)
+        if edge is not None:
+            # (name_key, id) < edge, spelt so that ``name_key <=`` bounds the index range.
+            walk = walk.where(Profile.name_key <= edge.name_key,
+                              or_(Profile.name_key < edge.name_key, Profile.id < edge.id))
+        found = list(s.scalars(walk))
+        if len(found) == limit or edge is None:
+            return found
+    return list(s.scalars(_ordered_ids(last, limit, after)))
+
+
+def _one_word_match(s: Session, q: str, limit: int, after: SearchCursor | None) -> Any:
+    """Which profiles can be on a one-word search's page: first name OR last name starts with q.
+
+    The two branches are read separately, each in (name_key, id) order and cut at the page
+    size, so the page is sorted from at most two pages of rows instead of from every match
+    (issue 10, SPEC §8): the OR of both ranges made SQLite read and sort all of them, ~20,000
+    rows for "oli" at a million profiles. The page of their union is within the union of their
+    pages. The first-name branch is a range of ``ix_profiles_by_name``, already in order.
+    """
     first = _ordered_ids(_prefix(Profile.name_key, q), limit, after).subquery()
-    by_last = _ordered_ids(last, limit, after).subquery()
-    return union(select(first.c.id), select(by_last.c.id))
+    return or_(Profile.id.in_(select(first.c.id)),
+               Profile.id.in_(_last_name_ids(s, q, limit, after)))
 
 
 class ProfileService:
@@ -203,7 +226,7 @@ class ProfileService:
             elif " " in q:
                 where = _prefix(Profile.name_key, q)
             else:
-                where = Profile.id.in_(_one_word_ids(s, q, limit + 1, after))
+                where = _one_word_match(s, q, limit + 1, after)
             stmt = select(*_row_columns(), key.label("sort_key")).where(where)
             if after is not None:
                 stmt = stmt.where(_after(key, after))
