@@ -90,6 +90,11 @@ class Staff(Base):
 
 class Profile(Base):
     __tablename__ = "profiles"
+    # Covering indexes for name search in (name_key, id) order (migration 0005, SPEC §8).
+    __table_args__ = (
+        Index("ix_profiles_by_name", "name_key", "id", "last_name_key"),
+        Index("ix_profiles_by_last_name", "last_name_key", "name_key", "id"),
+    )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     first_name: Mapped[str] = mapped_column(String(100))
@@ -104,8 +109,8 @@ class Profile(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Search keys, kept lower-case (and digits-only for the phone) so that a
     # prefix search is an index range scan on a million rows.
-    name_key: Mapped[str] = mapped_column(String(201), index=True)
-    last_name_key: Mapped[str] = mapped_column(String(100), index=True)
+    name_key: Mapped[str] = mapped_column(String(201))
+    last_name_key: Mapped[str] = mapped_column(String(100))
     email_key: Mapped[str | None] = mapped_column(String(254), index=True)
     phone_key: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime]
