@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from hashlib import sha1
 from typing import Any
 
-from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, zone
 from clienteling.engine.permissions import Role
 from clienteling.engine.services.profiles import name_key, phone_key
@@ -30,10 +30,12 @@ from clienteling.engine.wire import (
     BENEFIT_DEFINITION_INTS,
     BENEFIT_DEFINITION_TEXT,
 )
+from clienteling.engine.wire_rows import refusal
 
 # Child rows carry no id on the wire: theirs are derived from the parent, so applying the
 # same record twice writes the same rows.
 _CHILD_IDS = uuid.UUID("8f0c2a57-3b1e-4c55-9d5e-2b6b0e7f4a10")
+_CHILD_PREFIX = _CHILD_IDS.bytes
 _MAX_MONEY = Decimal("1e12")
 
 
@@ -370,12 +372,6 @@ PARSERS: dict[str, Callable[[_Reader], Parsed]] = {
 }
 
 
-def refusal(entity_type: str, ident: object, name: str, problem: str) -> ValidationError:
-    """A synced record refused: the message names its type, id and field."""
-    return ValidationError({name: [problem]},
-                           f"synced {entity_type} {ident}: {name} {problem}")
-
-
 def parse(entity_type: str, data: Any) -> Parsed:
     """Column values for one wire record of ``entity_type`` (a key of ``PARSERS``).
 
@@ -404,4 +400,10 @@ def parse(entity_type: str, data: Any) -> Parsed:
 
 
 def child_id(*parts: str) -> str:
-    return str(uuid.uuid5(_CHILD_IDS, "/".join(parts)))
+    """``uuid.uuid5(_CHILD_IDS, "/".join(parts))`` as text, computed without building UUID
+    objects: a first sync derives one per identity (docs/performance.md)."""
+    digest = bytearray(sha1(_CHILD_PREFIX + "/".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

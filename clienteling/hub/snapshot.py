@@ -19,6 +19,19 @@ The till: ask without ``next``, keep that FIRST page's ``meta.cursor``, then ask
 sync), then read ``/sync/changes?after=<first cursor>``. Why the first page's cursor, and why
 rows read on later pages being newer is harmless: ``engine.services.snapshot``.
 ``meta.totals`` counts each type's rows when the page was read, for a progress bar.
+
+``format=rows-v2`` (``engine.wire_rows``, SPEC §8's first-sync speed) answers the same rows,
+tokens and cursor as::
+
+    {"format": "rows-v2",
+     "data": [{"type", "columns": [names], "rows": [[values], …],
+               "child_columns": [names] | null, "child_rows": [[values], …] | null}, …],
+     "meta": <as above>}
+
+one block per type on the page, values in the till's storage form, ``meta.totals`` on the
+first page only (``{}`` on the others: a till reads them once). Without ``format`` (an
+older till), or with one this hub does not know, the page is in the shape above: a till
+tells them apart by ``format``.
 """
 
 from __future__ import annotations
@@ -26,8 +39,10 @@ from __future__ import annotations
 import orjson
 
 from clienteling.engine import wire
+from clienteling.engine.security import WITHHELD_HASH
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.snapshot import snapshot_page
+from clienteling.engine.services.snapshot import RowsBlock, snapshot_page, snapshot_rows
+from clienteling.engine.wire_rows import FORMAT
 from clienteling.hub.changes import _renderers
 from clienteling.hub.state import Hub
 
@@ -43,3 +58,24 @@ def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
     return orjson.dumps({"data": data, "meta": {"cursor": page.cursor, "next": page.next,
                                                 "has_more": page.next is not None,
                                                 "totals": page.totals, "limit": limit}})
+
+
+def _staff_scope(block: RowsBlock, dev: Device) -> RowsBlock:
+    """Staff as ``dev`` receives them: PIN hashes only of those who may act on it, as in the
+    feed (``hub.changes.staff_view``)."""
+    role, store, pin = (block.columns.index(n) for n in ("role", "store_id", "pin_hash"))
+    rows = [row if dev.may_act(row[role], row[store])
+            else (*row[:pin], WITHHELD_HASH, *row[pin + 1:]) for row in block.rows]
+    return RowsBlock(block.type, block.columns, rows)
+
+
+def snapshot_rows_body(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
+    """The page in the rows-v2 format (module docstring) as JSON bytes."""
+    page = snapshot_rows(hub.cl.ctx, token, limit)
+    data = [{"type": b.type, "columns": b.columns, "rows": b.rows,
+             "child_columns": b.child_columns, "child_rows": b.child_rows}
+            for b in (_staff_scope(b, dev) if b.type == "staff" else b for b in page.blocks)]
+    return orjson.dumps({"format": FORMAT, "data": data,
+                         "meta": {"cursor": page.cursor, "next": page.next,
+                                  "has_more": page.next is not None, "totals": page.totals,
+                                  "limit": limit}})

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from clienteling.demo import create_demo
 from clienteling.engine.clock import FixedClock
@@ -23,8 +24,19 @@ from tests.sync.conftest import serve_counting
 from tests.sync.support import till_view
 
 
+def _indexes(cl: Clienteling) -> dict[str, str]:
+    with cl.db.reader.connect() as conn:
+        return {str(n): str(q) for n, q in conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))}
+
+
+@pytest.mark.parametrize("page_format", ["rows-v2", "entries"])
 def test_first_sync_reports_progress_and_resumes_after_a_cancel(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_format: str) -> None:
+    """In the rows-v2 format, and in entries: what an older till reads, and what a till gets
+    from an older hub (one that does not know the format it asks for)."""
+    if page_format != "rows-v2":
+        monkeypatch.setattr(first_sync_module, "FORMAT", page_format)
     hub_url = f"sqlite:///{tmp_path / 'hub.db'}"
     clock = FixedClock(T0)
     create_demo(hub_url, profiles=300, seed=3, clock=clock)
@@ -39,6 +51,7 @@ def test_first_sync_reports_progress_and_resumes_after_a_cancel(
     pages = -(-rows // page)
     running = serve_counting(hub_url, clock)
     till = Clienteling.open(str(tmp_path / "till.db"), clock=clock, mode="till")
+    indexes = _indexes(till)
     from clienteling.sync.client import HubClient
 
     client = HubClient(running.live.base_url, token)
@@ -57,6 +70,10 @@ def test_first_sync_reports_progress_and_resumes_after_a_cancel(
         assert rows // 2 <= state["done"] < rows and state["total"] == rows
         assert [p.done for p in seen] == sorted(p.done for p in seen)
         assert all(p.total == rows for p in seen)
+        # Secondary indexes of the big tables wait for the last page (none a constraint).
+        deferred = settings.get(till, "sync.deferred_indexes")
+        assert deferred and {n for n, _ in deferred} == set(indexes) - set(_indexes(till))
+        assert all(not sql.upper().startswith("CREATE UNIQUE") for _, sql in deferred)
         read_before = running.counting.paths["/api/v3/sync/snapshot"]
         assert read_before == state["done"] // page + (state["done"] % page > 0)
 
@@ -65,6 +82,7 @@ def test_first_sync_reports_progress_and_resumes_after_a_cancel(
         assert running.counting.paths["/api/v3/sync/snapshot"] == pages  # none read twice
         assert seen[-1].phase == "pull" or seen[-1].done == rows
         assert settings.get(till, settings.FIRST_SYNC) is None
+        assert _indexes(till) == indexes and settings.get(till, "sync.deferred_indexes") is None
         with Clienteling.open(hub_url, mode="hub", clock=clock) as hub_cl:
             # The hub's digest as this till is given it (PIN hashes of its scope only).
             assert till.digest.summary() == till_view(hub_cl, store.id).summary()

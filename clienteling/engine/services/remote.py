@@ -30,11 +30,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import JSON, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from clienteling.engine import wire_rows
 from clienteling.engine.changes import Changes, areas_of
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
@@ -54,9 +55,16 @@ from clienteling.engine.models import (
     Store,
 )
 from clienteling.engine.services.outbox import UNCONFIRMED
-from clienteling.engine.wire_in import Parsed, parse, refusal
+from clienteling.engine.services.profiles import name_key, phone_key
+from clienteling.engine.wire_in import Parsed, child_id, parse
+from clienteling.engine.wire_rows import CHILDREN, Block, Checked, check_block, refusal
 
 CURSOR_KEY = "sync.cursor"
+# The SQL of indexes a first sync dropped while it loads (``apply(defer_indexes=True)``).
+DEFERRED_INDEXES = "sync.deferred_indexes"
+# Tables whose secondary indexes a first sync may build after loading: not the child tables,
+# whose indexes the door's own deletes use (by parent id).
+_DEFERRABLE = ("profiles", "benefits", "rewards", "redemptions")
 
 # Parents before children for upserts; the reverse for deletes.
 _TABLES: dict[str, Table] = {
@@ -74,6 +82,12 @@ _TILL_LOCAL = {"staff": {"failed_attempts": 0, "locked_until": None}}
 _IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
 _ITEMS: Table = RedemptionItem.__table__  # type: ignore[assignment]
 _OPS = ("upsert", "delete")
+# (table, column) → the rows-v2 rule kind, to turn storage form into Python values.
+_KINDS: dict[tuple[str, str], str] = {
+    (wire_rows.TABLES[kind].name, name): rule.kind
+    for kind, rules in wire_rows.RULES.items() for name, rule in rules.items()}
+_KINDS.update({(CHILDREN[kind][0].name, name): rule.kind
+               for kind, rules in wire_rows.CHILD_RULES.items() for name, rule in rules.items()})
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,55 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
     conn.exec_driver_sql(plan.sql, list(zip(*values, strict=True)))
 
 
+def _insert_columns(conn: Connection, table: Table, values: Mapping[str, Sequence[Any]], *,
+                    upsert: bool = False, keep: frozenset[str] = frozenset()) -> None:
+    """``_insert_rows`` for values given column by column in SQLite's storage form
+    (``wire_rows``): only JSON values go through their type (serialised); instants, dates and
+    cents go to the driver as they are."""
+    names = tuple(values)
+    plan = _plan(conn, table, names, upsert, keep)
+    if plan is None:
+        # A database that does not take SQLite's storage form (a till is always SQLite):
+        # the model's Python values, through Connection.execute.
+        python = {name: [wire_rows.python_value(_KINDS.get((table.name, name), "text"), v)
+                         for v in column] for name, column in values.items()}
+        stmt = _insert(conn, table)
+        if upsert:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["id"],
+                set_={c: stmt.excluded[c] for c in names if c != "id" and c not in keep})
+        conn.execute(stmt, [dict(zip(names, row, strict=True))
+                            for row in zip(*python.values(), strict=True)])
+        return
+    columns: list[Sequence[Any]] = []
+    for name, process in zip(plan.names, plan.processors, strict=True):
+        column = values[name]
+        if process is not None and isinstance(table.c[name].type, JSON):
+            # None is JSON null (the type's none_as_null is off): most meta columns are.
+            column = [_JSON_NULL if v is None else process(v) for v in column]
+        columns.append(column)
+    conn.exec_driver_sql(plan.sql, list(zip(*columns, strict=True)))
+
+
+_JSON_NULL = "null"
+
+
+def _delete_where(conn: Connection, table: Table, names: tuple[str, ...],
+                  rows: list[tuple[Any, ...]]) -> None:
+    """``DELETE FROM table WHERE name = ? AND …`` once per row, as one executemany. On SQLite
+    straight to the driver (SQLAlchemy's per-row parameter building cost more than the
+    deletes, docs/performance.md); the SQL is built from our own table and column names."""
+    if not rows:
+        return
+    if conn.dialect.paramstyle == "qmark":
+        where = " AND ".join(f"{name} = ?" for name in names)
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", rows)
+        return
+    stmt = delete(table).where(*(table.c[name] == bindparam(f"p_{name}") for name in names))
+    conn.execute(stmt, [{f"p_{name}": v for name, v in zip(names, row, strict=True)}
+                        for row in rows])
+
+
 class RemoteService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -174,8 +237,23 @@ class RemoteService:
             return s.scalar(select(Setting.value).where(Setting.key == CURSOR_KEY))
 
     def apply(self, entries: Sequence[Any], *, cursor: Any = None,
-              settings: Mapping[str, Any] | None = None) -> RemoteResult:
+              settings: Mapping[str, Any] | None = None, defer_indexes: bool = False,
+              build_indexes: bool = False) -> RemoteResult:
         """Apply change-feed entries and store ``cursor`` (when given) in one transaction.
+
+        ``defer_indexes`` (a first sync's pages but its last): the secondary indexes of the
+        big tables are dropped in this transaction, their SQL kept in ``sync.
+        deferred_indexes``; ``build_indexes`` (its last page) creates them again after the
+        page is written, in its transaction. Why: inserting a first sync's rows through
+        indexes of random keys cost a third of the till's time at 100,000 profiles, and
+        building an index from the loaded table is a sort (docs/performance.md). Only
+        non-unique indexes the door's own statements do not use are deferred, so no
+        constraint is ever off and a till between the two is correct, only slower to search.
+
+        ``entries`` may instead be the blocks of a rows-v2 snapshot page (``wire_rows.Block``,
+        each type's rows in the till's storage form): each column is checked at once
+        (``wire_rows.check_block``) and written without per-value conversion, with the same
+        transaction, skipping, refusals and notice as entries.
 
         ``settings`` are more keys stored in that transaction (None removes one): a first
         sync keeps its resume point with each snapshot page, so a crash never leaves a page
@@ -186,6 +264,9 @@ class RemoteService:
             # The hub is where the feed comes from: a write here must go through the services,
             # which journal it for every till.
             raise RuntimeError("remote changes are applied on a till, not on the hub")
+        if (isinstance(entries, Sequence) and not isinstance(entries, str | bytes)
+                and any(isinstance(e, Block) for e in entries)):
+            return self._apply_blocks(entries, cursor, settings, defer_indexes, build_indexes)
         parsed = self._read(entries)
         upserts: dict[str, list[Parsed]] = {t: [] for t in _TABLES}
         deletes: dict[str, list[str]] = {t: [] for t in _TABLES}
@@ -208,8 +289,12 @@ class RemoteService:
             profile_ids = {p.profile_id for rows in upserts.values() for p in rows
                            if p.profile_id is not None}
             try:
+                if defer_indexes:
+                    self._defer_indexes(conn)
                 profile_ids |= self._delete(conn, deletes)
                 self._write(conn, upserts)
+                if build_indexes:
+                    self._build_indexes(conn)
                 if cursor is not None:
                     self._store_setting(conn, CURSOR_KEY, cursor)
                 for name, value in (settings or {}).items():
@@ -225,6 +310,143 @@ class RemoteService:
             types = [t for t in _TABLES if upserts[t] or deletes[t]]
             self.ctx.notify(Changes(areas_of(types), frozenset(profile_ids), "remote"))
         return RemoteResult(upserted, deleted, tuple(skipped), cursor)
+
+    def _apply_blocks(self, blocks: Sequence[Any], cursor: Any,
+                      settings: Mapping[str, Any] | None, defer_indexes: bool,
+                      build_indexes: bool) -> RemoteResult:
+        if not all(isinstance(b, Block) for b in blocks):
+            raise ValidationError.field("records", "must be entries or rows-v2 blocks, not both")
+        order = list(_TABLES)
+        # Every block checked before anything is written: a refusal changes nothing.
+        checked = sorted((check_block(b) for b in blocks), key=lambda c: order.index(c.type))
+        rows = sum(len(c.ids) for c in checked)
+        skipped: list[tuple[str, str]] = []
+        with self.ctx.db.write() as s:
+            conn = s.connection()
+            if rows >= _BIG_PAGE and conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{_BIG_CACHE_KIB}")
+            busy = self._busy(conn)
+            if busy:
+                checked = [self._without(c, busy, skipped) for c in checked]
+            try:
+                if defer_indexes:
+                    self._defer_indexes(conn)
+                for block in checked:
+                    self._write_block(conn, block)
+                if build_indexes:
+                    self._build_indexes(conn)
+                if cursor is not None:
+                    self._store_setting(conn, CURSOR_KEY, cursor)
+                for name, value in (settings or {}).items():
+                    self._store_setting(conn, name, value)
+            except IntegrityError as exc:
+                raise ValidationError({"records": [str(exc.orig)]},
+                                      f"synced records do not fit this till: {exc.orig}") from None
+        written = [c for c in checked if c.ids]
+        if written:
+            profile_ids = {i for c in written if c.type == "profile" for i in c.ids}
+            profile_ids.update(p for c in written for p in c.values.get("profile_id", ())
+                               if p is not None)
+            self.ctx.notify(Changes(areas_of([c.type for c in written]),
+                                    frozenset(profile_ids), "remote"))
+        return RemoteResult(sum(len(c.ids) for c in written), 0, tuple(skipped), cursor)
+
+    @classmethod
+    def _defer_indexes(cls, conn: Connection) -> None:
+        if conn.dialect.name != "sqlite":
+            return
+        tables = ", ".join(f"'{t}'" for t in _DEFERRABLE)
+        found = [(str(n), str(q)) for n, q in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({tables}) ORDER BY name")
+            if not str(q).upper().startswith("CREATE UNIQUE")]
+        if not found:
+            return
+        held = conn.scalar(select(Setting.value).where(Setting.key == DEFERRED_INDEXES)) or []
+        known = {name for name, _ in held}
+        cls._store_setting(conn, DEFERRED_INDEXES,
+                           [*held, *([n, q] for n, q in found if n not in known)])
+        for name, _ in found:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+
+    @classmethod
+    def _build_indexes(cls, conn: Connection) -> None:
+        held = conn.scalar(select(Setting.value).where(Setting.key == DEFERRED_INDEXES))
+        if not held:
+            return
+        present = {str(n) for (n,) in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+        for name, sql in held:
+            if name not in present:
+                conn.exec_driver_sql(sql)
+        cls._store_setting(conn, DEFERRED_INDEXES, None)
+
+    @staticmethod
+    def _busy(conn: Connection) -> set[tuple[str, str]]:
+        """(type, id) of the records this till still has an unsent change to."""
+        return {(t, i) for t, i in conn.execute(
+            select(OutboxEntity.entity_type, OutboxEntity.entity_id)
+            .join(OutboxEntry, OutboxEntry.seq == OutboxEntity.outbox_seq)
+            .where(OutboxEntry.status.in_(UNCONFIRMED), OutboxEntity.role != "ref"))}
+
+    @staticmethod
+    def _without(block: Checked, busy: set[tuple[str, str]],
+                 skipped: list[tuple[str, str]]) -> Checked:
+        keep = [n for n, i in enumerate(block.ids) if (block.type, i) not in busy]
+        if len(keep) == len(block.ids):
+            return block
+        kept = set(keep)
+        skipped.extend((block.type, i) for n, i in enumerate(block.ids) if n not in kept)
+        values: dict[str, Sequence[Any]] = {
+            name: [column[n] for n in keep] for name, column in block.values.items()}
+        children = block.children
+        if children is not None:
+            owners = set(values["id"])
+            key = CHILDREN[block.type][1]
+            mine = [n for n, owner in enumerate(children[key]) if owner in owners]
+            children = {name: [column[n] for n in mine] for name, column in children.items()}
+        return Checked(block.type, list(values["id"]), values, children)
+
+    @staticmethod
+    def _write_block(conn: Connection, block: Checked) -> None:
+        if not block.ids:
+            return
+        values = dict(block.values)
+        count = len(block.ids)
+        local = _TILL_LOCAL.get(block.type, {})
+        for name, default in local.items():
+            values[name] = [default] * count
+        if block.type == "profile":
+            first, last = values["first_name"], values["last_name"]
+            values["name_key"] = [name_key(f, n) for f, n in zip(first, last, strict=True)]
+            values["last_name_key"] = [n.lower() for n in last]
+            values["email_key"] = [e.lower() if e else None for e in values["email"]]
+            values["phone_key"] = list(map(phone_key, values["mobile_phone"]))
+        elif block.type == "redemption" and any(v is not None for v in values["reversal_of_id"]):
+            # A reversal refers to the redemption it voids: write those first.
+            order = sorted(range(count), key=lambda n: values["reversal_of_id"][n] is not None)
+            values = {name: [column[n] for n in order] for name, column in values.items()}
+        table = _TABLES[block.type]
+        _insert_columns(conn, table, values, upsert=True, keep=frozenset(local))
+        children = block.children
+        if children is None:
+            return
+        child_table, key = CHILDREN[block.type]
+        # Children are replaced as a whole with their parent, as for a feed entry.
+        _delete_where(conn, child_table, (key,), [(i,) for i in block.ids])
+        if not children[key]:
+            return
+        children = dict(children)
+        if block.type == "profile":
+            handles, identifiers = children["handle"], children["identifier"]
+            # A card that moved to this profile leaves its old one.
+            _delete_where(conn, _IDENTITIES, ("handle", "identifier"),
+                          list(zip(handles, identifiers, strict=True)))
+            children["id"] = list(map(child_id, children[key], handles, identifiers))
+        else:
+            children["id"] = [child_id(r, str(p)) for r, p in
+                              zip(children[key], children["position"], strict=True)]
+        _insert_columns(conn, child_table, children)
 
     @staticmethod
     def _read(entries: Sequence[Any]) -> dict[tuple[str, str], Parsed | None]:

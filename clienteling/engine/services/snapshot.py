@@ -23,11 +23,15 @@ the pages, would then be lost.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+import orjson
+from sqlalchemy import JSON, BigInteger, Date, String, Table, func, select, true, type_coerce
 
+from clienteling.engine import wire_rows
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import (
@@ -43,6 +47,7 @@ from clienteling.engine.models import (
     Staff,
     Store,
 )
+from clienteling.engine.types import Money, UTCDateTime
 
 # Dependency order: a row only refers to rows of types before it.
 SYNC_TYPES: dict[str, Any] = {
@@ -115,26 +120,56 @@ def parse_token(token: str | None) -> tuple[int, str | None]:
     return list(SYNC_TYPES).index(kind), last
 
 
-def snapshot_page(ctx: Context, token: str | None, limit: int) -> SnapshotPage:
-    """One page of at most ``limit`` rows after ``token`` (see the module docstring)."""
+def _keyset(s: Any, index: int, last: str | None, limit: int,
+            read: Callable[[str, str | None, int], list[Any]],
+            id_of: Callable[[Any], str]) -> tuple[list[tuple[str, list[Any]]], str | None]:
+    """Up to ``limit`` rows from ``(index, last)`` on, type by type: each type's rows (read
+    by ``read(kind, after_id, wanted)``, in id order) and the next page's token (None when
+    this page reached the end)."""
+    kinds = list(SYNC_TYPES)
+    out: list[tuple[str, list[Any]]] = []
+    taken = 0
+    while index < len(kinds) and taken < limit:
+        kind = kinds[index]
+        wanted = limit - taken
+        got = read(kind, last, wanted)
+        if got:
+            out.append((kind, got))
+            taken += len(got)
+        if len(got) < wanted:
+            index, last = index + 1, None
+        else:
+            last = id_of(got[-1])
+    # More types left means the page filled up (limit >= 1), so it has a last row.
+    next_token = f"{out[-1][0]}:{id_of(out[-1][1][-1])}" if index < len(kinds) else None
+    return out, next_token
+
+
+def _opening(s: Any, *, count: bool = True) -> tuple[int, dict[str, int]]:
+    # The cursor first: every row read after it reflects every change up to it.
+    cursor = int(s.scalar(select(func.coalesce(func.max(ChangeLog.seq), 0))) or 0)
+    totals = {kind: int(s.scalar(select(func.count()).select_from(model)) or 0)
+              for kind, model in SYNC_TYPES.items()} if count else {}
+    return cursor, totals
+
+
+def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_SNAPSHOT_PAGE:
         raise ValidationError.field("limit", f"must be between 1 and {MAX_SNAPSHOT_PAGE}")
+
+
+def snapshot_page(ctx: Context, token: str | None, limit: int) -> SnapshotPage:
+    """One page of at most ``limit`` rows after ``token`` (see the module docstring)."""
+    _check_limit(limit)
     index, last = parse_token(token)
-    kinds = list(SYNC_TYPES)
     with ctx.reading() as s:
-        # The cursor first: every row read after it reflects every change up to it.
-        cursor = int(s.scalar(select(func.coalesce(func.max(ChangeLog.seq), 0))) or 0)
-        totals = {kind: int(s.scalar(select(func.count()).select_from(model)) or 0)
-                  for kind, model in SYNC_TYPES.items()}
-        rows: list[tuple[str, Any]] = []
-        while index < len(kinds) and len(rows) < limit:
-            kind = kinds[index]
-            model = SYNC_TYPES[kind]
-            wanted = limit - len(rows)
-            table: Table = model.__table__
+        cursor, totals = _opening(s)
+
+        def read(kind: str, after: str | None, wanted: int) -> list[Any]:
+            table: Table = SYNC_TYPES[kind].__table__
             query = select(table).order_by(table.c.id).limit(wanted)
-            if last is not None:
-                query = query.where(table.c.id > last)
+            if after is not None:
+                query = query.where(table.c.id > after)
             got = _records(s.execute(query))
             definitions = _DEFINITIONS.get(kind)
             if definitions is not None and got:
@@ -153,12 +188,152 @@ def snapshot_page(ctx: Context, token: str | None, limit: int) -> SnapshotPage:
                                   _ITEMS.c.position)
                 for record in got:
                     record.items = items.get(record.id, [])
-            rows.extend((kind, record) for record in got)
-            if len(got) < wanted:
-                index, last = index + 1, None
-            else:
-                last = got[-1].id
-        more = index < len(kinds)
-        # More types left means the page filled up (limit >= 1), so it has a last row.
-        next_token = f"{rows[-1][0]}:{rows[-1][1].id}" if more else None
+            return got
+
+        blocks, next_token = _keyset(s, index, last, limit, read, lambda r: str(r.id))
+    rows = [(kind, record) for kind, got in blocks for record in got]
     return SnapshotPage(cursor, rows, totals, next_token)
+
+
+@dataclass(frozen=True)
+class RowsBlock:
+    """One type's rows of a rows-v2 page (``engine.wire_rows``): column names, then one tuple
+    per record in that order, values in the till's storage form; and its child block."""
+
+    type: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    child_columns: list[str] | None = None
+    child_rows: list[tuple[Any, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    cursor: int
+    blocks: list[RowsBlock]
+    totals: dict[str, int]
+    next: str | None
+
+
+def _stored_instant(value: Any) -> Any:
+    """An instant as a till's SQLite file stores it. SQLite hubs hand over their stored text
+    as it is (already that form); PostgreSQL's ``timestamptz`` comes as an aware datetime."""
+    if value is None or (type(value) is str and len(value) == 26 and value[10] == " "
+                         and wire_rows.INSTANT.fullmatch(value)):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def _stored_day(value: Any) -> Any:
+    return value if value is None or type(value) is str else value.isoformat()
+
+
+def _stored_json(value: Any) -> Any:
+    """A JSON column's value from a SQLite hub's stored text (orjson: a few times quicker than
+    the type's ``json.loads``); SQL NULL and JSON null are both None, as the type reads them."""
+    return None if value is None else orjson.loads(value)
+
+
+def _selectable(table: Table, names: list[str], dialect: str) -> list[Any]:
+    """The columns to select, read in storage form where the type would convert them:
+    instants and dates as the driver gives them (text on SQLite), money as its cents, and on
+    SQLite JSON as its stored text."""
+    out: list[Any] = []
+    for name in names:
+        column = table.c[name]
+        if isinstance(column.type, UTCDateTime | Date) or (
+                dialect == "sqlite" and isinstance(column.type, JSON)):
+            out.append(type_coerce(column, String).label(name))
+        elif isinstance(column.type, Money):
+            out.append(type_coerce(column, BigInteger).label(name))
+        else:
+            out.append(column)
+    return out
+
+
+def _encoders(table: Table, names: list[str],
+              dialect: str) -> list[Callable[[tuple[Any, ...]], tuple[Any, ...]] | None]:
+    """Per column, what turns the selected values into their storage form (None: nothing)."""
+    out: list[Callable[[tuple[Any, ...]], tuple[Any, ...]] | None] = []
+    for name in names:
+        kind = table.c[name].type
+        if isinstance(kind, UTCDateTime):
+            out.append(_stored_instants)
+        elif isinstance(kind, Date):
+            out.append(lambda column: tuple(map(_stored_day, column)))
+        elif dialect == "sqlite" and isinstance(kind, JSON):
+            out.append(lambda column: tuple(map(_stored_json, column)))
+        else:
+            out.append(None)
+    return out
+
+
+def _stored_instants(column: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A SQLite hub's column is already the storage text: checked at once, passed as it is.
+    present = [v for v in column if v is not None]
+    if set(map(type, present)) <= {str} and all(map(wire_rows.INSTANT.fullmatch, present)):
+        return column
+    return tuple(map(_stored_instant, column))
+
+
+def _read_rows(s: Any, table: Table, names: list[str], where: Any,
+               order: list[Any], limit: int | None = None) -> list[tuple[Any, ...]]:
+    dialect = s.get_bind().dialect.name
+    query = select(*_selectable(table, names, dialect)).where(where).order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = s.execute(query).all()
+    if not rows:
+        return []
+    encoders = _encoders(table, names, dialect)
+    if not any(encoders):
+        return list(map(tuple, rows))
+    # Column by column: one map per column instead of a call per value per row.
+    columns = list(zip(*rows, strict=True))
+    for n, encode in enumerate(encoders):
+        if encode is not None:
+            columns[n] = encode(columns[n])
+    return list(zip(*columns, strict=True))
+
+
+def snapshot_rows(ctx: Context, token: str | None, limit: int) -> RowsPage:
+    """``snapshot_page`` in the rows-v2 format (``engine.wire_rows``): the same rows, in the
+    same order, with the same tokens and cursor, so a till may switch formats between pages.
+
+    Staff come with their PIN hashes: withholding those a device may not receive is the
+    hub's (``hub.snapshot``). ``totals`` are counted for the first page only (empty on the
+    others): a till reads them from its first page for its progress bar, and counting every
+    table on every page was a few seconds of a 100,000-profile first sync."""
+    _check_limit(limit)
+    index, last = parse_token(token)
+    with ctx.reading() as s:
+        cursor, totals = _opening(s, count=token is None)
+
+        def read(kind: str, after: str | None, wanted: int) -> list[Any]:
+            table: Table = SYNC_TYPES[kind].__table__
+            where = table.c.id > after if after is not None else true()
+            return _read_rows(s, table, wire_rows.columns(kind), where, [table.c.id], wanted)
+
+        blocks, next_token = _keyset(s, index, last, limit, read, lambda r: str(r[0]))
+        out: list[RowsBlock] = []
+        for kind, rows in blocks:
+            names = wire_rows.columns(kind)
+            if kind not in wire_rows.CHILDREN:
+                out.append(RowsBlock(kind, names, rows))
+                continue
+            child_table, key = wire_rows.CHILDREN[kind]
+            child_names = wire_rows.child_columns(kind)
+            order = [child_table.c[key]] + (
+                [child_table.c.position] if "position" in child_table.c else [child_table.c.id])
+            ids = [r[0] for r in rows]
+            children: list[tuple[Any, ...]] = []
+            for start in range(0, len(ids), _CHILD_CHUNK):
+                children += _read_rows(s, child_table, child_names,
+                                       child_table.c[key].in_(ids[start:start + _CHILD_CHUNK]),
+                                       order)
+            out.append(RowsBlock(kind, names, rows, child_names, children))
+    return RowsPage(cursor, out, totals, next_token)

@@ -20,11 +20,13 @@ from clienteling.engine.services.snapshot import (
     MAX_SNAPSHOT_PAGE,
     SYNC_TYPES,
 )
+from clienteling.engine.wire_rows import FORMAT as ROWS_FORMAT
 from clienteling.hub.auth import Reader, device
 from clienteling.hub.changes import DEFAULT_LIMIT, _renderers, feed_page
 from clienteling.hub.push import MAX_ENTRIES, dispatch, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
 from clienteling.hub.snapshot import snapshot as snapshot_body
+from clienteling.hub.snapshot import snapshot_rows_body
 from clienteling.sync.wire import MAX_RECORD_IDS
 
 router = APIRouter(tags=["sync"])
@@ -70,9 +72,14 @@ def snapshot(
     next: Annotated[str | None, Query(max_length=300, description="meta.next of the previous "
                                       "page; leave out to start")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_SNAPSHOT_PAGE)] = DEFAULT_SNAPSHOT_PAGE,
+    format: Annotated[str | None, Query(max_length=40, description=f"'{ROWS_FORMAT}' for "
+                                        "column-ordered rows in the till's storage form; any "
+                                        "other value (or none) gets entries")] = None,
 ) -> Response:
-    return Response(snapshot_body(hub, request.state.device, next, limit),
-                    media_type="application/json")
+    # A format this hub does not know gets the entries every till reads, not a 422: a newer
+    # till then falls back to them.
+    body = snapshot_rows_body if format == ROWS_FORMAT else snapshot_body
+    return Response(body(hub, request.state.device, next, limit), media_type="application/json")
 
 
 @router.get("/sync/digest", summary="Counts and hashes per synced type, drillable by id-hash "
