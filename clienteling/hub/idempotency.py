@@ -247,7 +247,9 @@ def writes(action: Action) -> Callable[..., Call]:
     """A dependency for a write endpoint doing ``action`` (SPEC §3.7)."""
 
     def dependency(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> Call:
-        return authorise(request, raw, action)
+        # The token's, the staff member's and the key's rows on one connection.
+        with get_hub(request).cl.ctx.db.reads_together():
+            return authorise(request, raw, action)
 
     dependency.__name__ = f"writes_{action.name.lower()}"
     # Read by hub.push, which calls a write endpoint without the ASGI hop (``authorise``).
