@@ -336,14 +336,14 @@ def find_direct(entry: Prepared) -> tuple[DirectRoute, dict[str, Any]] | None:
     return None
 
 
-def _response(exc: Exception, hub: Hub) -> Response:
+def _response(exc: Exception, hub: Hub, where: str = "a pushed batch") -> Response:
     """The response the application's handlers give for ``exc`` (``app.py``)."""
     if isinstance(exc, Replay):
         return replay_response(exc.stored)
     known = classify(exc)
     if known is None:
         hub.unhandled.append(exc)
-        log.exception("unhandled error in a pushed entry")
+        log.exception("unhandled error in %s", where)
         return JSONResponse({"message": "Internal error in the hub; it has been logged.",
                              "code": "internal_error"}, status_code=500)
     status, body, headers = known
@@ -371,8 +371,11 @@ def apply_direct(app: Any, batch_scope: Scope, dev: Device,
                 if route.request_param is not None:
                     kwargs[route.request_param] = request
                 response = route.endpoint(**kwargs)
+                if not isinstance(response, Response):
+                    raise TypeError(f"{route.endpoint.__name__} answered {type(response)!r}, "
+                                    "not a Response")
             except Exception as exc:
-                response = _response(exc, hub)
+                response = _response(exc, hub, f"{entry.method} {entry.path} (pushed)")
             headers = {k.lower(): v for k, v in response.headers.items()}
             results.append(_outcome(entry.key, response.status_code, headers,
                                     bytes(response.body)))
