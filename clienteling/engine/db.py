@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ __all__ = ["BUSY_TIMEOUT_MS", "Database", "DatabaseError", "SchemaTooNew", "conn
            "migrate", "normalise_url", "open_database"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The connection ``Database.reads_together`` lends to every ``single_read`` inside it.
+_READS_TOGETHER: ContextVar[Connection | None] = ContextVar("reads_together", default=None)
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -123,8 +126,25 @@ class Database:
     @contextmanager
     def single_read(self) -> Iterator[Connection]:
         """A Core connection for one read statement (it sees committed data only)."""
+        shared = _READS_TOGETHER.get()
+        if shared is not None:
+            yield shared
+            return
         with _sorted_errors(writing=False), self._single_reads.connect() as conn:
             yield conn
+
+    @contextmanager
+    def reads_together(self) -> Iterator[None]:
+        """Every ``single_read`` inside (in this thread or task) uses one connection: one
+        checkout, so on PostgreSQL one ping of the pool instead of one per read (the hub
+        reads a request's token, staff member and key this way). Each statement still sees
+        what is committed when it runs."""
+        with self.single_read() as conn:
+            token = _READS_TOGETHER.set(conn)
+            try:
+                yield
+            finally:
+                _READS_TOGETHER.reset(token)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -36,7 +36,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -46,7 +48,7 @@ from fastapi.responses import JSONResponse, Response
 from clienteling.engine.context import UnitOfWork, first_in_transaction
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.idempotency import KeyTaken, Scope, StoredResponse
+from clienteling.engine.services.idempotency import UNSCOPED, KeyTaken, Scope, StoredResponse
 from clienteling.hub.auth import acting_staff, check_role, device
 from clienteling.hub.errors import ApiError, classify
 from clienteling.hub.requests import as_object, occurred_at, parse_json, raw_body
@@ -215,31 +217,73 @@ def wait_for(hub: Hub, scope: Scope, key: str, fp: str) -> StoredResponse:
         time.sleep(POLL_SECONDS)
 
 
+# Stored answers read ahead for the keys of a push batch (``read_ahead``): the answer a key
+# had when the batch began. A key answered since is found by its claim colliding with the
+# stored row (``KeyTaken`` → ``Call.await_first``), as with two concurrent requests.
+_READ_AHEAD: ContextVar[dict[tuple[str, str, str], StoredResponse] | None] = ContextVar(
+    "idempotency_read_ahead", default=None)
+
+
+@contextmanager
+def read_ahead(hub: Hub, device_id: str, keys: list[str]) -> Iterator[None]:
+    """Look the stored answers of ``keys`` up with one query for the calls made inside."""
+    token = _READ_AHEAD.set(hub.idempotency.get_many(device_id, keys))
+    try:
+        yield
+    finally:
+        _READ_AHEAD.reset(token)
+
+
+def _stored(hub: Hub, scope: Scope, key: str) -> StoredResponse | None:
+    known = _READ_AHEAD.get()
+    if known is None:
+        return hub.idempotency.get(scope, key)
+    # The caller's own row first, then one stored before keys were scoped (as ``get``).
+    return (known.get((scope.device_id, scope.staff_id, key))
+            or known.get((UNSCOPED.device_id, UNSCOPED.staff_id, key)))
+
+
 def writes(action: Action) -> Callable[..., Call]:
     """A dependency for a write endpoint doing ``action`` (SPEC §3.7)."""
 
     def dependency(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> Call:
-        hub = get_hub(request)
-        dev = device(request)
-        value = parse_json(raw)
-        body = as_object(value)
-        when = occurred_at(request)
-        key = idempotency_key(request)
-        method, path = request.method, request.url.path
-        fp = fingerprint(method, path, value)
-        # Who acts and whether they may, before any stored answer is looked at: a replay is
-        # answered only to whom the first request would have been (issue 9).
-        actor = acting_staff(request, dev, required=True, when=when)
-        assert actor is not None
-        check_role(actor, action, dev)
-        call = Call(hub, dev, actor, body, key, method, path, fp)
-        if key is not None:
-            stored = hub.idempotency.get(call.scope, key)
-            if stored is not None:
-                if stored.fingerprint != fp:
-                    raise _mismatch()
-                raise Replay(wait_for(hub, call.scope, key, fp) if stored.pending else stored)
-        return call
+        # The token's, the staff member's and the key's rows on one connection.
+        with get_hub(request).cl.ctx.db.reads_together():
+            return authorise(request, raw, action)
 
     dependency.__name__ = f"writes_{action.name.lower()}"
+    # Read by hub.push, which calls a write endpoint without the ASGI hop (``authorise``).
+    dependency.action = action  # type: ignore[attr-defined]
     return dependency
+
+
+def authorise(request: Request, raw: bytes, action: Action, dev: Device | None = None) -> Call:
+    """The write ``request`` with body ``raw`` as a ``Call`` doing ``action``: who acts and
+    whether they may, then its key's stored answer (raised as ``Replay``) if there is one.
+
+    ``dev``: the device the request's token was already checked for (a push batch checks
+    it once for all its entries, ``hub.push``); otherwise the token is checked here."""
+    hub = get_hub(request)
+    if dev is None:
+        dev = device(request)
+    else:
+        request.state.device = dev
+    value = parse_json(raw)
+    body = as_object(value)
+    when = occurred_at(request)
+    key = idempotency_key(request)
+    method, path = request.method, request.url.path
+    fp = fingerprint(method, path, value)
+    # Who acts and whether they may, before any stored answer is looked at: a replay is
+    # answered only to whom the first request would have been (issue 9).
+    actor = acting_staff(request, dev, required=True, when=when)
+    assert actor is not None
+    check_role(actor, action, dev)
+    call = Call(hub, dev, actor, body, key, method, path, fp)
+    if key is not None:
+        stored = _stored(hub, call.scope, key)
+        if stored is not None:
+            if stored.fingerprint != fp:
+                raise _mismatch()
+            raise Replay(wait_for(hub, call.scope, key, fp) if stored.pending else stored)
+    return call

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
@@ -15,6 +18,11 @@ from clienteling.engine.services.devices import DeviceService
 from clienteling.engine.services.idempotency import IdempotencyStore
 from clienteling.engine.services.listing import ListingService
 from clienteling.hub.throttle import Throttle
+
+# Staff members read during one request that acts for many (a push batch, ``hub.push``):
+# each is read once per request, as a single call reads it once (issue 9's "refused from
+# the next request on" holds).
+_REQUEST_STAFF: ContextVar[dict[str, Actor] | None] = ContextVar("request_staff", default=None)
 
 
 @dataclass
@@ -39,8 +47,24 @@ class Hub:
     def actor(self, staff_id: str) -> Actor:
         """A known, active staff member as the engine sees them, read on every request (one
         primary-key read), so a deactivated one is refused at once by every worker (issue
-        9). Unknown or inactive ones raise (from ``StaffService.actor``)."""
-        return self.cl.staff.actor(staff_id)
+        9). Unknown or inactive ones raise (from ``StaffService.actor``). Inside
+        ``one_request`` a staff member is read once for the whole request."""
+        remembered = _REQUEST_STAFF.get()
+        if remembered is None:
+            return self.cl.staff.actor(staff_id)
+        found = remembered.get(staff_id)
+        if found is None:
+            found = remembered[staff_id] = self.cl.staff.actor(staff_id)
+        return found
+
+    @contextmanager
+    def one_request(self) -> Iterator[None]:
+        """Everything inside is one request's work: staff members are read once for it."""
+        token = _REQUEST_STAFF.set({})
+        try:
+            yield
+        finally:
+            _REQUEST_STAFF.reset(token)
 
     def is_store(self, store_id: str) -> bool:
         """Whether a store with this id exists. Stores are never deleted, so an id once seen

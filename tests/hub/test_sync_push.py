@@ -6,12 +6,21 @@ applied / refused / retry."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 
 from tests.hub.conftest import World, new_key
-from tests.hub.support import benefit_definition, issue, ok, profile, refused
+from tests.hub.support import (
+    benefit_definition,
+    issue,
+    ok,
+    profile,
+    refused,
+    reward,
+    reward_definition,
+)
 
 
 def entry(method: str, path: str, body: Any = None, key: str | None = None,
@@ -184,3 +193,80 @@ def test_status_mapping_of_answers() -> None:
     assert [status(s) for s in (400, 401, 403, 404, 409, 412, 413, 422)] == ["refused"] * 8
     assert [status(s) for s in (429, 500, 502, 503)] == ["retry"] * 4
     assert status(409, b'{"message": "m", "code": "idempotency_in_progress"}') == "retry"
+
+
+def test_a_key_is_one_request_whether_sent_alone_or_pushed(world: World) -> None:
+    """Entries of a push are applied without an HTTP sub-request (``hub.push.apply_direct``):
+    an entry first sent as a single call is a replay when pushed, and the other way round,
+    with the first answer and nothing applied twice."""
+    admin = world.as_("admin")
+    d = benefit_definition(admin, max_redemptions=5)
+    p = profile(admin)
+    b = issue(admin, d["id"], p["id"])
+    r = reward(world.as_("manager"), reward_definition(admin)["id"], p["id"], "5.00")
+    staff = world.staff["associate"]
+    till = world.as_("associate")
+    path = f"/profiles/{p['id']}/benefits/{b['id']}/redeem"
+    alone_key, pushed_key, amount_key = new_key(), new_key(), new_key()
+    alone = ok(till.post(path, json={}, headers={"Idempotency-Key": alone_key}), 201)["data"]
+    results = push(world.device(), [
+        entry("POST", path, {}, key=alone_key, X_Staff_Id=staff),
+        entry("POST", path, {}, key=pushed_key, X_Staff_Id=staff),
+        entry("POST", f"/profiles/{p['id']}/redeem", {"amount": "2.00"}, key=amount_key,
+              X_Staff_Id=staff),
+    ])
+    assert [(x["status"], x["replayed"]) for x in results] == [
+        ("applied", True), ("applied", False), ("applied", False)], results
+    assert results[0]["data"] == {"data": alone}
+    again = till.post(path, json={}, headers={"Idempotency-Key": pushed_key})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == results[1]["data"]
+    # The amount redeem's answer carries the balance it left, read in its own transaction.
+    assert results[2]["data"]["data"]["balances"]["reward_balance"] == "3.00"
+    assert ok(admin.get(f"/rewards/{r['id']}"))["data"]["value_remaining"] == "3.00"
+    left = ok(admin.get(f"/benefits/{b['id']}"))["data"]["redemptions_remaining"]
+    assert left == 3  # two redeems, each once
+    # The same key with another body is refused, pushed as alone.
+    other = push(world.device(), [entry("POST", path, {"transaction_receipt_ref": "X"},
+                                        key=pushed_key, X_Staff_Id=staff)])
+    assert (other[0]["status"], other[0]["http_status"]) == ("refused", 422)
+    assert "Idempotency-Key" in other[0]["errors"]
+
+
+def test_entries_the_push_cannot_call_directly_go_through_the_application(
+        world: World) -> None:
+    """A query string, an encoded character or a route without a ``writes`` dependency
+    takes the full application path, with the same answers."""
+    from clienteling.hub.push import Prepared, find_direct
+
+    staff = world.staff["associate"]
+    results = push(world.device(), [
+        entry("POST", "/profiles?x=1", {"first_name": "Jo", "last_name": "Query"},
+              X_Staff_Id=staff),
+        entry("POST", "/profiles/search-id", {"type": "profile_id", "id": "nope"},
+              X_Staff_Id=staff),
+        entry("POST", "/profiles/a%2Fb/redeem", {"amount": "1.00"}, X_Staff_Id=staff),
+    ])
+    assert [(x["status"], x["http_status"]) for x in results] == [
+        ("applied", 201), ("refused", 404), ("refused", 404)], results
+
+    def prepared(method: str, path: str, query: str = "") -> Prepared:
+        return Prepared("k", method, "/api/v3" + path, query, b"", [])
+
+    assert find_direct(prepared("POST", "/profiles", "x=1")) is None
+    assert find_direct(prepared("POST", "/profiles/search-id")) is None  # a read, no key
+    assert find_direct(prepared("GET", "/profiles")) is None
+    found = find_direct(prepared("POST", "/profiles/p1/benefits/b1/redeem"))
+    assert found is not None and found[1] == {"profile_id": "p1", "benefit_id": "b1"}
+    assert found[0].endpoint.__name__ == "redeem_benefit"
+    # Every write route of the served API is one a push calls directly, and at that route.
+    openapi = world.hub_app_openapi()["paths"]
+    writes = [(m.upper(), path, op["operationId"]) for path, ops in openapi.items()
+              for m, op in ops.items() if m in ("post", "put", "delete")
+              and path not in ("/api/v3/sync/push", "/api/v3/profiles/search-id")]
+    assert len(writes) > 15
+    for method, path, operation in writes:
+        sample = re.sub(r"\{[a-z_]+\}", "v1", path)
+        found = find_direct(Prepared("k", method, sample, "", b"", []))
+        assert found is not None, (method, path)
+        assert operation.startswith(found[0].endpoint.__name__ + "_"), (method, path, operation)

@@ -70,6 +70,13 @@ _GET = (select(_T.c.key, _T.c.method, _T.c.path, _T.c.body_hash, _T.c.status_cod
                    and_(_T.c.device_id == UNSCOPED.device_id,
                         _T.c.staff_id == UNSCOPED.staff_id)))
         .order_by(_T.c.device_id.desc(), _T.c.staff_id.desc()).limit(1))
+# Many keys of one device at once (a push batch): its own rows and the unscoped ones.
+_GET_MANY = (select(_T.c.device_id, _T.c.staff_id, _T.c.key, _T.c.method, _T.c.path,
+                    _T.c.body_hash, _T.c.status_code, _T.c.response)
+             .where(_T.c.key.in_(bindparam("keys", expanding=True)),
+                    or_(_T.c.device_id == bindparam("d"),
+                        and_(_T.c.device_id == UNSCOPED.device_id,
+                             _T.c.staff_id == UNSCOPED.staff_id))))
 _INSERT = insert(_T)
 _FINISH = (update(_T)
            .where(_IN_SCOPE, _T.c.body_hash == bindparam("fp"), _T.c.status_code == PENDING)
@@ -85,6 +92,16 @@ class IdempotencyStore:
         with self.ctx.db.single_read() as conn:
             row = conn.execute(_GET, _ids(scope, key)).first()
         return StoredResponse(*row) if row is not None else None
+
+    def get_many(self, device_id: str, keys: list[str]
+                 ) -> dict[tuple[str, str, str], StoredResponse]:
+        """The rows ``get`` would find for any of ``keys`` used by device ``device_id``, by
+        (device id, staff id, key); rows stored before keys were scoped under ('', '', key)."""
+        if not keys:
+            return {}
+        with self.ctx.db.single_read() as conn:
+            rows = conn.execute(_GET_MANY, {"keys": keys, "d": device_id}).all()
+        return {(row[0], row[1], row[2]): StoredResponse(*row[2:]) for row in rows}
 
     def claim(self, uow: UnitOfWork, scope: Scope, key: str, method: str, path: str,
               fingerprint: str) -> None:

@@ -7,12 +7,13 @@ never go below zero however many tills race.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clienteling.engine import rules, wire
@@ -54,8 +55,11 @@ def _live(now: datetime) -> Any:
     )
 
 
-def plan_draws(rewards: list[Reward], amount: Decimal, now: datetime) -> list[Allocation]:
-    """R4: which rewards an amount comes from, nearest expiry first, partial where needed."""
+def plan_draws(rewards: Sequence[Any], amount: Decimal, now: datetime) -> list[Allocation]:
+    """R4: which rewards an amount comes from, nearest expiry first, partial where needed.
+
+    ``rewards``: ``Reward`` objects, or rows with the columns the rules read (id, is_active,
+    value_remaining, expires_at, issued_at)."""
     left = amount
     plan: list[Allocation] = []
     for reward in sorted((r for r in rewards if rules.reward_is_live(r, now)),
@@ -302,6 +306,25 @@ class RewardService:
         uow.touch("benefit_definition", benefit.benefit_definition_id)
 
 
+# R4's reads and draws as Core statements built once: a redeem reads only the columns the
+# plan needs (the ORM's Reward also joins its definition) and keeps no objects in the
+# session. The live condition is the one ``_live`` states, over the table's columns.
+_R = cast(Table, Reward.__table__)
+_LIVE_ROW = (_R.c.is_active.is_(True), _R.c.value_remaining > 0,
+             or_(_R.c.expires_at.is_(None), _R.c.expires_at > bindparam("now")))
+_PLAN_READ = select(_R.c.id, _R.c.is_active, _R.c.value_remaining, _R.c.expires_at,
+                    _R.c.issued_at).where(_R.c.profile_id == bindparam("profile"), *_LIVE_ROW)
+_LOCKED_READ = (_PLAN_READ.order_by(_R.c.expires_at.asc().nulls_last(), _R.c.issued_at, _R.c.id)
+                .with_for_update())
+_DRAW = (update(_R)
+         .where(_R.c.id == bindparam("reward"), _R.c.value_remaining >= bindparam("take"),
+                *_LIVE_ROW)
+         .values(value_remaining=_R.c.value_remaining - bindparam("amount"),
+                 updated_at=bindparam("at")))
+_BALANCE = select(func.sum(_R.c.value_remaining)).where(_R.c.profile_id == bindparam("profile"),
+                                                        *_LIVE_ROW)
+
+
 def _draw(uow: UnitOfWork, profile_id: str, value: Decimal, at: datetime) -> list[Allocation]:
     """R4's draws, each a conditional UPDATE whose row count says whether it won.
 
@@ -315,24 +338,16 @@ def _draw(uow: UnitOfWork, profile_id: str, value: Decimal, at: datetime) -> lis
     SQLite serialises writers (BEGIN IMMEDIATE) and never loses a draw; its re-read would
     ignore ``FOR UPDATE``.
     """
-    s = uow.session
+    uow.session.flush()  # the Core statements below do not autoflush
+    conn = uow.session.connection()
     drawn: dict[str, Decimal] = {}
     left = value
-    for locked in (False, True):
-        query = select(Reward).where(Reward.profile_id == profile_id, *_live(at))
-        if locked:
-            query = query.order_by(Reward.expires_at.asc().nulls_last(), Reward.issued_at,
-                                   Reward.id).with_for_update(of=Reward)
-        # populate_existing: the identity map still holds what the first read saw.
-        rewards = list(s.scalars(query.execution_options(populate_existing=True)))
+    for read in (_PLAN_READ, _LOCKED_READ):
+        rewards = list(conn.execute(read, {"profile": profile_id, "now": at}))
         for draw in plan_draws(rewards, left, at):
-            won = rowcount(s.execute(
-                update(Reward)
-                .where(Reward.id == draw.reward_id, Reward.value_remaining >= draw.amount,
-                       *_live(at))
-                .values(value_remaining=Reward.value_remaining - draw.amount, updated_at=uow.now)
-                .execution_options(synchronize_session=False)
-            ))
+            won = rowcount(conn.execute(_DRAW, {"reward": draw.reward_id, "take": draw.amount,
+                                                "amount": draw.amount, "now": at,
+                                                "at": uow.now}))
             if won != 1:
                 break  # another redemption drew from it first: plan the rest again
             drawn[draw.reward_id] = drawn.get(draw.reward_id, ZERO) + draw.amount
@@ -346,7 +361,6 @@ def _draw(uow: UnitOfWork, profile_id: str, value: Decimal, at: datetime) -> lis
 
 def _balance(s: Session, profile_id: str, now: datetime) -> Decimal:
     # sum() keeps its argument's Money type, so the cents come back as a Decimal.
-    total = s.scalar(
-        select(func.sum(Reward.value_remaining)).where(Reward.profile_id == profile_id, *_live(now))
-    )
+    s.flush()  # a Core statement on the session's connection does not autoflush
+    total = s.connection().scalar(_BALANCE, {"profile": profile_id, "now": now})
     return total if total is not None else ZERO

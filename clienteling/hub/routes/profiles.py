@@ -58,7 +58,8 @@ def create_profile(call: Annotated[Call, Depends(writes(Action.EDIT_PROFILE))]) 
     def work() -> tuple[int, Any]:
         return 201, one(wire.profile(call.hub.cl.profiles.create(call.actor, call.body)))
 
-    return call.run(work)
+    # One commit for the key, the profile and the stored answer (a till's outbox pushes many).
+    return call.run(work, whole=True)
 
 
 @router.put("/profiles/{profile_id}", summary="Update a profile (partial)",

@@ -23,7 +23,7 @@ from clienteling.engine.services.snapshot import (
 from clienteling.engine.wire_rows import FORMAT as ROWS_FORMAT
 from clienteling.hub.auth import Reader, device
 from clienteling.hub.changes import DEFAULT_LIMIT, _renderers, feed_page
-from clienteling.hub.push import MAX_ENTRIES, dispatch, parse_batch
+from clienteling.hub.push import MAX_ENTRIES, answer, apply, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
 from clienteling.hub.snapshot import snapshot as snapshot_body
 from clienteling.hub.snapshot import snapshot_rows_body
@@ -56,12 +56,9 @@ PUSH_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"appli
 async def push(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
     # The batch needs a valid token before anything is parsed; each entry then passes the
     # single call's own checks (staff, role, store) as a sub-request.
-    await run_in_threadpool(device, request)
+    dev = await run_in_threadpool(device, request)
     entries = parse_batch(parse_json(raw))
-    app = request.scope["app"]
-    authorization = request.headers.get("authorization")
-    results = [await dispatch(app, request.scope, authorization, entry) for entry in entries]
-    return JSONResponse({"data": results})
+    return Response(answer(await apply(request, dev, entries)), media_type="application/json")
 
 
 @router.get("/sync/snapshot", summary="Every synced record, paged by (type, id), for a first "
