@@ -35,8 +35,10 @@ def test_three_tills_converge_exactly_once_through_faults(
     # The tills raced for the shared benefit: the hub used it up to its cap, no further, and
     # refused the rest (those are the only refusals).
     assert result.shared == (SHARED_CAP, SHARED_CAP)
-    assert acc.refused >= 1 and set(acc.conflict_codes) <= {"global_limit_reached",
-                                                           "parked:depends_on_refused"}
+    # Each till redeemed half the cap before its first push (soak.race_for_shared): at least
+    # the overshoot is refused, whoever got there first.
+    assert acc.conflict_codes["global_limit_reached"] >= 3 * (SHARED_CAP // 2) - SHARED_CAP
+    assert set(acc.conflict_codes) <= {"global_limit_reached", "parked:depends_on_refused"}
     assert result.digests_equal
     assert result.verified == [True, True, True]
 
