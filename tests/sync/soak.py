@@ -141,7 +141,11 @@ def one_change(till: TillRun, hub: HubSide) -> bool:
     try:
         if roll < 0.30:
             view = cl.overview(pid)
-            usable = [b for b in view.benefits if b.state.is_redeemable]
+            # The shared benefit is raced for once, by race_for_shared: a till that redeems
+            # one again after the hub refused it holds that change (and the customer's later
+            # ones) back until a manager dismisses the refusal, so the soak would not settle.
+            usable = [b for b in view.benefits
+                      if b.state.is_redeemable and b.definition_id != hub.shared_id]
             if not usable:
                 return False
             cl.benefits.redeem(staff, pid, rng.choice(usable).id)
