@@ -16,12 +16,23 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.ui.common import theme
-from clienteling.ui.common.rows_model import BADGE_ROLE
+from clienteling.ui.common.rows_model import BADGE_ROLE, RowsModel
 
 ROW_HEIGHT = 44
 PAD = 10
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class PaddedDelegate(QStyledItemDelegate):
+    """Room for the style sheet's cell padding in the size hint; Qt's own painting.
+
+    For the cells that never show a badge: a Python ``paint`` would run for every cell on
+    every repaint of the list (SPEC §8, opening a profile repaints four of them)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + 2 * PAD, size.height())
 
 
 class RowDelegate(QStyledItemDelegate):
@@ -94,7 +105,13 @@ def make_table(name: str, model: QAbstractItemModel, parent: QWidget | None = No
     view = QTableView(parent)
     view.setObjectName(name)
     view.setModel(model)
-    view.setItemDelegate(RowDelegate(view))
+    if isinstance(model, RowsModel):
+        # Only the column a badge can show in needs the Python painting of one.
+        view.setItemDelegate(PaddedDelegate(view))
+        if model.has_badges:
+            view.setItemDelegateForColumn(model.badge_column, RowDelegate(view))
+    else:
+        view.setItemDelegate(RowDelegate(view))
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
