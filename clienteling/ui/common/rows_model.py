@@ -104,6 +104,12 @@ class RowsModel(QAbstractTableModel, Generic[T]):
     def key_of(self, row: T) -> str:
         return self._key(row)
 
+    def display_text(self, row: int, column: int) -> str:
+        """What the cell shows ("" outside the rows and columns)."""
+        if 0 <= row < len(self._rows) and 0 <= column < len(self._columns):
+            return self._columns[column].text(self._rows[row])
+        return ""
+
     def row_of(self, key: str) -> int:
         for i, r in enumerate(self._rows):
             if self._key(r) == key:

@@ -3,6 +3,8 @@ around the text, and a "pending sync" badge where the model asks for one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
@@ -27,12 +29,32 @@ Index = QModelIndex | QPersistentModelIndex
 class PaddedDelegate(QStyledItemDelegate):
     """Room for the style sheet's cell padding in the size hint; Qt's own painting.
 
-    For the cells that never show a badge: a Python ``paint`` would run for every cell on
-    every repaint of the list (SPEC §8, opening a profile repaints four of them)."""
+    For the cells of a :class:`RowsModel` that never show a badge: a Python ``paint`` would
+    run for every cell on every repaint of the list (SPEC §8, opening a profile repaints
+    four of them). The size hints are kept by column, text and font: a list whose columns
+    fit their contents asks for every row's (the Claimable list, some 250 definitions, on
+    every profile opened), and a cell's size follows from those three alone, as these
+    models give no icons, check boxes or per-row fonts.
+    """
+
+    #: size hints kept at most; a long day's searches must not grow it without end
+    KEPT = 4096
+
+    def __init__(self, model: RowsModel[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._sizes: dict[tuple[int, str, str], QSize] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
-        size = super().sizeHint(option, index)
-        return QSize(size.width() + 2 * PAD, size.height())
+        column = index.column()
+        key = (column, self._model.display_text(index.row(), column), option.font.key())
+        size = self._sizes.get(key)
+        if size is None:
+            if len(self._sizes) >= self.KEPT:
+                self._sizes.clear()
+            hint = super().sizeHint(option, index)
+            size = self._sizes[key] = QSize(hint.width() + 2 * PAD, hint.height())
+        return size
 
 
 class RowDelegate(QStyledItemDelegate):
@@ -107,7 +129,7 @@ def make_table(name: str, model: QAbstractItemModel, parent: QWidget | None = No
     view.setModel(model)
     if isinstance(model, RowsModel):
         # Only the column a badge can show in needs the Python painting of one.
-        view.setItemDelegate(PaddedDelegate(view))
+        view.setItemDelegate(PaddedDelegate(model, view))
         if model.has_badges:
             view.setItemDelegateForColumn(model.badge_column, RowDelegate(view))
     else:
