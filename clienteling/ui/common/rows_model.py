@@ -32,6 +32,10 @@ MUTED_ROLE = Qt.ItemDataRole.UserRole + 4  # True when the row is greyed out
 MUTED = QColor("#8a9099")
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+#: every cell's flags, combined once: views ask for them per cell, and each ``|`` of Qt's
+#: flags is a Python enum operation
+_ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+              | Qt.ItemFlag.ItemNeverHasChildren)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ class RowsModel(QAbstractTableModel, Generic[T]):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _ROW_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Called for every role of every cell painted (a dozen per cell, most of them roles
