@@ -120,3 +120,32 @@ def test_size_hints_are_qts_plus_the_padding_as_the_texts_change(qtbot: Any) -> 
     bigger.setPointSizeF(bigger.pointSizeF() * 2)
     view.setFont(bigger)
     check()
+
+
+def test_columns_fit_their_contents_as_qts_own_loop_finds(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QTableView
+
+    from clienteling.ui.common.tables import RowsTable
+
+    model = Badged()
+    view = make_table("items", model, None)
+    qtbot.addWidget(view)
+    assert isinstance(view, RowsTable)
+
+    def check() -> None:
+        for column in range(model.columnCount()):
+            assert view.sizeHintForColumn(column) == QTableView.sizeHintForColumn(view, column)
+
+    model.set_rows(ROWS)
+    check()  # hidden
+    view.show()
+    check()
+    many = [Item(str(i), "x" * (i % 37), f"${i}.00", spent=i % 5 == 0) for i in range(300)]
+    model.set_rows(many)
+    check()
+    bigger = QFont(view.font())
+    bigger.setPointSizeF(bigger.pointSizeF() * 1.5)
+    view.setFont(bigger)
+    check()
+    view.setShowGrid(True)  # Qt's, with the grid line
+    check()
