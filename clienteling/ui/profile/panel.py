@@ -279,10 +279,12 @@ class ProfilePanel(QWidget):
         usable = sum(1 for b in self.data.benefits if b.redeemable)
         claimable = sum(1 for c in self.data.claimable if c.claimable)
         live = sum(1 for r in self.data.rewards if r.live)
-        self.tabs.setTabText(BENEFITS, f"Benefits  {usable}")
-        self.tabs.setTabText(CLAIMABLE, f"Claimable  {claimable}")
-        self.tabs.setTabText(REWARDS, f"Rewards  {live}")
-        self.tabs.setTabText(HISTORY, "History")
+        titles = {BENEFITS: f"Benefits  {usable}", CLAIMABLE: f"Claimable  {claimable}",
+                  REWARDS: f"Rewards  {live}", HISTORY: "History"}
+        for index, title in titles.items():
+            # A new title lays the tab bar out again and repaints it: only when it changed.
+            if self.tabs.tabText(index) != title:
+                self.tabs.setTabText(index, title)
 
     def on_changes(self, changes: Changes) -> None:
         """The engine committed a change (local, or remote from a sync): reload only the areas
