@@ -29,7 +29,7 @@ def _encode(data: str) -> QRCode:
 
 def _image(code: QRCode, *, scale: int, border: int, dark: str, light: str) -> QImage:
     """``code`` with ``border`` light modules around it, each module ``scale`` pixels square."""
-    width = code.symbol_size(scale=1, border=border)[0]
+    width = int(code.symbol_size(scale=1, border=border)[0])  # whole modules at scale 1
     stride = (width + 3) & ~3  # an indexed image's lines start on 4-byte boundaries
     pad = bytes(stride - width)
     pixels = b"".join(bytes(_DARK if dark_module else _LIGHT for dark_module in row) + pad
@@ -51,7 +51,7 @@ def qr_image(data: str, *, scale: int = 6, border: int = 2, dark: str = "#1d2430
 def qr_pixmap(data: str, *, size: int = 160) -> QPixmap:
     """A QR code scaled to about ``size`` pixels, without blurring the modules."""
     code = _encode(data)
-    modules = code.symbol_size(scale=1, border=2)[0]
+    modules = int(code.symbol_size(scale=1, border=2)[0])
     scale = max(1, size // modules)
     return QPixmap.fromImage(_image(code, scale=scale, border=2, dark="#1d2430",
                                     light="#ffffff"))
