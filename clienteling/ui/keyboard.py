@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QInputEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -67,6 +67,11 @@ class InputRouter(QObject):
         return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Every event of the app passes here (paints, timers, queued calls: thousands per
+        # opened profile). The class test costs about what the call itself does, where
+        # ``event.type()`` builds an enum member; so only input events pay for that.
+        if not isinstance(event, QInputEvent):
+            return False
         kind = event.type()
         if kind not in _INPUT_EVENTS:
             return False

@@ -4,7 +4,7 @@ with the sync status always visible (SPEC §5, UX "Main window")."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -27,12 +27,11 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
-from clienteling.sync.cycle import Progress
+from clienteling.sync.progress import Progress
 from clienteling.sync.settings import may_connect
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
-from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.keyboard import InputRouter
 from clienteling.ui.operations.signin import sign_in
 from clienteling.ui.operations.sync import connect_first_run, open_store_name
@@ -43,9 +42,13 @@ from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.controller import SyncController
 from clienteling.ui.sync.network import Outcome
-from clienteling.ui.sync.progress_dialog import SyncProgressDialog
 from clienteling.ui.sync.status_bar import SyncStatus
 from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
+
+if TYPE_CHECKING:
+    # Imported where first opened, as the conflicts dialog is: the sign-in screen shows
+    # sooner without them (SPEC §8, start-up).
+    from clienteling.ui.sync.progress_dialog import SyncProgressDialog
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
 NOTICE_MS = 8000
@@ -358,6 +361,8 @@ class MainWindow(QMainWindow):
         """The status bar's "Conflicts (N)": the changes the hub refused, with the reasons."""
         if not self.is_signed_in:
             return  # locked: customer names stay behind the sign-in screen
+        from clienteling.ui.conflicts.dialog import ConflictsDialog
+
         if isinstance(self.active_dialog, ConflictsDialog) and self.active_dialog.isVisible():
             return
         dialog = ConflictsDialog(self.state, self)
@@ -434,6 +439,8 @@ class MainWindow(QMainWindow):
 
     def _first_sync_dialog(self) -> SyncProgressDialog:
         if self.sync_progress is None:
+            from clienteling.ui.sync.progress_dialog import SyncProgressDialog
+
             self.sync_progress = SyncProgressDialog(self)
             self.sync_progress.cancel_requested.connect(self.sync.cancel)
         return self.sync_progress

@@ -32,6 +32,10 @@ MUTED_ROLE = Qt.ItemDataRole.UserRole + 4  # True when the row is greyed out
 MUTED = QColor("#8a9099")
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+#: every cell's flags, combined once: views ask for them per cell, and each ``|`` of Qt's
+#: flags is a Python enum operation
+_ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+              | Qt.ItemFlag.ItemNeverHasChildren)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,12 @@ class RowsModel(QAbstractTableModel, Generic[T]):
     def key_of(self, row: T) -> str:
         return self._key(row)
 
+    def display_text(self, row: int, column: int) -> str:
+        """What the cell shows ("" outside the rows and columns)."""
+        if 0 <= row < len(self._rows) and 0 <= column < len(self._columns):
+            return self._columns[column].text(self._rows[row])
+        return ""
+
     def row_of(self, key: str) -> int:
         for i, r in enumerate(self._rows):
             if self._key(r) == key:
@@ -139,33 +149,56 @@ class RowsModel(QAbstractTableModel, Generic[T]):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _ROW_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # Called for every role of every cell painted (a dozen per cell, most of them roles
+        # these models do not answer): one dictionary look-up settles the role first.
+        answer = _ANSWERS.get(role)
+        if answer is None:
             return None
-        if not 0 <= index.column() < len(self._columns):
+        row, column = index.row(), index.column()  # -1 for an invalid index
+        if not 0 <= row < len(self._rows) or not 0 <= column < len(self._columns):
             return None
-        row = self._rows[index.row()]
-        column = self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return MUTED if self.is_muted(row) else None
-        if role == Qt.ItemDataRole.FontRole and column.bold:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == ROW_ROLE:
-            return row
-        if role == KEY_ROLE:
-            return self._key(row)
-        if role == BADGE_ROLE and index.column() == self.badge_column:
-            return self.badge(row)
-        if role == MUTED_ROLE:
-            return self.is_muted(row)
+        return answer(self, self._rows[row], column)
+
+    @property
+    def has_badges(self) -> bool:
+        """Whether this kind of list ever shows a badge (its class defines :meth:`badge`)."""
+        return type(self).badge is not RowsModel.badge
+
+
+def _bold_font() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
+_BOLD: list[QFont] = []
+
+
+def _font(model: RowsModel[Any], row: Any, column: int) -> QFont | None:
+    if not model._columns[column].bold:
         return None
+    if not _BOLD:  # a QFont needs the application: made on first use, then shared
+        _BOLD.append(_bold_font())
+    return _BOLD[0]
+
+
+def _tooltip(model: RowsModel[Any], row: Any, column: int) -> str | None:
+    tip = model._columns[column].tooltip
+    return tip(row) if tip else None
+
+
+#: what :meth:`RowsModel.data` answers for each role it knows
+_ANSWERS: dict[int, Callable[[RowsModel[Any], Any, int], Any]] = {
+    int(Qt.ItemDataRole.DisplayRole): lambda m, row, c: m._columns[c].text(row),
+    int(Qt.ItemDataRole.TextAlignmentRole): lambda m, row, c: int(m._columns[c].align),
+    int(Qt.ItemDataRole.ToolTipRole): _tooltip,
+    int(Qt.ItemDataRole.ForegroundRole): lambda m, row, c: MUTED if m.is_muted(row) else None,
+    int(Qt.ItemDataRole.FontRole): _font,
+    ROW_ROLE: lambda m, row, c: row,
+    KEY_ROLE: lambda m, row, c: m._key(row),
+    BADGE_ROLE: lambda m, row, c: m.badge(row) if c == m.badge_column else None,
+    MUTED_ROLE: lambda m, row, c: m.is_muted(row),
+}

@@ -3,6 +3,8 @@ around the text, and a "pending sync" badge where the model asks for one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
@@ -16,12 +18,76 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.ui.common import theme
-from clienteling.ui.common.rows_model import BADGE_ROLE
+from clienteling.ui.common.rows_model import BADGE_ROLE, RowsModel
 
 ROW_HEIGHT = 44
 PAD = 10
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class PaddedDelegate(QStyledItemDelegate):
+    """Room for the style sheet's cell padding in the size hint; Qt's own painting.
+
+    For the cells of a :class:`RowsModel` that never show a badge: a Python ``paint`` would
+    run for every cell on every repaint of the list (SPEC §8, opening a profile repaints
+    four of them). The size hints are kept by column, text and font: a list whose columns
+    fit their contents asks for every row's (the Claimable list, some 250 definitions, on
+    every profile opened), and a cell's size follows from those three alone, as these
+    models give no icons, check boxes or per-row fonts.
+    """
+
+    #: size hints kept at most; a long day's searches must not grow it without end
+    KEPT = 4096
+
+    def __init__(self, model: RowsModel[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._sizes: dict[tuple[int, str, str], QSize] = {}
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        return self._size(option, index.row(), index.column(), option.font.key())
+
+    def _size(self, option: QStyleOptionViewItem, row: int, column: int, font: str) -> QSize:
+        key = (column, self._model.display_text(row, column), font)
+        size = self._sizes.get(key)
+        if size is None:
+            if len(self._sizes) >= self.KEPT:
+                self._sizes.clear()
+            hint = super().sizeHint(option, self._model.index(row, column))
+            size = self._sizes[key] = QSize(hint.width() + 2 * PAD, hint.height())
+        return size
+
+    def column_width(self, option: QStyleOptionViewItem, column: int) -> int:
+        """The widest size hint of ``column`` over all the rows, with the view's ``option``."""
+        font = option.font.key()
+        return max((self._size(option, row, column, font).width()
+                    for row in range(self._model.rowCount())), default=0)
+
+
+class RowsTable(QTableView):
+    """A table over a :class:`RowsModel` whose columns fit their contents with one Python
+    call per column, not one per cell.
+
+    Qt sizes a column that fits its contents from the size hint of each row (up to the
+    header's precision, 1,000 rows): on the Claimable list's reset that was some 500 calls
+    into Python per profile opened (SPEC §8). Here the widest kept hint is the answer, as
+    Qt's own loop would find it: same delegate, same option, every row. Anything else —
+    another delegate, a grid, hidden rows, more rows than the precision — is Qt's.
+    """
+
+    def sizeHintForColumn(self, column: int) -> int:  # noqa: N802
+        model = self.model()
+        delegate = self.itemDelegateForColumn(column) or self.itemDelegate()
+        rows = self.verticalHeader()
+        if (not isinstance(delegate, PaddedDelegate) or delegate._model is not model
+                or self.showGrid() or rows.hiddenSectionCount()
+                or not 0 < model.rowCount() <= rows.resizeContentsPrecision()):
+            return super().sizeHintForColumn(column)
+        self.ensurePolished()
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        return delegate.column_width(option, column)
 
 
 class RowDelegate(QStyledItemDelegate):
@@ -91,10 +157,16 @@ class RowDelegate(QStyledItemDelegate):
 
 def make_table(name: str, model: QAbstractItemModel, parent: QWidget | None = None, *,
                stretch: int = 0, row_height: int = ROW_HEIGHT) -> QTableView:
-    view = QTableView(parent)
+    view = RowsTable(parent) if isinstance(model, RowsModel) else QTableView(parent)
     view.setObjectName(name)
     view.setModel(model)
-    view.setItemDelegate(RowDelegate(view))
+    if isinstance(model, RowsModel):
+        # Only the column a badge can show in needs the Python painting of one.
+        view.setItemDelegate(PaddedDelegate(model, view))
+        if model.has_badges:
+            view.setItemDelegateForColumn(model.badge_column, RowDelegate(view))
+    else:
+        view.setItemDelegate(RowDelegate(view))
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -12,6 +12,8 @@ change notifications name (GUIDE principle 2).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -75,6 +77,9 @@ class ProfilePanel(QWidget):
         self._refreshing = False
         self._pending_areas: set[str] = set()
         self._history_stale = True
+        #: set while a load fills the lists: their selection changes then wait for the one
+        #: update of the buttons and the QR code at its end
+        self._filling = False
         #: what the buttons and keys do (composed, not mixed in)
         self.commands = ProfileCommands(self)
         self.commands.acting_changed.connect(lambda _acting: self._update_buttons())
@@ -215,9 +220,28 @@ class ProfilePanel(QWidget):
     def _load_failed(self, exc: BaseException) -> None:
         self.state.notice.emit(describe(exc).text)
 
+    @contextmanager
+    def _filling_lists(self) -> Iterator[None]:
+        """Resetting a list's rows and reselecting moves its current row two or three times;
+        each move would update every button and tooltip. Inside this block they do not: the
+        caller updates them once, from the final selection."""
+        filling, self._filling = self._filling, True
+        try:
+            yield
+        finally:
+            self._filling = filling
+
     def _loaded(self, generation: int, data: ProfileData, *, fresh: bool) -> None:
         if generation != self._generation:
             return
+        with self._filling_lists():
+            self._fill(data, fresh=fresh)
+        self._update_buttons()
+        self._show_qr()
+        if fresh:
+            self.loaded.emit(data.header.profile_id)
+
+    def _fill(self, data: ProfileData, *, fresh: bool) -> None:
         previous = self.data
         self.data = data
         tz = self.state.timezone
@@ -248,10 +272,6 @@ class ProfilePanel(QWidget):
             self._select_benefit = ""
         if self.tabs.currentIndex() == HISTORY and self._history_stale:
             self.load_history()
-        self._update_buttons()
-        self._show_qr()
-        if fresh:
-            self.loaded.emit(data.header.profile_id)
 
     def _update_tab_titles(self) -> None:
         if self.data is None:
@@ -259,10 +279,12 @@ class ProfilePanel(QWidget):
         usable = sum(1 for b in self.data.benefits if b.redeemable)
         claimable = sum(1 for c in self.data.claimable if c.claimable)
         live = sum(1 for r in self.data.rewards if r.live)
-        self.tabs.setTabText(BENEFITS, f"Benefits  {usable}")
-        self.tabs.setTabText(CLAIMABLE, f"Claimable  {claimable}")
-        self.tabs.setTabText(REWARDS, f"Rewards  {live}")
-        self.tabs.setTabText(HISTORY, "History")
+        titles = {BENEFITS: f"Benefits  {usable}", CLAIMABLE: f"Claimable  {claimable}",
+                  REWARDS: f"Rewards  {live}", HISTORY: "History"}
+        for index, title in titles.items():
+            # A new title lays the tab bar out again and repaints it: only when it changed.
+            if self.tabs.tabText(index) != title:
+                self.tabs.setTabText(index, title)
 
     def on_changes(self, changes: Changes) -> None:
         """The engine committed a change (local, or remote from a sync): reload only the areas
@@ -313,15 +335,17 @@ class ProfilePanel(QWidget):
         if generation != self._generation:
             return
         selected = self._current_key(self.history_view)
-        self.history_model.set_rows(rows)
-        self._reselect(self.history_view, self.history_model, selected or "")
+        with self._filling_lists():
+            self.history_model.set_rows(rows)
+            self._reselect(self.history_view, self.history_model, selected or "")
         self._update_buttons()
         self.history_loaded.emit()
 
     def _tab_changed(self, index: int) -> None:
         if index == HISTORY and self._history_stale:
             self.load_history()
-        self._update_buttons()
+        if not self._filling:
+            self._update_buttons()
 
     # -- selection ------------------------------------------------------------------------
     @staticmethod
@@ -380,6 +404,8 @@ class ProfilePanel(QWidget):
         return False
 
     def _selection_changed(self) -> None:
+        if self._filling:
+            return
         self._update_buttons()
         self._show_qr()
 
@@ -391,9 +417,13 @@ class ProfilePanel(QWidget):
         allowed = self.state.may(action)
         button.setEnabled(allowed and usable and not self.commands.acting)
         if not allowed:
-            button.setToolTip(ROLE_HINTS.get(action, "Not allowed for your role"))
+            tip = ROLE_HINTS.get(action, "Not allowed for your role")
         else:
-            button.setToolTip(why if not usable else "")
+            tip = why if not usable else ""
+        # Unlike setEnabled, setToolTip sends its change event to the button even when the
+        # text is the same; the buttons are gated on every load and selection change.
+        if button.toolTip() != tip:
+            button.setToolTip(tip)
 
     def _update_buttons(self) -> None:
         b = self.selected_benefit()

@@ -12,7 +12,7 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from clienteling.sync.cycle import Progress
+from clienteling.sync.progress import Progress
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.network import HubLink, Outcome
 from clienteling.ui.worker import NetworkWorker

@@ -4,6 +4,11 @@ the token an admin entered in Settings.
 The ``HubClient`` wraps one ``httpx.Client`` and is thread-confined, so :class:`HubLink` keeps
 it here and only the network worker's thread ever calls these functions. Qt-free: the cycle
 reports progress through a plain callback that the controller turns into a signal.
+
+The sync stack (the cycle, the HTTP client with httpx, the wire models with pydantic, the
+keyring) is imported here on its first use — the first cycle of a till with a hub, or a token
+saved — never at start-up: about a third of the app's imports, for a till that may have no
+hub at all (SPEC §8, start-up).
 """
 
 from __future__ import annotations
@@ -11,12 +16,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from clienteling.engine.services import Clienteling
-from clienteling.sync.client import HubClient
-from clienteling.sync.credentials import TokenStore
-from clienteling.sync.cycle import CycleReport, Progress, run_cycle
+from clienteling.sync.progress import Progress
 from clienteling.sync.settings import hub_url
+
+if TYPE_CHECKING:
+    from clienteling.sync.client import HubClient
+    from clienteling.sync.credentials import TokenStore
+    from clienteling.sync.cycle import CycleReport
 
 NOT_CONNECTED = "This till is not connected to a hub: an admin connects it in Settings"
 
@@ -33,7 +42,7 @@ class HubLink:
     """The network worker's connection to the hub: the URL and token it was made for and the
     client, rebuilt when an admin connects the till somewhere else."""
 
-    def __init__(self, store_factory: Callable[[], TokenStore] = TokenStore) -> None:
+    def __init__(self, store_factory: Callable[[], TokenStore] | None = None) -> None:
         self._store_factory = store_factory
         self._store: TokenStore | None = None
         self._client: HubClient | None = None
@@ -42,7 +51,12 @@ class HubLink:
     @property
     def store(self) -> TokenStore:
         if self._store is None:  # keyring may probe its backends: not on the GUI thread
-            self._store = self._store_factory()
+            if self._store_factory is None:
+                from clienteling.sync.credentials import TokenStore
+
+                self._store = TokenStore()
+            else:
+                self._store = self._store_factory()
         return self._store
 
     def client(self, url: str) -> HubClient | None:
@@ -51,6 +65,8 @@ class HubLink:
             self.close()
             return None
         if self._client is None or self._made_for != (url, token):
+            from clienteling.sync.client import HubClient
+
             self.close()
             self._client = HubClient(url, token)
             self._made_for = (url, token)
@@ -69,6 +85,8 @@ class HubLink:
         client = self.client(url) if url else None
         if client is None:
             return Outcome(None, url)
+        from clienteling.sync.cycle import run_cycle
+
         return Outcome(run_cycle(cl, client, progress=progress, cancel=cancel, force=force), url)
 
     def save_token(self, url: str, token: str) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clienteling.sync.cycle import Progress
+from clienteling.sync.progress import Progress
 
 SHOW_AFTER_MS = 600
 
