@@ -106,17 +106,23 @@ def test_sigkill_while_pushing_loses_nothing_and_applies_nothing_twice(
         push_seconds = _push_once(till, hub, live, db, kill_after=None)
         assert isinstance(push_seconds, float)
         during_push = after_push = ended = 0
-        for _ in range(KILLS * 3):
+        # The window follows where kills land: a push's length varies from run to run (and
+        # the first includes a cold start), so a kill after the push ends narrows it and one
+        # inside it widens it a little, keeping some kills just after the push.
+        window = push_seconds
+        for _ in range(KILLS * 4):
             if during_push >= KILLS:
                 break
-            outcome = _push_once(till, hub, live, db,
-                                 kill_after=rng.uniform(0.0, push_seconds * 1.1))
+            outcome = _push_once(till, hub, live, db, kill_after=rng.uniform(0.0, window * 1.1))
             if outcome == "push":
                 during_push += 1
+                window *= 1.05
             elif outcome == "later":
                 after_push += 1
+                window *= 0.8
             else:
                 ended += 1
+                window *= 0.8
         assert during_push >= KILLS, (
             f"only {during_push} kills landed while pushing ({after_push} after it, "
             f"{ended} cycles ended first)")
