@@ -274,10 +274,7 @@ class RemoteService:
             conn = s.connection()
             if len(parsed) >= _BIG_PAGE and conn.dialect.name == "sqlite":
                 conn.exec_driver_sql(f"PRAGMA cache_size=-{_BIG_CACHE_KIB}")
-            busy = {(t, i) for t, i in conn.execute(
-                select(OutboxEntity.entity_type, OutboxEntity.entity_id)
-                .join(OutboxEntry, OutboxEntry.seq == OutboxEntity.outbox_seq)
-                .where(OutboxEntry.status.in_(UNCONFIRMED), OutboxEntity.role != "ref"))}
+            busy = self._busy(conn)
             skipped: list[tuple[str, str]] = []
             for key, record in parsed.items():
                 if key in busy:
