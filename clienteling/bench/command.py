@@ -28,6 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from clienteling.bench.run import FULL_PROFILES, BenchRun, Sizes
 from clienteling.engine.errors import DomainError
 
@@ -111,20 +114,28 @@ def _whole(text: str, option: str) -> int:
 
 
 def pg_url() -> str | None:
-    """``CLIENTELING_BENCH_PG``, else the local default when it answers within 2 s, else None."""
+    """``CLIENTELING_BENCH_PG`` (which must answer: one line and exit status 2 if not), else
+    the local default when it answers within 2 s, else None. Asked before the data set is
+    built, so a server that is down does not end a long run at its last part."""
     configured = os.environ.get(PG_ENV)
-    if configured:
-        return configured
     try:
         import psycopg
     except ImportError:
+        if configured:
+            raise DomainError(f"{PG_ENV} is set but psycopg is not installed "
+                              "(pip install 'clienteling[postgres]')") from None
         return None
+    url = configured or PG_DEFAULT
     try:
-        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-                        connect_timeout=2).close()
-    except psycopg.Error:
+        info = make_url(url).set(drivername="postgresql")
+        psycopg.connect(info.render_as_string(hide_password=False), connect_timeout=2).close()
+    except (psycopg.Error, ArgumentError, ValueError) as exc:
+        if configured:
+            raise DomainError(f"{PG_ENV}: no PostgreSQL server answers at "
+                              f"{make_url(url).render_as_string()} "
+                              f"({' '.join(str(exc).split())})") from None
         return None
-    return PG_DEFAULT
+    return url
 
 
 def _progress(message: str) -> None:
@@ -156,9 +167,10 @@ def run(args: argparse.Namespace) -> int:
     db_path = Path(args.db).expanduser().resolve() if args.db else None
     if db_path is not None and db_path.exists():
         raise DomainError(f"--db {args.db}: already exists; the bench builds into a new file")
+    postgres = pg_url()
     folder = Path(tempfile.mkdtemp(prefix="clienteling-bench-"))
     try:
-        result = _bench(scale, seed, db_path or folder / "bench.db", folder)
+        result = _bench(scale, seed, db_path or folder / "bench.db", folder, postgres)
     finally:
         if args.keep:
             _progress(f"bench: kept {folder}")
@@ -174,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench(scale: int, seed: int, db_path: Path, folder: Path) -> dict[str, Any]:
+def _bench(scale: int, seed: int, db_path: Path, folder: Path,
+           postgres: str | None) -> dict[str, Any]:
     from clienteling.bench import dataset
 
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -183,9 +196,17 @@ def _bench(scale: int, seed: int, db_path: Path, folder: Path) -> dict[str, Any]
     workdir = folder / "work"
     workdir.mkdir()
     result: dict[str, Any] = {"scale": scale, "seed": seed, "started_at": started_at}
-    result.update(dataset.build(db_path, sizes, seed, _progress))
+    existed = db_path.exists()
+    try:
+        result.update(dataset.build(db_path, sizes, seed, _progress))
+    except BaseException:
+        # Half a data set in a --db file would make the next run refuse it as existing.
+        for suffix in ("", "-wal", "-shm"):
+            if not existed:
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        raise
     bench = BenchRun(scale=scale, sizes=sizes, db_path=db_path, workdir=workdir, seed=seed,
-                     pg_url=pg_url(), progress=_progress)
+                     pg_url=postgres, progress=_progress)
     if bench.pg_url is None:
         _progress("bench: no PostgreSQL server answered; its keys will be null")
     for part in PARTS:

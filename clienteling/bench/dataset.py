@@ -29,7 +29,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench.dataset_definitions import benefit_definitions, reward_definitions
+from clienteling.bench.dataset_definitions import (
+    CATEGORIES,
+    benefit_definitions,
+    reward_definitions,
+)
 from clienteling.bench.run import Sizes
 from clienteling.demo import (
     FIRST_NAMES,
@@ -53,7 +57,6 @@ from clienteling.engine.services.profiles import name_key, phone_key
 __all__ = ["STORES", "build"]
 
 STORES = ("Melbourne Central", "Chadstone", "Sydney Pitt Street")
-CATEGORIES = ("denim", "knitwear", "shoes", "accessories", "dresses")
 #: The tables written in bulk; their secondary indexes are dropped and rebuilt around the load.
 BULK_TABLES = ("profiles", "identities", "benefits", "rewards")
 #: Benefits and rewards are issued on the quarter hour (as a nightly or hourly issuing job

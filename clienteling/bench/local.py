@@ -19,6 +19,7 @@ from contextlib import closing
 from typing import Any
 
 from clienteling.bench.run import BenchRun, ms, percentile
+from clienteling.demo import STAFF as DEMO_STAFF
 from clienteling.engine.errors import DomainError
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
@@ -26,7 +27,8 @@ from clienteling.engine.services import Clienteling
 #: The search kinds, each reported as ``search_<kind>_p95_ms``; ``search_p95_ms`` is the worst.
 KINDS = ("name_prefix", "last_name", "full_name", "email", "phone", "card")
 WARM_UP = 20
-ASSOCIATE = ("ava", "4821")  # the demo's associate (clienteling.demo.STAFF)
+#: The demo's associate (user name, PIN), whom the data set creates as the demo does.
+ASSOCIATE = (DEMO_STAFF[0][0], DEMO_STAFF[0][3])
 
 
 def samples_for(scale: int) -> int:

@@ -126,8 +126,8 @@ def first_sync(run: BenchRun, profiles: int) -> dict[str, Any]:
                     seen.append(p)
 
             till = Clienteling.open(str(till_path), mode="till")
-            applying = _time_applies(till)
             try:
+                applying = _time_applies(till)
                 with HubClient(hub.base_url, token, timeout=CLIENT_TIMEOUT_S) as client:
                     started = time.perf_counter()
                     cycle = run_cycle(till, client, progress=report)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from clienteling.bench.command import targets
+from tests.hub.conftest import _reachable_server
 
 #: Every key of the bench's contract (the helpers' notes/keys.md), by the part that makes it.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -48,6 +49,13 @@ def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_bench_at_20000_prints_and_writes_every_key(tmp_path: Path) -> None:
+    # Every key includes the PostgreSQL cells: without a server this is skipped, except in
+    # CI, which must run it (as the hub's PostgreSQL tests).
+    server, why = _reachable_server()
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable ({why}) — CI must run the whole bench")
+        pytest.skip(f"PostgreSQL not reachable ({why})")
     out = tmp_path / "bench.json"
     done = bench("--scale", "20000", "--json", str(out))
     assert done.returncode == 0, done.stderr[-3000:]
@@ -128,3 +136,14 @@ def test_targets_say_what_was_met() -> None:
     assert t["hub_caps_held"] == {"target": "== true", "value": True, "met": True}
     assert t["raw_over_first_sync"] == {"target": "<= 3", "value": 5.0, "met": False}
     assert t["rss_mb"] == {"target": "<= 300", "value": None, "met": False}
+
+
+def test_a_configured_postgresql_that_does_not_answer_stops_before_the_build(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "CLIENTELING_BENCH_PG": "postgresql+psycopg://postgres@127.0.0.1:1/postgres"}
+    db = tmp_path / "set.db"
+    done = subprocess.run([sys.executable, "-m", "clienteling.cli", "bench", "--scale", "1000",
+                           "--db", str(db)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith("clienteling: CLIENTELING_BENCH_PG: no PostgreSQL server answers")
+    assert len(done.stderr.strip().splitlines()) == 1 and not db.exists()
