@@ -40,19 +40,11 @@ from clienteling.engine.changes import Changes, areas_of
 from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import (
-    Benefit,
-    BenefitDefinition,
     Identity,
     OutboxEntity,
     OutboxEntry,
-    Profile,
-    Redemption,
     RedemptionItem,
-    Reward,
-    RewardDefinition,
     Setting,
-    Staff,
-    Store,
 )
 from clienteling.engine.services.outbox import UNCONFIRMED
 from clienteling.engine.services.profiles import name_key, phone_key
@@ -67,16 +59,7 @@ DEFERRED_INDEXES = "sync.deferred_indexes"
 _DEFERRABLE = ("profiles", "benefits", "rewards", "redemptions")
 
 # Parents before children for upserts; the reverse for deletes.
-_TABLES: dict[str, Table] = {
-    "store": Store.__table__,  # type: ignore[dict-item]
-    "staff": Staff.__table__,  # type: ignore[dict-item]
-    "profile": Profile.__table__,  # type: ignore[dict-item]
-    "benefit_definition": BenefitDefinition.__table__,  # type: ignore[dict-item]
-    "reward_definition": RewardDefinition.__table__,  # type: ignore[dict-item]
-    "benefit": Benefit.__table__,  # type: ignore[dict-item]
-    "reward": Reward.__table__,  # type: ignore[dict-item]
-    "redemption": Redemption.__table__,  # type: ignore[dict-item]
-}
+_TABLES = wire_rows.TABLES
 # Columns the hub does not own: written on insert with their defaults, never overwritten.
 _TILL_LOCAL = {"staff": {"failed_attempts": 0, "locked_until": None}}
 _IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
@@ -285,22 +268,12 @@ class RemoteService:
                     upserts[key[0]].append(record)
             profile_ids = {p.profile_id for rows in upserts.values() for p in rows
                            if p.profile_id is not None}
-            try:
-                if defer_indexes:
-                    self._defer_indexes(conn)
-                profile_ids |= self._delete(conn, deletes)
+
+            def write() -> None:
+                profile_ids.update(self._delete(conn, deletes))
                 self._write(conn, upserts)
-                if build_indexes:
-                    self._build_indexes(conn)
-                if cursor is not None:
-                    self._store_setting(conn, CURSOR_KEY, cursor)
-                for name, value in (settings or {}).items():
-                    self._store_setting(conn, name, value)
-            except IntegrityError as exc:
-                # A record that clashes with this till's (a handle taken by another id, a
-                # parent this till does not have): refused as a whole, like a bad field.
-                raise ValidationError({"records": [str(exc.orig)]},
-                                      f"synced records do not fit this till: {exc.orig}") from None
+
+            self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
         upserted = sum(len(rows) for rows in upserts.values())
         deleted = sum(len(ids) for ids in deletes.values())
         if upserted or deleted:
@@ -325,20 +298,12 @@ class RemoteService:
             busy = self._busy(conn)
             if busy:
                 checked = [self._without(c, busy, skipped) for c in checked]
-            try:
-                if defer_indexes:
-                    self._defer_indexes(conn)
+
+            def write() -> None:
                 for block in checked:
                     self._write_block(conn, block)
-                if build_indexes:
-                    self._build_indexes(conn)
-                if cursor is not None:
-                    self._store_setting(conn, CURSOR_KEY, cursor)
-                for name, value in (settings or {}).items():
-                    self._store_setting(conn, name, value)
-            except IntegrityError as exc:
-                raise ValidationError({"records": [str(exc.orig)]},
-                                      f"synced records do not fit this till: {exc.orig}") from None
+
+            self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
         written = [c for c in checked if c.ids]
         if written:
             profile_ids = {i for c in written if c.type == "profile" for i in c.ids}
@@ -347,6 +312,28 @@ class RemoteService:
             self.ctx.notify(Changes(areas_of([c.type for c in written]),
                                     frozenset(profile_ids), "remote"))
         return RemoteResult(sum(len(c.ids) for c in written), 0, tuple(skipped), cursor)
+
+    def _write_page(self, conn: Connection, write: Callable[[], None], cursor: Any,
+                    settings: Mapping[str, Any] | None, defer_indexes: bool,
+                    build_indexes: bool) -> None:
+        """What every page does in its transaction, entries or blocks: ``write`` the records
+        between dropping and building the deferred indexes, then keep the cursor and
+        ``settings``."""
+        try:
+            if defer_indexes:
+                self._defer_indexes(conn)
+            write()
+            if build_indexes:
+                self._build_indexes(conn)
+            if cursor is not None:
+                self._store_setting(conn, CURSOR_KEY, cursor)
+            for name, value in (settings or {}).items():
+                self._store_setting(conn, name, value)
+        except IntegrityError as exc:
+            # A record that clashes with this till's (a handle taken by another id, a
+            # parent this till does not have): refused as a whole, like a bad field.
+            raise ValidationError({"records": [str(exc.orig)]},
+                                  f"synced records do not fit this till: {exc.orig}") from None
 
     @classmethod
     def _defer_indexes(cls, conn: Connection) -> None:
