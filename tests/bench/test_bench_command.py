@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from clienteling.bench.command import targets
-from tests.hub.conftest import _reachable_server
+from tests.hub.conftest import pg_server_or_skip
 
 #: Every key of the bench's contract (the helpers' notes/keys.md), by the part that makes it.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -51,11 +51,7 @@ def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
 def test_bench_at_20000_prints_and_writes_every_key(tmp_path: Path) -> None:
     # Every key includes the PostgreSQL cells: without a server this is skipped, except in
     # CI, which must run it (as the hub's PostgreSQL tests).
-    server, why = _reachable_server()
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL not reachable ({why}) — CI must run the whole bench")
-        pytest.skip(f"PostgreSQL not reachable ({why})")
+    pg_server_or_skip()
     out = tmp_path / "bench.json"
     done = bench("--scale", "20000", "--json", str(out))
     assert done.returncode == 0, done.stderr[-3000:]

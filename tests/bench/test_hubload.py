@@ -21,7 +21,7 @@ from clienteling.bench.hubserver import API, Seeded, hub_server
 from clienteling.bench.run import FULL_PROFILES, BenchRun, Sizes
 from clienteling.engine.models import Benefit, Redemption, RedemptionItem
 from clienteling.engine.services import Clienteling
-from tests.hub.conftest import PG_DEFAULT, PG_ENV, _conninfo, _reachable_server, quick_hashes
+from tests.hub.conftest import _conninfo, pg_server_or_skip, quick_hashes
 
 __all__ = ["quick_hashes"]
 
@@ -36,13 +36,7 @@ def bench_run(tmp_path: Path, pg_url: str | None) -> BenchRun:
 
 @pytest.fixture
 def pg_server() -> str:
-    server, why = _reachable_server()
-    if server is None:
-        message = f"PostgreSQL not reachable at {os.environ.get(PG_ENV, PG_DEFAULT)} ({why})"
-        if os.environ.get("CI"):
-            pytest.fail(message + " — CI must run the PostgreSQL tests")
-        pytest.skip(message)
-    return server.render_as_string(hide_password=False)
+    return pg_server_or_skip().render_as_string(hide_password=False)
 
 
 def bench_databases(pg_url: str) -> set[str]:

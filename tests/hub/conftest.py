@@ -90,18 +90,25 @@ def _reachable_server() -> tuple[URL | None, str]:
     return None, "; ".join(problems)
 
 
-@contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (no schema), dropped afterwards; skipped with the
-    reason when no server is reachable, except in CI, where the PostgreSQL tests must run."""
-    import psycopg
-
+def pg_server_or_skip() -> URL:
+    """The PostgreSQL server the tests use; the test is skipped with the reason when none is
+    reachable, except in CI, where the PostgreSQL tests must run (and so fail)."""
     server, why = _reachable_server()
     if server is None:
         message = f"PostgreSQL not reachable at {os.environ.get(PG_ENV, PG_DEFAULT)} ({why})"
         if os.environ.get("CI"):
             pytest.fail(message + " — CI must run the PostgreSQL tests")
         pytest.skip(message)
+    return server
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (no schema), dropped afterwards (see
+    :func:`pg_server_or_skip` when no server is reachable)."""
+    import psycopg
+
+    server = pg_server_or_skip()
     name = f"clienteling_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**_conninfo(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
