@@ -127,8 +127,9 @@ def pg_url() -> str | None:
         return None
     url = configured or PG_DEFAULT
     try:
-        info = make_url(url).set(drivername="postgresql")
-        psycopg.connect(info.render_as_string(hide_password=False), connect_timeout=2).close()
+        from clienteling.bench.hubserver import pg_conninfo
+
+        psycopg.connect(**{**pg_conninfo(url), "connect_timeout": 2}).close()
     except (psycopg.Error, ArgumentError, ValueError) as exc:
         if configured:
             raise DomainError(f"{PG_ENV}: no PostgreSQL server answers at "

@@ -41,7 +41,8 @@ START_TIMEOUT_S = 60.0
 # --------------------------------------------------------------------------- databases
 
 
-def _pg_conninfo(url: str) -> dict[str, Any]:
+def pg_conninfo(url: str) -> dict[str, Any]:
+    """psycopg's connection arguments for a SQLAlchemy PostgreSQL URL (any driver name)."""
     parsed = make_url(url)
     info: dict[str, Any] = {"dbname": parsed.database or "postgres", "connect_timeout": 3}
     for key, value in (("host", parsed.host), ("port", parsed.port), ("user", parsed.username),
@@ -65,12 +66,12 @@ def hub_database(backend: Backend, workdir: Path, pg_url: str | None = None) -> 
     import psycopg
 
     name = f"clienteling_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(**_pg_conninfo(pg_url), autocommit=True) as conn:
+    with psycopg.connect(**pg_conninfo(pg_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(**_pg_conninfo(pg_url), autocommit=True) as conn:
+        with psycopg.connect(**pg_conninfo(pg_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
