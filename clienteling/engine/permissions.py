@@ -28,6 +28,7 @@ class Action(StrEnum):
     EDIT_DEFINITIONS = "create, edit or archive definitions"
     MANAGE_STAFF = "manage staff"
     DISMISS_CHANGE = "dismiss a change the hub refused"
+    CONNECT_TILL = "connect or reconnect this till to a hub"
 
 
 _EVERYONE = frozenset(Role)
@@ -47,6 +48,10 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EDIT_DEFINITIONS: _ADMINS,
     Action.MANAGE_STAFF: _ADMINS,
     Action.DISMISS_CHANGE: _MANAGERS,
+    # Managers too, not admins alone: an admin acts only on an admin device (docs/security.md),
+    # so on a till no admin can sign in, and a till whose token was revoked could never be
+    # reconnected (SPEC §3.7, §6 "Connecting a till").
+    Action.CONNECT_TILL: _MANAGERS,
 }
 
 # Actions only an admin may take: the hub accepts them only from a device enrolled with the
