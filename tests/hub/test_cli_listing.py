@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from clienteling.cli import main
-from tests.hub.conftest import truncate
+from tests.hub.conftest import serve, truncate
 
 STORE_KEYS = ["id", "name", "timezone"]
 STAFF_KEYS = ["id", "username", "display_name", "role", "store_id", "active"]
@@ -144,8 +144,18 @@ def test_token_list_and_revoke(chain: Chain, capsys: pytest.CaptureFixture[str])
     assert by_name["Till 1"]["id"] == till_id
     assert by_name["Till 1"]["created_at"].endswith("+00:00")
 
-    assert last_line(ok(capsys, "hub", "token", "revoke", "--db", chain.db, "--id",
-                        till_id)) == till_id
+    # A running hub that has verified the token refuses it from the next request on, with no
+    # restart (docs/security.md; the verification is remembered, the row is read every time).
+    live = serve(chain.db if "://" in chain.db else f"sqlite:///{chain.db}")
+    try:
+        till = live.client(till_secret)
+        assert till.get("/staff").status_code == 200
+        assert last_line(ok(capsys, "hub", "token", "revoke", "--db", chain.db, "--id",
+                            till_id)) == till_id
+        assert till.get("/staff").status_code == 401
+        assert live.client(office_secret).get("/staff").status_code == 200
+    finally:
+        live.stop()
     tokens = json.loads(ok(capsys, "hub", "token", "list", "--db", chain.db, "--json"))
     assert {t["name"]: t["revoked"] for t in tokens} == {"Till 1": True, "Back office": False,
                                                           "Sydney till": False}
