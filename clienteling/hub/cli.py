@@ -2,16 +2,25 @@
 
     clienteling hub init   --db URL
     clienteling hub store add   --db URL --name NAME --timezone TZ
+    clienteling hub store list  --db URL [--json]
     clienteling hub staff add   --db URL --username U --name NAME --role associate|manager|admin
                                 --pin PIN --store STORE_ID
     clienteling hub staff pin   --db URL --id STAFF_ID --pin PIN
     clienteling hub staff deactivate --db URL --id STAFF_ID
+    clienteling hub staff list  --db URL [--store STORE_ID] [--json]
     clienteling hub token create --db URL --store STORE_ID --name TILL_NAME [--admin]
+    clienteling hub token list  --db URL [--json]
+    clienteling hub token revoke --db URL --id TOKEN_ID
     clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
                            [--offline-allowance-hours HOURS]
 
-Each command prints the new id (or token) as the last line of its output, so a
-script can take ``| tail -n1``; an error is one line on stderr and exit code 2.
+Each command that adds or changes something prints the new id (or token) as the
+last line of its output, so a script can take ``| tail -n1``; an error is one line
+on stderr and exit code 2. The ``list`` commands print an aligned table and a count
+(the ids first, to pass to the other commands), or with ``--json`` one line: a JSON
+array of objects (stores: id, name, timezone; staff: id, username, display_name,
+role, store_id, active; tokens: id, name, store_id, admin, created_at, revoked —
+never a PIN hash or a token). They read an existing hub database only.
 ``--db`` defaults to ``$CLIENTELING_HUB_DB``; it is a SQLite path or URL, or
 ``postgresql+psycopg://user@host/dbname`` (created by ``init`` if missing).
 
@@ -22,10 +31,11 @@ clienteling.hub.cli`` works on its own too.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 from clienteling.engine.db import DatabaseError
@@ -125,6 +135,66 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_existing(args: argparse.Namespace) -> Clienteling:
+    """The hub database for a command that only reads it: a SQLite file that does not exist
+    is refused (one line) rather than created empty."""
+    from clienteling.cli_paths import existing_database
+
+    return _open(existing_database(_db(args)))
+
+
+def _utc(value: datetime) -> datetime:
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _instant(value: datetime) -> str:
+    """ISO 8601 in UTC with its offset, as the API writes times."""
+    return _utc(value).isoformat()
+
+
+def _minute(value: datetime) -> str:
+    return _utc(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _listing(args: argparse.Namespace, noun: str, headers: Sequence[str],
+             rows: Sequence[tuple[dict[str, Any], Sequence[str]]]) -> None:
+    """``--json``: one line, a JSON array of the records; otherwise an aligned table (the
+    free-text column last) and a count."""
+    if args.json:
+        print(json.dumps([record for record, _ in rows], ensure_ascii=False))
+        return
+    cells = [list(headers), *([str(c) for c in cols] for _, cols in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(headers) - 1)]
+    for line in cells:
+        print("  ".join([*(c.ljust(w) for c, w in zip(line, widths, strict=False)),
+                         line[-1]]).rstrip())
+    print(f"{len(rows)} {noun}{'s' if len(rows) != 1 else ''}")
+
+
+def cmd_store_list(args: argparse.Namespace) -> int:
+    with _open_existing(args) as cl:
+        stores = cl.staff.stores()
+    _listing(args, "store", ("ID", "TIMEZONE", "NAME"), [
+        ({"id": st.id, "name": st.name, "timezone": st.timezone}, (st.id, st.timezone, st.name))
+        for st in stores])
+    return 0
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    with _open_existing(args) as cl:
+        if args.store is not None and args.store not in {st.id for st in cl.staff.stores()}:
+            raise CommandError(f"--store: no store with id {args.store} (see 'hub store list')")
+        members = [m for m in cl.staff.list_staff(active_only=False)
+                   if args.store is None or m.store_id == args.store]
+    _listing(args, "staff member", ("ID", "USERNAME", "ROLE", "STATE", "STORE", "NAME"), [
+        ({"id": m.id, "username": m.username, "display_name": m.display_name, "role": m.role,
+          "store_id": m.store_id, "active": bool(m.is_active)},
+         (m.id, m.username, m.role, "active" if m.is_active else "inactive", m.store_id,
+          m.display_name))
+        for m in members])
+    return 0
+
+
 def cmd_store_add(args: argparse.Namespace) -> int:
     with _open(_db(args)) as cl:
         store = cl.staff.create_store(None, {"name": args.name, "timezone": args.timezone})
@@ -178,20 +248,21 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> int:
     from clienteling.engine.services.devices import DeviceService
 
-    with _open(_db(args)) as cl:
+    with _open_existing(args) as cl:
         tokens = DeviceService(cl.ctx).tokens()
-    for row in tokens:
-        state = "active" if row.is_active else "revoked"
-        kind = "admin" if row.is_admin else "till"
-        print(f"{row.id}  {state:7}  {kind:5}  store {row.store_id}  {row.name}")
-    print(f"{len(tokens)} device token{'s' if len(tokens) != 1 else ''}")
+    _listing(args, "device token", ("ID", "STATE", "KIND", "STORE", "CREATED", "NAME"), [
+        ({"id": row.id, "name": row.name, "store_id": row.store_id, "admin": bool(row.is_admin),
+          "created_at": _instant(row.created_at), "revoked": not row.is_active},
+         (row.id, "active" if row.is_active else "revoked", "admin" if row.is_admin else "till",
+          row.store_id, _minute(row.created_at), row.name))
+        for row in tokens])
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from clienteling.engine.services.devices import DeviceService
 
-    with _open(_db(args)) as cl:
+    with _open_existing(args) as cl:
         DeviceService(cl.ctx).revoke(None, args.id)
     print("Revoked; a running hub refuses it from its next request.")
     print(args.id)
@@ -267,29 +338,39 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help=f"database URL or SQLite path (default ${ENV_DB})")
 
 
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="one line for scripts: a JSON array of objects")
+
+
 def register(subparsers: Any) -> None:
     """Add ``hub`` and its commands to the ``clienteling`` command's subparsers."""
     hub = subparsers.add_parser("hub", help="set up and run the central hub",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     hub.set_defaults(func=_needs("hub", "init, store, staff, token, serve"))
     commands = hub.add_subparsers(dest="hub_command", parser_class=OneLineParser,
-                                  metavar="{init,store,staff,token,serve}")
+                                  metavar="{init,store,staff,token,serve}",
+                                  title="commands (each has --help)")
 
     init = commands.add_parser("init", help="create or migrate the hub database (safe to repeat)")
     _db_option(init)
     init.set_defaults(func=_guarded(cmd_init))
 
-    store = commands.add_parser("store", help="stores")
-    store.set_defaults(func=_needs("hub store", "add"))
+    store = commands.add_parser("store", help="stores: add, list")
+    store.set_defaults(func=_needs("hub store", "add, list"))
     store_commands = store.add_subparsers(dest="hub_store_command", parser_class=OneLineParser)
     store_add = store_commands.add_parser("add", help="add a store; prints its id")
     _db_option(store_add)
     store_add.add_argument("--name", required=True)
     store_add.add_argument("--timezone", required=True, help="IANA name, e.g. Australia/Melbourne")
     store_add.set_defaults(func=_guarded(cmd_store_add))
+    store_list = store_commands.add_parser("list", help="the stores: id, timezone, name")
+    _db_option(store_list)
+    _json_option(store_list)
+    store_list.set_defaults(func=_guarded(cmd_store_list))
 
-    staff = commands.add_parser("staff", help="staff members")
-    staff.set_defaults(func=_needs("hub staff", "add, pin, deactivate"))
+    staff = commands.add_parser("staff", help="staff members: add, pin, deactivate, list")
+    staff.set_defaults(func=_needs("hub staff", "add, pin, deactivate, list"))
     staff_commands = staff.add_subparsers(dest="hub_staff_command", parser_class=OneLineParser)
     staff_add = staff_commands.add_parser("add", help="add a staff member; prints their id")
     _db_option(staff_add)
@@ -311,8 +392,14 @@ def register(subparsers: Any) -> None:
     _db_option(staff_off)
     staff_off.add_argument("--id", required=True, help="the staff member's id")
     staff_off.set_defaults(func=_guarded(cmd_staff_deactivate))
+    staff_list = staff_commands.add_parser("list", help="the staff: id, username, role, "
+                                           "active or not, store, name (never PIN hashes)")
+    _db_option(staff_list)
+    staff_list.add_argument("--store", help="only this store's staff (a store id)")
+    _json_option(staff_list)
+    staff_list.set_defaults(func=_guarded(cmd_staff_list))
 
-    token = commands.add_parser("token", help="device tokens for tills")
+    token = commands.add_parser("token", help="device tokens for tills: create, list, revoke")
     token.set_defaults(func=_needs("hub token", "create, list, revoke"))
     token_commands = token.add_subparsers(dest="hub_token_command", parser_class=OneLineParser)
     token_create = token_commands.add_parser("create", help="a new device token; prints it once")
@@ -324,8 +411,9 @@ def register(subparsers: Any) -> None:
                                    "admin actions are accepted from it; without it, a till")
     token_create.set_defaults(func=_guarded(cmd_token_create))
     token_list = token_commands.add_parser("list", help="the device tokens (never the tokens "
-                                           "themselves: only their ids, stores and names)")
+                                           "themselves: ids, state, kind, stores, names)")
     _db_option(token_list)
+    _json_option(token_list)
     token_list.set_defaults(func=_guarded(cmd_token_list))
     token_revoke = token_commands.add_parser("revoke", help="stop a till's token working (a lost "
                                              "or stolen till); prints its id")
