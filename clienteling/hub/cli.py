@@ -11,6 +11,8 @@
     clienteling hub token create --db URL --store STORE_ID --name TILL_NAME [--admin]
     clienteling hub token list  --db URL [--json]
     clienteling hub token revoke --db URL --id TOKEN_ID
+    clienteling hub import --db URL --kind KIND FILE [--as ADMIN] [--dry-run] [--report PATH]
+    clienteling hub export --db URL --kind KIND --out FILE
     clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
                            [--offline-allowance-hours HOURS]
 
@@ -46,6 +48,7 @@ from clienteling.hub.settings import (
     ENV_ALLOWANCE,
     MAX_ALLOWANCE_HOURS,
 )
+from clienteling.hub.transfer.command import add_commands as add_transfer_commands
 
 ENV_DB = "CLIENTELING_HUB_DB"
 ROLES = ("associate", "manager", "admin")
@@ -347,9 +350,9 @@ def register(subparsers: Any) -> None:
     """Add ``hub`` and its commands to the ``clienteling`` command's subparsers."""
     hub = subparsers.add_parser("hub", help="set up and run the central hub",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    hub.set_defaults(func=_needs("hub", "init, store, staff, token, serve"))
+    hub.set_defaults(func=_needs("hub", "init, store, staff, token, import, export, serve"))
     commands = hub.add_subparsers(dest="hub_command", parser_class=OneLineParser,
-                                  metavar="{init,store,staff,token,serve}",
+                                  metavar="{init,store,staff,token,import,export,serve}",
                                   title="commands (each has --help)")
 
     init = commands.add_parser("init", help="create or migrate the hub database (safe to repeat)")
@@ -420,6 +423,9 @@ def register(subparsers: Any) -> None:
     _db_option(token_revoke)
     token_revoke.add_argument("--id", required=True, help="the token's id (see 'hub token list')")
     token_revoke.set_defaults(func=_guarded(cmd_token_revoke))
+
+    add_transfer_commands(commands, guarded=_guarded, db_option=_db_option, db=_db,
+                          open_hub=_open, command_error=CommandError)
 
     serve = commands.add_parser("serve", help="run the hub (uvicorn)")
     _db_option(serve)

@@ -1,0 +1,255 @@
+"""Each kind of record an import takes (SPEC §7): its columns, how a row becomes the API body
+the services check, the natural key it is found by, and how it is created or changed.
+
+Columns (CSV) and keys (JSON Lines) are the API's field names. In CSV, a field that holds a
+list or an object (a profile's ``attributes``, a definition's ``tags`` or ``claim_condition``)
+is that JSON in its cell; a profile's loyalty card is the column ``card`` and any other
+identity ``identity:<handle>``. An empty cell is a field left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from clienteling.engine.errors import ValidationError
+from clienteling.engine.permissions import Actor
+from clienteling.engine.services import Clienteling
+from clienteling.engine.services.transfer import TransferService
+from clienteling.hub.transfer.files import cell
+
+Outcome = Literal["created", "updated", "unchanged"]
+# Fields the hub stamps: an import neither sets them nor counts them as a change.
+_STAMPS = frozenset({"created_at", "updated_at", "version", "total_global_redemptions",
+                     "total_issued"})
+CARD = "card"
+IDENTITY_PREFIX = "identity:"
+
+
+class Unchanged(Exception):
+    """Raised inside a row's savepoint when an update changed nothing, to take it back (no
+    audit event, no change-feed row, no new definition version for a re-run import)."""
+
+
+def _json_cells(values: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """CSV cells of list or object fields parsed as JSON (a bad one named by its column)."""
+    out = dict(values)
+    for name in names & values.keys():
+        value = values[name]
+        if isinstance(value, str):
+            try:
+                out[name] = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                raise ValidationError.field(name, "must be JSON (a list or an object)") from None
+    return out
+
+
+def _without_stamps(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in _STAMPS}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record: ``name`` as ``--kind`` takes it."""
+
+    name: str
+    columns: tuple[str, ...]  # what an export writes, in order (CSV header)
+    json_fields: frozenset[str] = frozenset()
+    needs_admin: bool = True  # made by an admin (--as); stores and staff may be the deployment's
+    describe: str = ""
+    _find: Callable[[TransferService, dict[str, Any]], dict[str, Any] | None] = field(
+        default=lambda _t, _b: None, repr=False)
+    _create: Callable[[Clienteling, Actor | None, dict[str, Any]], Any] = field(
+        default=lambda _c, _a, _b: None, repr=False)
+    _update: Callable[[Clienteling, Actor | None, dict[str, Any], dict[str, Any]], Any] | None = field(
+        default=None, repr=False)
+
+    def body(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A row's values as the API body (JSON cells parsed; cards as identities)."""
+        body = _json_cells(values, self.json_fields)
+        if self.name == "profiles":
+            body = _identities(body)
+        return body
+
+    def upsert(self, cl: Clienteling, transfer: TransferService, actor: Actor | None,
+               body: dict[str, Any]) -> Outcome:
+        """Create the record, or change the one its natural key finds. Call inside a row's
+        savepoint: an unchanged record raises ``Unchanged`` after its update is made, so the
+        savepoint takes the update back."""
+        current = self._find(transfer, body)
+        if current is None:
+            self._create(cl, actor, body)
+            return "created"
+        if self._update is None:
+            differing = sorted(k for k, v in body.items() if k in current and k not in (
+                "id", "pin") and cell(current[k]) != cell(v))
+            if differing:
+                raise ValidationError.field(
+                    differing[0], f"differs from the existing record's ({current[differing[0]]!r}); "
+                    f"an import does not change existing {self.name}")
+            return "unchanged"
+        self._update(cl, actor, current, body)
+        after = self._find(transfer, {**body, "id": current["id"]})
+        if after is not None and _without_stamps(after) == _without_stamps(current):
+            raise Unchanged
+        return "updated"
+
+    def export_row(self, record: dict[str, Any], identity_handles: list[str]) -> dict[str, Any]:
+        """A record in the import's shape: no stamps, a profile's cards as columns."""
+        row = _without_stamps(record)
+        if self.name == "staff":
+            row.pop("pin_hash", None)
+        if self.name == "profiles":
+            cards = {i["handle"]: i["identifier"] for i in row.pop("identities", [])}
+            if CARD in cards:
+                row[CARD] = cards.pop(CARD)
+            for handle in identity_handles:
+                if handle != CARD and handle in cards:
+                    row[IDENTITY_PREFIX + handle] = cards[handle]
+        return row
+
+    def export_columns(self, identity_handles: list[str]) -> list[str]:
+        extra = [IDENTITY_PREFIX + h for h in identity_handles if h != CARD]
+        return [*self.columns, *extra] if self.name == "profiles" else list(self.columns)
+
+
+def _identities(body: dict[str, Any]) -> dict[str, Any]:
+    """``card`` and ``identity:<handle>`` as the API's ``identities`` (SPEC §7)."""
+    out = {k: v for k, v in body.items() if k != CARD and not k.startswith(IDENTITY_PREFIX)}
+    found: list[dict[str, Any]] = []
+    if CARD in body:
+        found.append({"handle": CARD, "identifier": body[CARD]})
+    found += [{"handle": k[len(IDENTITY_PREFIX):], "identifier": v}
+              for k, v in body.items() if k.startswith(IDENTITY_PREFIX)]
+    if found:
+        given = out.get("identities")
+        if given is not None and not isinstance(given, list):
+            raise ValidationError.field("identities", "must be a list of {handle, identifier}")
+        out["identities"] = [*(given or []), *found]
+    return out
+
+
+def _cards(body: dict[str, Any]) -> list[tuple[str, str]]:
+    raw = body.get("identities")
+    if not isinstance(raw, list):
+        return []
+    return [(str(i.get("handle") or CARD), str(i["identifier"]).strip())
+            for i in raw if isinstance(i, dict) and isinstance(i.get("identifier"), str | int)]
+
+
+def _text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _profile_update(cl: Clienteling, actor: Actor | None, current: dict[str, Any],
+                    body: dict[str, Any]) -> None:
+    assert actor is not None
+    data = {k: v for k, v in body.items() if k != "id"}
+    if "identities" in data:
+        # A card from the other system joins the cards the customer already has here (one
+        # added at a till stays), rather than replacing them.
+        have = {(i["handle"], i["identifier"]) for i in current["identities"]}
+        extra = [i for i in data["identities"]
+                 if isinstance(i, dict) and (str(i.get("handle") or CARD),
+                                             str(i.get("identifier", "")).strip()) not in have]
+        data["identities"] = [*current["identities"], *extra]
+    cl.profiles.update(actor, current["id"], data)
+
+
+_PROFILE_COLUMNS = ("id", "first_name", "last_name", "email", "mobile_phone", "gender",
+                    "birth_date", "tier", "join_date", "home_store_id", "attributes", CARD)
+_BENEFIT_DEFINITION_JSON = frozenset({"tags", "claim_condition", "visibility_condition",
+                                      "claim_timeframe", "discount"})
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def _register(kind: Kind) -> None:
+    KINDS[kind.name] = kind
+
+
+_register(Kind(
+    "stores", ("id", "name", "timezone"), needs_admin=False,
+    describe="stores, found by id, else by name",
+    _find=lambda t, b: t.find_store(_text(b, "id"), _text(b, "name")),
+    _create=lambda cl, actor, b: cl.staff.create_store(actor, b),
+))
+_register(Kind(
+    "staff", ("id", "username", "display_name", "role", "store_id", "is_active", "pin"),
+    needs_admin=False, describe="staff, found by username (a new one needs a pin)",
+    _find=lambda t, b: t.find_staff(_text(b, "username")),
+    _create=lambda cl, actor, b: cl.staff.create_staff(
+        actor, {k: v for k, v in b.items() if k not in ("id", "is_active")}),
+))
+_register(Kind(
+    "profiles", _PROFILE_COLUMNS, json_fields=frozenset({"attributes", "identities"}),
+    describe="customer profiles, found by id, else email, else card",
+    _find=lambda t, b: t.find_profile(_text(b, "id"), _text(b, "email"), _cards(b)),
+    _create=lambda cl, actor, b: cl.profiles.create(actor, b),  # type: ignore[arg-type]
+    _update=_profile_update,
+))
+
+
+def _definition_kind(name: str, columns: tuple[str, ...], json_fields: frozenset[str],
+                     create: str, update: str) -> Kind:
+    def _create(cl: Clienteling, actor: Actor | None, body: dict[str, Any]) -> Any:
+        return getattr(cl.definitions, create)(actor, body)
+
+    def _update(cl: Clienteling, actor: Actor | None, current: dict[str, Any],
+                body: dict[str, Any]) -> Any:
+        data = {k: v for k, v in body.items() if k not in ("id", *_STAMPS)}
+        return getattr(cl.definitions, update)(actor, current["id"], data)
+
+    return Kind(name, columns, json_fields=json_fields,
+                describe=f"{name.replace('_', ' ')}, found by handle",
+                _find=lambda t, b: t.find_definition(name, _text(b, "handle")),
+                _create=_create, _update=_update)
+
+
+def _columns_of(render: Callable[[Any], dict[str, Any]], model: Any) -> tuple[str, ...]:
+    """A definition's import columns: its wire fields (in wire order) less the hub's stamps."""
+    return tuple(k for k in render(_Blank(model)) if k not in _STAMPS)
+
+
+class _Blank:
+    """Stands in for a record so the wire renderer itself names a definition's fields (every
+    attribute None): the columns cannot drift from what the API sends."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+
+def _definition_columns_for(kind: str) -> tuple[str, ...]:
+    from clienteling.engine import wire
+    from clienteling.engine.models import BenefitDefinition, RewardDefinition
+
+    if kind == "benefit_definitions":
+        return _columns_of(wire.benefit_definition, BenefitDefinition)
+    return _columns_of(wire.reward_definition, RewardDefinition)
+
+
+_register(_definition_kind("benefit_definitions", _definition_columns_for("benefit_definitions"),
+                           _BENEFIT_DEFINITION_JSON, "create_benefit_definition",
+                           "update_benefit_definition"))
+_register(_definition_kind("reward_definitions", _definition_columns_for("reward_definitions"),
+                           frozenset({"excluded_categories"}), "create_reward_definition",
+                           "update_reward_definition"))
+
+
+def kind_named(name: str) -> Kind:
+    if name not in KINDS:
+        raise ValidationError.field("kind", f"must be one of {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def records(transfer: TransferService, kind: Kind) -> Iterator[dict[str, Any]]:
+    for page in transfer.pages(kind.name):
+        yield from page
