@@ -30,7 +30,7 @@ from clienteling.engine.context import Settings
 from clienteling.engine.db import open_database
 from clienteling.engine.models import Base
 from clienteling.engine.services.devices import DeviceService
-from clienteling.hub import create_app
+from clienteling.hub.app import create_app
 from clienteling.hub.state import Hub
 from tests.conftest import T0
 

@@ -17,7 +17,7 @@ from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.devices import Device
 from clienteling.engine.services.digest import DigestService
-from clienteling.hub import create_app
+from clienteling.hub.app import create_app
 from clienteling.hub.state import Hub
 from clienteling.sync.client import HubClient
 from tests.conftest import T0
