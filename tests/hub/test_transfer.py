@@ -167,6 +167,53 @@ not json at all
         assert (coffee.period, coffee.version) == (45, 2)
 
 
+BENEFITS = """
+external_id,card,benefit_definition_id,issued_at,expires_at,timezone
+old-1,4000000000001,coffee,2026-11-01 09:00:00,2027-01-31 23:59:00,Australia/Melbourne
+old-2,4000000000003,coffee,2026-11-02 09:00:00,,Australia/Sydney
+old-3,4999999999999,coffee,2026-11-02 09:00:00,,Australia/Sydney
+old-4,4000000000001,no-such-benefit,2026-11-02 09:00:00,,Australia/Sydney
+"""
+
+
+def test_opening_benefits_come_in_by_card_and_handle_once(
+        capsys: pytest.CaptureFixture[str], hub_url: str, tmp_path: Path) -> None:
+    set_up(capsys, hub_url, tmp_path)
+    run(capsys, "hub", "import", "--db", hub_url, "--kind", "profiles", "--as", "ada",
+        str(write(tmp_path / "customers.csv", CUSTOMERS)))
+    run(capsys, "hub", "import", "--db", hub_url, "--kind", "benefit_definitions", "--as", "ada",
+        str(write(tmp_path / "defs.jsonl", '{"name": "Coffee", "handle": "coffee", "period": 7}\n')))
+    source = write(tmp_path / "benefits.csv", BENEFITS)
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "benefits", "--as",
+                         "ada", str(source))
+    first = summary(lines)
+    assert (code, first["created"], first["rejected"]) == (1, 2, 2)
+    with Path(first["report"]).open(encoding="utf-8") as stream:
+        assert [(int(r["line"]), r["field"]) for r in csv.DictReader(stream)] == [
+            (4, "card"), (5, "benefit_definition_id")]
+    out = tmp_path / "held.jsonl"
+    run(capsys, "hub", "export", "--db", hub_url, "--kind", "benefits", "--out", str(out))
+    held = {r["external_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert held.keys() == {"old-1", "old-2"}
+    with Clienteling.open(hub_url, mode="hub") as cl:
+        assert held["old-1"]["profile_id"] == cl.profiles.find_scan("4000000000001").profile_id
+    # The explicit expiry wins over the definition's 7 days (B1), read in Melbourne time;
+    # without one, the definition's period counts from the issue (7 days, Sydney's calendar).
+    assert held["old-1"]["expires_at"] == "2027-01-31T12:59:00+00:00"
+    assert held["old-2"]["expires_at"] == "2026-11-08T22:00:00+00:00"
+
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "benefits", "--as",
+                         "ada", str(source))
+    again = summary(lines)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 2, 2)
+    # The same external id for another customer is refused, not issued twice.
+    write(source, BENEFITS.replace("old-2,4000000000003", "old-2,4000000000001"))
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "benefits", "--as",
+                         "ada", str(source))
+    third = summary(lines)
+    assert (third["created"], third["unchanged"], third["rejected"]) == (0, 1, 3)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_export_writes_what_import_reads(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                          fmt: str) -> None:
@@ -184,9 +231,12 @@ Service,service,customer-service,,50.00,30,
     run(capsys, "hub", "import", "--db", first, "--kind", "benefit_definitions", "--as", "ada",
         str(write(tmp_path / "benefits.jsonl", '{"name": "Coffee", "handle": "coffee", '
                   '"period": 7, "tags": ["drinks"], "claim_timeframe": null}\n')))
+    run(capsys, "hub", "import", "--db", first, "--kind", "benefits", "--as", "ada",
+        str(write(tmp_path / "opening.csv", BENEFITS)))
     second = f"sqlite:///{tmp_path / 'second.db'}"
     run(capsys, "hub", "init", "--db", second)
-    for kind in ("stores", "staff", "benefit_definitions", "reward_definitions", "profiles"):
+    for kind in ("stores", "staff", "benefit_definitions", "reward_definitions", "profiles",
+                 "benefits"):
         out = tmp_path / f"{kind}-1.{fmt}"
         code, lines, _ = run(capsys, "hub", "export", "--db", first, "--kind", kind, "--out", str(out))
         assert code == 0 and summary(lines)["written"] > 0

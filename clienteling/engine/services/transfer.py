@@ -27,6 +27,7 @@ from clienteling.engine import wire
 from clienteling.engine.context import Context, UnitOfWork
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import (
+    Benefit,
     BenefitDefinition,
     Identity,
     Profile,
@@ -44,6 +45,7 @@ _MODELS: dict[str, Any] = {
     "profiles": Profile,
     "benefit_definitions": BenefitDefinition,
     "reward_definitions": RewardDefinition,
+    "benefits": Benefit,
 }
 _RENDER: dict[str, Any] = {
     "stores": wire.store,
@@ -51,6 +53,7 @@ _RENDER: dict[str, Any] = {
     "profiles": wire.profile,
     "benefit_definitions": wire.benefit_definition,
     "reward_definitions": wire.reward_definition,
+    "benefits": wire.benefit_record,
 }
 
 
@@ -142,6 +145,31 @@ class TransferService:
         with self.ctx.reading() as s:
             found = s.scalar(select(model).where(model.handle == handle))
             return _RENDER[kind](found) if found is not None else None
+
+    def find_benefit(self, external_id: str | None, benefit_id: str | None) -> dict[str, Any] | None:
+        """An issued benefit by its ``external_id`` (the other system's id, SPEC §7), else by
+        its own id (a benefit exported from a hub, which may have none)."""
+        with self.ctx.reading() as s:
+            if external_id:
+                found = s.scalar(select(Benefit).where(Benefit.external_id == external_id)
+                                 .order_by(Benefit.id).limit(1))
+            else:
+                found = s.get(Benefit, benefit_id) if benefit_id else None
+            return wire.benefit_record(found) if found is not None else None
+
+    def profile_with_card(self, card: str) -> str | None:
+        """The id of the profile holding loyalty card ``card``, if any."""
+        with self.ctx.reading() as s:
+            found: str | None = s.scalar(select(Identity.profile_id).where(
+                Identity.handle == "card", Identity.identifier == card.strip()))
+            return found
+
+    def benefit_definition_id(self, ref: str) -> str | None:
+        """A benefit definition's id from its id or handle (as the API takes either)."""
+        with self.ctx.reading() as s:
+            found: str | None = s.scalar(select(BenefitDefinition.id).where(
+                (BenefitDefinition.id == ref) | (BenefitDefinition.handle == ref)).limit(1))
+            return found
 
     # -- export ----------------------------------------------------------------
     def identity_handles(self) -> list[str]:

@@ -66,6 +66,13 @@ class Kind:
         default=lambda _c, _a, _b: None, repr=False)
     _update: Callable[[Clienteling, Actor | None, dict[str, Any], dict[str, Any]], Any] | None = field(
         default=None, repr=False)
+    # Without ``_update``: the fields that must match an existing record for the row to be
+    # ``unchanged`` (any other difference is refused: that kind is not changed by an import).
+    compare: tuple[str, ...] = ()
+    # Turns references a person writes (a card, a definition's handle) into ids, with the
+    # database at hand, before the record is found or made.
+    _resolve: Callable[[TransferService, dict[str, Any]], dict[str, Any]] | None = field(
+        default=None, repr=False)
 
     def body(self, values: dict[str, Any]) -> dict[str, Any]:
         """A row's values as the API body (JSON cells parsed; cards as identities)."""
@@ -79,13 +86,15 @@ class Kind:
         """Create the record, or change the one its natural key finds. Call inside a row's
         savepoint: an unchanged record raises ``Unchanged`` after its update is made, so the
         savepoint takes the update back."""
+        if self._resolve is not None:
+            body = self._resolve(transfer, body)
         current = self._find(transfer, body)
         if current is None:
             self._create(cl, actor, body)
             return "created"
         if self._update is None:
-            differing = sorted(k for k, v in body.items() if k in current and k not in (
-                "id", "pin") and cell(current[k]) != cell(v))
+            differing = [k for k in self.compare
+                         if k in body and cell(current.get(k)) != cell(body[k])]
             if differing:
                 raise ValidationError.field(
                     differing[0], f"differs from the existing record's ({current[differing[0]]!r}); "
@@ -100,6 +109,8 @@ class Kind:
     def export_row(self, record: dict[str, Any], identity_handles: list[str]) -> dict[str, Any]:
         """A record in the import's shape: no stamps, a profile's cards as columns."""
         row = _without_stamps(record)
+        if self.name == "benefits":
+            return {k: row.get(k) for k in self.columns}
         if self.name == "staff":
             row.pop("pin_hash", None)
         if self.name == "profiles":
@@ -174,7 +185,7 @@ def _register(kind: Kind) -> None:
 
 
 _register(Kind(
-    "stores", ("id", "name", "timezone"), needs_admin=False,
+    "stores", ("id", "name", "timezone"), needs_admin=False, compare=("name", "timezone"),
     describe="stores, found by id, else by name",
     _find=lambda t, b: t.find_store(_text(b, "id"), _text(b, "name")),
     _create=lambda cl, actor, b: cl.staff.create_store(actor, b),
@@ -182,6 +193,7 @@ _register(Kind(
 _register(Kind(
     "staff", ("id", "username", "display_name", "role", "store_id", "is_active", "pin"),
     needs_admin=False, describe="staff, found by username (a new one needs a pin)",
+    compare=("display_name", "role", "store_id"),
     _find=lambda t, b: t.find_staff(_text(b, "username")),
     _create=lambda cl, actor, b: cl.staff.create_staff(
         actor, {k: v for k, v in b.items() if k not in ("id", "is_active")}),
@@ -242,6 +254,38 @@ _register(_definition_kind("benefit_definitions", _definition_columns_for("benef
 _register(_definition_kind("reward_definitions", _definition_columns_for("reward_definitions"),
                            frozenset({"excluded_categories"}), "create_reward_definition",
                            "update_reward_definition"))
+
+
+def _benefit_references(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
+    """A benefit row's customer by ``card`` (or ``profile_id``) and its definition by id or
+    handle, as ids."""
+    out = {k: v for k, v in body.items() if k != CARD}
+    card = _text(body, CARD)
+    if card and not _text(body, "profile_id"):
+        profile_id = transfer.profile_with_card(card)
+        if profile_id is None:
+            raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
+        out["profile_id"] = profile_id
+    ref = _text(body, "benefit_definition_id")
+    if ref:
+        found = transfer.benefit_definition_id(ref)
+        if found is None:
+            raise ValidationError.field("benefit_definition_id",
+                                        f"no benefit definition with id or handle {ref[:60]}")
+        out["benefit_definition_id"] = found
+    return out
+
+
+_register(Kind(
+    "benefits", ("id", "external_id", "profile_id", "benefit_definition_id", "issued_at",
+                 "expires_at", "timezone"),
+    describe="issued benefits (opening balances from another system), found by external_id "
+             "(else id); the customer by profile_id or card, the definition by id or handle",
+    compare=("profile_id", "benefit_definition_id"),
+    _find=lambda t, b: t.find_benefit(_text(b, "external_id"), _text(b, "id")),
+    _create=lambda cl, actor, b: cl.benefits.issue(actor, b),  # type: ignore[arg-type]
+    _resolve=_benefit_references,
+))
 
 
 def kind_named(name: str) -> Kind:
