@@ -23,6 +23,7 @@ from sqlalchemy import Select, Text, cast, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clienteling.engine.context import Context
+from clienteling.engine.entities import models
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, parse_instant, zone
 from clienteling.engine.models import (
@@ -251,17 +252,8 @@ _STORES = _Spec(
     default_sort=(Store.name, Store.id),
 )
 
-# The change feed's entity types and the model each one reads from.
-FEED_MODELS: dict[str, Any] = {
-    "store": Store,
-    "staff": Staff,
-    "profile": Profile,
-    "benefit_definition": BenefitDefinition,
-    "benefit": Benefit,
-    "reward_definition": RewardDefinition,
-    "reward": Reward,
-    "redemption": Redemption,
-}
+# The change feed's entity types and the model each one reads from (the registry's).
+FEED_MODELS: dict[str, Any] = models()
 
 
 def _param(f: Filter) -> str:
