@@ -74,8 +74,12 @@ class ChildRows:
     entity_type: str  # what a change to one alone would be called (areas: its parent's)
     model: type[Base]
     parent_key: str  # the column naming the parent
-    order: tuple[str, ...]  # within one parent: the wire's, the snapshot's and the digest's
-    label: str  # the wire list holding them, and a refusal's field ("items[2].value")
+    # Within one parent: the digest's and rows-v2's order. The wire keeps the order the
+    # model's relationship loads them in (``label``), as the feed has always sent them.
+    order: tuple[str, ...]
+    # The wire list holding them, the parent's attribute the renderer reads them from, and
+    # a refusal's field ("items[2].value").
+    label: str
     id_from: tuple[str, ...]
     # Columns unique across parents (a card number): a row that moved to another parent is
     # taken from its old one first, or the insert would clash.

@@ -33,7 +33,7 @@ from sqlalchemy import JSON, BigInteger, Date, String, Table, func, select, true
 
 from clienteling.engine import wire_rows
 from clienteling.engine.context import Context
-from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, ChildRows, models
+from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, ChildRows, SyncedType, models
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import ChangeLog
 from clienteling.engine.types import Money, UTCDateTime
@@ -73,13 +73,19 @@ def _records(result: Any) -> list[Any]:
     return [Record(zip(keys, row, strict=True)) for row in result]
 
 
-def _children(s: Any, declared: ChildRows, ids: list[str]) -> dict[str, list[Any]]:
+def _children(s: Any, kind: SyncedType, declared: ChildRows,
+              ids: list[str]) -> dict[str, list[Any]]:
+    """Each parent's child rows, in the order its model's relationship loads them: the order
+    the feed renders them in (a redemption's items by position), so a record reads the same
+    from the snapshot and from the feed."""
     out: dict[str, list[Any]] = defaultdict(list)
     table, key = declared.table, declared.parent_key
     column = table.c[key]
-    order = [column, *(table.c[name] for name in declared.order)]
+    loaded = kind.model.__mapper__.relationships[declared.label].order_by
     for start in range(0, len(ids), _CHILD_CHUNK):
-        query = select(table).where(column.in_(ids[start:start + _CHILD_CHUNK])).order_by(*order)
+        query = select(table).where(column.in_(ids[start:start + _CHILD_CHUNK]))
+        if loaded:
+            query = query.order_by(column, *loaded)
         for record in _records(s.execute(query)):
             out[getattr(record, key)].append(record)
     return out
@@ -159,7 +165,7 @@ def snapshot_records(ctx: Context, token: str | None, limit: int) -> RecordsPage
                     setattr(record, embeds.attribute, held[getattr(record, embeds.key)])
             declared = kind.children
             if declared is not None:
-                children = _children(s, declared, [r.id for r in got])
+                children = _children(s, kind, declared, [r.id for r in got])
                 for record in got:
                     setattr(record, declared.label, children.get(record.id, []))
             return got
