@@ -13,8 +13,8 @@ these entries rather than listed again beside them:
   (``engine.services.snapshot``), and rows-v2's columns and rules (``engine.wire_rows``);
 - the change feed's models (``engine.services.listing``) and renderers, with the hub's
   per-device view where ``device_view`` says so (``hub.changes``);
-- the remote door's tables, children, till columns and write order
-  (``engine.services.remote``);
+- the remote door's tables, children, till columns, write order and the tables a first sync
+  loads before indexing them (``engine.services.remote``);
 - the digest's columns and children (``engine.services.digest``);
 - the areas of the screen a change makes stale (``engine.changes``).
 
@@ -156,6 +156,9 @@ class SyncedType:
     # voids): rows without one are written first, so a page never refers forward.
     refers_to_own: str | None = None
     rules: RuleOverrides = field(default_factory=dict)
+    # Grows with the customers (not a few definitions): a first sync loads it without its
+    # secondary indexes and builds them with its last page (``RemoteService.apply``).
+    bulk: bool = False
 
     @property
     def table(self) -> Table:
@@ -251,16 +254,16 @@ ENTITIES: tuple[SyncedType, ...] = (
         children=ChildRows("identity", Identity, "profile_id", ("handle", "identifier"),
                            "identities", id_from=("handle", "identifier"),
                            moves_by=("handle", "identifier")),
-        till=TillColumns(derived=PROFILE_KEY_COLUMNS, derive=profile_keys),
+        till=TillColumns(derived=PROFILE_KEY_COLUMNS, derive=profile_keys), bulk=True,
         # wire_in reads a missing last name as "".
         rules={"last_name": {"nonblank": False}, "attributes": {"kind": "object"}}),
     SyncedType("benefit", Benefit, _benefit, wire_in.benefit,
                frozenset({Area.BENEFITS, Area.CLAIMABLE}),
                embeds=Embedded("definition", "benefit_definition_id", "benefit_definition"),
-               rules={"timezone": _ZONE}),
+               rules={"timezone": _ZONE}, bulk=True),
     SyncedType("reward", Reward, _reward, wire_in.reward, frozenset({Area.REWARDS}),
                embeds=Embedded("definition", "reward_definition_id", "reward_definition"),
-               rules={"timezone": _ZONE}),
+               rules={"timezone": _ZONE}, bulk=True),
     SyncedType(
         "redemption", Redemption, _redemption, wire_in.redemption,
         # A redemption draws on benefits or rewards and shows in the history; which of the
@@ -270,7 +273,7 @@ ENTITIES: tuple[SyncedType, ...] = (
                            "items", id_from=("position",),
                            rules={"type": {"kind": "choice", "options": ("benefit", "reward")},
                                   "count": {"low": 1}}),
-        refers_to_own="reversal_of_id",
+        refers_to_own="reversal_of_id", bulk=True,
         rules={"type": {"kind": "choice", "options": ("redeem", "reversal")}}),
 )
 

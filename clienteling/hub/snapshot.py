@@ -10,9 +10,9 @@ Entries have the change feed's shape (``hub.changes``: staff with ``pin_hash`` f
 who may act on the device, benefits and rewards without their embedded definition), so a
 till applies both with the same code;
 ``seq`` is null (a snapshot row is not a change) and ``at`` is the record's ``updated_at``
-(``created_at`` for a redemption). Types come in dependency order — store, staff,
-benefit_definition, reward_definition, profile, benefit, reward, redemption — and ids in
-order within a type. ``limit`` is 1–5000 (default 1000).
+(``created_at`` for a redemption). Types come in the registry's dependency order
+(``engine.entities``: store, staff, benefit_definition, reward_definition, profile, benefit,
+reward, redemption) and ids in order within a type. ``limit`` is 1–5000 (default 1000).
 
 The till: ask without ``next``, keep that FIRST page's ``meta.cursor``, then ask with
 ``next=<meta.next>`` until ``has_more`` is false (store ``next`` to resume a cancelled first

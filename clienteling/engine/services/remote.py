@@ -50,9 +50,10 @@ from clienteling.engine.wire_rows import Block, Checked, check_block
 CURSOR_KEY = "sync.cursor"
 # The SQL of indexes a first sync dropped while it loads (``apply(defer_indexes=True)``).
 DEFERRED_INDEXES = "sync.deferred_indexes"
-# Tables whose secondary indexes a first sync may build after loading: not the child tables,
-# whose indexes the door's own deletes use (by parent id).
-_DEFERRABLE = ("profiles", "benefits", "rewards", "redemptions")
+# Tables whose secondary indexes a first sync may build after loading (the registry's
+# ``bulk`` types): not the child tables, whose indexes the door's own deletes use (by parent
+# id).
+_DEFERRABLE = tuple(kind.table.name for kind in ENTITIES if kind.bulk)
 
 _OPS = ("upsert", "delete")
 # (table, column) → the rows-v2 rule kind, to turn storage form into Python values.

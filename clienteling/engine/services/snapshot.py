@@ -38,8 +38,8 @@ from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import ChangeLog
 from clienteling.engine.types import Money, UTCDateTime
 
-# Each synced type's model, in dependency order: a row only refers to rows of types before
-# it. Derived from the registry, for the modules that look a type's model up by name.
+# Each synced type's model in the registry's dependency order (``entities.models()``), for
+# the sync side that looks a type's model up by name.
 SYNC_TYPES: dict[str, Any] = models()
 _CHILD_CHUNK = 500  # ids per IN (...): well under every backend's bound-parameter limit
 DEFAULT_SNAPSHOT_PAGE = 1000
