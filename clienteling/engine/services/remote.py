@@ -417,8 +417,10 @@ class RemoteService:
         if declared.moves_by:
             _delete_where(conn, table, declared.moves_by,
                           list(zip(*(children[n] for n in declared.moves_by), strict=True)))
-        parts = zip(children[key], *(children[n] for n in declared.id_from), strict=True)
-        children["id"] = [child_id(parent, *map(str, rest)) for parent, *rest in parts]
+        # One map over whole columns: a first sync derives an id per identity.
+        parts = [column if set(map(type, column)) <= {str} else list(map(str, column))
+                 for column in (children[n] for n in declared.id_from)]
+        children["id"] = list(map(child_id, children[key], *parts))
         _insert_columns(conn, table, children)
 
     @staticmethod
