@@ -2,15 +2,18 @@
 
 ``Area`` names the parts of the screen a change can make stale. It is a ``StrEnum`` so code
 that compares with the plain strings ("rewards" in changes.areas) keeps working. Services do
-not name areas themselves: ``AREAS`` maps each entity type to the areas it feeds, so one
-place decides what a change to a benefit or a redemption refreshes.
+not name areas themselves: each synced type declares the areas it feeds in the registry
+(``engine.entities``, SPEC §6), so one place decides what a change to a benefit or a
+redemption refreshes; ``areas_of`` reads them from there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
 Origin = Literal["local", "remote"]
@@ -27,27 +30,31 @@ class Area(StrEnum):
     OUTBOX = "outbox"
 
 
-AREAS: dict[str, frozenset[Area]] = {
-    "store": frozenset({Area.STAFF}),
-    "staff": frozenset({Area.STAFF}),
-    "profile": frozenset({Area.PROFILE}),
-    "identity": frozenset({Area.PROFILE}),
-    "benefit_definition": frozenset({Area.DEFINITIONS}),
-    "reward_definition": frozenset({Area.DEFINITIONS}),
-    "benefit": frozenset({Area.BENEFITS, Area.CLAIMABLE}),
-    "reward": frozenset({Area.REWARDS}),
-    # A redemption draws on benefits or rewards and shows in the history; which of the two
-    # it drew on is not worth a second map, an extra refresh costs one read.
-    "redemption": frozenset({Area.BENEFITS, Area.REWARDS, Area.HISTORY, Area.CLAIMABLE}),
-    "outbox": frozenset({Area.OUTBOX}),
-}
+# Entity types a unit of work records that are not synced, and the areas they feed.
+_LOCAL_AREAS: dict[str, frozenset[Area]] = {"outbox": frozenset({Area.OUTBOX})}
+
+
+@cache
+def areas() -> Mapping[str, frozenset[Area]]:
+    """Each entity type's areas: a synced type's (and its child rows') from the registry."""
+    # Imported on first use, not with this module: the registry names its areas with
+    # ``Area``, and the engine's context imports this module before anything is registered.
+    from clienteling.engine.entities import ENTITIES
+
+    out = dict(_LOCAL_AREAS)
+    for kind in ENTITIES:
+        out[kind.name] = kind.areas
+        if kind.children is not None:
+            out[kind.children.entity_type] = kind.areas
+    return MappingProxyType(out)
 
 
 def areas_of(entity_types: Iterable[str]) -> frozenset[Area]:
     """The areas a change to these entity types makes stale (unknown types feed none)."""
+    known = areas()
     out: set[Area] = set()
     for entity_type in entity_types:
-        out |= AREAS.get(entity_type, frozenset())
+        out |= known.get(entity_type, frozenset())
     return frozenset(out)
 
 

@@ -6,37 +6,45 @@ so the rules are the wire's (ISO instants with an offset, money as 2-place decim
 the model's lengths), a refusal must name the record (type and id) as well as the field, and
 a sync page of thousands of records must parse in milliseconds.
 
-``parse(entity_type, data)`` returns a ``Parsed``: the row of the entity's table plus, for a
+One parser per synced type (``store``, ``staff``, … named as ``wire``'s renderers) reads a
+``Reader`` over the record into a ``Parsed``: the row of the entity's table plus, for a
 profile its identities and for a redemption its items (replaced as a whole with their
-parent). Fields the wire adds for readers (``is_expired``, an embedded ``definition``) are
-ignored; till-local columns (staff lockout, profile search keys) are not the wire's.
+parent). The registry (``engine.entities``) names each type's parser; its ``parse`` checks
+the id, names the record in a refusal and derives the children's ids. Fields the wire adds
+for readers (``is_expired``, an embedded ``definition``) are ignored; till-local columns
+(staff lockout, profile search keys) are not the wire's: the remote door fills them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from hashlib import sha1
 from typing import Any
 
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, zone
 from clienteling.engine.permissions import Role
-from clienteling.engine.services.profiles import name_key, phone_key
 from clienteling.engine.wire import (
     BENEFIT_DEFINITION_FLAGS,
     BENEFIT_DEFINITION_INTS,
     BENEFIT_DEFINITION_TEXT,
 )
-from clienteling.engine.wire_rows import refusal
 
 # Child rows carry no id on the wire: theirs are derived from the parent, so applying the
 # same record twice writes the same rows.
 _CHILD_IDS = uuid.UUID("8f0c2a57-3b1e-4c55-9d5e-2b6b0e7f4a10")
 _CHILD_PREFIX = _CHILD_IDS.bytes
 _MAX_MONEY = Decimal("1e12")
+
+
+def refusal(entity_type: str, ident: object, name: str, problem: str) -> ValidationError:
+    """A synced record refused: the message names its type, id and field (here and in
+    ``wire_rows``)."""
+    return ValidationError({name: [problem]},
+                           f"synced {entity_type} {ident}: {name} {problem}")
 
 
 class Bad(ValueError):
@@ -62,7 +70,7 @@ class Parsed:
         return value if isinstance(value, str) else None
 
 
-class _Reader:
+class Reader:
     """Reads fields of one wire record; each problem raises ``Bad`` naming the field."""
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -206,7 +214,7 @@ def _no_day() -> date:
     raise ValueError
 
 
-def _store(r: _Reader) -> Parsed:
+def store(r: Reader) -> Parsed:
     return Parsed("store", {"name": r.req_text("name", 200), "timezone": r.timezone("timezone"),
                             **r.stamps()})
 
@@ -214,7 +222,7 @@ def _store(r: _Reader) -> Parsed:
 _ROLES = tuple(role.value for role in Role)
 
 
-def _staff(r: _Reader) -> Parsed:
+def staff(r: Reader) -> Parsed:
     return Parsed("staff", {
         "username": r.req_text("username", 64), "display_name": r.req_text("display_name", 200),
         "role": r.choice("role", _ROLES), "store_id": r.ident("store_id", required=True),
@@ -223,7 +231,7 @@ def _staff(r: _Reader) -> Parsed:
     })
 
 
-def _profile(r: _Reader) -> Parsed:
+def profile(r: Reader) -> Parsed:
     first, last = r.req_text("first_name", 100), r.text("last_name", 100) or ""
     email, phone = r.text("email", 254), r.text("mobile_phone", 32)
     identities: list[dict[str, Any]] = []
@@ -231,7 +239,7 @@ def _profile(r: _Reader) -> Parsed:
     for n, item in enumerate(raw):
         if not isinstance(item, dict):
             raise Bad(f"identities[{n}]", "must be an object")
-        sub = _Reader(item)
+        sub = Reader(item)
         try:
             handle, identifier = sub.req_text("handle", 64), sub.req_text("identifier", 128)
         except Bad as bad:
@@ -242,9 +250,6 @@ def _profile(r: _Reader) -> Parsed:
         "gender": r.text("gender", 32), "birth_date": r.day("birth_date"),
         "tier": r.text("tier", 64), "join_date": r.day("join_date"),
         "home_store_id": r.ident("home_store_id"), "attributes": r.json_object("attributes"),
-        # The search keys, as ProfileService keeps them.
-        "name_key": name_key(first, last), "last_name_key": last.lower(),
-        "email_key": email.lower() if email else None, "phone_key": phone_key(phone),
         **r.stamps(),
     }, identities)
 
@@ -256,7 +261,7 @@ _TEXT_LENGTHS = {
 }
 
 
-def _benefit_definition(r: _Reader) -> Parsed:
+def benefit_definition(r: Reader) -> Parsed:
     row: dict[str, Any] = {}
     for name in BENEFIT_DEFINITION_TEXT:
         row[name] = r.text(name, _TEXT_LENGTHS.get(name, 100_000),
@@ -278,7 +283,7 @@ def _benefit_definition(r: _Reader) -> Parsed:
     return Parsed("benefit_definition", {**row, **r.stamps()})
 
 
-def _benefit(r: _Reader) -> Parsed:
+def benefit(r: Reader) -> Parsed:
     return Parsed("benefit", {
         "profile_id": r.ident("profile_id", required=True),
         "benefit_definition_id": r.ident("benefit_definition_id", required=True),
@@ -297,7 +302,7 @@ def _benefit(r: _Reader) -> Parsed:
     })
 
 
-def _reward_definition(r: _Reader) -> Parsed:
+def reward_definition(r: Reader) -> Parsed:
     return Parsed("reward_definition", {
         "name": r.req_text("name", 200), "handle": r.req_text("handle", 100),
         "type": r.req_text("type", 32), "description": r.text("description", 100_000),
@@ -312,7 +317,7 @@ def _reward_definition(r: _Reader) -> Parsed:
     })
 
 
-def _reward(r: _Reader) -> Parsed:
+def reward(r: Reader) -> Parsed:
     return Parsed("reward", {
         "profile_id": r.ident("profile_id", required=True),
         "reward_definition_id": r.ident("reward_definition_id", required=True),
@@ -330,12 +335,12 @@ def _reward(r: _Reader) -> Parsed:
     })
 
 
-def _redemption(r: _Reader) -> Parsed:
+def redemption(r: Reader) -> Parsed:
     items: list[dict[str, Any]] = []
     for n, item in enumerate(r.json_list("items")):
         if not isinstance(item, dict):
             raise Bad(f"items[{n}]", "must be an object")
-        sub = _Reader(item)
+        sub = Reader(item)
         try:
             items.append({
                 "position": n, "type": sub.choice("type", ("benefit", "reward")),
@@ -358,45 +363,6 @@ def _redemption(r: _Reader) -> Parsed:
         "meta": r.json("meta"),
         "created_at": r.instant("created_at", required=True),
     }, items)
-
-
-PARSERS: dict[str, Callable[[_Reader], Parsed]] = {
-    "store": _store,
-    "staff": _staff,
-    "profile": _profile,
-    "benefit_definition": _benefit_definition,
-    "benefit": _benefit,
-    "reward_definition": _reward_definition,
-    "reward": _reward,
-    "redemption": _redemption,
-}
-
-
-def parse(entity_type: str, data: Any) -> Parsed:
-    """Column values for one wire record of ``entity_type`` (a key of ``PARSERS``).
-
-    Raises ``ValidationError`` naming the type, the record's id and the bad field."""
-    parser = PARSERS.get(entity_type)
-    if parser is None:
-        raise refusal(str(entity_type)[:40], "?", "type", "is not a synced entity type")
-    if not isinstance(data, dict):
-        raise refusal(entity_type, "?", "data", "must be an object")
-    ident = data.get("id")
-    if not isinstance(ident, str) or not 1 <= len(ident) <= 36:
-        raise refusal(entity_type, "?", "id", "must be an id of 1 to 36 characters")
-    try:
-        parsed = parser(_Reader(data))
-    except Bad as bad:
-        raise refusal(entity_type, ident, bad.name, bad.problem) from None
-    parsed.row["id"] = ident
-    for child in parsed.children:
-        if entity_type == "profile":
-            child["id"] = child_id(ident, child["handle"], child["identifier"])
-            child["profile_id"] = ident
-        else:
-            child["id"] = child_id(ident, str(child["position"]))
-            child["redemption_id"] = ident
-    return parsed
 
 
 def child_id(*parts: str) -> str:

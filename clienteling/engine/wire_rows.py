@@ -12,7 +12,9 @@ list per record, each value already in the form a till's SQLite file stores:
 A profile's identities (``profile_id``, ``handle``, ``identifier``) and a redemption's items
 (``redemption_id``, ``position``, ``type``, ``item_id``, ``value`` in cents, ``count``) come
 as a child block of their parent's block, in the same page. Columns a till keeps for itself
-(``TILL_COLUMNS``) are not sent; child rows get the till's derived ids (``wire_in.child_id``).
+(``SyncedType.till``) are not sent; child rows get the till's derived ids (``wire_in.child_id``).
+Every type, its columns, children and the rules that differ from what a column's type implies
+come from the registry (``engine.entities``).
 
 Why: checking and converting each record field by field (``wire_in``) was most of what a
 till spent on a first sync (docs/performance.md). Here every column of a block is checked
@@ -35,45 +37,13 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Integer, String, Table, Text
 
-from clienteling.engine.errors import ValidationError
+from clienteling.engine.entities import BY_NAME, ENTITIES, RuleOverrides
 from clienteling.engine.form import MAX_INT, zone
-from clienteling.engine.models import (
-    Benefit,
-    BenefitDefinition,
-    Identity,
-    Profile,
-    Redemption,
-    RedemptionItem,
-    Reward,
-    RewardDefinition,
-    Staff,
-    Store,
-)
-from clienteling.engine.permissions import Role
 from clienteling.engine.types import Money, UTCDateTime
+from clienteling.engine.wire_in import refusal
 
 FORMAT = "rows-v2"
 
-TABLES: dict[str, Table] = {
-    "store": Store.__table__,  # type: ignore[dict-item]
-    "staff": Staff.__table__,  # type: ignore[dict-item]
-    "benefit_definition": BenefitDefinition.__table__,  # type: ignore[dict-item]
-    "reward_definition": RewardDefinition.__table__,  # type: ignore[dict-item]
-    "profile": Profile.__table__,  # type: ignore[dict-item]
-    "benefit": Benefit.__table__,  # type: ignore[dict-item]
-    "reward": Reward.__table__,  # type: ignore[dict-item]
-    "redemption": Redemption.__table__,  # type: ignore[dict-item]
-}
-# A parent type's child block: its table, the column naming the parent.
-CHILDREN: dict[str, tuple[Table, str]] = {
-    "profile": (Identity.__table__, "profile_id"),  # type: ignore[dict-item]
-    "redemption": (RedemptionItem.__table__, "redemption_id"),  # type: ignore[dict-item]
-}
-# Kept by the till (a staff member's lockout, a profile's search keys): never on the wire.
-TILL_COLUMNS: dict[str, frozenset[str]] = {
-    "staff": frozenset({"failed_attempts", "locked_until"}),
-    "profile": frozenset({"name_key", "last_name_key", "email_key", "phone_key"}),
-}
 INSTANT_TEXT = "YYYY-MM-DD HH:MM:SS.ffffff"
 INSTANT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
@@ -82,23 +52,16 @@ _TEXT_MAX = 100_000  # a Text column, as wire_in reads one
 _NoneType = type(None)
 
 
-def refusal(entity_type: str, ident: object, name: str, problem: str) -> ValidationError:
-    """A synced record refused: the message names its type, id and field (here and in
-    ``wire_in``)."""
-    return ValidationError({name: [problem]},
-                           f"synced {entity_type} {ident}: {name} {problem}")
-
-
 def columns(entity_type: str) -> list[str]:
     """The columns a block of ``entity_type`` carries, ``id`` first."""
-    local = TILL_COLUMNS.get(entity_type, frozenset())
-    return [c.name for c in TABLES[entity_type].columns if c.name not in local]
+    return BY_NAME[entity_type].columns
 
 
 def child_columns(entity_type: str) -> list[str]:
     """A child block's columns: its table's, without its own id (the till derives it)."""
-    table, _ = CHILDREN[entity_type]
-    return [c.name for c in table.columns if c.name != "id"]
+    children = BY_NAME[entity_type].children
+    assert children is not None, f"{entity_type} has no child rows"
+    return children.columns
 
 
 @dataclass(frozen=True)
@@ -113,26 +76,7 @@ class Rule:
     options: tuple[str, ...] = ()  # choice
 
 
-_ROLES = tuple(role.value for role in Role)
-# Where wire_in's rule is not the one the column's type implies.
-_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
-    ("store", "timezone"): {"kind": "zone"},
-    ("benefit", "timezone"): {"kind": "zone"},
-    ("reward", "timezone"): {"kind": "zone"},
-    ("staff", "role"): {"kind": "choice", "options": _ROLES},
-    ("redemption", "type"): {"kind": "choice", "options": ("redeem", "reversal")},
-    ("redemption_items", "type"): {"kind": "choice", "options": ("benefit", "reward")},
-    ("profile", "last_name"): {"nonblank": False},  # wire_in reads a missing one as ""
-    ("profile", "attributes"): {"kind": "object"},
-    ("benefit_definition", "tags"): {"kind": "list"},
-    ("reward_definition", "excluded_categories"): {"kind": "list"},
-    ("benefit_definition", "version"): {"low": 1},
-    ("reward_definition", "version"): {"low": 1},
-    ("redemption_items", "count"): {"low": 1},
-}
-
-
-def _rule(owner: str, column: Any) -> Rule:
+def _rule(overrides: RuleOverrides, column: Any) -> Rule:
     kind_of = column.type
     nullable = bool(column.nullable)
     rule: dict[str, Any] = {"nullable": nullable}
@@ -156,20 +100,22 @@ def _rule(owner: str, column: Any) -> Rule:
         rule["nonblank"] = not nullable
     else:  # pragma: no cover - a new column type needs a rule before it can be synced
         raise TypeError(f"no rows-v2 rule for {column.name} ({kind_of!r})")
-    rule.update(_OVERRIDES.get((owner, column.name), {}))
+    # Where wire_in's rule is not the one the column's type implies (the registry's).
+    rule.update(overrides.get(column.name, {}))
     return Rule(**rule)
 
 
-def _rules(table: Table, names: Iterable[str], owner: str) -> dict[str, Rule]:
-    return {name: _rule(owner, table.c[name]) for name in names}
+def _rules(table: Table, names: Iterable[str], overrides: RuleOverrides) -> dict[str, Rule]:
+    return {name: _rule(overrides, table.c[name]) for name in names}
 
 
 RULES: dict[str, dict[str, Rule]] = {
-    kind: _rules(table, [n for n in columns(kind) if n != "id"], kind)
-    for kind, table in TABLES.items()
+    kind.name: _rules(kind.table, [n for n in kind.columns if n != "id"], kind.rules)
+    for kind in ENTITIES
 }
 CHILD_RULES: dict[str, dict[str, Rule]] = {
-    kind: _rules(table, child_columns(kind), table.name) for kind, (table, _) in CHILDREN.items()
+    kind.name: _rules(kind.children.table, kind.children.columns, kind.children.rules)
+    for kind in ENTITIES if kind.children is not None
 }
 
 
@@ -348,15 +294,17 @@ def check_block(block: Block) -> Checked:
     values = _check_columns(kind, RULES[kind], names, rows, ids.__getitem__,
                             lambda _n, name: name)
     children: dict[str, Sequence[Any]] | None = None
-    if kind in CHILDREN:
+    if kind in CHILD_RULES:
         children = _check_children(kind, block, set(ids))
     values["id"] = ids
     return Checked(kind, ids, values, children)
 
 
 def _check_children(kind: str, block: Block, parents: set[str]) -> dict[str, Sequence[Any]]:
-    _, key = CHILDREN[kind]
-    names = block.child_columns or child_columns(kind)
+    declared = BY_NAME[kind].children
+    assert declared is not None  # only called for a type with child rows
+    key, label = declared.parent_key, declared.label
+    names = block.child_columns or declared.columns
     rows = block.child_rows or []
     if len(set(names)) != len(names) or key not in names:
         raise refusal(kind, "?", "children", f"must name each column once, {key} among them")
@@ -366,7 +314,6 @@ def _check_children(kind: str, block: Block, parents: set[str]) -> dict[str, Seq
         if type(owner) is not str or owner not in parents:
             raise refusal(kind, str(owner)[:36], f"children[{n}].{key}",
                           "is not a record of this page")
-    label = "identities" if kind == "profile" else "items"
     return _check_columns(kind, CHILD_RULES[kind], names, rows, owners.__getitem__,
                           lambda n, name: f"{label}[{n}].{name}")
 

@@ -1,9 +1,10 @@
 """The change feed (SPEC §7): ``GET /sync/changes?after=<seq>&limit=<n>``.
 
 Answer: ``{"data": [{seq, type, id, op, data}], "meta": {"next", "has_more"}}`` where
-``data`` is the entity's *current* wire record (staff with ``pin_hash``, withheld for
-staff who may not act on the asking device: ``staff_view``), or ``null`` when it no longer
-exists (deleted). A till stores ``meta.next`` as its cursor and
+``data`` is the entity's *current* wire record, rendered as the registry of synced types
+declares (``engine.entities``; staff with ``pin_hash``, withheld for staff who may not act
+on the asking device: the type's ``device_view``, ``staff_view``), or ``null`` when it no
+longer exists (deleted). A till stores ``meta.next`` as its cursor and
 asks again with ``after=<next>`` until ``has_more`` is false.
 
 Why the feed never skips a committed change, even with concurrent writers on
@@ -35,12 +36,12 @@ reader on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from clienteling.engine import wire
+from clienteling.engine.entities import BY_NAME, ENTITIES, SyncedType
 from clienteling.engine.models import Staff
-from clienteling.engine.security import WITHHELD_HASH
 from clienteling.engine.services.devices import Device
 from clienteling.engine.services.listing import Change
 from clienteling.hub.state import Hub
@@ -48,31 +49,43 @@ from clienteling.hub.state import Hub
 DEFAULT_LIMIT = 100
 
 
+Render = Callable[[Any], dict[str, Any]]
+
+
+def for_device(kind: SyncedType, now: datetime, dev: Device) -> Render:
+    """``kind``'s renderer at ``now`` as ``dev`` receives it: the registry's ``device_view``
+    column withheld for records outside the device's scope (``Device.may_act``)."""
+    render, view = kind.render, kind.device_view
+    if view is None:
+        return lambda record: render(record, now)
+    column, withheld = view.column, view.withheld
+    role, store = view.scope
+
+    def viewed(record: Any) -> dict[str, Any]:
+        out = render(record, now)
+        if not dev.may_act(getattr(record, role), getattr(record, store)):
+            out[column] = withheld
+        return out
+
+    return viewed
+
+
 def staff_view(member: Staff, dev: Device) -> dict[str, Any]:
     """A staff record as ``dev`` receives it: with the PIN hash only if they may act on it
     (``Device.may_act``). Others still come (rewards and redemptions name them), with
     ``security.WITHHELD_HASH``, which no PIN verifies against; the digest the device gets is
     computed over this same view (``DigestService(staff_scope=…)``)."""
-    out = wire.staff(member, with_pin_hash=True)
-    if not dev.may_act(member.role, member.store_id):
-        out["pin_hash"] = WITHHELD_HASH
-    return out
+    # A staff record does not depend on the time it is read at.
+    return for_device(BY_NAME["staff"], datetime.now(UTC), dev)(member)
 
 
-def _renderers(now: datetime, dev: Device) -> dict[str, Callable[[Any], dict[str, Any]]]:
-    return {
-        "store": wire.store,
-        "staff": lambda s: staff_view(s, dev),
-        "profile": wire.profile,
-        "benefit_definition": wire.benefit_definition,
-        "benefit": lambda b: wire.benefit(b, now, embed_definition=False),
-        "reward_definition": wire.reward_definition,
-        "reward": lambda r: wire.reward(r, now, embed_definition=False),
-        "redemption": wire.redemption,
-    }
+def renderers(now: datetime, dev: Device) -> dict[str, Render]:
+    """Each synced type's renderer as the feed, the snapshot and ``/sync/records`` send it to
+    ``dev`` at ``now`` (SPEC §7)."""
+    return {kind.name: for_device(kind, now, dev) for kind in ENTITIES}
 
 
-def entry(change: Change, render: dict[str, Callable[[Any], dict[str, Any]]]) -> dict[str, Any]:
+def entry(change: Change, render: dict[str, Render]) -> dict[str, Any]:
     data = None
     if change.record is not None and change.op != "delete" and change.entity_type in render:
         data = render[change.entity_type](change.record)
@@ -82,7 +95,7 @@ def entry(change: Change, render: dict[str, Callable[[Any], dict[str, Any]]]) ->
 
 def feed_page(hub: Hub, dev: Device, after: int, limit: int) -> dict[str, Any]:
     changes, has_more = hub.listing.changes(after, limit)
-    render = _renderers(hub.now(), dev)
+    render = renderers(hub.now(), dev)
     return {
         "data": [entry(c, render) for c in changes],
         "meta": {"next": changes[-1].seq if changes else after, "has_more": has_more,

@@ -10,9 +10,9 @@ Entries have the change feed's shape (``hub.changes``: staff with ``pin_hash`` f
 who may act on the device, benefits and rewards without their embedded definition), so a
 till applies both with the same code;
 ``seq`` is null (a snapshot row is not a change) and ``at`` is the record's ``updated_at``
-(``created_at`` for a redemption). Types come in dependency order — store, staff,
-benefit_definition, reward_definition, profile, benefit, reward, redemption — and ids in
-order within a type. ``limit`` is 1–5000 (default 1000).
+(``created_at`` for a redemption). Types come in the registry's dependency order
+(``engine.entities``: store, staff, benefit_definition, reward_definition, profile, benefit,
+reward, redemption) and ids in order within a type. ``limit`` is 1–5000 (default 1000).
 
 The till: ask without ``next``, keep that FIRST page's ``meta.cursor``, then ask with
 ``next=<meta.next>`` until ``has_more`` is false (store ``next`` to resume a cancelled first
@@ -39,19 +39,19 @@ from __future__ import annotations
 import orjson
 
 from clienteling.engine import wire
-from clienteling.engine.security import WITHHELD_HASH
+from clienteling.engine.entities import BY_NAME, DeviceView
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.snapshot import RowsBlock, snapshot_page, snapshot_rows
+from clienteling.engine.services.snapshot import RowsBlock, snapshot_records, snapshot_rows
 from clienteling.engine.wire_rows import FORMAT
-from clienteling.hub.changes import _renderers
+from clienteling.hub.changes import renderers
 from clienteling.hub.state import Hub
 
 
 def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
     """The page as JSON bytes. orjson rather than the response class's ``json.dumps``: a page
     of 5,000 records is a few MB, and encoding it was a tenth of the hub's time."""
-    page = snapshot_page(hub.cl.ctx, token, limit)
-    render = _renderers(hub.now(), dev)
+    page = snapshot_records(hub.cl.ctx, token, limit)
+    render = renderers(hub.now(), dev)
     data = [{"seq": None, "type": kind, "id": record.id, "op": "upsert",
              "at": wire.iso(getattr(record, "updated_at", None) or record.created_at),
              "data": render[kind](record)} for kind, record in page.rows]
@@ -60,13 +60,15 @@ def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
                                                 "totals": page.totals, "limit": limit}})
 
 
-def _staff_scope(block: RowsBlock, dev: Device) -> RowsBlock:
-    """Staff as ``dev`` receives them: PIN hashes only of those who may act on it, as in the
-    feed (``hub.changes.staff_view``)."""
-    role, store, pin = (block.columns.index(n) for n in ("role", "store_id", "pin_hash"))
+def _device_scope(block: RowsBlock, view: DeviceView | None, dev: Device) -> RowsBlock:
+    """A block as ``dev`` receives it: the type's ``device_view`` column (staff PIN hashes)
+    only for the records in the device's scope, as in the feed (``hub.changes.for_device``)."""
+    if view is None:
+        return block
+    role, store, at = (block.columns.index(n) for n in (*view.scope, view.column))
     rows = [row if dev.may_act(row[role], row[store])
-            else (*row[:pin], WITHHELD_HASH, *row[pin + 1:]) for row in block.rows]
-    return RowsBlock(block.type, block.columns, rows)
+            else (*row[:at], view.withheld, *row[at + 1:]) for row in block.rows]
+    return RowsBlock(block.type, block.columns, rows, block.child_columns, block.child_rows)
 
 
 def snapshot_rows_body(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
@@ -74,7 +76,7 @@ def snapshot_rows_body(hub: Hub, dev: Device, token: str | None, limit: int) -> 
     page = snapshot_rows(hub.cl.ctx, token, limit)
     data = [{"type": b.type, "columns": b.columns, "rows": b.rows,
              "child_columns": b.child_columns, "child_rows": b.child_rows}
-            for b in (_staff_scope(b, dev) if b.type == "staff" else b for b in page.blocks)]
+            for b in (_device_scope(b, BY_NAME[b.type].device_view, dev) for b in page.blocks)]
     return orjson.dumps({"format": FORMAT, "data": data,
                          "meta": {"cursor": page.cursor, "next": page.next,
                                   "has_more": page.next is not None, "totals": page.totals,

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from clienteling.engine.changes import AREAS, Area, Changes, areas_of
+from clienteling.engine.changes import Area, Changes, areas_of
 from tests.conftest import World
 from tests.engine.support import give_reward, make_definition, make_profile, make_reward_definition
 
@@ -38,7 +38,7 @@ def test_areas_come_from_the_entity_types_touched(world: World) -> None:
     world.cl.rewards.redeem_amount(world.associate, jane.id, "5.00")
     make_definition(world)
     assert [c.areas for c in heard] == [
-        {Area.PROFILE}, {Area.DEFINITIONS}, {Area.REWARDS}, AREAS["redemption"],
+        {Area.PROFILE}, {Area.DEFINITIONS}, {Area.REWARDS}, areas_of(["redemption"]),
         {Area.DEFINITIONS}]
     assert all(c.origin == "local" for c in heard)
     # a StrEnum: code comparing with the plain names keeps working

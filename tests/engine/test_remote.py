@@ -16,6 +16,7 @@ from clienteling.cli import main
 from clienteling.engine import audit, wire
 from clienteling.engine.changes import Area, Changes
 from clienteling.engine.context import Context
+from clienteling.engine.entities import parse
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import (
     AuditEvent,
@@ -32,7 +33,6 @@ from clienteling.engine.models import (
     Store,
 )
 from clienteling.engine.services import Clienteling
-from clienteling.engine.wire_in import parse
 from tests.conftest import World
 from tests.engine.support import (
     give_reward,

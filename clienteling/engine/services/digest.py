@@ -10,7 +10,8 @@ The hub and a till compute exactly this over their own copies (the hub answers i
   items). Left out: what a till keeps for itself (a staff member's ``failed_attempts`` and
   ``locked_until``), search keys derived from the record, and anything computed from "now"
   (``is_expired``, ``is_redeemable`` are never stored), which would make equal copies
-  differ by the clock.
+  differ by the clock. The types, their columns and children are the registry's
+  (``engine.entities``: ``SyncedType.digest_columns``, ``ChildRows``).
 - Records are bucketed by the SHA-256 of their *id* (hex), not by the id itself: ids may be
   chosen by a client, and hashing spreads any ids evenly over 16 buckets per hex digit.
 - A set of records hashes to the SHA-256 of its lines ``<id hash> <id> <fingerprint>`` in
@@ -32,31 +33,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clienteling.engine.context import Context
+from clienteling.engine.entities import BY_NAME, NAMES
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.models import Identity, RedemptionItem
-from clienteling.engine.security import WITHHELD_HASH
-from clienteling.engine.services.snapshot import SYNC_TYPES
 
 HEX = "0123456789abcdef"
 LIST_AT = 64  # a bucket this small lists its records instead of being drilled further
 
-
-# Columns that are not the synced record: what a till keeps for itself (a staff member's
-# wrong-PIN count and lockout), and search keys derived from the record's own fields.
-LOCAL_COLUMNS: dict[str, frozenset[str]] = {
-    "staff": frozenset({"failed_attempts", "locked_until"}),
-    "profile": frozenset({"name_key", "last_name_key", "email_key", "phone_key"}),
-}
-
-
-def _columns(entity_type: str) -> list[Any]:
-    table = SYNC_TYPES[entity_type].__table__
-    local = LOCAL_COLUMNS.get(entity_type, frozenset()) | {"id"}
-    return [table.c.id, *(c for c in table.columns if c.name not in local)]
 
 
 def _canonical(value: Any) -> Any:
@@ -68,19 +54,16 @@ def _canonical(value: Any) -> Any:
 
 
 def _children(s: Session, entity_type: str) -> dict[str, list[Any]]:
-    """The rows a record owns, as part of its fingerprint (their own ids are not synced)."""
+    """The rows a record owns, as part of its fingerprint (their own ids are not synced):
+    per parent, each row's synced columns but the parent's id, in the declared order."""
     out: dict[str, list[Any]] = {}
-    query: Select[*tuple[Any, ...]]
-    if entity_type == "profile":
-        query = select(Identity.profile_id, Identity.handle, Identity.identifier).order_by(
-            Identity.profile_id, Identity.handle, Identity.identifier)
-    elif entity_type == "redemption":
-        query = select(RedemptionItem.redemption_id, RedemptionItem.position,
-                       RedemptionItem.type, RedemptionItem.item_id, RedemptionItem.value,
-                       RedemptionItem.count).order_by(RedemptionItem.redemption_id,
-                                                      RedemptionItem.position)
-    else:
+    declared = BY_NAME[entity_type].children
+    if declared is None:
         return out
+    table, key = declared.table, declared.parent_key
+    names = [key, *(n for n in declared.columns if n != key)]
+    query = select(*(table.c[n] for n in names)).order_by(
+        table.c[key], *(table.c[n] for n in declared.order))
     for owner, *rest in s.execute(query):
         out.setdefault(owner, []).append(rest)
     return out
@@ -132,22 +115,26 @@ class DigestService:
         Read with Core, not through the ORM and ``wire``: the stored values are the same
         either way (the column types give aware UTC datetimes and exact Decimals on every
         backend), and building ORM objects cost most of the time for 100,000s of rows."""
-        columns = _columns(entity_type)
+        kind = BY_NAME[entity_type]
+        table = kind.table
+        columns = [table.c[name] for name in kind.digest_columns]
         dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                  default=_canonical).encode
         sha = hashlib.sha256
         rows = []
-        scope = self.staff_scope if entity_type == "staff" else None
-        if scope is not None:
-            names = [c.name for c in columns]
-            at_role, at_store, at_pin = (names.index(n) for n in ("role", "store_id", "pin_hash"))
+        view = kind.device_view
+        scope = self.staff_scope if view is not None else None
+        if view is not None and scope is not None:
+            names = kind.digest_columns
+            at_role, at_store = (names.index(n) for n in view.scope)
+            at_pin, withheld = names.index(view.column), view.withheld
         with self.ctx.reading() as s:
             children = _children(s, entity_type)
             for row in s.execute(select(*columns)):
                 values = list(row)
                 record_id = values[0]
                 if scope is not None and not scope(values[at_role], values[at_store]):
-                    values[at_pin] = WITHHELD_HASH
+                    values[at_pin] = withheld
                 values.append(children.get(record_id, []))
                 rows.append((sha(record_id.encode()).hexdigest(), record_id,
                              sha(dumps(values).encode()).hexdigest()))
@@ -157,15 +144,15 @@ class DigestService:
     def summary(self) -> dict[str, Any]:
         """``{"types": {type: {"count", "hash"}}}`` for every synced type."""
         out = {}
-        for kind in SYNC_TYPES:
+        for kind in NAMES:
             rows = self.rows(kind)
             out[kind] = {"count": len(rows), "hash": _set_hash(rows)}
         return {"types": out}
 
     def drill(self, entity_type: str, prefix: str = "") -> dict[str, Any]:
         """The bucket of ``entity_type`` records whose id hash starts with ``prefix``."""
-        if entity_type not in SYNC_TYPES:
-            raise ValidationError.field("type", f"must be one of {', '.join(SYNC_TYPES)}")
+        if entity_type not in BY_NAME:
+            raise ValidationError.field("type", f"must be one of {', '.join(NAMES)}")
         prefix = prefix.lower()
         if len(prefix) > 63 or any(c not in HEX for c in prefix):
             raise ValidationError.field("prefix", "must be up to 63 hex digits (0-9, a-f)")
@@ -195,7 +182,7 @@ def first_difference(local: Source, remote: Source) -> Difference | None:
     ``DigestService.source`` does locally, and ``GET /sync/digest[?type=&prefix=]`` does on
     the hub). Only differing buckets are fetched: about 16 per hex digit walked."""
     mine, theirs = local(None, "")["types"], remote(None, "")["types"]
-    for kind in SYNC_TYPES:
+    for kind in NAMES:
         if mine.get(kind) != theirs.get(kind):
             return _walk(kind, "", local, remote) or Difference(kind, None, None, None)
     return None

@@ -23,6 +23,7 @@ from sqlalchemy import Select, Text, cast, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clienteling.engine.context import Context
+from clienteling.engine.entities import BY_NAME
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, parse_instant, zone
 from clienteling.engine.models import (
@@ -250,19 +251,6 @@ _STORES = _Spec(
     sorts={"name": Store.name, "created_at": Store.created_at, "updated_at": Store.updated_at},
     default_sort=(Store.name, Store.id),
 )
-
-# The change feed's entity types and the model each one reads from.
-FEED_MODELS: dict[str, Any] = {
-    "store": Store,
-    "staff": Staff,
-    "profile": Profile,
-    "benefit_definition": BenefitDefinition,
-    "benefit": Benefit,
-    "reward_definition": RewardDefinition,
-    "reward": Reward,
-    "redemption": Redemption,
-}
-
 
 def _param(f: Filter) -> str:
     return f"filter[{f.field}]" if f.op == "eq" else f"filter[{f.field}][{f.op}]"
@@ -512,11 +500,12 @@ class ListingService:
             rows = rows[:limit]
             wanted: dict[str, set[str]] = defaultdict(set)
             for row in rows:
-                if row.entity_type in FEED_MODELS:
+                # The registry's types: a change to anything else carries no record.
+                if row.entity_type in BY_NAME:
                     wanted[row.entity_type].add(row.entity_id)
             found: dict[tuple[str, str], Any] = {}
             for entity_type, ids in wanted.items():
-                model = FEED_MODELS[entity_type]
+                model: Any = BY_NAME[entity_type].model  # every synced model has an id
                 id_list = sorted(ids)
                 for start in range(0, len(id_list), 500):
                     chunk = id_list[start:start + 500]
@@ -533,4 +522,4 @@ class ListingService:
             return int(s.scalar(select(func.max(ChangeLog.seq))) or 0)
 
 
-__all__ = ["FEED_MODELS", "Change", "Filter", "ListQuery", "ListingService", "Page"]
+__all__ = ["Change", "Filter", "ListQuery", "ListingService", "Page"]

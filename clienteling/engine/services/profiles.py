@@ -17,6 +17,8 @@ from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.search_keys import name_key as name_key  # re-exported, as before
+from clienteling.engine.search_keys import phone_key as phone_key
 from clienteling.engine.services.lookup import get_or_not_found
 
 GENDERS = ("female", "male", "non-binary", "other", "unspecified")
@@ -65,17 +67,6 @@ class SearchPage:
 class ScanResult:
     profile_id: str
     benefit_id: str | None
-
-
-def name_key(first: str, last: str) -> str:
-    return " ".join(f"{first} {last}".lower().split())
-
-
-def phone_key(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    return digits or None
 
 
 def condition_data(profile: Profile, now: datetime) -> dict[str, Any]:

@@ -15,9 +15,11 @@ What it does not do, on purpose:
   and the next page of the feed brings the hub's version. Such records are reported in
   ``RemoteResult.skipped``.
 
-Till-local columns stay the till's: a staff member's failed PIN attempts and lock, and the
-profile search keys (recomputed from the names, as ``ProfileService`` does). A profile's
-identities and a redemption's items are replaced as a whole with their parent.
+Tables, write order, children and till-local columns come from the registry of synced types
+(``engine.entities``). Till-local columns stay the till's: a staff member's failed PIN
+attempts and lock, and the profile search keys (recomputed from the names, as
+``ProfileService`` does). A profile's identities and a redemption's items are replaced as a
+whole with their parent.
 
 Every entry is checked before anything is written: one bad record refuses the whole call
 with a ``ValidationError`` naming its type, id and field, and nothing changes. Listeners
@@ -38,39 +40,30 @@ from sqlalchemy.exc import IntegrityError
 from clienteling.engine import wire_rows
 from clienteling.engine.changes import Changes, areas_of
 from clienteling.engine.context import Context
+from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, parse
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.models import (
-    Identity,
-    OutboxEntity,
-    OutboxEntry,
-    RedemptionItem,
-    Setting,
-)
+from clienteling.engine.models import OutboxEntity, OutboxEntry, Setting
 from clienteling.engine.services.outbox import UNCONFIRMED
-from clienteling.engine.services.profiles import name_key, phone_key
-from clienteling.engine.wire_in import Parsed, child_id, parse
-from clienteling.engine.wire_rows import CHILDREN, Block, Checked, check_block, refusal
+from clienteling.engine.wire_in import Parsed, child_id, refusal
+from clienteling.engine.wire_rows import Block, Checked, check_block
 
 CURSOR_KEY = "sync.cursor"
 # The SQL of indexes a first sync dropped while it loads (``apply(defer_indexes=True)``).
 DEFERRED_INDEXES = "sync.deferred_indexes"
-# Tables whose secondary indexes a first sync may build after loading: not the child tables,
-# whose indexes the door's own deletes use (by parent id).
-_DEFERRABLE = ("profiles", "benefits", "rewards", "redemptions")
+# Tables whose secondary indexes a first sync may build after loading (the registry's
+# ``bulk`` types): not the child tables, whose indexes the door's own deletes use (by parent
+# id).
+_DEFERRABLE = tuple(kind.table.name for kind in ENTITIES if kind.bulk)
 
-# Parents before children for upserts; the reverse for deletes.
-_TABLES = wire_rows.TABLES
-# Columns the hub does not own: written on insert with their defaults, never overwritten.
-_TILL_LOCAL = {"staff": {"failed_attempts": 0, "locked_until": None}}
-_IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
-_ITEMS: Table = RedemptionItem.__table__  # type: ignore[assignment]
 _OPS = ("upsert", "delete")
 # (table, column) → the rows-v2 rule kind, to turn storage form into Python values.
 _KINDS: dict[tuple[str, str], str] = {
-    (wire_rows.TABLES[kind].name, name): rule.kind
+    (BY_NAME[kind].table.name, name): rule.kind
     for kind, rules in wire_rows.RULES.items() for name, rule in rules.items()}
-_KINDS.update({(CHILDREN[kind][0].name, name): rule.kind
-               for kind, rules in wire_rows.CHILD_RULES.items() for name, rule in rules.items()})
+_KINDS.update({(child.table.name, name): rule.kind
+               for kind, rules in wire_rows.CHILD_RULES.items()
+               if (child := BY_NAME[kind].children) is not None
+               for name, rule in rules.items()})
 
 
 @dataclass(frozen=True)
@@ -251,8 +244,9 @@ class RemoteService:
                 and any(isinstance(e, Block) for e in entries)):
             return self._apply_blocks(entries, cursor, settings, defer_indexes, build_indexes)
         parsed = self._read(entries)
-        upserts: dict[str, list[Parsed]] = {t: [] for t in _TABLES}
-        deletes: dict[str, list[str]] = {t: [] for t in _TABLES}
+        # Registry order: parents before children for upserts, the reverse for deletes.
+        upserts: dict[str, list[Parsed]] = {t: [] for t in NAMES}
+        deletes: dict[str, list[str]] = {t: [] for t in NAMES}
         with self.ctx.db.write() as s:
             conn = s.connection()
             if len(parsed) >= _BIG_PAGE and conn.dialect.name == "sqlite":
@@ -277,7 +271,7 @@ class RemoteService:
         upserted = sum(len(rows) for rows in upserts.values())
         deleted = sum(len(ids) for ids in deletes.values())
         if upserted or deleted:
-            types = [t for t in _TABLES if upserts[t] or deletes[t]]
+            types = [t for t in NAMES if upserts[t] or deletes[t]]
             self.ctx.notify(Changes(areas_of(types), frozenset(profile_ids), "remote"))
         return RemoteResult(upserted, deleted, tuple(skipped), cursor)
 
@@ -286,7 +280,7 @@ class RemoteService:
                       build_indexes: bool) -> RemoteResult:
         if not all(isinstance(b, Block) for b in blocks):
             raise ValidationError.field("records", "must be entries or rows-v2 blocks, not both")
-        order = list(_TABLES)
+        order = list(NAMES)
         # Every block checked before anything is written: a refusal changes nothing.
         checked = sorted((check_block(b) for b in blocks), key=lambda c: order.index(c.type))
         rows = sum(len(c.ids) for c in checked)
@@ -386,7 +380,9 @@ class RemoteService:
         children = block.children
         if children is not None:
             owners = set(values["id"])
-            key = CHILDREN[block.type][1]
+            declared = BY_NAME[block.type].children
+            assert declared is not None  # only a type with child rows has them
+            key = declared.parent_key
             mine = [n for n, owner in enumerate(children[key]) if owner in owners]
             children = {name: [column[n] for n in mine] for name, column in children.items()}
         return Checked(block.type, list(values["id"]), values, children)
@@ -395,42 +391,37 @@ class RemoteService:
     def _write_block(conn: Connection, block: Checked) -> None:
         if not block.ids:
             return
+        kind = BY_NAME[block.type]
         values = dict(block.values)
         count = len(block.ids)
-        local = _TILL_LOCAL.get(block.type, {})
-        for name, default in local.items():
+        kept = kind.till.kept
+        for name, default in kept.items():
             values[name] = [default] * count
-        if block.type == "profile":
-            first, last = values["first_name"], values["last_name"]
-            values["name_key"] = [name_key(f, n) for f, n in zip(first, last, strict=True)]
-            values["last_name_key"] = [n.lower() for n in last]
-            values["email_key"] = [e.lower() if e else None for e in values["email"]]
-            values["phone_key"] = list(map(phone_key, values["mobile_phone"]))
-        elif block.type == "redemption" and any(v is not None for v in values["reversal_of_id"]):
-            # A reversal refers to the redemption it voids: write those first.
-            order = sorted(range(count), key=lambda n: values["reversal_of_id"][n] is not None)
+        if kind.till.derive is not None:
+            values.update(kind.till.derive(values))
+        own = kind.refers_to_own
+        if own is not None and any(v is not None for v in values[own]):
+            referring = values[own]
+            order = sorted(range(count), key=lambda n: referring[n] is not None)
             values = {name: [column[n] for n in order] for name, column in values.items()}
-        table = _TABLES[block.type]
-        _insert_columns(conn, table, values, upsert=True, keep=frozenset(local))
-        children = block.children
-        if children is None:
+        _insert_columns(conn, kind.table, values, upsert=True, keep=frozenset(kept))
+        children, declared = block.children, kind.children
+        if children is None or declared is None:
             return
-        child_table, key = CHILDREN[block.type]
+        key, table = declared.parent_key, declared.table
         # Children are replaced as a whole with their parent, as for a feed entry.
-        _delete_where(conn, child_table, (key,), [(i,) for i in block.ids])
+        _delete_where(conn, table, (key,), [(i,) for i in block.ids])
         if not children[key]:
             return
         children = dict(children)
-        if block.type == "profile":
-            handles, identifiers = children["handle"], children["identifier"]
-            # A card that moved to this profile leaves its old one.
-            _delete_where(conn, _IDENTITIES, ("handle", "identifier"),
-                          list(zip(handles, identifiers, strict=True)))
-            children["id"] = list(map(child_id, children[key], handles, identifiers))
-        else:
-            children["id"] = [child_id(r, str(p)) for r, p in
-                              zip(children[key], children["position"], strict=True)]
-        _insert_columns(conn, child_table, children)
+        if declared.moves_by:
+            _delete_where(conn, table, declared.moves_by,
+                          list(zip(*(children[n] for n in declared.moves_by), strict=True)))
+        # One map over whole columns: a first sync derives an id per identity.
+        parts = [column if set(map(type, column)) <= {str} else list(map(str, column))
+                 for column in (children[n] for n in declared.id_from)]
+        children["id"] = list(map(child_id, children[key], *parts))
+        _insert_columns(conn, table, children)
 
     @staticmethod
     def _read(entries: Sequence[Any]) -> dict[tuple[str, str], Parsed | None]:
@@ -441,7 +432,7 @@ class RemoteService:
             if not isinstance(entry, dict):
                 raise ValidationError.field(f"records[{n}]", "must be an object")
             entity_type, ident, op = entry.get("type"), entry.get("id"), entry.get("op")
-            if entity_type not in _TABLES:
+            if not isinstance(entity_type, str) or entity_type not in BY_NAME:
                 raise refusal(str(entity_type)[:40], ident, "type", "is not a synced entity type")
             if not isinstance(ident, str) or not 1 <= len(ident) <= 36:
                 raise refusal(entity_type, "?", "id", "must be an id of 1 to 36 characters")
@@ -459,57 +450,52 @@ class RemoteService:
 
     @staticmethod
     def _write(conn: Connection, upserts: dict[str, list[Parsed]]) -> None:
-        for entity_type, table in _TABLES.items():
-            records = upserts[entity_type]
+        for kind in ENTITIES:
+            records = upserts[kind.name]
             if not records:
                 continue
-            local = _TILL_LOCAL.get(entity_type, {})
-            rows = [{**p.row, **local} for p in records]
-            if entity_type == "redemption":
-                # A reversal refers to the redemption it voids: write those first.
-                rows.sort(key=lambda r: r["reversal_of_id"] is not None)
-            _insert_rows(conn, table, rows, upsert=True, keep=frozenset(local))
-            if entity_type == "profile":
-                ids = [{"pid": p.row["id"]} for p in records]
-                children = [c for p in records for c in p.children]
-                conn.execute(delete(_IDENTITIES).where(
-                    _IDENTITIES.c.profile_id == bindparam("pid")), ids)
-                if children:
-                    # A card that moved to this profile leaves its old one.
-                    conn.execute(delete(_IDENTITIES).where(
-                        _IDENTITIES.c.handle == bindparam("h"),
-                        _IDENTITIES.c.identifier == bindparam("i")),
-                        [{"h": c["handle"], "i": c["identifier"]} for c in children])
-                    _insert_rows(conn, _IDENTITIES, children)
-            elif entity_type == "redemption":
-                conn.execute(delete(_ITEMS).where(_ITEMS.c.redemption_id == bindparam("rid")),
-                             [{"rid": p.row["id"]} for p in records])
-                items = [c for p in records for c in p.children]
-                if items:
-                    _insert_rows(conn, _ITEMS, items)
+            kept = kind.till.kept
+            rows = [{**p.row, **kept} for p in records]
+            if kind.till.derive is not None:
+                derived = kind.till.derive({name: [r[name] for r in rows] for name in rows[0]})
+                for name, column in derived.items():
+                    for row, value in zip(rows, column, strict=True):
+                        row[name] = value
+            own = kind.refers_to_own
+            if own is not None:
+                rows.sort(key=lambda r: r[own] is not None)
+            _insert_rows(conn, kind.table, rows, upsert=True, keep=frozenset(kept))
+            declared = kind.children
+            if declared is None:
+                continue
+            table = declared.table
+            # Children are replaced as a whole with their parent.
+            _delete_where(conn, table, (declared.parent_key,), [(p.row["id"],) for p in records])
+            children = [c for p in records for c in p.children]
+            if children:
+                if declared.moves_by:
+                    _delete_where(conn, table, declared.moves_by,
+                                  [tuple(c[n] for n in declared.moves_by) for c in children])
+                _insert_rows(conn, table, children)
 
     @staticmethod
     def _delete(conn: Connection, deletes: dict[str, list[str]]) -> set[str]:
         """Delete children first; returns the profiles whose records went."""
         profiles: set[str] = set(deletes["profile"])
-        for entity_type in reversed(_TABLES):
-            ids = deletes[entity_type]
+        for kind in reversed(ENTITIES):
+            ids = deletes[kind.name]
             if not ids:
                 continue
-            table = _TABLES[entity_type]
+            table = kind.table
             if "profile_id" in table.c:
                 for start in range(0, len(ids), 500):
                     profiles.update(pid for pid in conn.scalars(
                         select(table.c.profile_id).where(table.c.id.in_(ids[start:start + 500])))
                         if pid is not None)
-            params = [{"rid": i} for i in ids]
-            if entity_type == "redemption":
-                conn.execute(delete(_ITEMS).where(_ITEMS.c.redemption_id == bindparam("rid")),
-                             params)
-            if entity_type == "profile":
-                conn.execute(delete(_IDENTITIES).where(
-                    _IDENTITIES.c.profile_id == bindparam("rid")), params)
-            conn.execute(delete(table).where(table.c.id == bindparam("rid")), params)
+            rows = [(i,) for i in ids]
+            if kind.children is not None:
+                _delete_where(conn, kind.children.table, (kind.children.parent_key,), rows)
+            _delete_where(conn, table, ("id",), rows)
         return profiles
 
     @staticmethod

@@ -1,7 +1,7 @@
 """A first sync's snapshot (SPEC §7): every synced record, paged by keyset ``(type, id)``.
 
-Types come in dependency order (``SYNC_TYPES``) so a till can insert each page as it
-arrives; within a type rows come in id order, and a page resumes after the last
+Types come in the registry's dependency order (``engine.entities``) so a till can insert
+each page as it arrives; within a type rows come in id order, and a page resumes after the last
 ``(type, id)`` it returned — never OFFSET, so a page costs the same at row 1 and at row
 300,000, and a cancelled first sync resumes where it stopped.
 
@@ -33,46 +33,23 @@ from sqlalchemy import JSON, BigInteger, Date, String, Table, func, select, true
 
 from clienteling.engine import wire_rows
 from clienteling.engine.context import Context
+from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, ChildRows, SyncedType, models
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.models import (
-    Benefit,
-    BenefitDefinition,
-    ChangeLog,
-    Identity,
-    Profile,
-    Redemption,
-    RedemptionItem,
-    Reward,
-    RewardDefinition,
-    Staff,
-    Store,
-)
+from clienteling.engine.models import ChangeLog
 from clienteling.engine.types import Money, UTCDateTime
 
-# Dependency order: a row only refers to rows of types before it.
-SYNC_TYPES: dict[str, Any] = {
-    "store": Store,
-    "staff": Staff,
-    "benefit_definition": BenefitDefinition,
-    "reward_definition": RewardDefinition,
-    "profile": Profile,
-    "benefit": Benefit,
-    "reward": Reward,
-    "redemption": Redemption,
-}
-_DEFINITIONS: dict[str, tuple[str, Table]] = {
-    "benefit": ("benefit_definition_id", BenefitDefinition.__table__),  # type: ignore[dict-item]
-    "reward": ("reward_definition_id", RewardDefinition.__table__),  # type: ignore[dict-item]
-}
-_IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
-_ITEMS: Table = RedemptionItem.__table__  # type: ignore[assignment]
+# Each synced type's model in the registry's dependency order (``entities.models()``), for
+# the sync side that looks a type's model up by name.
+SYNC_TYPES: dict[str, Any] = models()
 _CHILD_CHUNK = 500  # ids per IN (...): well under every backend's bound-parameter limit
 DEFAULT_SNAPSHOT_PAGE = 1000
 MAX_SNAPSHOT_PAGE = 5000
 
 
 @dataclass(frozen=True)
-class SnapshotPage:
+class RecordsPage:
+    """A snapshot page of records that the ``wire`` renderers take (the entries format)."""
+
     cursor: int  # the highest change-log seq visible when this page was read
     rows: list[tuple[str, Any]]  # (type, Record), in (type order, id) order
     totals: dict[str, int]  # rows of each type when this page was read
@@ -96,14 +73,19 @@ def _records(result: Any) -> list[Any]:
     return [Record(zip(keys, row, strict=True)) for row in result]
 
 
-def _children(s: Any, table: Table, key: str, ids: list[str],
-              order: Any = None) -> dict[str, list[Any]]:
+def _children(s: Any, kind: SyncedType, declared: ChildRows,
+              ids: list[str]) -> dict[str, list[Any]]:
+    """Each parent's child rows, in the order its model's relationship loads them: the order
+    the feed renders them in (a redemption's items by position), so a record reads the same
+    from the snapshot and from the feed."""
     out: dict[str, list[Any]] = defaultdict(list)
+    table, key = declared.table, declared.parent_key
     column = table.c[key]
+    loaded = kind.model.__mapper__.relationships[declared.label].order_by
     for start in range(0, len(ids), _CHILD_CHUNK):
         query = select(table).where(column.in_(ids[start:start + _CHILD_CHUNK]))
-        if order is not None:
-            query = query.order_by(column, order)
+        if loaded:
+            query = query.order_by(column, *loaded)
         for record in _records(s.execute(query)):
             out[getattr(record, key)].append(record)
     return out
@@ -114,10 +96,10 @@ def parse_token(token: str | None) -> tuple[int, str | None]:
     if token is None or token == "":
         return 0, None
     kind, sep, last = token.partition(":")
-    if not sep or kind not in SYNC_TYPES or not 1 <= len(last) <= 200:
+    if not sep or kind not in BY_NAME or not 1 <= len(last) <= 200:
         raise ValidationError.field("next", "is not a token this hub gave (use the meta.next "
                                     "of the previous page, or leave it out to start)")
-    return list(SYNC_TYPES).index(kind), last
+    return NAMES.index(kind), last
 
 
 def _keyset(s: Any, index: int, last: str | None, limit: int,
@@ -126,7 +108,7 @@ def _keyset(s: Any, index: int, last: str | None, limit: int,
     """Up to ``limit`` rows from ``(index, last)`` on, type by type: each type's rows (read
     by ``read(kind, after_id, wanted)``, in id order) and the next page's token (None when
     this page reached the end)."""
-    kinds = list(SYNC_TYPES)
+    kinds = NAMES
     out: list[tuple[str, list[Any]]] = []
     taken = 0
     while index < len(kinds) and taken < limit:
@@ -148,8 +130,8 @@ def _keyset(s: Any, index: int, last: str | None, limit: int,
 def _opening(s: Any, *, count: bool = True) -> tuple[int, dict[str, int]]:
     # The cursor first: every row read after it reflects every change up to it.
     cursor = int(s.scalar(select(func.coalesce(func.max(ChangeLog.seq), 0))) or 0)
-    totals = {kind: int(s.scalar(select(func.count()).select_from(model)) or 0)
-              for kind, model in SYNC_TYPES.items()} if count else {}
+    totals = {kind.name: int(s.scalar(select(func.count()).select_from(kind.table)) or 0)
+              for kind in ENTITIES} if count else {}
     return cursor, totals
 
 
@@ -158,41 +140,39 @@ def _check_limit(limit: int) -> None:
         raise ValidationError.field("limit", f"must be between 1 and {MAX_SNAPSHOT_PAGE}")
 
 
-def snapshot_page(ctx: Context, token: str | None, limit: int) -> SnapshotPage:
+def snapshot_records(ctx: Context, token: str | None, limit: int) -> RecordsPage:
     """One page of at most ``limit`` rows after ``token`` (see the module docstring)."""
     _check_limit(limit)
     index, last = parse_token(token)
     with ctx.reading() as s:
         cursor, totals = _opening(s)
 
-        def read(kind: str, after: str | None, wanted: int) -> list[Any]:
-            table: Table = SYNC_TYPES[kind].__table__
+        def read(name: str, after: str | None, wanted: int) -> list[Any]:
+            kind = BY_NAME[name]
+            table = kind.table
             query = select(table).order_by(table.c.id).limit(wanted)
             if after is not None:
                 query = query.where(table.c.id > after)
             got = _records(s.execute(query))
-            definitions = _DEFINITIONS.get(kind)
-            if definitions is not None and got:
+            if not got:
+                return got
+            embeds = kind.embeds
+            if embeds is not None:
                 # The few definitions, read once per page; the renderers compute a
                 # benefit's state from its definition.
-                key, definition_table = definitions
-                held = {d.id: d for d in _records(s.execute(select(definition_table)))}
+                held = {d.id: d for d in _records(s.execute(select(BY_NAME[embeds.type].table)))}
                 for record in got:
-                    record.definition = held[getattr(record, key)]
-            elif kind == "profile" and got:
-                identities = _children(s, _IDENTITIES, "profile_id", [r.id for r in got])
+                    setattr(record, embeds.attribute, held[getattr(record, embeds.key)])
+            declared = kind.children
+            if declared is not None:
+                children = _children(s, kind, declared, [r.id for r in got])
                 for record in got:
-                    record.identities = identities.get(record.id, [])
-            elif kind == "redemption" and got:
-                items = _children(s, _ITEMS, "redemption_id", [r.id for r in got],
-                                  _ITEMS.c.position)
-                for record in got:
-                    record.items = items.get(record.id, [])
+                    setattr(record, declared.label, children.get(record.id, []))
             return got
 
         blocks, next_token = _keyset(s, index, last, limit, read, lambda r: str(r.id))
     rows = [(kind, record) for kind, got in blocks for record in got]
-    return SnapshotPage(cursor, rows, totals, next_token)
+    return RecordsPage(cursor, rows, totals, next_token)
 
 
 @dataclass(frozen=True)
@@ -209,6 +189,8 @@ class RowsBlock:
 
 @dataclass(frozen=True)
 class RowsPage:
+    """A snapshot page in the rows-v2 format: one ``RowsBlock`` per type on the page."""
+
     cursor: int
     blocks: list[RowsBlock]
     totals: dict[str, int]
@@ -301,7 +283,7 @@ def _read_rows(s: Any, table: Table, names: list[str], where: Any,
 
 
 def snapshot_rows(ctx: Context, token: str | None, limit: int) -> RowsPage:
-    """``snapshot_page`` in the rows-v2 format (``engine.wire_rows``): the same rows, in the
+    """``snapshot_records`` in the rows-v2 format (``engine.wire_rows``): the same rows, in the
     same order, with the same tokens and cursor, so a till may switch formats between pages.
 
     Staff come with their PIN hashes: withholding those a device may not receive is the
@@ -313,27 +295,29 @@ def snapshot_rows(ctx: Context, token: str | None, limit: int) -> RowsPage:
     with ctx.reading() as s:
         cursor, totals = _opening(s, count=token is None)
 
-        def read(kind: str, after: str | None, wanted: int) -> list[Any]:
-            table: Table = SYNC_TYPES[kind].__table__
+        def read(name: str, after: str | None, wanted: int) -> list[Any]:
+            kind = BY_NAME[name]
+            table = kind.table
             where = table.c.id > after if after is not None else true()
-            return _read_rows(s, table, wire_rows.columns(kind), where, [table.c.id], wanted)
+            return _read_rows(s, table, kind.columns, where, [table.c.id], wanted)
 
         blocks, next_token = _keyset(s, index, last, limit, read, lambda r: str(r[0]))
         out: list[RowsBlock] = []
-        for kind, rows in blocks:
-            names = wire_rows.columns(kind)
-            if kind not in wire_rows.CHILDREN:
-                out.append(RowsBlock(kind, names, rows))
+        for name, rows in blocks:
+            kind = BY_NAME[name]
+            names = kind.columns
+            declared = kind.children
+            if declared is None:
+                out.append(RowsBlock(name, names, rows))
                 continue
-            child_table, key = wire_rows.CHILDREN[kind]
-            child_names = wire_rows.child_columns(kind)
-            order = [child_table.c[key]] + (
-                [child_table.c.position] if "position" in child_table.c else [child_table.c.id])
+            child_table, key = declared.table, declared.parent_key
+            child_names = declared.columns
+            order = [child_table.c[key], *(child_table.c[n] for n in declared.order)]
             ids = [r[0] for r in rows]
             children: list[tuple[Any, ...]] = []
             for start in range(0, len(ids), _CHILD_CHUNK):
                 children += _read_rows(s, child_table, child_names,
                                        child_table.c[key].in_(ids[start:start + _CHILD_CHUNK]),
                                        order)
-            out.append(RowsBlock(kind, names, rows, child_names, children))
+            out.append(RowsBlock(name, names, rows, child_names, children))
     return RowsPage(cursor, out, totals, next_token)

@@ -22,7 +22,7 @@ from clienteling.engine.services.snapshot import (
 )
 from clienteling.engine.wire_rows import FORMAT as ROWS_FORMAT
 from clienteling.hub.auth import Reader, device
-from clienteling.hub.changes import DEFAULT_LIMIT, _renderers, feed_page
+from clienteling.hub.changes import DEFAULT_LIMIT, feed_page, renderers
 from clienteling.hub.push import MAX_ENTRIES, answer, apply, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
 from clienteling.hub.snapshot import snapshot as snapshot_body
@@ -111,7 +111,7 @@ def records(
     if not 1 <= len(id) <= MAX_RECORD_IDS or any(not 1 <= len(i) <= 36 for i in id):
         raise ValidationError.field("id", f"1 to {MAX_RECORD_IDS} ids of 1 to 36 characters")
     # Staff records as this device receives them in the feed (PIN hashes in its scope only).
-    render = _renderers(hub.now(), request.state.device)[type]
+    render = renderers(hub.now(), request.state.device)[type]
     out: list[dict[str, Any]] = []
     with hub.cl.ctx.reading() as s:
         for ident in dict.fromkeys(id):
