@@ -14,8 +14,9 @@ each result, in order:
 
 A batch never holds an entry together with an earlier entry of another unit it depends on:
 the pusher must see the earlier one's answer first, so a refusal parks the later one
-instead of sending it. Records to re-read are remembered in the settings table before any
-entry is settled, so a crash in between costs a re-read, never a stale record.
+instead of sending it. Records to re-read are remembered (``engine.services.refetch``, one
+write transaction each) before any entry is settled, so a crash in between costs a re-read,
+never a stale record.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ import httpx
 from clienteling.engine.changes import Area, Changes
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.outbox import OutboxItem, OutboxStateError
+from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.snapshot import SYNC_TYPES
-from clienteling.sync import settings
 from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import Cancelled, HubClient, HubFailed, SyncError
 from clienteling.sync.progress import Progress
@@ -112,6 +113,7 @@ class Pusher:
         self.stale_after = stale_after
         self.outcome = PushOutcome()
         self.records_route = True
+        self.refetch = RefetchService(cl.ctx)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> PushOutcome:
@@ -245,24 +247,23 @@ class Pusher:
 
     # -- the hub's version of what was touched -------------------------------------------------
     def _remember(self, keys: set[Key]) -> None:
-        if not keys:
-            return
-        known = {tuple(k) for k in settings.get(self.cl, settings.REFETCH) or []}
-        if keys <= known:
-            return
-        settings.put(self.cl, settings.REFETCH, sorted([list(k) for k in known | keys]))
+        # One write transaction (``RefetchService``): another process pushing from this till
+        # file cannot write over what this one adds.
+        self.refetch.remember(keys)
 
     def refetch_remembered(self) -> None:
         """Re-read the remembered records from the hub and apply them (those the hub does not
-        have are removed); a record with a change still waiting is left to that change."""
-        keys = [tuple(k) for k in settings.get(self.cl, settings.REFETCH) or []]
-        if not keys:
+        have are removed); a record with a change still waiting is left to that change.
+        Only what was read back is forgotten: a record another process remembered meanwhile
+        stays for its next read."""
+        read = self.refetch.remembered()
+        if not read:
             return
         if self.records_route:
-            entries = self.fetch_records(keys)
+            entries = self.fetch_records(list(read))
             if entries is not None:
                 self.cl.remote.apply(entries)
-        settings.put(self.cl, settings.REFETCH, None)
+        self.refetch.forget(read)
 
     def fetch_records(self, keys: list[Any]) -> list[dict[str, Any]] | None:
         by_type: dict[str, list[str]] = {}

@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 
 from clienteling.engine.services import Clienteling
 from clienteling.sync.pusher import Pusher
@@ -57,8 +56,6 @@ def _rememberer(path: str, name: str, barrier: Any, results: Any) -> None:
         cl.close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: Pusher._remember reads and writes in two "
-                   "transactions: one process's write loses the other's")
 def test_two_processes_remembering_records_lose_none(world: World) -> None:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
