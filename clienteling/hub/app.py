@@ -28,12 +28,13 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.services import Clienteling, Settings
 from clienteling.hub.errors import ApiError, classify, validation_body
 from clienteling.hub.idempotency import Replay, replay_response
+from clienteling.hub.push import direct_routes
 from clienteling.hub.routes import ROUTERS
 from clienteling.hub.state import Hub
+from clienteling.sync.wire import API_PREFIX
 
 log = logging.getLogger("clienteling.hub")
 
-API_PREFIX = "/api/v3"
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -160,6 +161,8 @@ def create_app(
     app.state.hub = hub
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    # What a pushed entry may be handed to directly (``hub.push``), from the same routers.
+    app.state.direct_routes = direct_routes(ROUTERS)
 
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)

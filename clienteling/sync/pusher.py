@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from clienteling.engine.changes import Area, Changes
 from clienteling.engine.services import Clienteling
@@ -40,9 +41,13 @@ from clienteling.sync.progress import Progress
 from clienteling.sync.wire import (
     MAX_PUSH_ENTRIES,
     MAX_RECORD_IDS,
+    PUSH_PATH,
     PushAnswer,
+    PushBatch,
+    PushEntry,
     PushResult,
     RecordsAnswer,
+    result_of,
 )
 
 DEPENDS_ON_REFUSED = "Not sent: it depends on a change the hub refused"
@@ -152,9 +157,7 @@ class Pusher:
     # -- sending -------------------------------------------------------------------------------
     def _send(self, items: list[OutboxItem]) -> list[PushResult]:
         if not self.outcome.single_calls:
-            body = {"entries": [{"key": i.idempotency_key, "method": i.method, "path": i.path,
-                                 "body": i.body, "headers": entry_headers(i)} for i in items]}
-            response = self.client.send("POST", "/sync/push", json=body)
+            response = self.client.send("POST", PUSH_PATH, json=push_body(items))
             if response.status_code == 413 and len(items) > 1:
                 # Over the hub's 1 MiB: the same entries, in order, as two smaller pushes.
                 half = len(items) // 2
@@ -287,22 +290,27 @@ class Pusher:
         return entries
 
 
+def push_body(items: list[OutboxItem]) -> dict[str, Any]:
+    """The ``POST /sync/push`` body for ``items``, built by the models the hub checks it
+    with (``wire.PushBatch``): an entry the hub would refuse as malformed fails here."""
+    try:
+        batch = PushBatch(entries=[
+            PushEntry(key=i.idempotency_key, method=i.method, path=i.path, body=i.body,
+                      headers=entry_headers(i)) for i in items])
+    except ValidationError as exc:
+        raise HubFailed(f"An outbox entry cannot be sent: {exc}") from None
+    return batch.model_dump(exclude_none=True)
+
+
 def single_result(key: str, response: httpx.Response) -> PushResult:
-    """A single call's answer as a push result (the hub's own mapping, ``hub.push``)."""
+    """A single call's answer as a push result, classified as the hub classifies each
+    entry of a push (``wire.result_of``)."""
     try:
         body = response.json() if response.content else None
     except ValueError:
         body = None
-    status = response.status_code
-    if 200 <= status < 300:
-        return PushResult(key=key, status="applied", http_status=status, data=body,
-                          replayed=response.headers.get("idempotent-replayed") == "true")
-    info = body if isinstance(body, dict) else {}
-    code = info.get("code") or ("validation_failed" if status == 422 else f"http_{status}")
-    retry = status >= 500 or status == 429 or code == "idempotency_in_progress"
-    return PushResult(key=key, status="retry" if retry else "refused", http_status=status,
-                      code=code, message=str(info.get("message") or f"HTTP {status}"),
-                      errors=info.get("errors") if isinstance(info.get("errors"), dict) else None)
+    return result_of(key, response.status_code, body,
+                     replayed=response.headers.get("idempotent-replayed") == "true")
 
 
 def notify_outbox(cl: Clienteling, profile_ids: Iterable[str]) -> None:
