@@ -200,7 +200,7 @@ def create_app_from_env() -> FastAPI:
     return create_app(url, settings=settings_from_env())
 
 
-def _classified_types() -> list[type[BaseException]]:
+def _classified_types() -> list[type[Exception]]:
     from sqlalchemy.exc import IntegrityError, OperationalError
 
     from clienteling.engine.errors import DomainError

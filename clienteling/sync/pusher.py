@@ -256,16 +256,18 @@ class Pusher:
 
     def refetch_remembered(self) -> None:
         """Re-read the remembered records from the hub and apply them (those the hub does not
-        have are removed); a record with a change still waiting is left to that change.
-        Only what was read back is forgotten: a record another process remembered meanwhile
-        stays for its next read."""
+        have are removed); a record with a change still waiting is left to that change, and
+        stays remembered: its sender (maybe another process on this file, which remembered
+        it before sending) reads it back once the hub has answered. Only what was read back
+        is forgotten, and not if it was remembered again meanwhile."""
         read = self.refetch.remembered()
         if not read:
             return
         if self.records_route:
             entries = self.fetch_records(list(read))
             if entries is not None:
-                self.cl.remote.apply(entries)
+                skipped = set(self.cl.remote.apply(entries).skipped)
+                read = {k: m for k, m in read.items() if k not in skipped}
         self.refetch.forget(read)
 
     def fetch_records(self, keys: list[Any]) -> list[dict[str, Any]] | None:

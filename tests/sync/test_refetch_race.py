@@ -94,3 +94,16 @@ def test_two_processes_remembering_records_lose_none(world: World) -> None:
     expected = {("profile", f"{name}-{n}") for name in ("app", "command") for n in range(ROUNDS)}
     assert set(client.asked) == expected, f"lost: {sorted(expected - set(client.asked))[:10]}"
     assert again.asked == []  # read back once, then forgotten
+
+
+def test_a_record_with_a_change_waiting_stays_to_be_read_back(world: World) -> None:
+    """The remote door skips a record with an unsent change; the read-back keeps it, so the
+    change's sender (maybe the other process) reads it once the hub has answered."""
+    from tests.engine.support import make_profile
+
+    waiting = make_profile(world)  # its entry is pending
+    pusher = Pusher(world.cl, RecordingClient())  # type: ignore[arg-type]
+    pusher._remember({("profile", waiting.id), ("profile", "gone")})
+    pusher.refetch_remembered()
+    assert set(pusher.refetch.remembered()) == {("profile", waiting.id)}
+    assert world.cl.profiles.get(waiting.id).id == waiting.id  # left to its change
