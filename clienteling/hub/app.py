@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clienteling import __version__
@@ -34,7 +35,6 @@ from clienteling.hub.state import Hub
 from clienteling.sync.wire import API_PREFIX
 
 log = logging.getLogger("clienteling.hub")
-
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -99,6 +99,10 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client hung up before its request's body arrived (a till killed while
+            # pushing): nothing was applied and nobody is left to answer. Not a bug.
+            log.info("client disconnected during %s %s", scope.get("method"), scope.get("path"))
         except Exception as exc:
             known = classify(exc)
             if known is None:
