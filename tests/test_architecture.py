@@ -62,11 +62,15 @@ def test_sync_contracts_bite_and_allow_only_the_wire(tmp_path: Path) -> None:
     (pkg / "engine" / "sneaky_http.py").write_text("import httpx\n")
     (pkg / "hub" / "sneaky_client.py").write_text("from clienteling.sync.client import HubClient\n")
     (pkg / "hub" / "fine_wire.py").write_text("from clienteling.sync.wire import PushResult\n")
+    # A sync module added later is the till's too (issue 15: an allow-list, not a deny-list).
+    (pkg / "sync" / "added_later.py").write_text("X = 1\n")
+    (pkg / "hub" / "sneaky_later.py").write_text("from clienteling.sync.added_later import X\n")
     done = lint_imports(tmp_path)
     assert done.returncode != 0
     for link in ("clienteling.sync.sneaky_qt -> PySide6", "clienteling.sync.sneaky_hub -> clienteling.hub",
                  "clienteling.engine.sneaky_sync -> clienteling.sync",
                  "clienteling.engine.sneaky_http -> httpx",
-                 "clienteling.hub.sneaky_client -> clienteling.sync.client"):
+                 "clienteling.hub.sneaky_client -> clienteling.sync.client",
+                 "clienteling.hub.sneaky_later -> clienteling.sync.added_later"):
         assert link in done.stdout, link
     assert "fine_wire" not in done.stdout

@@ -220,7 +220,8 @@ class UnitOfWork:
                 outbox.append((self._entry(rec.call, rec), rec.entities))
         if self.mode == "till" and self._unit_call is not None and self.records:
             entities = _merge(e for rec in self.records for e in rec.entities)
-            outbox.append((self._entry(self._unit_call, self.records[-1]), entities))
+            action = "+".join(dict.fromkeys(rec.action for rec in self.records))
+            outbox.append((self._entry(self._unit_call, self.records[-1], action), entities))
         if events:
             # One statement per event, in order: seq must follow the hash chain.
             for event in events:
@@ -239,7 +240,7 @@ class UnitOfWork:
             ])
         session.flush()
 
-    def _entry(self, call: HubCall, rec: _Record) -> OutboxEntry:
+    def _entry(self, call: HubCall, rec: _Record, action: str | None = None) -> OutboxEntry:
         actor = self.actor
         headers = dict(call.headers or {})
         if actor is not None and actor.authorised_by is not None:
@@ -251,6 +252,7 @@ class UnitOfWork:
             path=call.path,
             body=call.body,
             headers=headers or None,
+            action=action or rec.action,
             occurred_at=actor.occurred_at if actor and actor.occurred_at else self.now,
             staff_id=actor.staff_id if actor else None,
             store_id=actor.store_id if actor else None,

@@ -335,6 +335,10 @@ class OutboxEntry(Base):
     path: Mapped[str] = mapped_column(String(500))
     body: Mapped[Any | None] = mapped_column(JSON)
     headers: Mapped[Any | None] = mapped_column(JSON)
+    # What the entry does, as its audit event(s) say: "benefit.redeem"; a unit sent as one
+    # call, its records' actions joined by "+" ("benefit.claim+benefit.redeem"). None only
+    # for an entry written before it was stored that migration 0006 could not tell.
+    action: Mapped[str | None] = mapped_column(String(200))
     occurred_at: Mapped[datetime]
     staff_id: Mapped[str | None] = mapped_column(String(36))
     store_id: Mapped[str | None] = mapped_column(String(36))

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clienteling import __version__
@@ -28,12 +29,12 @@ from clienteling.engine.clock import Clock
 from clienteling.engine.services import Clienteling, Settings
 from clienteling.hub.errors import ApiError, classify, validation_body
 from clienteling.hub.idempotency import Replay, replay_response
+from clienteling.hub.push import direct_routes
 from clienteling.hub.routes import ROUTERS
 from clienteling.hub.state import Hub
+from clienteling.sync.wire import API_PREFIX
 
 log = logging.getLogger("clienteling.hub")
-
-API_PREFIX = "/api/v3"
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -98,6 +99,10 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client hung up before its request's body arrived (a till killed while
+            # pushing): nothing was applied and nobody is left to answer. Not a bug.
+            log.info("client disconnected during %s %s", scope.get("method"), scope.get("path"))
         except Exception as exc:
             known = classify(exc)
             if known is None:
@@ -160,6 +165,8 @@ def create_app(
     app.state.hub = hub
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    # What a pushed entry may be handed to directly (``hub.push``), from the same routers.
+    app.state.direct_routes = direct_routes(ROUTERS)
 
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -197,7 +204,7 @@ def create_app_from_env() -> FastAPI:
     return create_app(url, settings=settings_from_env())
 
 
-def _classified_types() -> list[type[BaseException]]:
+def _classified_types() -> list[type[Exception]]:
     from sqlalchemy.exc import IntegrityError, OperationalError
 
     from clienteling.engine.errors import DomainError

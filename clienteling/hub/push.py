@@ -15,11 +15,12 @@ the batch itself)::
                      "If-Match": "…"}}        # optional; other header names are ignored
     ]}
 
-At most ``MAX_ENTRIES`` entries and 1 MiB in all. A malformed batch (not an object, no
-``entries`` list, too many entries, an entry that is not an object or lacks a usable
-``key``/``method``/``path``, a key used twice in the batch) is answered 422 naming the
-field (``entries.3.key``) and nothing is applied. A missing or bad token is 401 for the
-whole batch.
+At most ``MAX_ENTRIES`` entries and 1 MiB in all. The batch is checked by the models the
+till builds it with (``clienteling.sync.wire``: ``PushBatch``, ``read_batch``): a malformed
+batch (not an object, no ``entries`` list, too many entries, an entry that is not an object
+or lacks a usable ``key``/``method``/``path``, a key used twice in the batch) is answered
+422 naming the field (``entries.3.key``) and nothing is applied. A missing or bad token is
+401 for the whole batch.
 
 Answer, always 200 for a well-formed batch: ``{"data": [result, …]}``, one result per
 entry in the order sent::
@@ -36,6 +37,9 @@ entry in the order sent::
 - ``retry``: 409 ``idempotency_in_progress``, 429, any 5xx (503 busy/database): not
   applied now, send the same entry (same key) again later.
 
+Each result is a ``wire.PushResult`` made by ``wire.result_of``, the classification the
+till applies to a single call's answer too.
+
 Entries are applied one after another, in order, each in its own transaction under its own
 idempotency key, so one bad entry never wedges the queue (PowerSync's "2xx with a status per
 operation"). Each entry is the request the single call would be: the batch's
@@ -47,7 +51,10 @@ validation, X-Occurred-At, idempotency), the same endpoint function, errors answ
 same handlers, without the HTTP plumbing of a sub-request (SPEC §8: that plumbing, with a
 read of the token, the staff member and the key per entry, cost about half of a push). Any
 other entry (a query string, an encoded character, a route of another kind) is dispatched
-in-process through the hub's ASGI application as a sub-request. Per batch the token is
+in-process through the hub's ASGI application as a sub-request. Which is which is read from
+the routers the application mounts (``direct_routes``, built by ``create_app``), so a push
+goes where the single call would, and this module needs nothing of ``hub.routes`` (which
+mounts it). Per batch the token is
 checked once, each staff member read once and the entries' stored answers read with one
 query. A till that re-sends a batch after a lost answer gets every entry back as applied
 (replayed) with nothing applied twice, whichever way an entry was first sent.
@@ -59,13 +66,12 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import orjson
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -76,62 +82,40 @@ from clienteling.engine.services.devices import Device
 from clienteling.hub.errors import ApiError, classify, validation_body
 from clienteling.hub.idempotency import Replay, authorise, read_ahead, replay_response
 from clienteling.hub.state import Hub
-from clienteling.sync.wire import API_PREFIX, MAX_PUSH_ENTRIES
+from clienteling.sync.wire import (
+    API_PREFIX,
+    ENTRY_HEADERS,
+    MAX_PUSH_ENTRIES,
+    PUSH_PATH,
+    WRITE_METHODS,
+    BatchInvalid,
+    PushAnswer,
+    PushEntry,
+    PushResult,
+    read_batch,
+    result_of,
+)
 
 # The till's pusher sizes its batches by the same constant (clienteling/sync/wire.py).
 MAX_ENTRIES = MAX_PUSH_ENTRIES
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The entry headers passed on to the sub-request; the batch's Authorization is the only
 # credential (an entry cannot name another device).
-PASSED_HEADERS = ("x-staff-id", "x-occurred-at", "x-authorised-by", "if-match")
-RETRY_STATUSES = frozenset({429})
-PUSH_PATH = f"{API_PREFIX}/sync/push"
+PASSED_HEADERS = tuple(name.lower() for name in ENTRY_HEADERS)
 log = logging.getLogger("clienteling.hub")
 
 
-def parse_batch(value: Any) -> list[dict[str, Any]]:
-    """The entries of a batch, each checked; 422 naming the first bad field otherwise."""
-    if not isinstance(value, dict):
-        raise ApiError.invalid("body", 'must be a JSON object {"entries": [...]}')
-    entries = value.get("entries")
-    if not isinstance(entries, list):
-        raise ApiError.invalid("entries", "must be a list of entries")
-    if len(entries) > MAX_ENTRIES:
-        raise ApiError.invalid("entries", f"at most {MAX_ENTRIES} entries per push "
-                               f"(got {len(entries)}); send the rest in another push")
-    errors: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    for i, entry in enumerate(entries):
-        where = f"entries.{i}"
-        if not isinstance(entry, dict):
-            errors[where] = ["must be an object with key, method and path"]
-            continue
-        key = entry.get("key")
-        if not isinstance(key, str) or not 1 <= len(key.strip()) <= 200 or not key.isascii() \
-                or not key.isprintable():
-            errors[f"{where}.key"] = ["is required: 1 to 200 printable ASCII characters"]
-        elif key.strip() in seen:
-            errors[f"{where}.key"] = ["is used by an earlier entry of this push"]
-        else:
-            seen.add(key.strip())
-        method = entry.get("method")
-        if not isinstance(method, str) or not method.strip():
-            errors[f"{where}.method"] = ["is required (POST, PUT, PATCH or DELETE)"]
-        path = entry.get("path")
-        if not isinstance(path, str) or not path.startswith("/") or len(path) > 2000:
-            errors[f"{where}.path"] = ["is required: a path starting with /"]
-        headers = entry.get("headers")
-        if headers is not None and (not isinstance(headers, dict) or not all(
-                isinstance(v, str) for v in headers.values())):
-            errors[f"{where}.headers"] = ["must be an object of header names to text values"]
-    if errors:
-        raise ApiError(422, validation_body(errors)["message"], errors=errors)
-    return entries
+def parse_batch(value: Any) -> list[PushEntry]:
+    """The entries of a batch, checked by the wire's models; 422 naming every bad field
+    otherwise (``{"message", "errors": {"entries.3.key": [...]}}``)."""
+    try:
+        return read_batch(value).entries
+    except BatchInvalid as invalid:
+        raise ApiError(422, validation_body(invalid.errors)["message"],
+                       errors=invalid.errors) from None
 
 
-def _refusal(key: str, status: int, message: str, code: str) -> dict[str, Any]:
-    return {"key": key, "status": "refused", "http_status": status, "code": code,
-            "message": message}
+def _refusal(key: str, status: int, message: str, code: str) -> PushResult:
+    return result_of(key, status, {"code": code, "message": message})
 
 
 class _NotDispatched(Exception):
@@ -143,13 +127,13 @@ class _NotDispatched(Exception):
         self.message = message
 
 
-def _target(entry: dict[str, Any]) -> tuple[str, str, str]:
+def _target(entry: PushEntry) -> tuple[str, str, str]:
     """(method, path, query) of the sub-request; ``_NotDispatched`` when it may not be sent."""
-    method = entry["method"].strip().upper()
+    method = entry.method.strip().upper()
     if method not in WRITE_METHODS:
         raise _NotDispatched("not_a_change", f"A push carries changes only: {method[:10]} is "
                              "not POST, PUT, PATCH or DELETE.")
-    raw: str = entry["path"]
+    raw = entry.path
     path, _, query = raw.partition("?")
     if not path.startswith(API_PREFIX + "/"):
         if path.startswith("/api/"):
@@ -158,33 +142,17 @@ def _target(entry: dict[str, Any]) -> tuple[str, str, str]:
     segments = path.split("/")
     if any(s in (".", "..") for s in segments) or "//" in path or "\\" in path:
         raise _NotDispatched("invalid_path", f"The path {raw[:100]} is not a plain API path.")
-    if path.rstrip("/") == PUSH_PATH:
+    if path.rstrip("/") == API_PREFIX + PUSH_PATH:
         raise _NotDispatched("invalid_path", "A push cannot contain another push.")
     return method, path, query
 
 
-def _outcome(key: str, status: int, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+def _outcome(key: str, status: int, headers: dict[str, str], raw: bytes) -> PushResult:
     try:
         body = json.loads(raw) if raw else None
     except ValueError:
         body = None
-    if 200 <= status < 300:
-        return {"key": key, "status": "applied", "http_status": status, "data": body,
-                "replayed": headers.get("idempotent-replayed") == "true"}
-    info = body if isinstance(body, dict) else {}
-    code = info.get("code")
-    if code is None:
-        code = "validation_failed" if status == 422 else f"http_{status}"
-    retry = status >= 500 or status in RETRY_STATUSES or code == "idempotency_in_progress"
-    out: dict[str, Any] = {"key": key, "status": "retry" if retry else "refused",
-                           "http_status": status, "code": code,
-                           "message": str(info.get("message") or f"HTTP {status}")}
-    if isinstance(info.get("errors"), dict):
-        out["errors"] = info["errors"]
-    for extra in ("expected_version", "current_version"):
-        if extra in info:
-            out[extra] = info[extra]
-    return out
+    return result_of(key, status, body, replayed=headers.get("idempotent-replayed") == "true")
 
 
 @dataclass(frozen=True)
@@ -199,15 +167,15 @@ class Prepared:
     headers: list[tuple[bytes, bytes]]
 
 
-def prepare(entry: dict[str, Any], authorization: str | None) -> Prepared | dict[str, Any]:
+def prepare(entry: PushEntry, authorization: str | None) -> Prepared | PushResult:
     """The request of ``entry``, or its refusal when the push refuses it itself."""
-    key = entry["key"].strip()
+    key = entry.key
     try:
         method, path, query = _target(entry)
     except _NotDispatched as refused:
         return _refusal(key, 422, refused.message, refused.code)
-    body = json.dumps(entry.get("body"), separators=(",", ":")).encode() \
-        if entry.get("body") is not None else b""
+    body = json.dumps(entry.body, separators=(",", ":")).encode() \
+        if entry.body is not None else b""
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -215,7 +183,7 @@ def prepare(entry: dict[str, Any], authorization: str | None) -> Prepared | dict
     ]
     if authorization is not None:
         headers.append((b"authorization", authorization.encode("latin-1")))
-    for name, value in (entry.get("headers") or {}).items():
+    for name, value in (entry.headers or {}).items():
         lower = name.strip().lower()
         if lower in PASSED_HEADERS:
             try:
@@ -244,7 +212,7 @@ def _scope(batch_scope: Scope, entry: Prepared) -> Scope:
     }
 
 
-async def dispatch(app: ASGIApp, batch_scope: Scope, entry: Prepared) -> dict[str, Any]:
+async def dispatch(app: ASGIApp, batch_scope: Scope, entry: Prepared) -> PushResult:
     """Apply one entry through ``app`` as its own request; its result in the wire shape."""
     sent = False
     status = 500
@@ -305,26 +273,25 @@ def _direct_route(route: APIRoute) -> DirectRoute:
                        dict(route.param_convertors))
 
 
-@lru_cache(maxsize=1)
-def direct_routes() -> tuple[DirectRoute, ...]:
-    """The API's routes in the order the application matches them (``create_app`` mounts
-    ``ROUTERS`` in this order under ``API_PREFIX``), each marked whether it can be called
-    directly. Built from the routers themselves, so a route added or changed is taken the
-    same way by a push as by a single call."""
-    from clienteling.hub.routes import ROUTERS
-
-    return tuple(_direct_route(route) for router in ROUTERS for route in router.routes
+def direct_routes(routers: Iterable[APIRouter]) -> tuple[DirectRoute, ...]:
+    """The routes of ``routers`` (as the application mounts them, in order, under
+    ``API_PREFIX``), each marked whether it can be called directly. ``create_app`` builds
+    this table from the routers it mounts and keeps it in ``app.state.direct_routes``, so a
+    route added or changed is taken the same way by a push as by a single call, and this
+    module needs nothing of ``hub.routes`` (which mounts it)."""
+    return tuple(_direct_route(route) for router in routers for route in router.routes
                  if isinstance(route, APIRoute))
 
 
-def find_direct(entry: Prepared) -> tuple[DirectRoute, dict[str, Any]] | None:
-    """The route ``entry`` goes to and its path parameters, when it can be called directly;
-    None sends it through the application (anything unusual: a query, a NUL, a route
-    with other parameters, no route at all)."""
+def find_direct(entry: Prepared, routes: tuple[DirectRoute, ...]
+                ) -> tuple[DirectRoute, dict[str, Any]] | None:
+    """The route of ``routes`` that ``entry`` goes to and its path parameters, when it can
+    be called directly; None sends it through the application (anything unusual: a query,
+    a NUL, a route with other parameters, no route at all)."""
     if entry.query or "\x00" in entry.path or "%" in entry.path:
         return None
     rest = entry.path[len(API_PREFIX):]
-    for route in direct_routes():
+    for route in routes:
         match = route.pattern.match(rest)
         if match is None or entry.method not in route.methods:
             continue
@@ -351,14 +318,14 @@ def _response(exc: Exception, hub: Hub, where: str = "a pushed batch") -> Respon
 
 
 def apply_direct(app: Any, batch_scope: Scope, dev: Device,
-                 entries: list[tuple[Prepared, DirectRoute, dict[str, Any]]]) -> list[dict[str, Any]]:
+                 entries: list[tuple[Prepared, DirectRoute, dict[str, Any]]]) -> list[PushResult]:
     """Apply entries one after another by calling their endpoints in this thread, each as
     the single call would run it: the same ``authorise`` (staff, role, key), the same
     endpoint function (its own transaction under its own key), errors answered as the
     application answers them. Only the HTTP plumbing of a sub-request is left out: one
     thread-pool hop per batch instead of two per entry."""
     hub: Hub = app.state.hub
-    results: list[dict[str, Any]] = []
+    results: list[PushResult] = []
     with hub.one_request(), read_ahead(hub, dev.token_id, [e.key for e, _, _ in entries]):
         for entry, route, params in entries:
             scope = _scope(batch_scope, entry)
@@ -382,23 +349,27 @@ def apply_direct(app: Any, batch_scope: Scope, dev: Device,
     return results
 
 
-def answer(results: list[dict[str, Any]]) -> bytes:
-    """The batch's answer as JSON bytes: orjson, as for snapshot pages (a batch's answer
-    holds every entry's response, and ``json.dumps`` of it was a tenth of a push's CPU);
-    ``json`` for what orjson refuses (an integer beyond 64 bits)."""
+def answer(results: list[PushResult]) -> bytes:
+    """The batch's answer as JSON bytes, a ``wire.PushAnswer``: each result with the fields
+    that apply to it. orjson, as for snapshot pages (a batch's answer holds every entry's
+    response, and ``json.dumps`` of it was a tenth of a push's CPU); ``json`` for what
+    orjson refuses (an integer beyond 64 bits)."""
+    data = PushAnswer(data=results).model_dump(exclude_unset=True)
     try:
-        return orjson.dumps({"data": results})
+        return orjson.dumps(data)
     except TypeError:
-        return json.dumps({"data": results}, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-async def apply(request: Request, dev: Device, entries: list[dict[str, Any]]
-                ) -> list[dict[str, Any]]:
+async def apply(request: Request, dev: Device, entries: list[PushEntry]) -> list[PushResult]:
     """Every entry's result, in order: runs of entries that can be called directly go to a
     worker thread together, the others through the application one by one."""
     app = request.scope["app"]
     authorization = request.headers.get("authorization")
-    results: list[dict[str, Any]] = []
+    results: list[PushResult] = []
+    # Empty in an application that did not say which routes it mounts: every entry then
+    # goes through it as a sub-request.
+    routes: tuple[DirectRoute, ...] = getattr(app.state, "direct_routes", ())
     run: list[tuple[Prepared, DirectRoute, dict[str, Any]]] = []
 
     async def flush() -> None:
@@ -409,11 +380,11 @@ async def apply(request: Request, dev: Device, entries: list[dict[str, Any]]
 
     for raw in entries:
         entry = prepare(raw, authorization)
-        if isinstance(entry, dict):
+        if isinstance(entry, PushResult):
             await flush()
             results.append(entry)
             continue
-        found = find_direct(entry)
+        found = find_direct(entry, routes)
         if found is not None:
             run.append((entry, *found))
             continue

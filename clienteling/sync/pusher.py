@@ -14,8 +14,9 @@ each result, in order:
 
 A batch never holds an entry together with an earlier entry of another unit it depends on:
 the pusher must see the earlier one's answer first, so a refusal parks the later one
-instead of sending it. Records to re-read are remembered in the settings table before any
-entry is settled, so a crash in between costs a re-read, never a stale record.
+instead of sending it. Records to re-read are remembered (``engine.services.refetch``, one
+write transaction each) before any entry is settled, so a crash in between costs a re-read,
+never a stale record.
 """
 
 from __future__ import annotations
@@ -27,21 +28,26 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from clienteling.engine.changes import Area, Changes
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.outbox import OutboxItem, OutboxStateError
+from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.snapshot import SYNC_TYPES
-from clienteling.sync import settings
 from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import Cancelled, HubClient, HubFailed, SyncError
 from clienteling.sync.progress import Progress
 from clienteling.sync.wire import (
     MAX_PUSH_ENTRIES,
     MAX_RECORD_IDS,
+    PUSH_PATH,
     PushAnswer,
+    PushBatch,
+    PushEntry,
     PushResult,
     RecordsAnswer,
+    result_of,
 )
 
 DEPENDS_ON_REFUSED = "Not sent: it depends on a change the hub refused"
@@ -112,6 +118,7 @@ class Pusher:
         self.stale_after = stale_after
         self.outcome = PushOutcome()
         self.records_route = True
+        self.refetch = RefetchService(cl.ctx)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> PushOutcome:
@@ -150,9 +157,7 @@ class Pusher:
     # -- sending -------------------------------------------------------------------------------
     def _send(self, items: list[OutboxItem]) -> list[PushResult]:
         if not self.outcome.single_calls:
-            body = {"entries": [{"key": i.idempotency_key, "method": i.method, "path": i.path,
-                                 "body": i.body, "headers": entry_headers(i)} for i in items]}
-            response = self.client.send("POST", "/sync/push", json=body)
+            response = self.client.send("POST", PUSH_PATH, json=push_body(items))
             if response.status_code == 413 and len(items) > 1:
                 # Over the hub's 1 MiB: the same entries, in order, as two smaller pushes.
                 half = len(items) // 2
@@ -245,24 +250,25 @@ class Pusher:
 
     # -- the hub's version of what was touched -------------------------------------------------
     def _remember(self, keys: set[Key]) -> None:
-        if not keys:
-            return
-        known = {tuple(k) for k in settings.get(self.cl, settings.REFETCH) or []}
-        if keys <= known:
-            return
-        settings.put(self.cl, settings.REFETCH, sorted([list(k) for k in known | keys]))
+        # One write transaction (``RefetchService``): another process pushing from this till
+        # file cannot write over what this one adds.
+        self.refetch.remember(keys)
 
     def refetch_remembered(self) -> None:
         """Re-read the remembered records from the hub and apply them (those the hub does not
-        have are removed); a record with a change still waiting is left to that change."""
-        keys = [tuple(k) for k in settings.get(self.cl, settings.REFETCH) or []]
-        if not keys:
+        have are removed); a record with a change still waiting is left to that change, and
+        stays remembered: its sender (maybe another process on this file, which remembered
+        it before sending) reads it back once the hub has answered. Only what was read back
+        is forgotten, and not if it was remembered again meanwhile."""
+        read = self.refetch.remembered()
+        if not read:
             return
         if self.records_route:
-            entries = self.fetch_records(keys)
+            entries = self.fetch_records(list(read))
             if entries is not None:
-                self.cl.remote.apply(entries)
-        settings.put(self.cl, settings.REFETCH, None)
+                skipped = set(self.cl.remote.apply(entries).skipped)
+                read = {k: m for k, m in read.items() if k not in skipped}
+        self.refetch.forget(read)
 
     def fetch_records(self, keys: list[Any]) -> list[dict[str, Any]] | None:
         by_type: dict[str, list[str]] = {}
@@ -286,22 +292,27 @@ class Pusher:
         return entries
 
 
+def push_body(items: list[OutboxItem]) -> dict[str, Any]:
+    """The ``POST /sync/push`` body for ``items``, built by the models the hub checks it
+    with (``wire.PushBatch``): an entry the hub would refuse as malformed fails here."""
+    try:
+        batch = PushBatch(entries=[
+            PushEntry(key=i.idempotency_key, method=i.method, path=i.path, body=i.body,
+                      headers=entry_headers(i)) for i in items])
+    except ValidationError as exc:
+        raise HubFailed(f"An outbox entry cannot be sent: {exc}") from None
+    return batch.model_dump(exclude_none=True)
+
+
 def single_result(key: str, response: httpx.Response) -> PushResult:
-    """A single call's answer as a push result (the hub's own mapping, ``hub.push``)."""
+    """A single call's answer as a push result, classified as the hub classifies each
+    entry of a push (``wire.result_of``)."""
     try:
         body = response.json() if response.content else None
     except ValueError:
         body = None
-    status = response.status_code
-    if 200 <= status < 300:
-        return PushResult(key=key, status="applied", http_status=status, data=body,
-                          replayed=response.headers.get("idempotent-replayed") == "true")
-    info = body if isinstance(body, dict) else {}
-    code = info.get("code") or ("validation_failed" if status == 422 else f"http_{status}")
-    retry = status >= 500 or status == 429 or code == "idempotency_in_progress"
-    return PushResult(key=key, status="retry" if retry else "refused", http_status=status,
-                      code=code, message=str(info.get("message") or f"HTTP {status}"),
-                      errors=info.get("errors") if isinstance(info.get("errors"), dict) else None)
+    return result_of(key, response.status_code, body,
+                     replayed=response.headers.get("idempotent-replayed") == "true")
 
 
 def notify_outbox(cl: Clienteling, profile_ids: Iterable[str]) -> None:

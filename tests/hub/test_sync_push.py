@@ -187,7 +187,7 @@ def test_status_mapping_of_answers() -> None:
     from clienteling.hub.push import _outcome
 
     def status(code: int, body: bytes = b'{"message": "m", "code": "c"}') -> str:
-        return str(_outcome("k", code, {}, body)["status"])
+        return str(_outcome("k", code, {}, body).status)
 
     assert [status(s) for s in (200, 201, 204)] == ["applied"] * 3
     assert [status(s) for s in (400, 401, 403, 404, 409, 412, 413, 422)] == ["refused"] * 8
@@ -237,7 +237,7 @@ def test_entries_the_push_cannot_call_directly_go_through_the_application(
         world: World) -> None:
     """A query string, an encoded character or a route without a ``writes`` dependency
     takes the full application path, with the same answers."""
-    from clienteling.hub.push import Prepared, find_direct
+    from clienteling.hub.push import Prepared
 
     staff = world.staff["associate"]
     results = push(world.device(), [
@@ -249,6 +249,13 @@ def test_entries_the_push_cannot_call_directly_go_through_the_application(
     ])
     assert [(x["status"], x["http_status"]) for x in results] == [
         ("applied", 201), ("refused", 404), ("refused", 404)], results
+
+    routes = world.live.server.config.app.state.direct_routes
+
+    def find_direct(entry: Prepared) -> Any:
+        from clienteling.hub.push import find_direct as find
+
+        return find(entry, routes)
 
     def prepared(method: str, path: str, query: str = "") -> Prepared:
         return Prepared("k", method, "/api/v3" + path, query, b"", [])

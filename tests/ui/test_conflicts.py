@@ -4,6 +4,7 @@ by whom, and why."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.conflicts.dialog import EMPTY, ConflictsDialog
-from clienteling.ui.conflicts.rows import Names, describe_request
+from clienteling.ui.conflicts.rows import Names, describe_entry
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.operations.conflicts import load_conflicts
 from tests.ui.conftest import T0
@@ -95,23 +96,68 @@ def test_a_conflict_without_a_customer_shows_a_dash(demo_url: str) -> None:
     assert (row.customer, row.staff) == ("—", "Ada Okafor")
 
 
-@pytest.mark.parametrize(("method", "path", "body", "words"), [
-    ("POST", "/profiles", {}, "Create customer"),
-    ("PUT", "/profiles/p1", {"email": "x@example.com"}, "Edit customer details"),
-    ("POST", "/api/v3/profiles/p1/benefits/b1/redeem", {}, "Redeem benefit · Free Alterations"),
-    ("POST", "/profiles/p1/benefits/claim", {"definition": "coffee"}, "Claim benefit · Coffee"),
-    ("POST", "/profiles/p1/benefits/claim-redeem", {}, "Claim and redeem benefit"),
-    ("POST", "/profiles/p1/redeem", {"amount": "30.00"}, "Redeem reward dollars · $30.00"),
-    ("POST", "/rewards", {"value_initial": "20"}, "Issue reward · $20.00"),
-    ("POST", "/rewards/extend", {"ids": ["r1"]}, "Extend reward"),
-    ("POST", "/benefits", {"benefit_definition_id": "coffee"}, "Issue benefit · Coffee"),
-    ("PUT", "/benefits/b1", {"profile_id": "p2"}, "Move benefit to another customer · Free Alterations"),
-    ("PUT", "/benefits/b1", {"expires_at": "2026-04-01"}, "Change benefit expiry · Free Alterations"),
-    ("DELETE", "/benefits/b9", None, "Delete benefit"),
-    ("POST", "/redemptions/x/reversal", {}, "Void redemption"),
-    ("POST", "/rewards/definitions", {"name": "Birthday"}, "Create reward definition · Birthday"),
-    ("PATCH", "/widgets/w1", {}, "Change widgets"),
+@dataclass(frozen=True)
+class _Entry:
+    """An outbox entry as the list reads it (``OutboxItem``'s fields that matter)."""
+
+    action: str | None
+    body: Any = None
+    entity_type: str = "profile"
+    entity_id: str = "p1"
+    entities: tuple[tuple[str, str, str], ...] = ()
+    method: str = "POST"
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    (_Entry("profile.create", {}), "Create customer"),
+    (_Entry("profile.update", {"email": "x@example.com"}), "Edit customer details"),
+    (_Entry("benefit.redeem", {}, "redemption", "r1",
+            (("benefit", "b1", "changed"), ("profile", "p1", "ref"))),
+     "Redeem benefit · Free Alterations"),
+    (_Entry("benefit.claim", {"definition": "coffee"}, "benefit", "b2"), "Claim benefit · Coffee"),
+    (_Entry("benefit.claim+benefit.redeem", {}, "redemption", "r1"), "Claim and redeem benefit"),
+    (_Entry("reward.redeem", {"amount": "30.00"}, "redemption", "r1"),
+     "Redeem reward dollars · $30.00"),
+    (_Entry("reward.issue", {"value_initial": "20"}, "reward", "w1"), "Issue reward · $20.00"),
+    (_Entry("reward.extend", {"ids": ["w1"]}, "reward", "w1"), "Extend reward"),
+    (_Entry("benefit.issue", {"benefit_definition_id": "coffee"}, "benefit", "b2"),
+     "Issue benefit · Coffee"),
+    (_Entry("benefit.reassign", {"profile_id": "p2"}, "benefit", "b1"),
+     "Move benefit to another customer · Free Alterations"),
+    (_Entry("benefit.update", {"expires_at": "2026-04-01"}, "benefit", "b1"),
+     "Change benefit expiry · Free Alterations"),
+    (_Entry("benefit.extend", {"ids": ["b1"]}, "benefit", "b1"),
+     "Extend benefit · Free Alterations"),
+    (_Entry("benefit.delete", None, "benefit", "b9", method="DELETE"), "Delete benefit"),
+    (_Entry("redemption.void", {}, "redemption", "v1"), "Void redemption"),
+    (_Entry("reward_definition.create", {"name": "Birthday"}, "reward_definition", "d1"),
+     "Create reward definition · Birthday"),
+    (_Entry("benefit_definition.update", {}, "benefit_definition", "coffee", method="PUT"),
+     "Edit benefit definition · Coffee"),
+    (_Entry("reaction.create", {}, "reaction", "x1"), "Create reaction"),
+    (_Entry(None, {}, "widget", "w1", method="PATCH"), "Change widget"),
 ])
-def test_requests_in_words(method: str, path: str, body: Any, words: str) -> None:
+def test_entries_in_words(entry: _Entry, words: str) -> None:
     names = Names(benefit={"b1": "Free Alterations"}.get, benefit_definition={"coffee": "Coffee"}.get)
-    assert describe_request(method, path, body, names) == words
+    assert describe_entry(entry, names) == words
+
+
+def test_what_a_conflict_did_is_its_recorded_action_not_its_url(demo_url: str) -> None:
+    """Issue 15: the list reads the entry's action; its request's path says nothing to it."""
+    cl = Clienteling.open(demo_url)
+    try:
+        ada = cl.staff.sign_in("ada", "905238")
+        d = next(d for d in cl.definitions.benefit_definitions() if d.name == "Free Alterations")
+        cl.definitions.update_benefit_definition(ada, d.id, {"short_description": "Hemming"})
+        (entry,) = cl.outbox.pending()
+        assert entry.action == "benefit_definition.update"
+        with cl.db.write() as s:
+            s.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
+                      .values(path="/somewhere/else", status="conflict", last_error="Changed",
+                              last_code="version_conflict"))
+        (row,) = load_conflicts(cl)
+    finally:
+        cl.close()
+    assert row.what == "Edit benefit definition · Free Alterations"
+    assert row.definition == ("benefit", d.id)
+    assert row.request == "PUT /somewhere/else"

@@ -72,7 +72,8 @@ class OutboxCounts:
 @dataclass(frozen=True)
 class OutboxItem:
     """One outbox entry as read (a frozen record, not an ORM object): the request to send,
-    who made it and when, its state, and the entities it touches as (type, id, role)."""
+    what it does (``action``), who made it and when, its state, and the entities it touches
+    as (type, id, role)."""
 
     seq: int
     id: str
@@ -96,6 +97,9 @@ class OutboxItem:
     response: Any
     created_at: datetime
     updated_at: datetime
+    #: what it does, as its audit event says ("benefit.redeem"; a unit sent as one call:
+    #: "benefit.claim+benefit.redeem"); None for an old entry nobody could tell
+    action: str | None = None
     entities: tuple[tuple[str, str, str], ...] = ()
 
 

@@ -2,23 +2,23 @@
 refused, as plain rows — when, what (in words), the customer, the staff member and the hub's
 reason (read by :func:`clienteling.ui.operations.conflicts.load_conflicts`).
 
-``describe_request`` turns an outbox entry's Omneo-style request (method, path, body) into what
-staff would call it: ``POST /profiles/{id}/benefits/{id}/redeem`` is "Redeem benefit".
+What a change was is read from the outbox entry's own recorded action (its audit action,
+``benefit.redeem``), never from its request's URL: :func:`describe_entry` says it as staff
+would, "Redeem benefit · Free Alterations", naming the record from the entities the entry
+touched (or, for what it created, from its body).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from clienteling.engine.money import format_money
 
 NONE = "—"
-API_PREFIX = "/api/v3"
 
 
 @dataclass(frozen=True)
@@ -40,30 +40,50 @@ class ConflictRow:
     definition: tuple[str, str] | None = None
 
 
-_ID = r"[^/]+"
+class Entry(Protocol):
+    """What the list reads of an outbox entry (``engine.services.outbox.OutboxItem``)."""
 
-#: (method, path pattern, what it is in words); the first that matches wins
-REQUESTS: tuple[tuple[str, str, str], ...] = (
-    ("POST", r"/profiles", "Create customer"),
-    ("PUT", rf"/profiles/{_ID}", "Edit customer details"),
-    ("POST", rf"/profiles/{_ID}/benefits/claim", "Claim benefit"),
-    ("POST", rf"/profiles/{_ID}/benefits/claim-redeem", "Claim and redeem benefit"),
-    ("POST", rf"/profiles/{_ID}/benefits/(?P<benefit>{_ID})/redeem", "Redeem benefit"),
-    ("POST", rf"/profiles/{_ID}/redeem", "Redeem reward dollars"),
-    ("POST", r"/benefits/definitions", "Create benefit definition"),
-    ("PUT", rf"/benefits/definitions/(?P<definition>{_ID})", "Edit benefit definition"),
-    ("DELETE", rf"/benefits/definitions/(?P<definition>{_ID})", "Delete benefit definition"),
-    ("POST", r"/rewards/definitions", "Create reward definition"),
-    ("PUT", rf"/rewards/definitions/(?P<reward_definition>{_ID})", "Edit reward definition"),
-    ("DELETE", rf"/rewards/definitions/(?P<reward_definition>{_ID})", "Delete reward definition"),
-    ("POST", r"/benefits", "Issue benefit"),
-    ("POST", r"/benefits/extend", "Extend benefit"),
-    ("PUT", rf"/benefits/(?P<benefit>{_ID})", "Change benefit"),
-    ("DELETE", rf"/benefits/(?P<benefit>{_ID})", "Delete benefit"),
-    ("POST", r"/rewards", "Issue reward"),
-    ("POST", r"/rewards/extend", "Extend reward"),
-    ("POST", rf"/redemptions/{_ID}/reversal", "Void redemption"),
-)
+    @property
+    def action(self) -> str | None: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def body(self) -> Any: ...
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def entities(self) -> Sequence[tuple[str, str, str]]: ...
+
+
+#: What each action is in words; a unit sent as one call has its records' actions joined
+#: by "+" (the engine's ``UnitOfWork``).
+ACTIONS: dict[str, str] = {
+    "profile.create": "Create customer",
+    "profile.update": "Edit customer details",
+    "benefit.claim": "Claim benefit",
+    "benefit.claim+benefit.redeem": "Claim and redeem benefit",
+    "benefit.redeem": "Redeem benefit",
+    "reward.redeem": "Redeem reward dollars",
+    "benefit_definition.create": "Create benefit definition",
+    "benefit_definition.update": "Edit benefit definition",
+    "benefit_definition.delete": "Delete benefit definition",
+    "reward_definition.create": "Create reward definition",
+    "reward_definition.update": "Edit reward definition",
+    "reward_definition.delete": "Delete reward definition",
+    "benefit.issue": "Issue benefit",
+    "benefit.extend": "Extend benefit",
+    "benefit.update": "Change benefit",
+    "benefit.reassign": "Move benefit to another customer",
+    "benefit.delete": "Delete benefit",
+    "reward.issue": "Issue reward",
+    "reward.extend": "Extend reward",
+    "redemption.void": "Void redemption",
+}
+#: Definition edits an admin can resolve side by side (SPEC §6): action -> kind.
+DEFINITION_EDITS = {"benefit_definition.update": "benefit",
+                    "reward_definition.update": "reward"}
 
 _VERBS = {"POST": "Create", "PUT": "Change", "PATCH": "Change", "DELETE": "Delete"}
 
@@ -78,14 +98,6 @@ class Names:
     reward_definition: Callable[[str], str | None] = lambda _id: None
 
 
-def api_path(path: str) -> str:
-    """The path without a query, a trailing slash or the hub's ``/api/v3`` prefix."""
-    path = path.split("?", 1)[0].rstrip("/") or "/"
-    if path.startswith(API_PREFIX + "/"):
-        path = path[len(API_PREFIX):]
-    return path
-
-
 def _money(value: Any) -> str | None:
     try:
         return format_money(Decimal(str(value))) if value is not None else None
@@ -93,53 +105,59 @@ def _money(value: Any) -> str | None:
         return None
 
 
-def describe_request(method: str, path: str, body: Any = None, names: Names | None = None) -> str:
-    """What an outbox request does, in words, with the record it is about when known."""
-    words, detail = describe_parts(method, path, body, names)
+def _unknown(action: str | None, method: str, entity_type: str) -> str:
+    """Words for an action this list does not know ("reaction.create": "Create reaction"),
+    or for an old entry without one (its method and record type)."""
+    if action and "+" not in action and "." in action:
+        thing, _, verb = action.rpartition(".")
+        return f"{verb.replace('_', ' ').capitalize()} {thing.replace('_', ' ')}"
+    return f"{_VERBS.get(method.upper(), method.capitalize())} {entity_type.replace('_', ' ')}"
+
+
+def describe_entry(entry: Entry, names: Names | None = None) -> str:
+    """What an outbox entry does, in words, with the record it is about when known."""
+    words, detail = describe_parts(entry, names)
     return f"{words} · {detail}" if detail else words
 
 
-def describe_parts(method: str, path: str, body: Any = None,
-                   names: Names | None = None) -> tuple[str, str | None]:
-    """:func:`describe_request` as (words, the record's name or None)."""
+def describe_parts(entry: Entry, names: Names | None = None) -> tuple[str, str | None]:
+    """:func:`describe_entry` as (words, the record's name or None)."""
     names = names or Names()
-    method = method.upper()
-    path = api_path(path)
-    data: dict[str, Any] = body if isinstance(body, dict) else {}
-    for verb, pattern, words in REQUESTS:
-        if verb != method:
-            continue
-        match = re.fullmatch(pattern, path)
-        if match is None:
-            continue
-        groups = match.groupdict()
-        detail: str | None = None
-        if words == "Change benefit":
-            if "profile_id" in data:
-                words = "Move benefit to another customer"
-            elif "expires_at" in data:
-                words = "Change benefit expiry"
-        if "benefit" in groups:
-            detail = names.benefit(groups["benefit"])
-        elif "definition" in groups:
-            detail = names.benefit_definition(groups["definition"])
-        elif "reward_definition" in groups:
-            detail = names.reward_definition(groups["reward_definition"])
-        elif words in ("Claim benefit", "Claim and redeem benefit"):
-            detail = names.benefit_definition(str(data.get("definition") or ""))
-        elif words == "Issue benefit":
-            detail = names.benefit_definition(str(data.get("benefit_definition_id") or ""))
-        elif words == "Extend benefit" and isinstance(data.get("ids"), list) and data["ids"]:
-            detail = names.benefit(str(data["ids"][0]))
-        elif words == "Issue reward":
-            detail = _money(data.get("value_initial"))
-        elif words == "Redeem reward dollars":
-            detail = _money(data.get("amount"))
-        elif words.startswith("Create") and words.endswith("definition"):
-            detail = str(data.get("name") or "") or None
-        return words, detail
-    resource = next((p for p in reversed(path.split("/")) if p and not re.search(r"\d", p)), "record")
-    return f"{_VERBS.get(method, method.capitalize())} {resource.replace('-', ' ')}", None
+    action = entry.action or ""
+    data: dict[str, Any] = entry.body if isinstance(entry.body, dict) else {}
+    words = ACTIONS.get(action)
+    if words is None:
+        return _unknown(entry.action, entry.method, entry.entity_type), None
+    if action == "benefit.update" and "expires_at" in data:
+        words = "Change benefit expiry"
+    kind = action.partition("+")[0].rpartition(".")[0]  # the type its record is
+    detail: str | None = None
+    if action in ("benefit.claim", "benefit.claim+benefit.redeem"):
+        detail = names.benefit_definition(str(data.get("definition") or ""))
+    elif action == "benefit.issue":
+        detail = names.benefit_definition(str(data.get("benefit_definition_id") or ""))
+    elif action == "reward.issue":
+        detail = _money(data.get("value_initial"))
+    elif action == "reward.redeem":
+        detail = _money(data.get("amount"))
+    elif action.endswith("definition.create"):
+        detail = str(data.get("name") or "") or None
+    elif kind == "benefit_definition":
+        detail = names.benefit_definition(entry.entity_id)
+    elif kind == "reward_definition":
+        detail = names.reward_definition(entry.entity_id)
+    elif kind == "benefit":
+        # The benefit it redeemed, changed or moved: the entity it recorded.
+        benefit = next((i for t, i, _ in entry.entities if t == "benefit"),
+                       entry.entity_id if entry.entity_type == "benefit" else "")
+        detail = names.benefit(benefit) if benefit else None
+    return words, detail
+
+
+def edited_definition(entry: Entry) -> tuple[str, str] | None:
+    """("benefit" | "reward", definition id) when the entry is an edit of a definition."""
+    kind = DEFINITION_EDITS.get(entry.action or "")
+    return (kind, entry.entity_id) if kind is not None else None
 
 
 #: what did not happen, by the words of the request (the start of the words is enough)

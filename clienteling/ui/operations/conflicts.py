@@ -3,7 +3,6 @@ they touched looked up on this till, and a manager dismissing one (audited by th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from clienteling.engine.errors import NotFound
@@ -14,13 +13,11 @@ from clienteling.ui.conflicts.rows import (
     VERSION_CONFLICT,
     ConflictRow,
     Names,
-    api_path,
     describe_parts,
+    edited_definition,
     headline,
     outcome,
 )
-
-_DEFINITION = re.compile(r"/(benefits|rewards)/definitions/([^/]+)")
 
 
 def _safe(fn: Callable[[str], str | None]) -> Callable[[str], str | None]:
@@ -61,13 +58,11 @@ def load_conflicts(cl: Clienteling) -> tuple[ConflictRow, ...]:
     staff = _safe(lambda sid: cl.staff.get_staff(sid).display_name)
     rows = []
     for e in entries:
-        words, detail = describe_parts(e.method, e.path, e.body, names)
+        words, detail = describe_parts(e, names)
         who = customer(e.profile_id or "") or NONE
         reason = (e.last_error or "").strip() or "The hub gave no reason"
         code = e.last_code or ""
-        found = _DEFINITION.fullmatch(api_path(e.path)) if e.method.upper() == "PUT" else None
-        definition = ((found.group(1).removesuffix("s"), found.group(2))
-                      if found and code == VERSION_CONFLICT else None)
+        definition = edited_definition(e) if code == VERSION_CONFLICT else None
         rows.append(ConflictRow(
             id=e.id, occurred_at=e.occurred_at,
             what=f"{words} · {detail}" if detail else words,
