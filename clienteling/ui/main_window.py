@@ -28,7 +28,6 @@ from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
 from clienteling.sync.progress import Progress
-from clienteling.sync.settings import may_connect
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
@@ -315,9 +314,10 @@ class MainWindow(QMainWindow):
             self.user_button.setText("")
         else:
             self.user_button.setText(f"{actor.display_name} ({fmt.role_name(actor.role.value)})")
+        # The menu, the handlers and the engine ask the same question of the role table
+        # (engine/permissions.py); disabling an item is only for clarity.
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
-        # Only admins connect a till to a hub; the engine refuses anyone else (this only hides it).
-        self.hub_action.setEnabled(actor is not None and may_connect(actor))
+        self.hub_action.setEnabled(actor is not None and actor.may(Action.CONNECT_TILL))
         for action in (self.new_profile_action, self.edit_details_action, self.issue_reward_action,
                        self.redeem_rewards_action, self.checkout_action, self.sync_action,
                        self.conflicts_action, self.back_action, self.search_action):
@@ -446,20 +446,16 @@ class MainWindow(QMainWindow):
         return self.sync_progress
 
     def open_hub_settings(self) -> None:
-        """Settings: connect this till to a hub (admins)."""
-        if not self.is_signed_in:
-            return
-        if not self.state.may(Action.MANAGE_STAFF):
-            self.show_notice("Only admins can connect the till to a hub")
+        """Connect (or reconnect) this till to a hub: managers and admins (SPEC §3.7, §6) —
+        on a till that is the store's manager, since admins act only on admin devices."""
+        if not self.is_signed_in or not self.state.allows(Action.CONNECT_TILL):
             return
         from clienteling.ui.sync.settings_dialog import HubSettingsDialog
 
         self.profile.open_dialog(HubSettingsDialog(self.state, self.sync, self))
 
     def open_definitions_editor(self) -> None:
-        if not self.is_signed_in or not self.state.may(Action.EDIT_DEFINITIONS):
-            if self.is_signed_in:
-                self.show_notice("Only admins can edit definitions")
+        if not self.is_signed_in or not self.state.allows(Action.EDIT_DEFINITIONS):
             return
         from clienteling.ui.definitions.editor import DefinitionsEditor
 

@@ -4,20 +4,31 @@ Offline to "Online · synced HH:MM · 0 waiting"."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
+from clienteling.engine.permissions import Action
 from clienteling.sync.credentials import SERVICE
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync.settings_dialog import HubSettingsDialog
-from tests.ui.hub_support import HubWorld, MemoryKeyring
+from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
 from tests.ui.support import TIMEOUT, wait_dialog
 
 Open = Callable[..., MainWindow]
 SYNC_TIMEOUT = 30_000
+
+
+@pytest.fixture
+def till_hub(demo_template: Path, tmp_path: Path, clock: Any,
+             memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
+    """A hub whose token enrols a till, not an admin device: where no admin ever signs in."""
+    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
+    yield world
+    stop_hub(world)
 
 
 def _connect_in_settings(qtbot: Any, w: MainWindow, url: str, token: str) -> HubSettingsDialog:
@@ -53,6 +64,34 @@ def test_settings_keeps_the_token_in_the_keyring_and_the_status_goes_online(
     assert any(p.name.startswith("till.db") for p in written)
     assert [p for p in written if secret in p.read_bytes()] == []
     assert not w.sync_status.problem
+
+
+def test_a_manager_reconnects_a_till_from_the_app(
+        open_window: Open, qtbot: Any, till_hub: HubWorld, memory_keyring: MemoryKeyring) -> None:
+    """SPEC §3.7, §6: managers connect a till (admins never sign in on one). The menu item, its
+    handler and the engine ask the same question (Action.CONNECT_TILL)."""
+    w = open_window("max")
+    qtbot.waitUntil(lambda: w.sync.last is not None, timeout=TIMEOUT)  # the start-up cycle
+    assert w.hub_action.isEnabled()
+    with qtbot.waitSignal(w.sync.finished, timeout=SYNC_TIMEOUT,
+                          check_params_cb=lambda o: o.report is not None and o.report.online):
+        dialog = _connect_in_settings(qtbot, w, till_hub.url, till_hub.token)
+    assert "may not" not in w.status_message.text()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=TIMEOUT)
+    assert memory_keyring.passwords == {(SERVICE, till_hub.url): till_hub.token}
+    assert w.sync_status.text.startswith("Online · synced")
+
+
+def test_an_associate_finds_hub_connection_disabled_and_is_refused_anyway(
+        open_window: Open, qtbot: Any) -> None:
+    w = open_window("ava")
+    assert not w.hub_action.isEnabled()
+    w.open_hub_settings()  # as if the handler were reached some other way
+    qtbot.waitUntil(lambda: "may not" in w.status_message.text(), timeout=TIMEOUT)
+    # The refusal is the engine's own words for the action (PermissionDenied), not a UI story.
+    assert w.status_message.text() == ("A staff member with role 'associate' may not "
+                                       f"{Action.CONNECT_TILL.value}")
+    assert w.active_dialog is None
 
 
 def test_an_associate_does_not_connect_the_till(open_window: Open, qtbot: Any, demo_hub: HubWorld,

@@ -3,7 +3,7 @@ checks the PIN and the role and counts wrong PINs; its message is shown as it is
 
 from __future__ import annotations
 
-from clienteling.engine.permissions import Actor, Role
+from clienteling.engine.permissions import Action, Actor, role_may
 from clienteling.engine.services import Clienteling
 from clienteling.ui.signin.staff_model import StaffRow
 
@@ -13,8 +13,8 @@ def load_staff(cl: Clienteling) -> list[StaffRow]:
 
 
 def load_managers(cl: Clienteling) -> list[StaffRow]:
-    """The staff who may authorise an override (managers and admins)."""
-    return [s for s in load_staff(cl) if s.role in (Role.MANAGER.value, Role.ADMIN.value)]
+    """The staff who may authorise an override (:attr:`Action.AUTHORISE_OVERRIDE`)."""
+    return [s for s in load_staff(cl) if role_may(s.role, Action.AUTHORISE_OVERRIDE)]
 
 
 def sign_in(cl: Clienteling, username: str, pin: str) -> Actor:

@@ -51,7 +51,7 @@ from clienteling.ui.profile.tabs import (
     HistoryTab,
     RewardsTab,
 )
-from clienteling.ui.state import ROLE_HINTS, AppState
+from clienteling.ui.state import AppState, role_hint
 
 __all__ = ["BENEFITS", "CLAIMABLE", "HISTORY", "REWARDS", "ProfilePanel"]
 
@@ -416,10 +416,7 @@ class ProfilePanel(QWidget):
     def _gate(self, button: QPushButton, action: Action, usable: bool, why: str = "") -> None:
         allowed = self.state.may(action)
         button.setEnabled(allowed and usable and not self.commands.acting)
-        if not allowed:
-            tip = ROLE_HINTS.get(action, "Not allowed for your role")
-        else:
-            tip = why if not usable else ""
+        tip = role_hint(action) if not allowed else ("" if usable else why)
         # Unlike setEnabled, setToolTip sends its change event to the button even when the
         # text is the same; the buttons are gated on every load and selection change.
         if button.toolTip() != tip:
