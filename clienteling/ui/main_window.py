@@ -235,8 +235,8 @@ class MainWindow(QMainWindow):
         self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
                                                self.open_definitions_editor, "definitionsAction")
         self.hub_action = QAction("Hub connection…", self)
-        self.hub_action.setObjectName("hubSettingsAction")
-        self.hub_action.triggered.connect(self.open_hub_settings)
+        self.hub_action.setObjectName("hubConnectionAction")
+        self.hub_action.triggered.connect(self.open_hub_connection)
         self.conflicts_action = QAction("Conflicts…", self)
         self.conflicts_action.setObjectName("conflictsAction")
         self.conflicts_action.triggered.connect(self.open_conflicts)
@@ -445,14 +445,14 @@ class MainWindow(QMainWindow):
             self.sync_progress.cancel_requested.connect(self.sync.cancel)
         return self.sync_progress
 
-    def open_hub_settings(self) -> None:
+    def open_hub_connection(self) -> None:
         """Connect (or reconnect) this till to a hub: managers and admins (SPEC §3.7, §6) —
         on a till that is the store's manager, since admins act only on admin devices."""
         if not self.is_signed_in or not self.state.allows(Action.CONNECT_TILL):
             return
-        from clienteling.ui.sync.settings_dialog import HubSettingsDialog
+        from clienteling.ui.sync.connect_dialog import ConnectDialog
 
-        self.profile.open_dialog(HubSettingsDialog(self.state, self.sync, self))
+        self.profile.open_dialog(ConnectDialog(self.state, self.sync, self))
 
     def open_definitions_editor(self) -> None:
         if not self.is_signed_in or not self.state.allows(Action.EDIT_DEFINITIONS):
