@@ -31,8 +31,9 @@ from clienteling.ui.definitions.fields import (
     REWARD_DEFAULTS,
 )
 from clienteling.ui.definitions.form import DefinitionForm, Field, ProfileSource
-from clienteling.ui.definitions.model import DefinitionRow, DefinitionsModel
+from clienteling.ui.definitions.model import DefinitionsModel
 from clienteling.ui.operations.definitions import (
+    DefinitionRow,
     keep_mine_over_theirs,
     load_definition,
     load_definition_conflict,

@@ -3,9 +3,23 @@ checks the PIN and the role and counts wrong PINs; its message is shown as it is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from clienteling.engine.permissions import Action, Actor, role_may
 from clienteling.engine.services import Clienteling
-from clienteling.ui.signin.staff_model import StaffRow
+from clienteling.ui.common import formatting as fmt
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name}  ·  {fmt.role_name(self.role)}"
 
 
 def load_staff(cl: Clienteling) -> list[StaffRow]:

@@ -13,8 +13,7 @@ from clienteling.engine.money import MoneyError, format_money, parse_amount
 from clienteling.engine.permissions import Action, Actor
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.rows_model import Column, RowsModel
-from clienteling.ui.operations.rewards import issue_reward, load_reward_definitions
-from clienteling.ui.profile.rows import RewardDefinitionRow
+from clienteling.ui.operations.rewards import RewardDefinitionRow, issue_reward, load_reward_definitions
 from clienteling.ui.signin.manager_override import ManagerOverrideDialog
 from clienteling.ui.state import AppState
 

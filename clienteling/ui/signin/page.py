@@ -22,9 +22,9 @@ from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
-from clienteling.ui.operations.signin import load_staff, sign_in
+from clienteling.ui.operations.signin import StaffRow, load_staff, sign_in
 from clienteling.ui.signin.pin_pad import PinPad, pin_field
-from clienteling.ui.signin.staff_model import StaffModel, StaffRow
+from clienteling.ui.signin.staff_model import StaffModel
 from clienteling.ui.worker import EngineWorker
 
 
