@@ -1,4 +1,4 @@
-"""What the panels share: the engine (reached only through the worker), who is signed in,
+"""What the panels share: the engine (reached only through the workers), who is signed in,
 and the store."""
 
 from __future__ import annotations
