@@ -163,8 +163,9 @@ class MainWindow(QMainWindow):
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def create(cls, database_url: str, *, clock: Clock | None = None,
-               settings: Settings | None = None, idle_lock_ms: int | None = None) -> MainWindow:
+    def create(  # type: ignore[override]  # a factory, not QWidget.create(window id); never called as that
+            cls, database_url: str, *, clock: Clock | None = None,
+            settings: Settings | None = None, idle_lock_ms: int | None = None) -> MainWindow:
         """Open the engine on a new worker (blocking, at start-up) and build the window."""
         worker = EngineWorker()
         try:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QPushButton,
     QVBoxLayout,
@@ -60,9 +61,9 @@ class SignInPage(QWidget):
         self.staff_list.setSpacing(0)
         self.staff_list.setStyleSheet("QListView::item { min-height: 54px; }")
         self.staff_list.selectionModel().currentChanged.connect(lambda *_: self._user_changed())
+        self.pin: QLineEdit = pin_field(card)
         self.staff_list.activated.connect(lambda *_: self.pin.setFocus())
 
-        self.pin = pin_field(card)
         self.pin.returnPressed.connect(self.submit)
         self.pad = PinPad(self.pin, card)
         self.sign_in_button = QPushButton("Sign in", card)
