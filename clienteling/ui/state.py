@@ -18,7 +18,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-
 def role_hint(action: Action) -> str:
     """Who may take ``action``, from the role table: "Managers and admins only" (a disabled
     button's tooltip)."""
