@@ -22,6 +22,7 @@ class Action(StrEnum):
     REDEEM_REWARD = "redeem reward dollars"
     ISSUE_BENEFIT = "issue a benefit manually"
     ISSUE_REWARD = "issue a customer-service reward"
+    ISSUE_REWARD_UNCAPPED = "issue a reward above the manager's cap"
     MANAGE_INSTANCE = "extend, expire or reassign"
     VOID = "void a redemption"
     DELETE_BENEFIT = "delete a benefit"
@@ -29,6 +30,7 @@ class Action(StrEnum):
     MANAGE_STAFF = "manage staff"
     DISMISS_CHANGE = "dismiss a change the hub refused"
     CONNECT_TILL = "connect or reconnect this till to a hub"
+    AUTHORISE_OVERRIDE = "authorise an associate's action with their PIN"
 
 
 _EVERYONE = frozenset(Role)
@@ -42,6 +44,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.REDEEM_REWARD: _EVERYONE,
     Action.ISSUE_BENEFIT: _MANAGERS,
     Action.ISSUE_REWARD: _MANAGERS,
+    Action.ISSUE_REWARD_UNCAPPED: _ADMINS,  # a manager's single issue is capped (SPEC R2)
     Action.MANAGE_INSTANCE: _MANAGERS,
     Action.VOID: _MANAGERS,
     Action.DELETE_BENEFIT: _ADMINS,
@@ -52,6 +55,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # so on a till no admin can sign in, and a till whose token was revoked could never be
     # reconnected (SPEC §3.7, §6 "Connecting a till").
     Action.CONNECT_TILL: _MANAGERS,
+    # Whose PIN lifts an associate to their role for one action (manager override, SPEC §5).
+    Action.AUTHORISE_OVERRIDE: _MANAGERS,
 }
 
 # Actions only an admin may take: the hub accepts them only from a device enrolled with the
@@ -87,9 +92,21 @@ class Actor:
         return replace(self, authorised_by=manager)
 
     def may(self, action: Action) -> bool:
-        return self.effective_role in ALLOWED[action]
+        return role_may(self.effective_role, action)
+
+
+def role_may(role: Role | str, action: Action) -> bool:
+    """Whether staff with ``role`` may take ``action`` (a staff list filtered by role, where
+    there is no :class:`Actor` yet)."""
+    return Role(role) in ALLOWED[action]
+
+
+def denial(actor: Actor, action: Action) -> PermissionDenied:
+    """The refusal for ``actor`` taking ``action``, in the words :func:`require` raises it with,
+    for a caller that says no without raising (a menu item's handler)."""
+    return PermissionDenied(action.value, actor.effective_role.value)
 
 
 def require(actor: Actor, action: Action) -> None:
     if not actor.may(action):
-        raise PermissionDenied(action.value, actor.effective_role.value)
+        raise denial(actor, action)

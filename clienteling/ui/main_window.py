@@ -28,7 +28,6 @@ from clienteling.engine.context import Settings
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
 from clienteling.sync.progress import Progress
-from clienteling.sync.settings import may_connect
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
@@ -164,8 +163,9 @@ class MainWindow(QMainWindow):
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def create(cls, database_url: str, *, clock: Clock | None = None,
-               settings: Settings | None = None, idle_lock_ms: int | None = None) -> MainWindow:
+    def create(  # type: ignore[override]  # a factory, not QWidget.create(window id); never called as that
+            cls, database_url: str, *, clock: Clock | None = None,
+            settings: Settings | None = None, idle_lock_ms: int | None = None) -> MainWindow:
         """Open the engine on a new worker (blocking, at start-up) and build the window."""
         worker = EngineWorker()
         try:
@@ -236,8 +236,8 @@ class MainWindow(QMainWindow):
         self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
                                                self.open_definitions_editor, "definitionsAction")
         self.hub_action = QAction("Hub connection…", self)
-        self.hub_action.setObjectName("hubSettingsAction")
-        self.hub_action.triggered.connect(self.open_hub_settings)
+        self.hub_action.setObjectName("hubConnectionAction")
+        self.hub_action.triggered.connect(self.open_hub_connection)
         self.conflicts_action = QAction("Conflicts…", self)
         self.conflicts_action.setObjectName("conflictsAction")
         self.conflicts_action.triggered.connect(self.open_conflicts)
@@ -315,9 +315,10 @@ class MainWindow(QMainWindow):
             self.user_button.setText("")
         else:
             self.user_button.setText(f"{actor.display_name} ({fmt.role_name(actor.role.value)})")
+        # The menu, the handlers and the engine ask the same question of the role table
+        # (engine/permissions.py); disabling an item is only for clarity.
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
-        # Only admins connect a till to a hub; the engine refuses anyone else (this only hides it).
-        self.hub_action.setEnabled(actor is not None and may_connect(actor))
+        self.hub_action.setEnabled(actor is not None and actor.may(Action.CONNECT_TILL))
         for action in (self.new_profile_action, self.edit_details_action, self.issue_reward_action,
                        self.redeem_rewards_action, self.checkout_action, self.sync_action,
                        self.conflicts_action, self.back_action, self.search_action):
@@ -445,21 +446,17 @@ class MainWindow(QMainWindow):
             self.sync_progress.cancel_requested.connect(self.sync.cancel)
         return self.sync_progress
 
-    def open_hub_settings(self) -> None:
-        """Settings: connect this till to a hub (admins)."""
-        if not self.is_signed_in:
+    def open_hub_connection(self) -> None:
+        """Connect (or reconnect) this till to a hub: managers and admins (SPEC §3.7, §6) —
+        on a till that is the store's manager, since admins act only on admin devices."""
+        if not self.is_signed_in or not self.state.allows(Action.CONNECT_TILL):
             return
-        if not self.state.may(Action.MANAGE_STAFF):
-            self.show_notice("Only admins can connect the till to a hub")
-            return
-        from clienteling.ui.sync.settings_dialog import HubSettingsDialog
+        from clienteling.ui.sync.connect_dialog import ConnectDialog
 
-        self.profile.open_dialog(HubSettingsDialog(self.state, self.sync, self))
+        self.profile.open_dialog(ConnectDialog(self.state, self.sync, self))
 
     def open_definitions_editor(self) -> None:
-        if not self.is_signed_in or not self.state.may(Action.EDIT_DEFINITIONS):
-            if self.is_signed_in:
-                self.show_notice("Only admins can edit definitions")
+        if not self.is_signed_in or not self.state.allows(Action.EDIT_DEFINITIONS):
             return
         from clienteling.ui.definitions.editor import DefinitionsEditor
 

@@ -1,4 +1,4 @@
-"""What the panels share: the engine (reached only through the worker), who is signed in,
+"""What the panels share: the engine (reached only through the workers), who is signed in,
 and the store."""
 
 from __future__ import annotations
@@ -8,22 +8,24 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from clienteling.engine.permissions import Action, Actor
+from clienteling.engine.permissions import ALLOWED, Action, Actor, Role, denial
 from clienteling.engine.services import Clienteling
+from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import describe
 from clienteling.ui.worker import EngineWorker, Job, NetworkWorker
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-ROLE_HINTS = {
-    Action.ISSUE_BENEFIT: "Managers and admins only",
-    Action.ISSUE_REWARD: "Managers and admins only",
-    Action.MANAGE_INSTANCE: "Managers and admins only",
-    Action.VOID: "Managers and admins only",
-    Action.DELETE_BENEFIT: "Admins only",
-    Action.EDIT_DEFINITIONS: "Admins only",
-}
+
+def role_hint(action: Action) -> str:
+    """Who may take ``action``, from the role table: "Managers and admins only" (a disabled
+    button's tooltip)."""
+    names = [f"{fmt.role_name(role.value).lower()}s" for role in Role if role in ALLOWED[action]]
+    if not names:
+        return "Not allowed for your role"
+    text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{text[:1].upper()}{text[1:]} only"
 
 
 class AppState(QObject):
@@ -52,6 +54,15 @@ class AppState(QObject):
 
     def may(self, action: Action) -> bool:
         return self.actor is not None and self.actor.may(action)
+
+    def allows(self, action: Action) -> bool:
+        """:meth:`may`, for a command's handler: when the signed-in staff member may not, the
+        notice says so in the engine's words (``PermissionDenied``) and this returns False."""
+        if self.may(action):
+            return True
+        if self.actor is not None:
+            self.notice.emit(describe(denial(self.actor, action)).text)
+        return False
 
     def submit(self, fn: Callable[Concatenate[Clienteling, P], R], *args: P.args,
                **kwargs: P.kwargs) -> Job[R]:

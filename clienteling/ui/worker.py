@@ -1,5 +1,6 @@
-"""The workers: every engine call runs on the one database worker (GUIDE principle 3, SPEC §5),
-network work (sync) on a second worker of its own so a slow hub never holds up the till.
+"""The workers (GUIDE principle 3, SPEC §5): the panels' engine work runs on the engine worker,
+sync with the hub on a second, network worker of its own, so a slow hub never holds up the
+till; the GUI thread runs no SQL and no network I/O at all.
 
 Work is handed over with :meth:`Worker.submit` — ``worker.submit(fn, *args, **kwargs)`` — from
 any thread. It returns a :class:`Job`; :meth:`Job.then` says what to call with the result or the
@@ -11,12 +12,20 @@ error, always on the thread the worker object lives on (the GUI thread)::
 against what ``fn`` returns. The callbacks are not keywords of ``submit`` itself because a
 ParamSpec's ``**kwargs`` cannot share a signature with keyword-only parameters (PEP 612).
 
-Jobs run one at a time, in the order submitted, on the worker's own ``QThread``, so the engine's
-SQLite connections are only ever used from that thread.
+Each worker runs its jobs one at a time, in the order submitted, on its own ``QThread``. The two
+workers run at the same time and both call the engine: a sync cycle on the network worker
+claims outbox entries and applies the hub's records (``cl.outbox``, ``cl.remote``) while the
+engine worker serves the panels. The engine is built for that — each call checks a pooled
+connection out for itself, and on SQLite its write lock (``engine/db.py``, then SQLite's
+``BEGIN IMMEDIATE``) lets one thread write at a time. What each thread owns is a kind of work,
+not a connection: the panels' reads and writes on the engine worker, sync (and the HTTP client,
+``ui/sync/network.py``'s ``HubLink``) on the network worker.
 
-The engine's change notifications (``cl.ctx.subscribe``) are called on the engine worker after
-each commit; :meth:`EngineWorker.listen` re-emits them as the Qt signal
-:attr:`EngineWorker.changed`, which panels use to refresh only what changed (GUIDE principle 2).
+The engine's change notifications (``cl.ctx.subscribe``) are called after each commit on the
+thread that committed: the engine worker for the till's own changes, the network worker for
+what a sync brought (``origin="remote"``). :meth:`EngineWorker.listen` re-emits them as the Qt
+signal :attr:`EngineWorker.changed`, queued to the GUI thread, where panels refresh only what
+changed (GUIDE principle 2).
 
 :func:`guard_gui_thread` makes SQL on the GUI thread visible: it logs (and records)
 every statement executed there, and the tests assert there is none.
@@ -280,7 +289,8 @@ class Worker(QObject):
 
 
 class EngineWorker(Worker):
-    """The single worker thread for all engine and database work."""
+    """The worker thread for the panels' engine and database work (a sync cycle's engine calls
+    run on the :class:`NetworkWorker`)."""
 
     #: an engine ``Changes`` after each committed change, delivered on the GUI thread
     changed = Signal(object)
@@ -301,13 +311,15 @@ class EngineWorker(Worker):
         self._unsubscribe.clear()
 
     def _emit_changed(self, changes: Any) -> None:
-        # Called by the engine on the worker thread; the signal is queued to the GUI thread.
+        # Called by the engine on the thread that committed (this worker, or the network worker
+        # for a sync); this object lives on the GUI thread, so Qt queues the signal there.
         self.changed.emit(changes)
 
 
 class NetworkWorker(Worker):
-    """A second worker for network work (the sync cycles with the hub), so a slow or absent hub
-    never queues in front of the till's own engine calls. Idle until sync submits to it."""
+    """A second worker for network work (the sync cycles with the hub, which call the engine from
+    here too), so a slow or absent hub never queues in front of the till's own engine calls.
+    Idle until sync submits to it."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__("networkWorker", parent)

@@ -82,7 +82,7 @@ def stop_hub(world: HubWorld) -> None:
 
 
 def connect(cl: Clienteling, admin: Actor, world: HubWorld) -> None:
-    """What the Settings dialog does, without it: the URL in the till's settings, the token
+    """What the Hub connection dialog does, without it: the URL in the till's settings, the token
     in the (test) keyring."""
     set_hub_url(cl, admin, world.url)
     TokenStore().save(world.url, world.token)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clienteling.ui.definitions.model import DefinitionRow, DefinitionsModel
+from clienteling.ui.definitions.model import DefinitionsModel
 from clienteling.ui.definitions.timeframe_model import DayRow, TimeframeModel
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.operations.definitions import DefinitionRow
+from clienteling.ui.operations.signin import StaffRow
 from clienteling.ui.profile.issue_reward_dialog import IssueRewardDialog
 from clienteling.ui.profile.models import HistoryModel
 from clienteling.ui.profile.panel import HISTORY
 from clienteling.ui.profile.redeem_rewards_dialog import RedeemRewardsDialog
-from clienteling.ui.signin.staff_model import StaffModel, StaffRow
+from clienteling.ui.signin.staff_model import StaffModel
 from tests.ui.support import TIMEOUT, open_jane, search, wait_dialog
 
 Open = Callable[..., MainWindow]

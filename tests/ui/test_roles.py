@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from clienteling.engine.errors import PermissionDenied
+from clienteling.engine.permissions import Action
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.profile.issue_reward_dialog import IssueRewardDialog
 from clienteling.ui.profile.panel import HISTORY
@@ -112,3 +113,16 @@ def test_an_admin_has_no_cap(open_window: Open, qtbot: Any) -> None:
     assert dialog.cap_label.text().startswith("No limit for admins")
     assert not dialog.ask_button.isVisible()
     dialog.reject()
+
+
+def test_a_manager_finds_the_definitions_editor_disabled_and_is_refused_in_the_engines_words(
+        open_window: Open, qtbot: Any) -> None:
+    """One permission table (issue 15): the menu item, its handler and the engine ask the same
+    Action, and the refusal is PermissionDenied's sentence, not a second story in the UI."""
+    w = open_window("max")
+    assert not w.definitions_action.isEnabled()
+    w.open_definitions_editor()  # reached anyway
+    qtbot.waitUntil(lambda: "may not" in w.status_message.text(), timeout=TIMEOUT)
+    assert w.status_message.text() == (
+        f"A staff member with role 'manager' may not {Action.EDIT_DEFINITIONS.value}")
+    assert w.definitions_window is None

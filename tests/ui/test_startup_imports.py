@@ -2,7 +2,7 @@
 (which finds no hub) without importing the sync stack — the cycle, the HTTP client (httpx),
 the wire models (pydantic), the keyring. Run in a fresh interpreter, whose modules are the
 app's alone. That the stack still loads and syncs once a hub is set is what the sync tests
-(test_sync_cycles, test_sync_first_run, test_sync_settings) show."""
+(test_sync_cycles, test_sync_first_run, test_sync_connect) show."""
 
 from __future__ import annotations
 

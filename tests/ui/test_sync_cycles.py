@@ -188,7 +188,8 @@ def test_a_revoked_token_stops_sync_and_says_so(open_window: Open, qtbot: Any,
 
     report = _sync(qtbot, w)
     assert report.token_rejected
-    assert w.sync_status.text == ("Sync stopped: this till's token was revoked or is wrong — ask an "
-                                  "admin to reconnect it")
+    assert w.sync_status.text == ("Sync stopped: this till's token was revoked or is wrong — a "
+                                  "manager reconnects it under Hub connection… with a new till "
+                                  "token from the hub's admin")
     # No retry storm: the 30-second timer is off until someone reconnects the till (or F5).
     assert w.sync.stopped and not w.sync.timer.isActive()

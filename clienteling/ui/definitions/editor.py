@@ -31,8 +31,9 @@ from clienteling.ui.definitions.fields import (
     REWARD_DEFAULTS,
 )
 from clienteling.ui.definitions.form import DefinitionForm, Field, ProfileSource
-from clienteling.ui.definitions.model import DefinitionRow, DefinitionsModel
+from clienteling.ui.definitions.model import DefinitionsModel
 from clienteling.ui.operations.definitions import (
+    DefinitionRow,
     keep_mine_over_theirs,
     load_definition,
     load_definition_conflict,
@@ -137,16 +138,16 @@ class DefinitionsEditor(QWidget):
 
         tz = state.timezone
         self.forms = {k: DefinitionForm(k, tz, profile_source, self) for k in ("benefit", "reward")}
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("definitionScroll")
-        self.scroll.setWidgetResizable(True)
-        self.form_holder = QWidget(self.scroll)
+        self.form_scroll = QScrollArea(self)
+        self.form_scroll.setObjectName("definitionScroll")
+        self.form_scroll.setWidgetResizable(True)
+        self.form_holder = QWidget(self.form_scroll)
         holder_layout = QVBoxLayout(self.form_holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         for form in self.forms.values():
             form.edited.connect(self._edited)
             holder_layout.addWidget(form)
-        self.scroll.setWidget(self.form_holder)
+        self.form_scroll.setWidget(self.form_holder)
 
         self.message = QLabel("", self)
         self.message.setObjectName("formMessage")
@@ -171,7 +172,7 @@ class DefinitionsEditor(QWidget):
         right.setSpacing(8)
         right.addLayout(head)
         right.addWidget(self.conflict)
-        right.addWidget(self.scroll, 1)
+        right.addWidget(self.form_scroll, 1)
         right.addLayout(bottom)
 
         layout = QHBoxLayout(self)
@@ -293,7 +294,7 @@ class DefinitionsEditor(QWidget):
         else:
             self.heading.setText(values.get("name") or "")
             self.version_label.setText(f"Version {values.get('version')}  ·  {values.get('handle')}")
-        self.scroll.verticalScrollBar().setValue(0)
+        self.form_scroll.verticalScrollBar().setValue(0)
         self.loaded.emit(values.get("id") or "" if not new else "")
 
     def _edited(self) -> None:

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from clienteling.ui.common.rows_model import Column, RowsModel
-
-
-@dataclass(frozen=True)
-class DefinitionRow:
-    id: str
-    name: str
-    handle: str
-    kind: str  # "benefit" | "reward"
-    version: int
-    published: bool
-    archived: bool
-    invalid: str | None = None  # a problem with a synced value (e.g. a bad timeframe)
-
-    @property
-    def state(self) -> str:
-        if self.invalid:
-            return "Invalid"
-        if self.archived:
-            return "Archived"
-        return "Published" if self.published else "Draft"
+from clienteling.ui.operations.definitions import DefinitionRow
 
 
 def _tip(r: DefinitionRow) -> str:

@@ -9,7 +9,13 @@ from datetime import datetime
 from clienteling.engine.permissions import Actor
 from clienteling.engine.records import uses_left
 from clienteling.engine.services import Clienteling
-from clienteling.ui.profile.rows import IssuableRow
+
+
+@dataclass(frozen=True)
+class IssuableRow:
+    id: str
+    name: str
+    description: str
 
 
 @dataclass(frozen=True)

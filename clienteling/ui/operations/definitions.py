@@ -5,13 +5,33 @@ the hub found at sync time, by taking its version or keeping this till's edit.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from clienteling.engine import timeframe, wire
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.sync.resolve import definition_versions, keep_hub, keep_mine
-from clienteling.ui.definitions.model import DefinitionRow
+
+
+@dataclass(frozen=True)
+class DefinitionRow:
+    id: str
+    name: str
+    handle: str
+    kind: str  # "benefit" | "reward"
+    version: int
+    published: bool
+    archived: bool
+    invalid: str | None = None  # a problem with a synced value (e.g. a bad timeframe)
+
+    @property
+    def state(self) -> str:
+        if self.invalid:
+            return "Invalid"
+        if self.archived:
+            return "Archived"
+        return "Published" if self.published else "Draft"
 
 
 def load_definitions(cl: Clienteling, kind: str) -> list[DefinitionRow]:

@@ -1,23 +1,84 @@
 """Reading a customer's profile on the engine worker — the engine's frozen records (issue 7)
 plus the header's words — and creating or changing the customer's details.
 
-The GUI thread only ever sees frozen records, never an ORM object, so nothing it touches can
-lazy-load from the database.
+The records the panel shows are defined here, beside the reads that make them: the engine's
+(:class:`BenefitRow`, :class:`ClaimRow`, :class:`RewardRow`, :class:`TimelineRow` from
+:mod:`clienteling.engine.records`) composed into :class:`ProfileData`, and the form's
+:class:`ContactDetails`. The GUI thread only ever sees frozen records, never an ORM object, so
+nothing it touches can lazy-load from the database.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from clienteling.engine.permissions import Actor
-from clienteling.engine.records import ExpiringItem, ProfileOverview
+from clienteling.engine.records import (
+    BenefitRow,
+    ClaimRow,
+    ExpiringItem,
+    ProfileOverview,
+    RewardRow,
+    TimelineRow,
+)
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common import formatting as fmt
-from clienteling.ui.profile.rows import CARD, ContactDetails, Header, HistoryRow, ProfileData
 
 EXPIRING_SHOWN = 3
+CARD = "card"  # the identity handle of a loyalty card number
+
+
+@dataclass(frozen=True)
+class Header:
+    profile_id: str
+    name: str
+    tier: str | None
+    email: str | None
+    phone: str | None
+    card: str | None
+    balance: Decimal
+    expiring: tuple[str, ...]  # "$10.00 expires in 3 days"
+    pending: bool
+    condition_data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    header: Header
+    benefits: tuple[BenefitRow, ...]
+    claimable: tuple[ClaimRow, ...]
+    rewards: tuple[RewardRow, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """A profile's editable details as the form shows them ("" for none), read on the worker."""
+
+    profile_id: str
+    first_name: str
+    last_name: str
+    email: str
+    mobile_phone: str
+    gender: str
+    birth_date: str  # YYYY-MM-DD
+    tier: str
+    cards: tuple[str, ...]
+    #: identities that are not card numbers (kept as they are when the cards change)
+    other_identities: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def text(self, field: str) -> str:
+        if field == "card":
+            return ", ".join(self.cards)
+        value = getattr(self, field)
+        return value if isinstance(value, str) else ""
 
 
 def _expiring_text(item: ExpiringItem, now: datetime, tz: str) -> str:
@@ -50,7 +111,7 @@ def refresh_profile(cl: Clienteling, current: ProfileData, areas: frozenset[str]
     return fresh if claims else replace(fresh, claimable=current.claimable)
 
 
-def load_history(cl: Clienteling, profile_id: str, tz: str) -> tuple[HistoryRow, ...]:
+def load_history(cl: Clienteling, profile_id: str, tz: str) -> tuple[TimelineRow, ...]:
     """The customer's history, newest first, with the redemptions that can be voided."""
     return cl.timeline(profile_id, tz)
 

@@ -3,13 +3,23 @@ and voiding a redemption (of benefits or reward dollars). Plain values back, nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.rewards import Allocation
-from clienteling.ui.profile.rows import RewardDefinitionRow
+
+
+@dataclass(frozen=True)
+class RewardDefinitionRow:
+    id: str
+    handle: str
+    name: str
+    type: str
+    value: Decimal | None
+    max_value: Decimal | None
 
 
 def load_reward_definitions(cl: Clienteling) -> tuple[list[RewardDefinitionRow], Decimal]:

@@ -3,9 +3,23 @@ checks the PIN and the role and counts wrong PINs; its message is shown as it is
 
 from __future__ import annotations
 
-from clienteling.engine.permissions import Actor, Role
+from dataclasses import dataclass
+
+from clienteling.engine.permissions import Action, Actor, role_may
 from clienteling.engine.services import Clienteling
-from clienteling.ui.signin.staff_model import StaffRow
+from clienteling.ui.common import formatting as fmt
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name}  ·  {fmt.role_name(self.role)}"
 
 
 def load_staff(cl: Clienteling) -> list[StaffRow]:
@@ -13,8 +27,8 @@ def load_staff(cl: Clienteling) -> list[StaffRow]:
 
 
 def load_managers(cl: Clienteling) -> list[StaffRow]:
-    """The staff who may authorise an override (managers and admins)."""
-    return [s for s in load_staff(cl) if s.role in (Role.MANAGER.value, Role.ADMIN.value)]
+    """The staff who may authorise an override (:attr:`Action.AUTHORISE_OVERRIDE`)."""
+    return [s for s in load_staff(cl) if role_may(s.role, Action.AUTHORISE_OVERRIDE)]
 
 
 def sign_in(cl: Clienteling, username: str, pin: str) -> Actor:

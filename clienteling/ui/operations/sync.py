@@ -21,15 +21,15 @@ def current_hub_url(cl: Clienteling) -> str | None:
 
 
 def connect_hub(cl: Clienteling, actor: Actor, url: str) -> str:
-    """Point the till at ``url`` (admins only, enforced by the engine; "hub_url: …" when the
-    URL is not usable); returns the URL as stored."""
+    """Point the till at ``url`` (managers and admins, ``Action.CONNECT_TILL``, enforced by
+    the engine; "hub_url: …" when the URL is not usable); returns the URL as stored."""
     set_hub_url(cl, actor, url)
     return hub_url(cl) or url
 
 
 def connect_first_run(cl: Clienteling, url: str) -> str:
     """First run: point an EMPTY till at ``url``. Nobody can sign in to an empty till, so no
-    admin can be asked; the till token the hub's admin created is what authorises it (the hub
+    manager can be asked; the till token the hub's admin created is what authorises it (the hub
     refuses everything without it). A till with staff must go through :func:`connect_hub`."""
     if cl.staff.list_staff(active_only=False):
         raise PermissionDenied("connect this till to a hub without signing in", "nobody")

@@ -4,20 +4,24 @@ details — each through the engine worker, answered in place ("Redeemed · 1 of
 or in words when the engine refuses.
 
 The panel owns one :class:`ProfileCommands` and its buttons call it; the commands work on
-what the panel shows through its public methods. The engine calls themselves are in
-:mod:`clienteling.ui.operations`; the dialogs beside this module.
+what the panel shows through the narrow :class:`ProfileView` it satisfies, so this module never
+imports the panel (nor do the tab pages import the commands: they see them as
+:class:`clienteling.ui.profile.tabs.TabCommands`). The engine calls themselves
+are in :mod:`clienteling.ui.operations`; the dialogs beside this module.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QTabWidget, QWidget
 
 from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor
-from clienteling.engine.records import BenefitRow
+from clienteling.engine.records import BenefitRow, ClaimRow, RewardRow, TimelineRow
+from clienteling.ui.common.action_message import ActionMessage
 from clienteling.ui.common.confirm import ask
 from clienteling.ui.common.errors import describe
 from clienteling.ui.operations.benefits import (
@@ -28,7 +32,7 @@ from clienteling.ui.operations.benefits import (
     redeem_benefit,
 )
 from clienteling.ui.operations.checkout import load_checkout
-from clienteling.ui.operations.profile import load_contact_details
+from clienteling.ui.operations.profile import ContactDetails, ProfileData, load_contact_details
 from clienteling.ui.operations.rewards import extend_reward, void_redemption
 from clienteling.ui.profile.delete_benefit_dialog import EXPIRE, DeleteBenefitDialog
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
@@ -37,27 +41,47 @@ from clienteling.ui.profile.issue_benefit_dialog import IssueBenefitDialog
 from clienteling.ui.profile.issue_reward_dialog import IssueRewardDialog
 from clienteling.ui.profile.reassign_benefit_dialog import ReassignBenefitDialog
 from clienteling.ui.profile.redeem_rewards_dialog import RedeemRewardsDialog
-from clienteling.ui.profile.rows import ContactDetails
 from clienteling.ui.profile.tabs import BENEFITS, REWARDS
 from clienteling.ui.signin.manager_override import ManagerOverrideDialog
 from clienteling.ui.state import AppState
 
-if TYPE_CHECKING:
-    from clienteling.ui.profile.panel import ProfilePanel
+
+class ProfileView(Protocol):
+    """What the commands need of the panel (:class:`clienteling.ui.profile.panel.ProfilePanel`):
+    the customer it shows, its selection, its in-place message, its tabs and its dialogs."""
+
+    state: AppState
+    data: ProfileData | None
+    message: ActionMessage
+    tabs: QTabWidget
+    active_dialog: QDialog | None
+
+    @property
+    def profile_id(self) -> str | None: ...
+    @property
+    def customer(self) -> str: ...
+    def selected_benefit(self) -> BenefitRow | None: ...
+    def selected_claim(self) -> ClaimRow | None: ...
+    def selected_reward(self) -> RewardRow | None: ...
+    def selected_history(self) -> TimelineRow | None: ...
+    def show_benefit(self, benefit_id: str) -> None: ...
+    def open_dialog(self, dialog: QDialog) -> QDialog: ...
 
 
 class ProfileCommands(QObject):
-    """The panel's commands, owned by the panel (:class:`clienteling.ui.profile.panel.ProfilePanel`)
-    and working on what it shows. One engine action runs at a time (``acting``), so a double key
-    press cannot redeem twice; dialogs open through the panel's ``open_dialog``."""
+    """The panel's commands, owned by the panel and working on what it shows (``view``; its
+    dialogs belong to ``parent``, the panel's widget). One engine action runs at a time
+    (``acting``), so a double key press cannot redeem twice; dialogs open through the view's
+    ``open_dialog``."""
 
     #: an action started (True) or finished (False): the panel enables its buttons accordingly
     acting_changed = Signal(bool)
 
-    def __init__(self, panel: ProfilePanel) -> None:
-        super().__init__(panel)  # deleted with the panel, so late answers are dropped
-        self.panel = panel
-        self.state: AppState = panel.state
+    def __init__(self, view: ProfileView, parent: QWidget) -> None:
+        super().__init__(parent)  # deleted with the panel, so late answers are dropped
+        self.panel = view
+        self.widget = parent
+        self.state: AppState = view.state
         self.acting = False
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -119,7 +143,7 @@ class ProfileCommands(QObject):
         if row is None or not self.state.may(Action.MANAGE_INSTANCE):
             return
         self.panel.active_dialog = ask(
-            self.panel, f"Expire {row.name}?",
+            self.widget, f"Expire {row.name}?",
             f"It stops working now. The record and its history stay on {self.panel.customer}'s profile.",
             "Expire now",
             lambda: self._act(expire_benefit, row.id, done=lambda _: self.panel.message.show_done(
@@ -129,7 +153,7 @@ class ProfileCommands(QObject):
         row = self.panel.selected_benefit()
         if row is None or not self.state.may(Action.DELETE_BENEFIT):
             return
-        dialog = DeleteBenefitDialog(row, self.panel.customer, self.panel)
+        dialog = DeleteBenefitDialog(row, self.panel.customer, self.widget)
 
         def chosen() -> None:
             if dialog.choice == EXPIRE:
@@ -146,7 +170,7 @@ class ProfileCommands(QObject):
         row = self.panel.selected_benefit()
         if row is None or self.panel.data is None or not self.state.may(Action.MANAGE_INSTANCE):
             return
-        dialog = ExtendBenefitDialog(self.state, row, self.panel.data.now, self.panel)
+        dialog = ExtendBenefitDialog(self.state, row, self.panel.data.now, self.widget)
         dialog.accepted.connect(lambda: self.panel.message.show_done(
             f"Extended {row.name}" + (f" until {dialog.result_label.text()[6:]}"
                                        if dialog.result_label.text() else "")))
@@ -156,7 +180,7 @@ class ProfileCommands(QObject):
         row = self.panel.selected_benefit()
         if row is None or self.panel.data is None or not self.state.may(Action.MANAGE_INSTANCE):
             return
-        dialog = ReassignBenefitDialog(self.state, row, self.panel.data.header.profile_id, self.panel)
+        dialog = ReassignBenefitDialog(self.state, row, self.panel.data.header.profile_id, self.widget)
         dialog.accepted.connect(lambda: self.panel.message.show_done(f"Moved {row.name} to {dialog.to_name}"))
         self.panel.open_dialog(dialog)
 
@@ -164,7 +188,8 @@ class ProfileCommands(QObject):
         panel = self.panel
         if panel.data is None or not self.state.may(Action.ISSUE_BENEFIT):
             return
-        dialog = IssueBenefitDialog(self.state, panel.data.header.profile_id, panel.customer, panel)
+        dialog = IssueBenefitDialog(self.state, panel.data.header.profile_id, panel.customer,
+                                     self.widget)
 
         def done() -> None:
             if dialog.issued_id:
@@ -184,7 +209,7 @@ class ProfileCommands(QObject):
             self.panel.message.show_error(f"{self.panel.customer} has no reward balance to redeem.")
             return
         dialog = RedeemRewardsDialog(self.state, self.panel.data.header.profile_id, self.panel.customer,
-                                     self.panel.data.header.balance, self.panel.data.rewards, self.panel)
+                                     self.panel.data.header.balance, self.panel.data.rewards, self.widget)
         dialog.accepted.connect(lambda: self.panel.message.show_done(
             f"Redeemed {format_money(dialog.redeemed or Decimal(0))} in reward dollars"))
         self.panel.tabs.setCurrentIndex(REWARDS)
@@ -204,7 +229,7 @@ class ProfileCommands(QObject):
             if self.panel.profile_id != pid:
                 return
             dialog = CheckoutDialog(self.state.worker, self.state.engine, actor, pid, benefits, balance,
-                                    self.panel)
+                                    self.widget)
             dialog.accepted.connect(lambda: self.panel.message.show_done("Checkout confirmed"))
             self.panel.open_dialog(dialog)
 
@@ -218,7 +243,7 @@ class ProfileCommands(QObject):
         if self.state.may(Action.ISSUE_REWARD):
             self._issue_reward_dialog(None)
             return
-        override = ManagerOverrideDialog(self.state, f"issue a reward to {self.panel.customer}", self.panel)
+        override = ManagerOverrideDialog(self.state, f"issue a reward to {self.panel.customer}", self.widget)
         override.accepted.connect(lambda: self._issue_reward_dialog(override.manager))
         self.panel.open_dialog(override)
 
@@ -226,7 +251,7 @@ class ProfileCommands(QObject):
         if self.panel.data is None:
             return
         dialog = IssueRewardDialog(self.state, self.panel.data.header.profile_id, self.panel.customer,
-                                   override=manager, parent=self.panel)
+                                   override=manager, parent=self.widget)
         dialog.accepted.connect(lambda: self.panel.message.show_done(
             f"Issued {format_money(dialog.issued or Decimal(0))} reward to {self.panel.customer}"
             + (f" (authorised by {dialog.manager.display_name})" if dialog.manager else "")))
@@ -245,7 +270,7 @@ class ProfileCommands(QObject):
             return
         rid = row.redemption_id
         self.panel.active_dialog = ask(
-            self.panel, "Void this redemption?",
+            self.widget, "Void this redemption?",
             f"{row.text} {row.amount_text}".strip() + ". Everything it used is put back.",
             "Void redemption",
             lambda: self._act(void_redemption, rid,
@@ -267,7 +292,7 @@ class ProfileCommands(QObject):
                 return  # another customer was opened, or the till locked, meanwhile
             if self.panel.active_dialog is not None and self.panel.active_dialog.isVisible():
                 return  # a second Ctrl+E while the first was loading
-            dialog = ProfileDetailsDialog(self.state, details, self.panel)
+            dialog = ProfileDetailsDialog(self.state, details, self.widget)
             dialog.accepted.connect(lambda: self.panel.message.show_done(
                 f"Saved {dialog.saved_name}'s details" if dialog.changed else "Nothing changed"))
             self.panel.open_dialog(dialog)

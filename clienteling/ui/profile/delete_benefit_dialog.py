@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from clienteling.ui.profile.rows import BenefitRow
+from clienteling.engine.records import BenefitRow
 
 DELETE = "delete"
 EXPIRE = "expire"

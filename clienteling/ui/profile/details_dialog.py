@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from clienteling.engine.services.profiles import GENDERS
 from clienteling.ui.common.form_dialog import FormDialog
-from clienteling.ui.operations.profile import create_profile, update_profile
-from clienteling.ui.profile.rows import CARD, ContactDetails
+from clienteling.ui.operations.profile import CARD, ContactDetails, create_profile, update_profile
 from clienteling.ui.state import AppState
 
 #: the text fields, in order: name, label, placeholder (gender is a list, after the mobile)

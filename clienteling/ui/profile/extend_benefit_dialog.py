@@ -6,11 +6,11 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
 
+from clienteling.engine.records import BenefitRow
 from clienteling.engine.rules import add_local_days
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.operations.benefits import extend_benefit
-from clienteling.ui.profile.rows import BenefitRow
 from clienteling.ui.state import AppState
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from clienteling.engine.money import format_money
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
-from clienteling.ui.profile.rows import Header
+from clienteling.ui.operations.profile import Header
 
 
 class ProfileHeader(QFrame):

@@ -6,8 +6,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.rows_model import Column, RowsModel
-from clienteling.ui.operations.benefits import issue_benefit, load_issuable
-from clienteling.ui.profile.rows import IssuableRow
+from clienteling.ui.operations.benefits import IssuableRow, issue_benefit, load_issuable
 from clienteling.ui.state import AppState
 
 

@@ -10,11 +10,10 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from clienteling.engine.money import MoneyError, format_money, parse_amount
-from clienteling.engine.permissions import Action, Actor, Role
+from clienteling.engine.permissions import Action, Actor
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.rows_model import Column, RowsModel
-from clienteling.ui.operations.rewards import issue_reward, load_reward_definitions
-from clienteling.ui.profile.rows import RewardDefinitionRow
+from clienteling.ui.operations.rewards import RewardDefinitionRow, issue_reward, load_reward_definitions
 from clienteling.ui.signin.manager_override import ManagerOverrideDialog
 from clienteling.ui.state import AppState
 
@@ -119,7 +118,7 @@ class IssueRewardDialog(FormDialog):
             limit = f" · at most {format_money(definition.max_value)} for this reward"
         if acting is None or not acting.may(Action.ISSUE_REWARD):
             return "Needs a manager's OK"
-        if acting.effective_role == Role.MANAGER:
+        if not acting.may(Action.ISSUE_REWARD_UNCAPPED):
             return f"Your limit: {format_money(self._cap)}{limit}"
         return f"No limit for admins{limit}"
 
@@ -134,7 +133,7 @@ class IssueRewardDialog(FormDialog):
         may = acting is not None and acting.may(Action.ISSUE_REWARD)
         self.ask_button.setText("Ask a manager…" if not may else "Ask for a higher limit…")
         self.ask_button.setVisible(
-            not may or (acting is not None and acting.effective_role == Role.MANAGER))
+            acting is None or not acting.may(Action.ISSUE_REWARD_UNCAPPED))
         text = "Issue reward"
         try:
             value = parse_amount(self.amount.text()) if self.amount.text().strip() else None

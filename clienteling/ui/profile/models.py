@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clienteling.engine.money import format_money
+from clienteling.engine.records import BenefitRow, ClaimRow, RewardRow, TimelineRow
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.rows_model import RIGHT, Column, RowsModel
-from clienteling.ui.profile.rows import BenefitRow, ClaimRow, HistoryRow, RewardRow
 
 
 class _Clocked:
@@ -135,22 +135,22 @@ class RewardsModel(RowsModel[RewardRow], _Clocked):
         return "pending sync" if row.pending else None
 
 
-class HistoryModel(RowsModel[HistoryRow], _Clocked):
+class HistoryModel(RowsModel[TimelineRow], _Clocked):
     """Redemptions and audit events for this customer, newest first."""
 
     badge_column = 1
 
     def __init__(self, parent: Any = None) -> None:
         columns = [
-            Column[HistoryRow]("When", lambda r: fmt.day_time(r.at, self.tz)),
-            Column[HistoryRow]("What", lambda r: r.text, tooltip=lambda r: r.text),
-            Column[HistoryRow]("Amount", lambda r: r.amount_text, align=RIGHT),
-            Column[HistoryRow]("Staff", lambda r: r.staff),
+            Column[TimelineRow]("When", lambda r: fmt.day_time(r.at, self.tz)),
+            Column[TimelineRow]("What", lambda r: r.text, tooltip=lambda r: r.text),
+            Column[TimelineRow]("Amount", lambda r: r.amount_text, align=RIGHT),
+            Column[TimelineRow]("Staff", lambda r: r.staff),
         ]
         super().__init__(columns, key=lambda r: f"{r.at.isoformat()}|{r.text}", parent=parent)
 
-    def is_muted(self, row: HistoryRow) -> bool:
+    def is_muted(self, row: TimelineRow) -> bool:
         return row.voided
 
-    def badge(self, row: HistoryRow) -> str | None:
+    def badge(self, row: TimelineRow) -> str | None:
         return "pending sync" if row.pending else None

@@ -31,16 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.engine.permissions import Action
+from clienteling.engine.records import BenefitRow, ClaimRow, RewardRow, TimelineRow
 from clienteling.engine.services import Changes
 from clienteling.ui.common import theme
 from clienteling.ui.common.action_message import ActionMessage
 from clienteling.ui.common.buttons import action_button
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.rows_model import RowsModel
-from clienteling.ui.operations.profile import load_history, load_profile, refresh_profile
+from clienteling.ui.operations.profile import ProfileData, load_history, load_profile, refresh_profile
 from clienteling.ui.profile.commands import ProfileCommands
 from clienteling.ui.profile.header import ProfileHeader
-from clienteling.ui.profile.rows import BenefitRow, ClaimRow, HistoryRow, ProfileData, RewardRow
 from clienteling.ui.profile.tabs import (
     BENEFITS,
     CLAIMABLE,
@@ -51,7 +51,7 @@ from clienteling.ui.profile.tabs import (
     HistoryTab,
     RewardsTab,
 )
-from clienteling.ui.state import ROLE_HINTS, AppState
+from clienteling.ui.state import AppState, role_hint
 
 __all__ = ["BENEFITS", "CLAIMABLE", "HISTORY", "REWARDS", "ProfilePanel"]
 
@@ -81,7 +81,7 @@ class ProfilePanel(QWidget):
         #: update of the buttons and the QR code at its end
         self._filling = False
         #: what the buttons and keys do (composed, not mixed in)
-        self.commands = ProfileCommands(self)
+        self.commands = ProfileCommands(self, self)
         self.commands.acting_changed.connect(lambda _acting: self._update_buttons())
 
         # -- empty state ----------------------------------------------------------------
@@ -154,7 +154,8 @@ class ProfilePanel(QWidget):
         app and its tests)."""
         benefits, claimable = self.benefits_tab, self.claimable_tab
         rewards, history = self.rewards_tab, self.history_tab
-        self.benefits_model, self.benefits_view = benefits.model, benefits.view
+        self.benefits_model = benefits.model
+        self.benefits_view: QTableView = benefits.view
         self.redeem_button = benefits.redeem_button
         self.extend_button = benefits.extend_button
         self.expire_button = benefits.expire_button
@@ -163,16 +164,19 @@ class ProfilePanel(QWidget):
         self.issue_benefit_button = benefits.issue_benefit_button
         self.qr_frame, self.qr_label = benefits.qr_frame, benefits.qr_label
         self.code_label = benefits.code_label
-        self.claimable_model, self.claimable_view = claimable.model, claimable.view
+        self.claimable_model = claimable.model
+        self.claimable_view: QTableView = claimable.view
         self.claim_button = claimable.claim_button
         self.claim_redeem_button = claimable.claim_redeem_button
         self.show_unavailable = claimable.show_unavailable
-        self.rewards_model, self.rewards_view = rewards.model, rewards.view
+        self.rewards_model = rewards.model
+        self.rewards_view: QTableView = rewards.view
         self.redeem_rewards_button = rewards.redeem_rewards_button
         self.issue_reward_button = rewards.issue_reward_button
         self.ask_manager_button = rewards.ask_manager_button
         self.extend_reward_button = rewards.extend_reward_button
-        self.history_model, self.history_view = history.model, history.view
+        self.history_model = history.model
+        self.history_view: QTableView = history.view
         self.void_button = history.void_button
 
     # -- dialogs ------------------------------------------------------------------------------
@@ -249,8 +253,8 @@ class ProfilePanel(QWidget):
             model.set_context(data.now, tz)
         self.header.show_header(data.header)
         selected_benefit = self._select_benefit or (self._current_key(self.benefits_view) or "")
-        selected_claim = self._current_key(self.claimable_view)
-        selected_reward = self._current_key(self.rewards_view)
+        selected_claim = self._current_key(self.claimable_view) or ""
+        selected_reward = self._current_key(self.rewards_view) or ""
         if fresh or previous is None or previous.benefits != data.benefits:
             self.benefits_model.set_rows(data.benefits)
             self._reselect(self.benefits_view, self.benefits_model, selected_benefit)
@@ -331,7 +335,7 @@ class ProfilePanel(QWidget):
         self.state.submit(load_history, self.data.header.profile_id, self.state.timezone).then(
             lambda rows: self._history_arrived(generation, rows), owner=self)
 
-    def _history_arrived(self, generation: int, rows: tuple[HistoryRow, ...]) -> None:
+    def _history_arrived(self, generation: int, rows: tuple[TimelineRow, ...]) -> None:
         if generation != self._generation:
             return
         selected = self._current_key(self.history_view)
@@ -381,7 +385,7 @@ class ProfilePanel(QWidget):
         index = self.rewards_view.currentIndex()
         return self.rewards_model.row_at(index.row()) if index.isValid() else None
 
-    def selected_history(self) -> HistoryRow | None:
+    def selected_history(self) -> TimelineRow | None:
         index = self.history_view.currentIndex()
         return self.history_model.row_at(index.row()) if index.isValid() else None
 
@@ -416,10 +420,7 @@ class ProfilePanel(QWidget):
     def _gate(self, button: QPushButton, action: Action, usable: bool, why: str = "") -> None:
         allowed = self.state.may(action)
         button.setEnabled(allowed and usable and not self.commands.acting)
-        if not allowed:
-            tip = ROLE_HINTS.get(action, "Not allowed for your role")
-        else:
-            tip = why if not usable else ""
+        tip = role_hint(action) if not allowed else ("" if usable else why)
         # Unlike setEnabled, setToolTip sends its change event to the button even when the
         # text is the same; the buttons are gated on every load and selection change.
         if button.toolTip() != tip:

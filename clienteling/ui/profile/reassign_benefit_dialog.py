@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from clienteling.engine.records import BenefitRow
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.tables import make_table
 from clienteling.ui.operations.benefits import reassign
-from clienteling.ui.profile.rows import BenefitRow
 from clienteling.ui.search.model import ProfileSearchModel
 from clienteling.ui.state import AppState
 

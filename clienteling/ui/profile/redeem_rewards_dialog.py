@@ -9,13 +9,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from clienteling.engine.money import MoneyError, format_money, parse_amount
+from clienteling.engine.records import RewardRow
 from clienteling.engine.services.rewards import Allocation
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.form_dialog import FormDialog
 from clienteling.ui.common.tables import make_table
 from clienteling.ui.operations.rewards import preview, redeem_amount
 from clienteling.ui.profile.preview_model import DrawPreviewModel, DrawRow
-from clienteling.ui.profile.rows import RewardRow
 from clienteling.ui.state import AppState
 
 PREVIEW_DELAY_MS = 150

@@ -1,31 +1,44 @@
 """The profile panel's four tab pages (SPEC §5 "Profile panel"): Benefits, Claimable, Rewards and
 History. Each is a table over its model with the buttons for the selected row.
 
-What the buttons do is in :mod:`clienteling.ui.profile.commands`; which of them are enabled for
-the signed-in role, and the keys on the tables, are the panel's
-(:mod:`clienteling.ui.profile.panel`).
+What the buttons do is in :mod:`clienteling.ui.profile.commands`, seen here only as
+:class:`TabCommands`; which of them are enabled for the signed-in role, and the keys on the
+tables, are the panel's (:mod:`clienteling.ui.profile.panel`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from clienteling.engine.records import BenefitRow, ClaimRow
 from clienteling.ui.common import qr
 from clienteling.ui.common.buttons import action_button
 from clienteling.ui.common.tables import make_table
 from clienteling.ui.profile.models import BenefitsModel, ClaimableModel, HistoryModel, RewardsModel
-from clienteling.ui.profile.rows import BenefitRow, ClaimRow
-
-if TYPE_CHECKING:
-    from clienteling.ui.profile.commands import ProfileCommands
 
 #: the tabs' indexes, in order
 BENEFITS, CLAIMABLE, REWARDS, HISTORY = range(4)
+
+
+class TabCommands(Protocol):
+    """What the tab pages' buttons call (:class:`clienteling.ui.profile.commands.ProfileCommands`)."""
+
+    def redeem_selected(self) -> None: ...
+    def extend_selected(self) -> None: ...
+    def expire_selected(self) -> None: ...
+    def reassign_selected(self) -> None: ...
+    def delete_selected(self) -> None: ...
+    def issue_benefit(self) -> None: ...
+    def claim_selected(self, *, redeem: bool = False) -> None: ...
+    def open_redeem_rewards(self) -> None: ...
+    def open_issue_reward(self) -> None: ...
+    def extend_reward_selected(self) -> None: ...
+    def void_selected(self) -> None: ...
 
 
 def _page_layout(page: QWidget) -> QVBoxLayout:
@@ -38,7 +51,7 @@ class BenefitsTab(QWidget):
     """Issued benefits; the selected one's in-store code as a QR; redeem, extend, expire, move,
     delete and issue."""
 
-    def __init__(self, commands: ProfileCommands, parent: QWidget | None = None) -> None:
+    def __init__(self, commands: TabCommands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = BenefitsModel(self)
         self.view = make_table("benefitsView", self.model, self)
@@ -110,7 +123,7 @@ class ClaimableTab(QWidget):
     """Definitions this customer can claim now, and — unless hidden — the ones they cannot, with
     the reason; claim, or claim and redeem in one step."""
 
-    def __init__(self, commands: ProfileCommands, parent: QWidget | None = None) -> None:
+    def __init__(self, commands: TabCommands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: tuple[ClaimRow, ...] = ()
         self.model = ClaimableModel(self)
@@ -148,7 +161,7 @@ class ClaimableTab(QWidget):
 class RewardsTab(QWidget):
     """Each reward's remaining value and expiry; redeem dollars, extend, issue (or ask a manager)."""
 
-    def __init__(self, commands: ProfileCommands, parent: QWidget | None = None) -> None:
+    def __init__(self, commands: TabCommands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = RewardsModel(self)
         self.view = make_table("rewardsView", self.model, self)
@@ -176,7 +189,7 @@ class RewardsTab(QWidget):
 class HistoryTab(QWidget):
     """Redemptions and audit events for this customer, newest first; void a redemption."""
 
-    def __init__(self, commands: ProfileCommands, parent: QWidget | None = None) -> None:
+    def __init__(self, commands: TabCommands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = HistoryModel(self)
         self.view = make_table("historyView", self.model, self, stretch=1)

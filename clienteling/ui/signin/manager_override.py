@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QComboBox, QWidget
 
 from clienteling.engine.permissions import Actor
 from clienteling.ui.common.form_dialog import FormDialog
-from clienteling.ui.operations.signin import authorise_override, load_managers
+from clienteling.ui.operations.signin import StaffRow, authorise_override, load_managers
 from clienteling.ui.signin.pin_pad import PinPad, pin_field
-from clienteling.ui.signin.staff_model import StaffModel, StaffRow
+from clienteling.ui.signin.staff_model import StaffModel
 from clienteling.ui.state import AppState
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QPushButton,
     QVBoxLayout,
@@ -22,9 +23,9 @@ from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common import theme
 from clienteling.ui.common.errors import describe
-from clienteling.ui.operations.signin import load_staff, sign_in
+from clienteling.ui.operations.signin import StaffRow, load_staff, sign_in
 from clienteling.ui.signin.pin_pad import PinPad, pin_field
-from clienteling.ui.signin.staff_model import StaffModel, StaffRow
+from clienteling.ui.signin.staff_model import StaffModel
 from clienteling.ui.worker import EngineWorker
 
 
@@ -60,9 +61,9 @@ class SignInPage(QWidget):
         self.staff_list.setSpacing(0)
         self.staff_list.setStyleSheet("QListView::item { min-height: 54px; }")
         self.staff_list.selectionModel().currentChanged.connect(lambda *_: self._user_changed())
+        self.pin: QLineEdit = pin_field(card)
         self.staff_list.activated.connect(lambda *_: self.pin.setFocus())
 
-        self.pin = pin_field(card)
         self.pin.returnPressed.connect(self.submit)
         self.pad = PinPad(self.pin, card)
         self.sign_in_button = QPushButton("Sign in", card)

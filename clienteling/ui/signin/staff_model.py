@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.rows_model import Column, RowsModel
-
-
-@dataclass(frozen=True)
-class StaffRow:
-    id: str
-    username: str
-    display_name: str
-    role: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.display_name}  ·  {fmt.role_name(self.role)}"
+from clienteling.ui.operations.signin import StaffRow
 
 
 class StaffModel(RowsModel[StaffRow]):

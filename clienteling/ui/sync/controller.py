@@ -2,8 +2,8 @@
 neither the GUI nor the engine worker waits on the hub (GUIDE principle 3, SPEC §6).
 
 One cycle at a time: F5 during a cycle asks for another right after it. A rejected token
-stops the timer (no retry storm against a hub that has revoked this till); connecting again in
-Settings, or F5, starts it again.
+stops the timer (no retry storm against a hub that has revoked this till); connecting again
+under Hub connection…, or F5, starts it again.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class SyncController(QObject):
             self.stopped = True
             self.timer.stop()
         elif self.stopped and report is not None and report.online:
-            self.stopped = False  # F5 after an admin fixed the token on the hub
+            self.stopped = False  # F5 after the token was fixed on the hub
             self.timer.start()
         self.finished.emit(outcome)
         if self._again and (self._force_again or not self.stopped):

@@ -1,5 +1,5 @@
 """What runs on the network worker for sync: one cycle with the hub (SPEC §6) and keeping
-the token an admin entered in Settings.
+the till token a manager entered under Hub connection… (:mod:`clienteling.ui.sync.connect_dialog`).
 
 The ``HubClient`` wraps one ``httpx.Client`` and is thread-confined, so :class:`HubLink` keeps
 it here and only the network worker's thread ever calls these functions. Qt-free: the cycle
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from clienteling.sync.credentials import TokenStore
     from clienteling.sync.cycle import CycleReport
 
-NOT_CONNECTED = "This till is not connected to a hub: an admin connects it in Settings"
+NOT_CONNECTED = "This till is not connected to a hub: a manager connects it under Hub connection…"
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Outcome:
 
 class HubLink:
     """The network worker's connection to the hub: the URL and token it was made for and the
-    client, rebuilt when an admin connects the till somewhere else."""
+    client, rebuilt when a manager connects the till somewhere else."""
 
     def __init__(self, store_factory: Callable[[], TokenStore] | None = None) -> None:
         self._store_factory = store_factory

@@ -16,9 +16,9 @@ from clienteling.ui.operations.sync import outbox_counts
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.network import NOT_CONNECTED, Outcome
 
-BUSY_AFTER_MS = 600
-STOPPED = ("Sync stopped: this till's token was revoked or is wrong — ask an admin to "
-           "reconnect it")  # show "Working…" only for work that takes a while (GUIDE principle 3)
+BUSY_AFTER_MS = 600  # show "Working…" only for work that takes a while (GUIDE principle 3)
+STOPPED = ("Sync stopped: this till's token was revoked or is wrong — a manager reconnects it "
+           "under Hub connection… with a new till token from the hub's admin")
 
 
 class SyncStatus(QWidget):

@@ -1,4 +1,7 @@
-"""Settings: connect this till to a hub (admins; the engine enforces it when the URL is saved).
+"""Hub connection…: connect (or reconnect) this till to a hub — managers and admins
+(``Action.CONNECT_TILL``, SPEC §3.7, §6); the menu item, its handler and the engine (when the
+URL is saved) ask the same question. On a till that is the store's manager: admins act only on
+admin devices. The till token itself is created by an admin on the hub.
 
 The URL goes into the till's settings through the engine; the till token goes to
 ``TokenStore`` on the network worker — the system keyring, or a private 0600 file where
@@ -18,12 +21,12 @@ from clienteling.ui.sync.controller import SyncController
 from clienteling.ui.sync.network import Outcome
 
 
-class HubSettingsDialog(FormDialog):
+class ConnectDialog(FormDialog):
     def __init__(self, state: AppState, sync: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(state, "Connect to a hub",
                          "The hub is the central server every till of the chain syncs with. "
                          "An admin creates a till token for this till on the hub.", parent)
-        self.setObjectName("hubSettingsDialog")
+        self.setObjectName("connectDialog")
         self.sync = sync
         self.stored_where: str | None = None
         self._url: str | None = None
