@@ -1,7 +1,6 @@
 """What a committed change touched, as a notice to listeners (the desktop's panels, sync).
 
-``Area`` names the parts of the screen a change can make stale. It is a ``StrEnum`` so code
-that compares with the plain strings ("rewards" in changes.areas) keeps working. Services do
+``Area`` (``engine.areas``) names the parts of the screen a change can make stale. Services do
 not name areas themselves: each synced type declares the areas it feeds in the registry
 (``engine.entities``, SPEC §6), so one place decides what a change to a benefit or a
 redemption refreshes; ``areas_of`` reads them from there.
@@ -11,23 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from types import MappingProxyType
 from typing import Literal
 
+from clienteling.engine.areas import Area
+
+__all__ = ["Area", "Changes", "Origin", "areas", "areas_of"]
+
 Origin = Literal["local", "remote"]
-
-
-class Area(StrEnum):
-    STAFF = "staff"
-    PROFILE = "profile"
-    DEFINITIONS = "definitions"
-    BENEFITS = "benefits"
-    CLAIMABLE = "claimable"
-    HISTORY = "history"
-    REWARDS = "rewards"
-    OUTBOX = "outbox"
 
 
 # Entity types a unit of work records that are not synced, and the areas they feed.
@@ -37,8 +28,8 @@ _LOCAL_AREAS: dict[str, frozenset[Area]] = {"outbox": frozenset({Area.OUTBOX})}
 @cache
 def areas() -> Mapping[str, frozenset[Area]]:
     """Each entity type's areas: a synced type's (and its child rows') from the registry."""
-    # Imported on first use, not with this module: the registry names its areas with
-    # ``Area``, and the engine's context imports this module before anything is registered.
+    # Imported on first use, not with this module: the engine's context imports this module,
+    # and the registry imports the models and renderers, which need not load with it.
     from clienteling.engine.entities import ENTITIES
 
     out = dict(_LOCAL_AREAS)

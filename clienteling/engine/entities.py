@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from clienteling.engine import wire, wire_in
-from clienteling.engine.changes import Area
+from clienteling.engine.areas import Area
 from clienteling.engine.models import (
     Base,
     Benefit,
