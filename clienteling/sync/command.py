@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clienteling.cli import _chosen_database
+    from clienteling.cli_paths import chosen_database
     from clienteling.engine.services import Clienteling
     from clienteling.sync import settings
     from clienteling.sync.client import HubClient
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise DomainError("--detail needs --verify")
     if not 0 < args.timeout <= 600:
         raise DomainError("--timeout must be between 0 and 600 seconds")
-    url = _chosen_database(args.db)
+    url = chosen_database(args.db)
     cl = Clienteling.open(url, mode="till")
     try:
         hub = args.hub or settings.hub_url(cl)
