@@ -30,8 +30,8 @@ from typing import Any, NoReturn
 
 from clienteling.engine.db import DatabaseError
 from clienteling.engine.errors import DomainError, ValidationError
-from clienteling.engine.services import Clienteling, Settings
-from clienteling.hub.settings import (
+from clienteling.engine.services import Clienteling, Policy
+from clienteling.hub.deployment import (
     DEFAULT_ALLOWANCE_HOURS,
     ENV_ALLOWANCE,
     MAX_ALLOWANCE_HOURS,
@@ -112,9 +112,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise
         cl = _open(url)
     try:
-        from clienteling.engine.db import current_revision
-
-        revision = current_revision(cl.db)
+        revision = cl.schema_revision()
         stores = len(cl.staff.stores())
     finally:
         cl.close()
@@ -162,10 +160,9 @@ def cmd_staff_deactivate(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from clienteling.engine.services.devices import DeviceService
 
     with _open(_db(args)) as cl:
-        token, row = DeviceService(cl.ctx).create_token(None, {"store_id": args.store,
+        token, row = cl.devices.create_token(None, {"store_id": args.store,
                                                                "name": args.name,
                                                                "is_admin": args.admin})
     kind = "admin device" if row.is_admin else "till"
@@ -176,10 +173,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
-    from clienteling.engine.services.devices import DeviceService
 
     with _open(_db(args)) as cl:
-        tokens = DeviceService(cl.ctx).tokens()
+        tokens = cl.devices.tokens()
     for row in tokens:
         state = "active" if row.is_active else "revoked"
         kind = "admin" if row.is_admin else "till"
@@ -189,10 +185,9 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from clienteling.engine.services.devices import DeviceService
 
     with _open(_db(args)) as cl:
-        DeviceService(cl.ctx).revoke(None, args.id)
+        cl.devices.revoke(None, args.id)
     print("Revoked; a running hub refuses it from its next request.")
     print(args.id)
     return 0
@@ -210,9 +205,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 < hours <= MAX_ALLOWANCE_HOURS:
         raise CommandError(f"--offline-allowance-hours must be more than 0 and at most "
                            f"{MAX_ALLOWANCE_HOURS:g}")
-    settings = Settings(offline_allowance=timedelta(hours=hours))
+    policy = Policy(offline_allowance=timedelta(hours=hours))
     # opens and migrates once, and fails here (one line) if it cannot
-    app = create_app(url, settings=settings)
+    app = create_app(url, policy=policy)
     print(f"Clienteling hub on http://{args.host}:{args.port}/api/v3 (database {_masked(url)}, "
           f"{args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl+C stops it", flush=True)
     try:

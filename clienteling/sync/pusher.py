@@ -32,7 +32,7 @@ from clienteling.engine.changes import Area, Changes
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.outbox import OutboxItem, OutboxStateError
 from clienteling.engine.services.snapshot import SYNC_TYPES
-from clienteling.sync import settings
+from clienteling.sync import state as settings
 from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import Cancelled, HubClient, HubFailed, SyncError
 from clienteling.sync.progress import Progress
@@ -119,7 +119,7 @@ class Pusher:
         # In flight for longer than any send takes: their sender crashed or was killed. A
         # younger claim may belong to another process on this file (the app and the
         # command), which is still sending it.
-        outbox.release_stale(self.cl.ctx.clock.now() - self.stale_after + _EPSILON)
+        outbox.release_stale(self.cl.now() - self.stale_after + _EPSILON)
         self.refetch_remembered()
         if self.force:
             outbox.retry_now()
@@ -204,7 +204,7 @@ class Pusher:
                     parked |= self._park_dependents(item.seq, {i.seq for i in items})
                 else:
                     outbox.mark_retry(item.seq, result.message or "the hub asked to retry",
-                                      self.backoff.next_at(self.cl.ctx.clock.now(),
+                                      self.backoff.next_at(self.cl.now(),
                                                            item.attempts))
                     self.outcome.retried += 1
             except OutboxStateError:
@@ -230,7 +230,7 @@ class Pusher:
         return later
 
     def _retry_all(self, items: list[OutboxItem], exc: BaseException) -> None:
-        now = self.cl.ctx.clock.now()
+        now = self.cl.now()
         reason = getattr(exc, "message", None) or "cancelled before the hub answered"
         for item in items:
             try:
@@ -306,4 +306,4 @@ def single_result(key: str, response: httpx.Response) -> PushResult:
 
 def notify_outbox(cl: Clienteling, profile_ids: Iterable[str]) -> None:
     """The outbox's moves fire no change notices: tell the status bar and Conflicts."""
-    cl.ctx.notify(Changes(frozenset({Area.OUTBOX}), frozenset(profile_ids), origin="local"))
+    cl.notify(Changes(frozenset({Area.OUTBOX}), frozenset(profile_ids), origin="local"))

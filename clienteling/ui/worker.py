@@ -14,7 +14,7 @@ ParamSpec's ``**kwargs`` cannot share a signature with keyword-only parameters (
 Jobs run one at a time, in the order submitted, on the worker's own ``QThread``, so the engine's
 SQLite connections are only ever used from that thread.
 
-The engine's change notifications (``cl.ctx.subscribe``) are called on the engine worker after
+The engine's change notifications (``cl.subscribe``) are called on the engine worker after
 each commit; :meth:`EngineWorker.listen` re-emits them as the Qt signal
 :attr:`EngineWorker.changed`, which panels use to refresh only what changed (GUIDE principle 2).
 
@@ -35,7 +35,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, SignalInstance, Slot
 
-from clienteling.engine.db import Database
+from clienteling.engine.services import Clienteling
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ class EngineWorker(Worker):
         super().__init__("engineWorker", parent)
 
     def listen(self, subscribe: Callable[[Callable[[Any], None]], Callable[[], None]]) -> None:
-        """Subscribe to an engine's changes (``cl.ctx.subscribe``) and re-emit them as
+        """Subscribe to an engine's changes (``cl.subscribe``) and re-emit them as
         :attr:`changed`."""
         self._unsubscribe.append(subscribe(self._emit_changed))
 
@@ -326,8 +326,8 @@ class GuiThreadGuard:
             log.error("SQL on the GUI thread (it must run on the engine worker): %.200s", statement)
 
 
-def guard_gui_thread(db: Database, gui_ident: int | None = None) -> GuiThreadGuard:
+def guard_gui_thread(engine: Clienteling, gui_ident: int | None = None) -> GuiThreadGuard:
     """Watch the engine's database for statements executed on the GUI thread."""
     guard = GuiThreadGuard(gui_ident if gui_ident is not None else threading.get_ident())
-    db.on_statement(guard.check)
+    engine.on_statement(guard.check)
     return guard

@@ -41,10 +41,10 @@ from clienteling.engine.context import Context
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import (
     Identity,
+    KeyValue,
     OutboxEntity,
     OutboxEntry,
     RedemptionItem,
-    Setting,
 )
 from clienteling.engine.services.outbox import UNCONFIRMED
 from clienteling.engine.services.profiles import name_key, phone_key
@@ -217,7 +217,7 @@ class RemoteService:
     def cursor(self) -> Any:
         """The change feed position stored by the last ``apply`` (None before the first)."""
         with self.ctx.reading() as s:
-            return s.scalar(select(Setting.value).where(Setting.key == CURSOR_KEY))
+            return s.scalar(select(KeyValue.value).where(KeyValue.key == CURSOR_KEY))
 
     def apply(self, entries: Sequence[Any], *, cursor: Any = None,
               settings: Mapping[str, Any] | None = None, defer_indexes: bool = False,
@@ -346,7 +346,7 @@ class RemoteService:
             if not str(q).upper().startswith("CREATE UNIQUE")]
         if not found:
             return
-        held = conn.scalar(select(Setting.value).where(Setting.key == DEFERRED_INDEXES)) or []
+        held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES)) or []
         known = {name for name, _ in held}
         cls._store_setting(conn, DEFERRED_INDEXES,
                            [*held, *([n, q] for n, q in found if n not in known)])
@@ -355,7 +355,7 @@ class RemoteService:
 
     @classmethod
     def _build_indexes(cls, conn: Connection) -> None:
-        held = conn.scalar(select(Setting.value).where(Setting.key == DEFERRED_INDEXES))
+        held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES))
         if not held:
             return
         present = {str(n) for (n,) in conn.exec_driver_sql(
@@ -514,7 +514,7 @@ class RemoteService:
 
     @staticmethod
     def _store_setting(conn: Connection, key: str, value: Any) -> None:
-        table: Table = Setting.__table__  # type: ignore[assignment]
+        table: Table = KeyValue.__table__  # type: ignore[assignment]
         if value is None:
             conn.execute(delete(table).where(table.c.key == key))
             return

@@ -94,7 +94,7 @@ class RewardService:
 
     def preview(self, profile_id: str, amount: Any) -> list[Allocation]:
         """What a redemption of ``amount`` would draw, for the confirm screen."""
-        value = read_amount(amount, field="amount", currency=self.ctx.settings.currency)
+        value = read_amount(amount, field="amount", currency=self.ctx.policy.currency)
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
             return plan_draws(list(s.scalars(select(Reward).where(Reward.profile_id == profile_id))),
@@ -130,7 +130,7 @@ class RewardService:
         profile_id = form.text("profile_id", required=True, max_len=36)
         ref = opt(form.text("reward_definition_id", max_len=100)) or opt(
             form.text("reward_definition_handle", max_len=100))
-        amount = opt(form.amount("value_initial", currency=self.ctx.settings.currency))
+        amount = opt(form.amount("value_initial", currency=self.ctx.policy.currency))
         reason = form.text("reason", required=True, max_len=1000)
         tz = opt(form.timezone("timezone")) or actor.timezone
         reward_id = opt(form.text("id", max_len=36))
@@ -154,7 +154,7 @@ class RewardService:
                 raise ValidationError.field(
                     "value_initial", f"must be at most {format_money(definition.max_value)} for "
                     f"{definition.name}")
-            cap = self.ctx.settings.manager_reward_cap
+            cap = self.ctx.policy.manager_reward_cap
             if actor.effective_role == Role.MANAGER and amount > cap:
                 raise RuleRefused(rules.OVER_CAP, f"A manager can issue at most {format_money(cap)} "
                                   "at a time; ask an admin for more")
@@ -210,7 +210,7 @@ class RewardService:
         redemption_id: str | None = None,
     ) -> Redemption:
         require(actor, Action.REDEEM_REWARD)
-        value = read_amount(amount, field="amount", currency=self.ctx.settings.currency)
+        value = read_amount(amount, field="amount", currency=self.ctx.policy.currency)
         with self.ctx.transaction(actor) as uow:
             return self.redeem_in(uow, profile_id, value, receipt, redemption_id)
 

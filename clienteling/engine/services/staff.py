@@ -176,7 +176,7 @@ class StaffService:
     def sign_in(self, username: str, pin: str) -> Actor:
         """Check a PIN; five wrong PINs lock the account for five minutes (SPEC §5)."""
         now = self.ctx.clock.now()
-        settings = self.ctx.settings
+        policy = self.ctx.policy
         with self.ctx.reading() as s:
             member = s.scalar(select(Staff).where(Staff.username == username))
         if member is None or not member.is_active:
@@ -199,15 +199,15 @@ class StaffService:
                 .values(failed_attempts=Staff.failed_attempts + 1)
                 .returning(Staff.failed_attempts)
             ).scalar_one()
-            if failures >= settings.lockout_attempts:
+            if failures >= policy.lockout_attempts:
                 s.execute(update(Staff).where(Staff.id == member.id)
-                          .values(failed_attempts=0, locked_until=now + settings.lockout_duration))
-        if failures >= settings.lockout_attempts:
+                          .values(failed_attempts=0, locked_until=now + policy.lockout_duration))
+        if failures >= policy.lockout_attempts:
             raise AuthenticationFailed(
                 f"Wrong PIN. {member.display_name}'s account is now locked for "
-                f"{int(settings.lockout_duration.total_seconds() // 60)} minutes"
+                f"{int(policy.lockout_duration.total_seconds() // 60)} minutes"
             )
-        left = settings.lockout_attempts - failures
+        left = policy.lockout_attempts - failures
         raise AuthenticationFailed(
             f"Wrong PIN ({left} more attempt{'s' if left != 1 else ''} before the account locks)"
         )

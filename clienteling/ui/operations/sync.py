@@ -7,8 +7,8 @@ from __future__ import annotations
 from clienteling.engine.errors import PermissionDenied
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling, OutboxCounts
-from clienteling.sync import settings as sync_settings
-from clienteling.sync.settings import check_hub_url, hub_url, set_hub_url
+from clienteling.sync import state as sync_state
+from clienteling.sync.state import check_hub_url, hub_url, set_hub_url
 
 
 def outbox_counts(cl: Clienteling) -> OutboxCounts:
@@ -34,7 +34,7 @@ def connect_first_run(cl: Clienteling, url: str) -> str:
     if cl.staff.list_staff(active_only=False):
         raise PermissionDenied("connect this till to a hub without signing in", "nobody")
     value = check_hub_url(url)
-    sync_settings.put(cl, sync_settings.HUB_URL, value)
+    sync_state.put(cl, sync_state.HUB_URL, value)
     return value
 
 
