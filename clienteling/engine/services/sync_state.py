@@ -99,10 +99,10 @@ class SyncStateService:
         no one can be asked; the till token the hub's admin created is what authorises it (the
         hub refuses everything without it). A till with staff goes through
         :meth:`set_hub_url`. Returns the URL as stored."""
-        value = check_hub_url(url)
         with self._ctx.db.write() as s:
             if s.scalar(select(func.count()).select_from(Staff)):
                 raise PermissionDenied("connect this till to a hub without signing in", "nobody")
+            value = check_hub_url(url)
             _put(s, HUB_URL, value)
         return value
 
