@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -19,30 +18,6 @@ from clienteling.engine.errors import DomainError
 log = logging.getLogger("clienteling")
 
 
-def default_database() -> str:
-    """The till's database: ``CLIENTELING_DB``, else the platform's user data folder (SPEC §6)."""
-    configured = os.environ.get("CLIENTELING_DB")
-    if configured:
-        return configured
-    from platformdirs import user_data_dir
-
-    return os.path.join(user_data_dir("Clienteling", appauthor=False), "clienteling.db")
-
-
-def _chosen_database(given: str | None) -> str:
-    """``--db``, else ``CLIENTELING_DB``, else the user data folder — checked (one line and
-    exit status 2 when unusable), before Qt or the engine touches it."""
-    from clienteling.cli_paths import writable_database
-
-    if given:
-        return writable_database(given)
-    configured = os.environ.get("CLIENTELING_DB")
-    if configured:
-        return writable_database(configured, source="CLIENTELING_DB")
-    return writable_database(default_database(), source="the user data folder's database",
-                             make_folder=True)
-
-
 def _cmd_app(args: argparse.Namespace) -> int:
     # Before Qt loads: a missing system library is named with its package, not a core dump.
     from clienteling.platform_libraries import check
@@ -50,27 +25,24 @@ def _cmd_app(args: argparse.Namespace) -> int:
     missing = check()
     if missing is not None:
         raise DomainError(f"cannot start: {missing.message}")
-    url = _chosen_database(args.db)
+    from clienteling.cli_paths import chosen_database
+
+    url = chosen_database(args.db)
     from clienteling.ui.app import run
 
     return run(url)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from clienteling.cli_paths import chosen_database
     from clienteling.demo import create_demo
-    from clienteling.engine.db import open_database
-    from clienteling.engine.services.staff import StaffService
+    from clienteling.engine.services import Clienteling
 
     if args.profiles < 1 or args.profiles > 5_000_000:
         raise DomainError("--profiles must be between 1 and 5,000,000")
-    url = _chosen_database(args.db)
-    db = open_database(url)
-    try:
-        from clienteling.engine.context import Context
-
-        existing = StaffService(Context(db)).list_staff(active_only=False)
-    finally:
-        db.dispose()
+    url = chosen_database(args.db)
+    with Clienteling.open(url) as cl:
+        existing = cl.staff.list_staff(active_only=False)
     if existing:
         raise DomainError(f"{url} already has data; demo data goes into a new, empty database")
     create_demo(url, profiles=args.profiles, seed=args.seed)

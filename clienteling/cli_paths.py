@@ -73,3 +73,25 @@ def writable_database(database: str, *, source: str = "--db", make_folder: bool 
     if not os.access(folder, os.W_OK | os.X_OK):
         raise DomainError(f"{source} {path}: cannot write in the folder {folder}")
     return url
+
+
+def default_database() -> str:
+    """The till's database: ``CLIENTELING_DB``, else the platform's user data folder (SPEC §6)."""
+    configured = os.environ.get("CLIENTELING_DB")
+    if configured:
+        return configured
+    from platformdirs import user_data_dir  # imported late: only when no database is named
+
+    return os.path.join(user_data_dir("Clienteling", appauthor=False), "clienteling.db")
+
+
+def chosen_database(given: str | None) -> str:
+    """``--db``, else ``CLIENTELING_DB``, else the user data folder — checked (one line and
+    exit status 2 when unusable), before Qt or the engine touches it."""
+    if given:
+        return writable_database(given)
+    configured = os.environ.get("CLIENTELING_DB")
+    if configured:
+        return writable_database(configured, source="CLIENTELING_DB")
+    return writable_database(default_database(), source="the user data folder's database",
+                             make_folder=True)

@@ -19,7 +19,8 @@ from sqlalchemy import insert
 from clienteling.engine import rules
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.context import Context
-from clienteling.engine.db import open_database
+from clienteling.engine.db import Database, open_database
+from clienteling.engine.frozen import BenefitDefinitionRecord, RewardDefinitionRecord
 from clienteling.engine.models import Benefit, BenefitDefinition, Identity, Profile, Reward, RewardDefinition
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.profiles import name_key, phone_key
@@ -151,11 +152,12 @@ def create_demo(
 ) -> None:
     """Create (or add to an empty) database with demo staff, definitions and profiles."""
     clock = clock or SystemClock()
-    with Clienteling(Context(open_database(database_url), clock, mode="hub")) as cl:
-        _populate(cl, profiles, seed, clock.now())
+    db = open_database(database_url)
+    with Clienteling(Context(db, clock, mode="hub")) as cl:
+        _populate(cl, db, profiles, seed, clock.now())
 
 
-def _populate(cl: Clienteling, count: int, seed: int, now: datetime) -> None:
+def _populate(cl: Clienteling, db: Database, count: int, seed: int, now: datetime) -> None:
     rng = random.Random(seed)
     ids = _Ids(rng)
     store = cl.staff.create_store(None, {"id": ids(), "name": "Melbourne Central", "timezone": TIMEZONE})
@@ -167,7 +169,7 @@ def _populate(cl: Clienteling, count: int, seed: int, now: datetime) -> None:
                     for d in _benefit_definitions(now)}
     reward_defs = {d["handle"]: cl.definitions.create_reward_definition(admin, {"id": ids(), **d})
                    for d in REWARD_DEFINITIONS}
-    writer = _BulkWriter(cl, now)
+    writer = _BulkWriter(db, now)
     writer.add_profile(*_jane(ids, store.id, now))
     jane_id = writer.profiles[-1]["id"]
     writer.add_benefit(ids(), jane_id, benefit_defs["free-alterations"], now - timedelta(days=20), 2)
@@ -224,8 +226,11 @@ def _jane(ids: _Ids, store_id: str, now: datetime) -> tuple[dict[str, Any], str]
 class _BulkWriter:
     """Collects rows and inserts them in batches with Core (no ORM unit of work)."""
 
-    def __init__(self, cl: Clienteling, now: datetime) -> None:
-        self.cl = cl
+    """Demo rows in bulk, straight into the database the engine was opened on: thousands of
+    profiles through the services one at a time would take minutes."""
+
+    def __init__(self, db: Database, now: datetime) -> None:
+        self.db = db
         self.now = now
         self.profiles: list[dict[str, Any]] = []
         self.identities: list[dict[str, Any]] = []
@@ -243,8 +248,8 @@ class _BulkWriter:
         self.identities.append({"id": str(uuid.uuid5(uuid.NAMESPACE_OID, card)),
                                 "profile_id": values["id"], "handle": "card", "identifier": card})
 
-    def add_benefit(self, bid: str, pid: str, d: BenefitDefinition, issued_at: datetime,
-                    left: int | None) -> None:
+    def add_benefit(self, bid: str, pid: str, d: BenefitDefinition | BenefitDefinitionRecord,
+                    issued_at: datetime, left: int | None) -> None:
         self.benefits.append({
             "id": bid, "profile_id": pid, "benefit_definition_id": d.id, "issued_at": issued_at,
             "expires_at": rules.benefit_expiry(issued_at, TIMEZONE, d.period, d.end_at),
@@ -255,8 +260,9 @@ class _BulkWriter:
         })
         self.issued[d.id] = self.issued.get(d.id, 0) + 1
 
-    def add_reward(self, rid: str, pid: str, d: RewardDefinition, value: Decimal, issued_at: datetime,
-                   reason: str | None, *, remaining: Decimal | None = None) -> None:
+    def add_reward(self, rid: str, pid: str, d: RewardDefinition | RewardDefinitionRecord,
+                   value: Decimal, issued_at: datetime, reason: str | None, *,
+                   remaining: Decimal | None = None) -> None:
         self.rewards.append({
             "id": rid, "profile_id": pid, "reward_definition_id": d.id, "value_initial": value,
             "value_remaining": value if remaining is None else remaining, "issued_at": issued_at,
@@ -271,7 +277,7 @@ class _BulkWriter:
             self.flush()
 
     def flush(self) -> None:
-        with self.cl.db.write() as s:
+        with self.db.write() as s:
             for model, rows in ((Profile, self.profiles), (Identity, self.identities),
                                 (Benefit, self.benefits), (Reward, self.rewards)):
                 if rows:

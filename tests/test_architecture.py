@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from clienteling.engine.services import Clienteling
 from tests.conftest import REPO
 
 
@@ -58,6 +60,7 @@ def test_sync_contracts_bite_and_allow_only_the_wire(tmp_path: Path) -> None:
     pkg = tmp_path / "clienteling"
     (pkg / "sync" / "sneaky_qt.py").write_text("import PySide6.QtCore\n")
     (pkg / "sync" / "sneaky_hub.py").write_text("from clienteling.hub import push\n")
+    (pkg / "sync" / "sneaky_sql.py").write_text("from sqlalchemy import select\n")
     (pkg / "engine" / "sneaky_sync.py").write_text("from clienteling.sync import client\n")
     (pkg / "engine" / "sneaky_http.py").write_text("import httpx\n")
     (pkg / "hub" / "sneaky_client.py").write_text("from clienteling.sync.client import HubClient\n")
@@ -68,9 +71,35 @@ def test_sync_contracts_bite_and_allow_only_the_wire(tmp_path: Path) -> None:
     done = lint_imports(tmp_path)
     assert done.returncode != 0
     for link in ("clienteling.sync.sneaky_qt -> PySide6", "clienteling.sync.sneaky_hub -> clienteling.hub",
+                 "clienteling.sync.sneaky_sql -> sqlalchemy",
                  "clienteling.engine.sneaky_sync -> clienteling.sync",
                  "clienteling.engine.sneaky_http -> httpx",
                  "clienteling.hub.sneaky_client -> clienteling.sync.client",
                  "clienteling.hub.sneaky_later -> clienteling.sync.added_later"):
         assert link in done.stdout, link
     assert "fine_wire" not in done.stdout
+
+
+def _private_engine_reads(root: Path) -> list[str]:
+    """``x.ctx`` / ``x._ctx`` / ``x._db`` read by a module outside ``clienteling.engine``."""
+    found = []
+    for path in sorted((root / "clienteling").rglob("*.py")):
+        if (root / "clienteling" / "engine") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("ctx", "_ctx", "_db"):
+                found.append(f"{path.relative_to(root)}:{node.lineno} .{node.attr}")
+    return found
+
+
+def test_nothing_outside_the_engine_reaches_into_its_context(tmp_path: Path) -> None:
+    """Issue 15, GUIDE principle 1: the engine's context (session factory, clock, listeners)
+    is private to ``Clienteling``; the hub, sync, the UI, the bench and the demo use its
+    services and named members (``now()``, ``policy``, ``subscribe``, ``listing`` …). Tests
+    reach it through ``tests/internals.py`` only."""
+    assert _private_engine_reads(REPO) == []
+    assert not hasattr(Clienteling, "ctx") and not hasattr(Clienteling, "db")
+    sneaky = tmp_path / "clienteling" / "hub"
+    sneaky.mkdir(parents=True)
+    (sneaky / "sneaky.py").write_text("def f(cl):\n    return cl._ctx.clock\n")
+    assert _private_engine_reads(tmp_path) == ["clienteling/hub/sneaky.py:2 ._ctx"]

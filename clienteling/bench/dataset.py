@@ -137,7 +137,7 @@ def _catalogue(path: Path, sizes: Sizes, rng: random.Random, clock: Clock | None
     """Schema (migrations), stores, staff and definitions, through the engine as the demo does."""
     ids = _UuidSource(rng)
     with Clienteling(Context(open_database(str(path)), clock, mode="hub")) as cl:
-        now = cl.ctx.clock.now()
+        now = cl.now()
         stores = [cl.staff.create_store(None, {"id": ids.one(), "name": n, "timezone": TIMEZONE}).id
                   for n in STORES]
         for username, name, role, pin in STAFF:

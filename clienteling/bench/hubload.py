@@ -64,6 +64,7 @@ from clienteling.bench.hubserver import (
     seed,
 )
 from clienteling.bench.run import FULL_PROFILES, BenchRun, ms, percentile
+from clienteling.engine.db import open_database
 from clienteling.engine.models import Benefit, BenefitDefinition, Redemption, RedemptionItem
 from clienteling.engine.services import Clienteling
 from clienteling.sync.client import HubClient
@@ -332,8 +333,10 @@ class HubState:
 
 
 def read_hub(url: str, world: Seeded) -> HubState:
+    # Counted in SQL on its own connection: the bench checks the hub's books from outside.
+    db = open_database(url, migrate_schema=False)
     with Clienteling.open(url, mode="hub") as cl:
-        with cl.ctx.reading() as s:
+        with db.read() as s:
             stored = s.scalar(
                 select(func.count()).select_from(RedemptionItem)
                 .join(Redemption, Redemption.id == RedemptionItem.redemption_id)
@@ -343,6 +346,7 @@ def read_hub(url: str, world: Seeded) -> HubState:
             definition = s.get(BenefitDefinition, world.capped_definition_id)
             counter = definition.total_global_redemptions if definition is not None else -1
         balances = {h.profile_id: cl.rewards.balance(h.profile_id) for h in world.holdings}
+    db.dispose()
     return HubState(stored, counter, balances)
 
 

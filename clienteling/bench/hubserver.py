@@ -28,7 +28,6 @@ from sqlalchemy.engine import make_url
 
 import clienteling
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 
 API = "/api/v3"
 Backend = Literal["sqlite", "postgres"]
@@ -117,7 +116,7 @@ def seed(url: str, *, profiles: int, cap: int, reward_value: Decimal) -> Seeded:
         associate = staff.create_staff(None, {
             "username": ASSOCIATE[0], "display_name": "Bench Associate", "role": "associate",
             "store_id": store.id, "pin": ASSOCIATE[1]})
-        token, _ = DeviceService(cl.ctx).create_token(None, {"store_id": store.id, "name": "Till"})
+        token, _ = cl.devices.create_token(None, {"store_id": store.id, "name": "Till"})
         actor = staff.actor(admin.id)
         defs = cl.definitions
         capped = defs.create_benefit_definition(actor, {
@@ -151,7 +150,7 @@ def store_token(url: str) -> str:
     """A new device token for the first store of a hub database."""
     with Clienteling.open(url, mode="hub") as cl:
         store = cl.staff.stores()[0]
-        token, _ = DeviceService(cl.ctx).create_token(None, {"store_id": store.id,
+        token, _ = cl.devices.create_token(None, {"store_id": store.id,
                                                              "name": "Bench"})
     return token
 

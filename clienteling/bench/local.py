@@ -107,7 +107,7 @@ def _time_benefit_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int
 def _time_reward_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int) -> list[float]:
     """Redeem $1.00 of reward dollars from ``WARM_UP + n`` profiles with a live balance (R4)."""
     times: list[float] = []
-    now_text = f"{cl.ctx.clock.now():%Y-%m-%d %H:%M:%S.%f}"  # UTC, as instants are stored
+    now_text = f"{cl.now():%Y-%m-%d %H:%M:%S.%f}"  # UTC, as instants are stored
     for profile_id in picker.reward_holders(50 * (WARM_UP + n), now_text):
         if len(times) == WARM_UP + n:
             break

@@ -28,7 +28,7 @@ from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntity,
 from clienteling.engine.offline import explaining_lateness
 from clienteling.engine.permissions import Actor
 
-__all__ = ["Area", "Changes", "Context", "HubCall", "Settings", "UnitOfWork"]
+__all__ = ["Area", "Changes", "Context", "HubCall", "Policy", "UnitOfWork"]
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,11 @@ Mode = Literal["till", "hub"]
 JOURNAL_LOCK = 731_2026
 
 
-@dataclass
-class Settings:
+@dataclass(frozen=True)
+class Policy:
+    """The loyalty programme's rules that a deployment may tune: the manager's reward cap
+    (SPEC §3.7), the offline allowance (§6), the currency and the sign-in lockout."""
+
     manager_reward_cap: Decimal = Decimal("100.00")
     offline_allowance: timedelta = timedelta(hours=72)
     currency: str = "AUD"
@@ -314,18 +317,18 @@ _SNAPSHOT: ContextVar[Session | None] = ContextVar("snapshot_session", default=N
 
 
 class Context:
-    """The database, the clock, the deployment settings and whether this is a till or the hub."""
+    """The database, the clock, the programme policy and whether this is a till or the hub."""
 
     def __init__(
         self,
         db: Database,
         clock: Clock | None = None,
-        settings: Settings | None = None,
+        policy: Policy | None = None,
         mode: Mode = "till",
     ) -> None:
         self.db = db
         self.clock: Clock = clock or SystemClock()
-        self.settings = settings or Settings()
+        self.policy = policy or Policy()
         self.mode: Mode = mode
         self._listeners: list[Listener] = []
 
@@ -342,7 +345,7 @@ class Context:
         if actor is None or actor.occurred_at is None:
             return now
         occurred = actor.occurred_at
-        if occurred > now or now - occurred > self.settings.offline_allowance:
+        if occurred > now or now - occurred > self.policy.offline_allowance:
             return now
         return occurred
 
@@ -361,7 +364,7 @@ class Context:
             if joined.actor != actor:
                 raise RuntimeError("a shared unit of work can only be joined by its own actor")
             # A refusal inside a shared unit of work is often answered before it ends.
-            with explaining_lateness(actor, joined.now, self.settings.offline_allowance):
+            with explaining_lateness(actor, joined.now, self.policy.offline_allowance):
                 yield joined
             return
         now = self.clock.now()
@@ -373,7 +376,7 @@ class Context:
                 hook(uow)
             token = _SHARED.set(uow) if shared else None
             try:
-                with explaining_lateness(actor, now, self.settings.offline_allowance):
+                with explaining_lateness(actor, now, self.policy.offline_allowance):
                     yield uow
             finally:
                 if token is not None:

@@ -436,8 +436,10 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime]
 
 
-class Setting(Base):
-    """Small key/value state: sync cursor, deployment settings such as the manager cap."""
+class KeyValue(Base):
+    """A till's small key/value state: the hub it syncs with, the feed cursor, a first sync's
+    resume point. Not the programme policy (``engine.context.Policy``). The table keeps its
+    first name, ``settings`` (no migration)."""
 
     __tablename__ = "settings"
 

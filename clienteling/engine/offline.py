@@ -2,7 +2,7 @@
 
 A change made offline is judged at the time it happened at the counter (``X-Occurred-At``,
 ``Actor.occurred_at``) when it reaches the hub within the offline allowance (72 hours by
-default, ``Settings.offline_allowance``), and at its arrival otherwise
+default, ``Policy.offline_allowance``), and at its arrival otherwise
 (``Context.judged_at``). When a time-window rule then refuses it, the plain reason ("This
 benefit expired on …") would puzzle the associate who redeemed it while it was valid, so the
 refusal also says how late the change arrived and that it was therefore judged at arrival.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from clienteling.engine.frozen import BenefitDefinitionRecord, BenefitRecord, RewardRecord
 from clienteling.engine.models import Benefit, BenefitDefinition, Reward
 
 # Reason codes (SPEC §3). The hub returns them as ``code`` on a 400.
@@ -58,7 +59,7 @@ def benefit_expiry(
     return expires
 
 
-def global_remaining(definition: BenefitDefinition) -> int | None:
+def global_remaining(definition: BenefitDefinition | BenefitDefinitionRecord) -> int | None:
     if definition.max_global_redemptions is None:
         return None
     return max(definition.max_global_redemptions - definition.total_global_redemptions, 0)
@@ -74,7 +75,7 @@ class BenefitState:
     total_global_redemptions_remaining: int | None
 
 
-def benefit_state(benefit: Benefit, now: datetime) -> BenefitState:
+def benefit_state(benefit: Benefit | BenefitRecord, now: datetime) -> BenefitState:
     definition = benefit.definition
     expired = benefit.expires_at is not None and benefit.expires_at <= now
     reason: str | None = None
@@ -97,7 +98,7 @@ def benefit_state(benefit: Benefit, now: datetime) -> BenefitState:
     )
 
 
-def reward_is_live(reward: Reward, now: datetime) -> bool:
+def reward_is_live(reward: Reward | RewardRecord, now: datetime) -> bool:
     """R3: a reward counts towards the balance while active, unexpired and not spent."""
     return (
         reward.is_active
@@ -106,7 +107,7 @@ def reward_is_live(reward: Reward, now: datetime) -> bool:
     )
 
 
-def reward_draw_order(reward: Reward) -> tuple[bool, datetime, datetime, str]:
+def reward_draw_order(reward: Reward | RewardRecord) -> tuple[bool, datetime, datetime, str]:
     """R4: nearest expiry first, no expiry last; ties by issued_at, then id."""
     far = datetime.max.replace(tzinfo=UTC)
     return (reward.expires_at is None, reward.expires_at or far, reward.issued_at, reward.id)

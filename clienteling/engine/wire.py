@@ -10,6 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 from clienteling.engine import rules
+from clienteling.engine.frozen import (
+    AuditEventRecord,
+    BenefitDefinitionRecord,
+    BenefitRecord,
+    ProfileRecord,
+    RedemptionTransaction,
+    RewardDefinitionRecord,
+    RewardRecord,
+    StaffRecord,
+    StoreRecord,
+)
 from clienteling.engine.models import (
     AuditEvent,
     Benefit,
@@ -57,7 +68,7 @@ BENEFIT_DEFINITION_JSON = (
 )
 
 
-def benefit_definition(d: BenefitDefinition) -> dict[str, Any]:
+def benefit_definition(d: BenefitDefinition | BenefitDefinitionRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"id": d.id}
     for name in BENEFIT_DEFINITION_TEXT + BENEFIT_DEFINITION_INTS + BENEFIT_DEFINITION_FLAGS:
         out[name] = getattr(d, name)
@@ -74,7 +85,7 @@ def benefit_definition(d: BenefitDefinition) -> dict[str, Any]:
     return out
 
 
-def benefit_record(b: Benefit) -> dict[str, Any]:
+def benefit_record(b: Benefit | BenefitRecord) -> dict[str, Any]:
     """The stored fields only (audit snapshots and sync): nothing computed from "now"."""
     return {
         "id": b.id,
@@ -96,7 +107,7 @@ def benefit_record(b: Benefit) -> dict[str, Any]:
     }
 
 
-def benefit(b: Benefit, now: datetime, *, embed_definition: bool = True) -> dict[str, Any]:
+def benefit(b: Benefit | BenefitRecord, now: datetime, *, embed_definition: bool = True) -> dict[str, Any]:
     """Seed 002's shape: the stored fields plus the state B2 computes at read time."""
     state = rules.benefit_state(b, now)
     out = benefit_record(b)
@@ -111,7 +122,7 @@ def benefit(b: Benefit, now: datetime, *, embed_definition: bool = True) -> dict
     return out
 
 
-def reward_definition(d: RewardDefinition) -> dict[str, Any]:
+def reward_definition(d: RewardDefinition | RewardDefinitionRecord) -> dict[str, Any]:
     return {
         "id": d.id,
         "name": d.name,
@@ -132,7 +143,8 @@ def reward_definition(d: RewardDefinition) -> dict[str, Any]:
     }
 
 
-def reward(r: Reward, now: datetime | None = None, *, embed_definition: bool = True) -> dict[str, Any]:
+def reward(r: Reward | RewardRecord, now: datetime | None = None, *,
+           embed_definition: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": r.id,
         "profile_id": r.profile_id,
@@ -157,7 +169,7 @@ def reward(r: Reward, now: datetime | None = None, *, embed_definition: bool = T
     return out
 
 
-def redemption(r: Redemption) -> dict[str, Any]:
+def redemption(r: Redemption | RedemptionTransaction) -> dict[str, Any]:
     return {
         "id": r.id,
         "profile_id": r.profile_id,
@@ -178,7 +190,7 @@ def redemption(r: Redemption) -> dict[str, Any]:
     }
 
 
-def profile(p: Profile) -> dict[str, Any]:
+def profile(p: Profile | ProfileRecord) -> dict[str, Any]:
     return {
         "id": p.id,
         "first_name": p.first_name,
@@ -199,7 +211,7 @@ def profile(p: Profile) -> dict[str, Any]:
     }
 
 
-def staff(s: Staff, *, with_pin_hash: bool = False) -> dict[str, Any]:
+def staff(s: Staff | StaffRecord, *, with_pin_hash: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": s.id,
         "username": s.username,
@@ -215,12 +227,12 @@ def staff(s: Staff, *, with_pin_hash: bool = False) -> dict[str, Any]:
     return out
 
 
-def store(s: Store) -> dict[str, Any]:
+def store(s: Store | StoreRecord) -> dict[str, Any]:
     return {"id": s.id, "name": s.name, "timezone": s.timezone, "created_at": iso(s.created_at),
             "updated_at": iso(s.updated_at)}
 
 
-def audit_event(e: AuditEvent) -> dict[str, Any]:
+def audit_event(e: AuditEvent | AuditEventRecord) -> dict[str, Any]:
     return {
         "seq": e.seq,
         "id": e.id,

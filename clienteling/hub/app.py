@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clienteling import __version__
 from clienteling.engine.clock import Clock
-from clienteling.engine.services import Clienteling, Settings
+from clienteling.engine.services import Clienteling, Policy
 from clienteling.hub.errors import ApiError, classify, validation_body
 from clienteling.hub.idempotency import Replay, replay_response
 from clienteling.hub.push import direct_routes
@@ -138,10 +138,10 @@ class RejectNul:
 
 
 def create_app(
-    database_url: str, *, clock: Clock | None = None, settings: Settings | None = None
+    database_url: str, *, clock: Clock | None = None, policy: Policy | None = None
 ) -> FastAPI:
     """The hub over the database at ``database_url`` (SQLite path/URL or PostgreSQL URL)."""
-    cl = Clienteling.open(database_url, clock=clock, settings=settings, mode="hub")
+    cl = Clienteling.open(database_url, clock=clock, policy=policy, mode="hub")
     hub = Hub.over(cl)
 
     @asynccontextmanager
@@ -199,9 +199,9 @@ def create_app_from_env() -> FastAPI:
     url = os.environ.get("CLIENTELING_HUB_DB")
     if not url:
         raise RuntimeError("set CLIENTELING_HUB_DB to the hub's database URL")
-    from clienteling.hub.settings import settings_from_env
+    from clienteling.hub.deployment import policy_from_env
 
-    return create_app(url, settings=settings_from_env())
+    return create_app(url, policy=policy_from_env())
 
 
 def _classified_types() -> list[type[Exception]]:

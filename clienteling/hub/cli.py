@@ -42,8 +42,8 @@ from typing import Any, NoReturn
 
 from clienteling.engine.db import DatabaseError
 from clienteling.engine.errors import DomainError, ValidationError
-from clienteling.engine.services import Clienteling, Settings
-from clienteling.hub.settings import (
+from clienteling.engine.services import Clienteling, Policy
+from clienteling.hub.deployment import (
     DEFAULT_ALLOWANCE_HOURS,
     ENV_ALLOWANCE,
     MAX_ALLOWANCE_HOURS,
@@ -125,9 +125,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise
         cl = _open(url)
     try:
-        from clienteling.engine.db import current_revision
-
-        revision = current_revision(cl.db)
+        revision = cl.schema_revision()
         stores = len(cl.staff.stores())
     finally:
         cl.close()
@@ -235,10 +233,9 @@ def cmd_staff_deactivate(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from clienteling.engine.services.devices import DeviceService
 
     with _open(_db(args)) as cl:
-        token, row = DeviceService(cl.ctx).create_token(None, {"store_id": args.store,
+        token, row = cl.devices.create_token(None, {"store_id": args.store,
                                                                "name": args.name,
                                                                "is_admin": args.admin})
     kind = "admin device" if row.is_admin else "till"
@@ -249,10 +246,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
-    from clienteling.engine.services.devices import DeviceService
 
     with _open_existing(args) as cl:
-        tokens = DeviceService(cl.ctx).tokens()
+        tokens = cl.devices.tokens()
     _listing(args, "device token", ("ID", "STATE", "KIND", "STORE", "CREATED", "NAME"), [
         ({"id": row.id, "name": row.name, "store_id": row.store_id, "admin": bool(row.is_admin),
           "created_at": _instant(row.created_at), "revoked": not row.is_active},
@@ -263,10 +259,9 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from clienteling.engine.services.devices import DeviceService
 
     with _open_existing(args) as cl:
-        DeviceService(cl.ctx).revoke(None, args.id)
+        cl.devices.revoke(None, args.id)
     print("Revoked; a running hub refuses it from its next request.")
     print(args.id)
     return 0
@@ -284,9 +279,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 < hours <= MAX_ALLOWANCE_HOURS:
         raise CommandError(f"--offline-allowance-hours must be more than 0 and at most "
                            f"{MAX_ALLOWANCE_HOURS:g}")
-    settings = Settings(offline_allowance=timedelta(hours=hours))
+    policy = Policy(offline_allowance=timedelta(hours=hours))
     # opens and migrates once, and fails here (one line) if it cannot
-    app = create_app(url, settings=settings)
+    app = create_app(url, policy=policy)
     print(f"Clienteling hub on http://{args.host}:{args.port}/api/v3 (database {_masked(url)}, "
           f"{args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl+C stops it", flush=True)
     try:

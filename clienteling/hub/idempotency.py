@@ -150,7 +150,7 @@ class Call:
     def _run_whole(self, work: Callable[[], tuple[int, Any] | Outcome]) -> Response:
         assert self.key is not None
         try:
-            with self.hub.cl.ctx.transaction(self.actor, shared=True) as uow:
+            with self.hub.cl.shared_unit(self.actor) as uow:
                 self._claim(uow)
                 status, payload, headers = self._attempt(work)
                 if status >= 400:
@@ -194,7 +194,7 @@ class Call:
             return known
         if len(result) == 2:
             return result[0], result[1], None
-        return result  # type: ignore[return-value]
+        return result
 
     def await_first(self) -> Response:
         assert self.key is not None
@@ -248,7 +248,7 @@ def writes(action: Action) -> Callable[..., Call]:
 
     def dependency(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> Call:
         # The token's, the staff member's and the key's rows on one connection.
-        with get_hub(request).cl.ctx.db.reads_together():
+        with get_hub(request).cl.reads_together():
             return authorise(request, raw, action)
 
     dependency.__name__ = f"writes_{action.name.lower()}"

@@ -41,7 +41,7 @@ import orjson
 from clienteling.engine import wire
 from clienteling.engine.entities import BY_NAME, DeviceView
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.snapshot import RowsBlock, snapshot_records, snapshot_rows
+from clienteling.engine.services.snapshot import RowsBlock
 from clienteling.engine.wire_rows import FORMAT
 from clienteling.hub.changes import renderers
 from clienteling.hub.state import Hub
@@ -50,7 +50,7 @@ from clienteling.hub.state import Hub
 def snapshot(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
     """The page as JSON bytes. orjson rather than the response class's ``json.dumps``: a page
     of 5,000 records is a few MB, and encoding it was a tenth of the hub's time."""
-    page = snapshot_records(hub.cl.ctx, token, limit)
+    page = hub.cl.snapshot_records(token, limit)
     render = renderers(hub.now(), dev)
     data = [{"seq": None, "type": kind, "id": record.id, "op": "upsert",
              "at": wire.iso(getattr(record, "updated_at", None) or record.created_at),
@@ -73,7 +73,7 @@ def _device_scope(block: RowsBlock, view: DeviceView | None, dev: Device) -> Row
 
 def snapshot_rows_body(hub: Hub, dev: Device, token: str | None, limit: int) -> bytes:
     """The page in the rows-v2 format (module docstring) as JSON bytes."""
-    page = snapshot_rows(hub.cl.ctx, token, limit)
+    page = hub.cl.snapshot_rows(token, limit)
     data = [{"type": b.type, "columns": b.columns, "rows": b.rows,
              "child_columns": b.child_columns, "child_rows": b.child_rows}
             for b in (_device_scope(b, BY_NAME[b.type].device_view, dev) for b in page.blocks)]

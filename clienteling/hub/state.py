@@ -39,10 +39,10 @@ class Hub:
 
     @classmethod
     def over(cls, cl: Clienteling) -> Hub:
-        return cls(cl, ListingService(cl.ctx), DeviceService(cl.ctx), IdempotencyStore(cl.ctx))
+        return cls(cl, cl.listing, cl.devices, cl.idempotency)
 
     def now(self) -> datetime:
-        return self.cl.ctx.clock.now()
+        return self.cl.now()
 
     def actor(self, staff_id: str) -> Actor:
         """A known, active staff member as the engine sees them, read on every request (one

@@ -28,9 +28,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clienteling.cli import _chosen_database
+    from clienteling.cli_paths import chosen_database
     from clienteling.engine.services import Clienteling
-    from clienteling.sync import settings
+    from clienteling.sync import state
     from clienteling.sync.client import HubClient
     from clienteling.sync.credentials import TokenStore
     from clienteling.sync.cycle import run_cycle
@@ -41,14 +41,14 @@ def run(args: argparse.Namespace) -> int:
         raise DomainError("--detail needs --verify")
     if not 0 < args.timeout <= 600:
         raise DomainError("--timeout must be between 0 and 600 seconds")
-    url = _chosen_database(args.db)
+    url = chosen_database(args.db)
     cl = Clienteling.open(url, mode="till")
     try:
-        hub = args.hub or settings.hub_url(cl)
+        hub = args.hub or state.hub_url(cl)
         if not hub:
             raise DomainError("--hub is required: this till is not connected to a hub yet")
         try:
-            hub = settings.check_hub_url(hub)
+            hub = state.check_hub_url(hub)
         except DomainError as exc:
             raise DomainError(f"--hub {hub}: {_first_problem(exc)}") from None
         token = args.token if args.token is not None else TokenStore().load(hub)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from clienteling.engine.services import Clienteling
-from clienteling.sync import settings
+from clienteling.sync import state
 from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import (
     TOKEN_REJECTED,
@@ -71,8 +71,8 @@ def run_cycle(cl: Clienteling, client: HubClient, *,
     ``stale_after``: an entry in flight for longer was left by a sender that crashed or was
     killed, and is sent again (same key: the hub applies it at most once)."""
     client.cancel = cancel
-    now = cl.ctx.clock.now()
-    rejected = settings.get(cl, settings.REJECTED)
+    now = cl.now()
+    rejected = state.get(cl, state.REJECTED)
     if (not force and isinstance(rejected, dict)
             and rejected.get("token") == _fingerprint(client.token)
             and now < datetime.fromisoformat(rejected["until"])):
@@ -94,7 +94,7 @@ def run_cycle(cl: Clienteling, client: HubClient, *,
         wait = REJECTED_FIRST_WAIT
         if isinstance(rejected, dict) and rejected.get("token") == _fingerprint(client.token):
             wait = min(REJECTED_MAX_WAIT, float(rejected.get("wait", wait)) * 2)
-        settings.put(cl, settings.REJECTED, {
+        state.put(cl, state.REJECTED, {
             "token": _fingerprint(client.token), "at": now.isoformat(), "wait": wait,
             "until": (now + timedelta(seconds=wait)).isoformat()})
         return _report(cl, pusher.outcome.applied, pulled, online=True, error=exc.message,
@@ -110,10 +110,10 @@ def run_cycle(cl: Clienteling, client: HubClient, *,
                        cancelled=True, profile_ids=pusher.outcome.profile_ids)
     finally:
         client.cancel = None
-    synced_at = cl.ctx.clock.now()
-    settings.put(cl, settings.LAST_SYNCED, synced_at.isoformat())
+    synced_at = cl.now()
+    state.put(cl, state.LAST_SYNCED, synced_at.isoformat())
     if rejected is not None:
-        settings.put(cl, settings.REJECTED, None)
+        state.put(cl, state.REJECTED, None)
     error = None
     if checked is not None and not checked.equal:
         error = checked.describe()

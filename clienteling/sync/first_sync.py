@@ -19,11 +19,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from clienteling.engine.services import Clienteling
 from clienteling.engine.wire_rows import FORMAT, Block
-from clienteling.sync import settings
+from clienteling.sync import state as sync_state
 from clienteling.sync.client import Cancelled, HubClient, HubFailed
 from clienteling.sync.progress import Progress
 
@@ -84,7 +84,7 @@ def read_rows_page(body: dict[str, Any]) -> Page:
                 or not (child_rows is None or _rows_of(child_rows))):
             raise HubFailed("The hub's snapshot page holds a block that is not type, columns "
                             "(names), rows (lists) and child columns and rows.")
-        blocks.append(Block(kind, names, rows, child_names, child_rows))
+        blocks.append(Block(kind, names, cast(list[list[Any]], rows), child_names, child_rows))
     return Page(blocks, cursor, token, more, totals)
 
 
@@ -135,7 +135,7 @@ def first_sync(cl: Clienteling, client: HubClient, *, cancel: threading.Event | 
     The big tables' secondary indexes are built once, with the last page (``remote.apply``'s
     ``defer_indexes``/``build_indexes``): until then a till searches correctly but slowly."""
     limit = limit or SNAPSHOT_PAGE
-    state: dict[str, Any] = settings.get(cl, settings.FIRST_SYNC) or {}
+    state: dict[str, Any] = sync_state.get(cl, sync_state.FIRST_SYNC) or {}
     first_cursor = state.get("cursor")
     token = state.get("next")
     done = int(state.get("done", 0))
@@ -167,11 +167,11 @@ def first_sync(cl: Clienteling, client: HubClient, *, cancel: threading.Event | 
             if more:
                 resume = {"cursor": first_cursor, "next": page.next, "done": done,
                           "total": total}
-                result = cl.remote.apply(page.entries, settings={settings.FIRST_SYNC: resume},
+                result = cl.remote.apply(page.entries, settings={sync_state.FIRST_SYNC: resume},
                                          defer_indexes=True)
             else:
                 result = cl.remote.apply(page.entries, cursor=first_cursor,
-                                         settings={settings.FIRST_SYNC: None},
+                                         settings={sync_state.FIRST_SYNC: None},
                                          build_indexes=True)
             applied += result.upserted
             if progress is not None:

@@ -33,7 +33,6 @@ from pydantic import ValidationError
 from clienteling.engine.changes import Area, Changes
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.outbox import OutboxItem, OutboxStateError
-from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.snapshot import SYNC_TYPES
 from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import Cancelled, HubClient, HubFailed, SyncError
@@ -118,7 +117,7 @@ class Pusher:
         self.stale_after = stale_after
         self.outcome = PushOutcome()
         self.records_route = True
-        self.refetch = RefetchService(cl.ctx)
+        self.refetch = cl.refetch
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> PushOutcome:
@@ -126,7 +125,7 @@ class Pusher:
         # In flight for longer than any send takes: their sender crashed or was killed. A
         # younger claim may belong to another process on this file (the app and the
         # command), which is still sending it.
-        outbox.release_stale(self.cl.ctx.clock.now() - self.stale_after + _EPSILON)
+        outbox.release_stale(self.cl.now() - self.stale_after + _EPSILON)
         self.refetch_remembered()
         if self.force:
             outbox.retry_now()
@@ -209,7 +208,7 @@ class Pusher:
                     parked |= self._park_dependents(item.seq, {i.seq for i in items})
                 else:
                     outbox.mark_retry(item.seq, result.message or "the hub asked to retry",
-                                      self.backoff.next_at(self.cl.ctx.clock.now(),
+                                      self.backoff.next_at(self.cl.now(),
                                                            item.attempts))
                     self.outcome.retried += 1
             except OutboxStateError:
@@ -235,7 +234,7 @@ class Pusher:
         return later
 
     def _retry_all(self, items: list[OutboxItem], exc: BaseException) -> None:
-        now = self.cl.ctx.clock.now()
+        now = self.cl.now()
         reason = getattr(exc, "message", None) or "cancelled before the hub answered"
         for item in items:
             try:
@@ -317,4 +316,4 @@ def single_result(key: str, response: httpx.Response) -> PushResult:
 
 def notify_outbox(cl: Clienteling, profile_ids: Iterable[str]) -> None:
     """The outbox's moves fire no change notices: tell the status bar and Conflicts."""
-    cl.ctx.notify(Changes(frozenset({Area.OUTBOX}), frozenset(profile_ids), origin="local"))
+    cl.notify(Changes(frozenset({Area.OUTBOX}), frozenset(profile_ids), origin="local"))

@@ -43,7 +43,7 @@ def keep_mine(cl: Clienteling, actor: Actor, seq: int) -> Any:
         raise ValidationError.field("seq", f"is {item.status}, not a conflict")
     mine, current = definition_versions(cl, seq)
     updated: Any
-    with cl.ctx.transaction(actor, shared=True):
+    with cl.shared_unit(actor):
         if item.entity_type == "benefit_definition":
             updated = cl.definitions.update_benefit_definition(
                 actor, item.entity_id, mine, expected_version=current.version)

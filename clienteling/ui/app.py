@@ -78,7 +78,7 @@ def _first_run(url: str) -> bool:
     """On the worker: migrate; True when the till is new — no staff and no hub yet (a first
     sync that was cancelled or cut off carries on instead of asking again)."""
     from clienteling.engine.services import Clienteling
-    from clienteling.sync.settings import hub_url
+    from clienteling.sync.state import hub_url
 
     cl = Clienteling.open(url)
     try:
@@ -93,7 +93,7 @@ def _prepare(url: str) -> bool:
     if _has_staff(url):
         return False
     try:
-        from clienteling.demo import create_demo  # type: ignore[import-not-found]
+        from clienteling.demo import create_demo
     except ImportError:
         log.warning("no demo module: starting on an empty database")
         return False
@@ -168,7 +168,7 @@ def run(database: str | None = None, *,
         message = describe(exc)
         print(f"Clienteling cannot start: {message.text}", file=sys.stderr)
         return 1
-    guard = guard_gui_thread(engine.db, threading.get_ident())
+    guard = guard_gui_thread(engine, threading.get_ident())
     window = MainWindow(worker, engine, store_name=store_name, guard=guard)
     install_excepthook(window.show_notice)
     # What start-up made (modules, classes, Qt's wrappers, the engine's mappings: hundreds of

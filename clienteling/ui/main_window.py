@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.engine.clock import Clock
-from clienteling.engine.context import Settings
+from clienteling.engine.context import Policy
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Changes, Clienteling
 from clienteling.sync.progress import Progress
@@ -54,9 +54,9 @@ NOTICE_MS = 8000
 
 
 def open_engine(database_url: str, clock: Clock | None = None,
-                settings: Settings | None = None) -> tuple[Clienteling, str]:
+                policy: Policy | None = None) -> tuple[Clienteling, str]:
     """Open (and migrate) the database; runs on the worker. Returns the engine and the store name."""
-    cl = Clienteling.open(database_url, clock=clock, settings=settings)
+    cl = Clienteling.open(database_url, clock=clock, policy=policy)
     stores = cl.staff.stores()
     return cl, stores[0].name if len(stores) == 1 else ""
 
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self._last_actor: Actor | None = None
         self.definitions_window: QWidget | None = None
 
-        worker.listen(engine.ctx.subscribe)
+        worker.listen(engine.subscribe)
         worker.failed.connect(lambda exc: self.show_notice(str(exc)))
         self.state.notice.connect(self.show_notice)
         self.state.actor_changed.connect(self._actor_changed)
@@ -165,15 +165,15 @@ class MainWindow(QMainWindow):
     @classmethod
     def create(  # type: ignore[override]  # a factory, not QWidget.create(window id); never called as that
             cls, database_url: str, *, clock: Clock | None = None,
-            settings: Settings | None = None, idle_lock_ms: int | None = None) -> MainWindow:
+            policy: Policy | None = None, idle_lock_ms: int | None = None) -> MainWindow:
         """Open the engine on a new worker (blocking, at start-up) and build the window."""
         worker = EngineWorker()
         try:
-            engine, store_name = worker.run_sync(open_engine, database_url, clock, settings)
+            engine, store_name = worker.run_sync(open_engine, database_url, clock, policy)
         except BaseException:
             worker.stop()
             raise
-        guard = guard_gui_thread(engine.db, threading.get_ident())
+        guard = guard_gui_thread(engine, threading.get_ident())
         return cls(worker, engine, store_name=store_name, idle_lock_ms=idle_lock_ms, guard=guard)
 
     def _top_bar(self) -> QFrame:
@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
         """The About dialog (F1): version, database path, log file path."""
         from clienteling.ui.about import AboutDialog
 
-        dialog = AboutDialog(self.engine.db.url, self)
+        dialog = AboutDialog(self.engine.database_url, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -131,7 +131,7 @@ def exercise(database: Path) -> Iterator[str]:
         yield f"demo database created at {database}"
 
         with _step("main window"):
-            guard = guard_gui_thread(engine.db, threading.get_ident())
+            guard = guard_gui_thread(engine, threading.get_ident())
             window = MainWindow(worker, engine, store_name=store_name, guard=guard)
             window.show()
             shown = window

@@ -21,7 +21,7 @@ connection out for itself, and on SQLite its write lock (``engine/db.py``, then 
 not a connection: the panels' reads and writes on the engine worker, sync (and the HTTP client,
 ``ui/sync/network.py``'s ``HubLink``) on the network worker.
 
-The engine's change notifications (``cl.ctx.subscribe``) are called after each commit on the
+The engine's change notifications (``cl.subscribe``) are called after each commit on the
 thread that committed: the engine worker for the till's own changes, the network worker for
 what a sync brought (``origin="remote"``). :meth:`EngineWorker.listen` re-emits them as the Qt
 signal :attr:`EngineWorker.changed`, queued to the GUI thread, where panels refresh only what
@@ -44,7 +44,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, SignalInstance, Slot
 
-from clienteling.engine.db import Database
+from clienteling.engine.services import Clienteling
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ class EngineWorker(Worker):
         super().__init__("engineWorker", parent)
 
     def listen(self, subscribe: Callable[[Callable[[Any], None]], Callable[[], None]]) -> None:
-        """Subscribe to an engine's changes (``cl.ctx.subscribe``) and re-emit them as
+        """Subscribe to an engine's changes (``cl.subscribe``) and re-emit them as
         :attr:`changed`."""
         self._unsubscribe.append(subscribe(self._emit_changed))
 
@@ -338,8 +338,8 @@ class GuiThreadGuard:
             log.error("SQL on the GUI thread (it must run on the engine worker): %.200s", statement)
 
 
-def guard_gui_thread(db: Database, gui_ident: int | None = None) -> GuiThreadGuard:
+def guard_gui_thread(engine: Clienteling, gui_ident: int | None = None) -> GuiThreadGuard:
     """Watch the engine's database for statements executed on the GUI thread."""
     guard = GuiThreadGuard(gui_ident if gui_ident is not None else threading.get_ident())
-    db.on_statement(guard.check)
+    engine.on_statement(guard.check)
     return guard

@@ -28,6 +28,7 @@ from clienteling.engine.models import (
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.profiles import name_key, phone_key
 from tests.bench.conftest import NOW, SMALL, build_small
+from tests.internals import database_of
 
 Built = tuple[Path, dict[str, Any]]
 BULK = (Profile, Identity, Benefit, Reward)
@@ -44,7 +45,7 @@ def test_the_sizes_asked_for_are_built_and_reported(built: Built) -> None:
         "profiles": 1000, "benefits": 3000, "rewards": 2000, "benefit_definitions": 300,
         "reward_definitions": 50, "db_mb": round(path.stat().st_size / 1e6, 1)}
     assert isinstance(report["build_s"], float)
-    with Clienteling.open(str(path)) as cl, cl.db.read() as s:
+    with Clienteling.open(str(path)) as cl, database_of(cl).read() as s:
         defs = list(s.scalars(select(BenefitDefinition)))
         assert len(defs) == 300
         assert 230 <= sum(d.is_claimable for d in defs) <= 270
@@ -58,7 +59,7 @@ def test_the_sizes_asked_for_are_built_and_reported(built: Built) -> None:
 
 def test_every_profile_has_the_engines_search_keys_and_is_found(built: Built) -> None:
     with Clienteling.open(str(built[0])) as cl:
-        with cl.db.read() as s:
+        with database_of(cl).read() as s:
             profiles = list(s.scalars(select(Profile)))
         for p in profiles:
             assert p.name_key == name_key(p.first_name, p.last_name)
@@ -101,7 +102,7 @@ def test_the_engine_opens_profiles_redeems_and_the_audit_chain_holds(
                 cl.rewards.redeem_amount(ava, pid, "1.00")
                 amount += 1
         assert redeemed >= 10 and amount >= 10, (redeemed, amount)
-        with cl.db.read() as s:
+        with database_of(cl).read() as s:
             assert verify_chain(s).ok
 
 

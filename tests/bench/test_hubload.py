@@ -22,6 +22,7 @@ from clienteling.bench.run import FULL_PROFILES, BenchRun, Sizes
 from clienteling.engine.models import Benefit, Redemption, RedemptionItem
 from clienteling.engine.services import Clienteling
 from tests.hub.conftest import _conninfo, pg_server_or_skip, quick_hashes
+from tests.internals import context_of
 
 __all__ = ["quick_hashes"]
 
@@ -109,7 +110,7 @@ def test_a_wrong_balance_or_count_makes_caps_held_false_and_numbers_stay(
             cl.rewards.issue(admin, {"profile_id": world.holdings[0].profile_id,
                                      "reward_definition_id": dollars.id,
                                      "value_initial": "5.00", "reason": "behind their backs"})
-            with cl.ctx.reading() as s:
+            with context_of(cl).reading() as s:
                 capped = s.scalars(
                     select(Redemption.id)
                     .join(RedemptionItem, RedemptionItem.redemption_id == Redemption.id)

@@ -11,6 +11,7 @@ from clienteling.bench import conditions, local, machine
 from clienteling.bench.run import BenchRun, Sizes
 from clienteling.engine.audit import verify_chain
 from clienteling.engine.services import Clienteling
+from tests.internals import database_of
 
 LOCAL_KEYS = {"search_p95_ms", "open_profile_p95_ms", "redeem_benefit_p95_ms",
               "redeem_reward_p95_ms", *(f"search_{k}_p95_ms" for k in local.KINDS)}
@@ -29,7 +30,7 @@ def test_local_measures_every_key_with_real_redeems(bench_run: BenchRun) -> None
     assert kinds["benefit"] == done
     assert kinds["reward"] >= done  # a $1.00 redeem may draw on more than one reward
     assert outbox >= 2 * done
-    with Clienteling.open(bench_run.db_url) as cl, cl.db.read() as s:
+    with Clienteling.open(bench_run.db_url) as cl, database_of(cl).read() as s:
         assert verify_chain(s).ok
 
 

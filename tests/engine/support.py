@@ -26,6 +26,7 @@ from clienteling.engine.models import (
     RewardDefinition,
 )
 from tests.conftest import World
+from tests.internals import context_of, database_of
 
 D = Decimal
 MEL = ZoneInfo("Australia/Melbourne")
@@ -37,7 +38,7 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 def snapshot(world: World) -> Snapshot:
     """Every row of every table of the schema, in a stable order."""
     out: Snapshot = {}
-    with world.cl.db.reader.connect() as conn:
+    with database_of(world.cl).reader.connect() as conn:
         for table in Base.metadata.sorted_tables:
             rows = conn.execute(text(f'SELECT * FROM "{table.name}"')).all()
             out[table.name] = sorted((tuple(r) for r in rows), key=repr)
@@ -60,7 +61,7 @@ def refused(world: World, code: str, call: Callable[..., Any], *args: Any, **kwa
 
 
 def counts(world: World) -> dict[str, int]:
-    with world.cl.db.reader.connect() as conn:
+    with database_of(world.cl).reader.connect() as conn:
         return {
             t.name: int(conn.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar() or 0)
             for t in Base.metadata.sorted_tables
@@ -69,17 +70,17 @@ def counts(world: World) -> dict[str, int]:
 
 def sql(world: World, statement: str, **params: Any) -> None:
     """Raw SQL on the till's file, as a sync ingest or a tamperer would write it."""
-    with world.cl.db.writer.begin() as conn:
+    with database_of(world.cl).writer.begin() as conn:
         conn.execute(text(statement), params)
 
 
 def count(world: World, model: Any, *where: Any) -> int:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return len(list(s.scalars(select(model).where(*where))))
 
 
 def benefit_row(world: World, benefit_id: str) -> Benefit | None:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return s.get(Benefit, benefit_id)
 
 
@@ -88,24 +89,24 @@ def definition_row(world: World, ident: str) -> BenefitDefinition:
 
 
 def reward_row(world: World, reward_id: str) -> Reward:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         found = s.get(Reward, reward_id)
         assert found is not None
         return found
 
 
 def redemptions_of(world: World, item_id: str) -> list[Redemption]:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return [r for r in s.scalars(select(Redemption)) if any(i.item_id == item_id for i in r.items)]
 
 
 def audit_events(world: World) -> list[AuditEvent]:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
 def outbox(world: World) -> list[OutboxEntry]:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)))
 
 

@@ -24,10 +24,11 @@ from tests.engine.support import (
     snapshot,
     sql,
 )
+from tests.internals import context_of
 
 
 def verify(world: World) -> audit.ChainReport:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return audit.verify_chain(s)
 
 
@@ -226,7 +227,7 @@ def test_a_failure_after_the_change_writes_nothing(world: World, monkeypatch: py
 def test_listeners_hear_only_committed_changes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     operations = _operations(world)
     heard: list[Any] = []
-    world.cl.ctx.subscribe(heard.append)
+    world.cl.subscribe(heard.append)
     monkeypatch.setattr("clienteling.engine.audit.event_hash", _boom)
     with pytest.raises(Boom):
         operations["redeem amount"]()

@@ -20,6 +20,7 @@ from clienteling.engine.backup import BackupError, backup, backups_of
 from clienteling.engine.services import Clienteling
 from tests.conftest import World
 from tests.engine.support import give_reward, make_profile, make_reward_definition
+from tests.internals import database_of
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -115,7 +116,7 @@ def test_a_restored_backup_is_a_till_that_passes_audit_verify(world: World, tmp_
     restored = Clienteling.open(f"sqlite:///{till}")
     try:
         assert restored.rewards.balance(pid) == balance == Decimal("15.00")
-        with restored.db.reader.connect() as conn:
+        with database_of(restored).reader.connect() as conn:
             assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     finally:
         restored.close()

@@ -8,7 +8,7 @@ import pytest
 
 from clienteling.engine import rules
 from clienteling.engine.errors import NotFound, RuleRefused, ValidationError
-from clienteling.engine.models import Benefit
+from clienteling.engine.frozen import BenefitRecord
 from tests.conftest import T0, World
 from tests.engine.support import (
     MEL,
@@ -386,7 +386,7 @@ def test_V1_visibility(world: World) -> None:
     assert names(gold) == ["A shown", "E gold", "F women"]
     world.cl.definitions.archive_benefit_definition(world.admin, shown.id)
     assert names(silver) == []
-    assert isinstance(b, Benefit)
+    assert isinstance(b, BenefitRecord)
 
 
 def test_B6_extending_several_benefits_is_all_or_nothing(world: World) -> None:

@@ -19,8 +19,8 @@ def test_a_listener_that_raises_does_not_fail_the_change(
     def broken(_: Changes) -> None:
         raise RuntimeError("panel went away")
 
-    world.cl.ctx.subscribe(broken)
-    world.cl.ctx.subscribe(heard.append)
+    world.cl.subscribe(broken)
+    world.cl.subscribe(heard.append)
     with caplog.at_level(logging.ERROR, logger="clienteling.engine.context"):
         jane = make_profile(world, first_name="Jane")  # returns: the change stands
     assert world.cl.profiles.get(jane.id).first_name == "Jane"
@@ -31,7 +31,7 @@ def test_a_listener_that_raises_does_not_fail_the_change(
 
 def test_areas_come_from_the_entity_types_touched(world: World) -> None:
     heard: list[Changes] = []
-    world.cl.ctx.subscribe(heard.append)
+    world.cl.subscribe(heard.append)
     jane = make_profile(world)
     rd = make_reward_definition(world)
     give_reward(world, rd, jane, "10.00")

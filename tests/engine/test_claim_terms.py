@@ -18,6 +18,7 @@ import pytest
 
 from clienteling.engine import rules, timeframe, wire
 from clienteling.engine.clock import FixedClock
+from clienteling.engine.frozen import BenefitDefinitionRecord
 from clienteling.engine.models import BenefitDefinition, Profile
 from clienteling.engine.services import Clienteling
 from tests.conftest import World
@@ -288,12 +289,13 @@ def test_readers_on_several_threads_see_what_one_reader_sees(
 
 def test_the_hub_and_claim_still_get_whole_definitions(
         world: World, every_reason: tuple[Profile, dict[str, BenefitDefinition]]) -> None:
-    """claim_options (the hub's /claimable) hands ORM definitions on, with the same reasons;
+    """claim_options (the hub's /claimable) hands whole definitions on (frozen records of every
+    column, issue 15), with the same reasons;
     visible (V1) lists the visible ones by name."""
     me, ds = every_reason
     options = world.cl.benefits.claim_options(me.id, TZ)
     assert {o.definition.name: OK if o.claimable else o.code for o in options} == BUILT
-    assert all(isinstance(o.definition, BenefitDefinition) for o in options)
+    assert all(isinstance(o.definition, BenefitDefinitionRecord) for o in options)
     visible = [d.name for d in world.cl.benefits.visible(me.id)]
     assert visible == sorted(visible)
     assert set(visible) == set(BUILT) | {"O issue only"}

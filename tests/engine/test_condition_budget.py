@@ -34,6 +34,7 @@ from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import BenefitDefinition
 from tests.conftest import World
 from tests.engine.support import count, make_claimable, make_profile, sql
+from tests.internals import context_of
 
 # The rule of the issue: 6,004 values, two arrays of 3,000, 18 KB of JSON.
 QUADRATIC = {"some": [[0] * 3000, {"in": [{"var": ""}, [1] * 3000]}]}
@@ -172,7 +173,7 @@ def test_a_stored_over_budget_rule_counts_as_false_in_the_claimable_list(world: 
     assert d.id in [c.id for c in world.cl.benefits.claimable(p.id)]
     sql(world, "UPDATE benefit_definitions SET claim_condition = :rule, version = version + 1 "
         "WHERE id = :id", rule=json.dumps(rule), id=d.id)
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         assert s.scalar(select(BenefitDefinition.claim_condition)
                         .where(BenefitDefinition.id == d.id)) == rule
     assert d.id not in [c.id for c in world.cl.benefits.claimable(p.id)]

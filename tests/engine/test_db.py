@@ -24,6 +24,7 @@ from tests.engine.support import (
     make_profile,
     snapshot,
 )
+from tests.internals import database_of
 
 
 def _pragma(engine: object, name: str) -> object:
@@ -42,19 +43,19 @@ def _schema(url: str) -> list[tuple[str, str, str]]:
 
 
 def test_wal_mode_on(world: World) -> None:
-    for engine in (world.cl.db.reader, world.cl.db.writer):
+    for engine in (database_of(world.cl).reader, database_of(world.cl).writer):
         assert str(_pragma(engine, "journal_mode")).lower() == "wal"
     make_profile(world)
     assert Path(world.url.removeprefix("sqlite:///") + "-wal").exists()
 
 
 def test_foreign_keys_on(world: World) -> None:
-    for engine in (world.cl.db.reader, world.cl.db.writer):
+    for engine in (database_of(world.cl).reader, database_of(world.cl).writer):
         assert _pragma(engine, "foreign_keys") == 1
         assert _pragma(engine, "busy_timeout") == dbmod.BUSY_TIMEOUT_MS
     d = make_definition(world)
     before = snapshot(world)
-    with pytest.raises(IntegrityError), world.cl.db.writer.begin() as conn:
+    with pytest.raises(IntegrityError), database_of(world.cl).writer.begin() as conn:
         conn.execute(text(
             "INSERT INTO benefits (id, profile_id, benefit_definition_id, issued_at, timezone, source, "
             "created_at, updated_at) VALUES ('b1', 'no-such-profile', :d, '2026-03-02 00:00:00', 'UTC', "
@@ -65,7 +66,7 @@ def test_foreign_keys_on(world: World) -> None:
 def test_writers_take_the_lock_up_front(world: World) -> None:
     """BEGIN IMMEDIATE: a second writer waits for (or times out on) the first, instead of both
     reading and then one failing to upgrade its lock."""
-    with world.cl.db.write() as s:
+    with database_of(world.cl).write() as s:
         assert s.connection().exec_driver_sql("SELECT 1").scalar() == 1
         other = dbmod.connect(world.url)  # opening does not need the write lock
         try:
@@ -87,7 +88,7 @@ def test_migrations_are_idempotent_on_reopen(world: World) -> None:
     d = make_definition(world)
     p = make_profile(world)
     b = issue(world, d, p)
-    head = dbmod.current_revision(world.cl.db)
+    head = dbmod.current_revision(database_of(world.cl))
     assert head == dbmod._scripts().get_current_head()
     schema = _schema(world.url)
     data = snapshot(world)
@@ -95,8 +96,8 @@ def test_migrations_are_idempotent_on_reopen(world: World) -> None:
     for _ in range(2):
         again = Clienteling.open(world.url, clock=world.clock)
         try:
-            assert dbmod.current_revision(again.db) == head
-            with again.db.reader.connect() as conn:
+            assert dbmod.current_revision(database_of(again)) == head
+            with database_of(again).reader.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
             assert again.benefits.get(b.id).benefit.profile_id == p.id
         finally:
@@ -122,14 +123,14 @@ def test_plain_path_and_fresh_folder(tmp_path: Path) -> None:
     cl = Clienteling.open(str(target))
     try:
         assert target.exists()
-        assert cl.db.url == f"sqlite:///{target.resolve()}"
+        assert cl.database_url == f"sqlite:///{target.resolve()}"
     finally:
         cl.close()
 
 
 def test_newer_schema_is_refused_with_a_clear_message(world: World) -> None:
     make_profile(world)
-    with world.cl.db.writer.begin() as conn:
+    with database_of(world.cl).writer.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     data = snapshot(world)
     world.cl.close()
@@ -144,7 +145,7 @@ def test_newer_schema_is_refused_with_a_clear_message(world: World) -> None:
     # nothing was touched
     world.cl = Clienteling(Context(dbmod.connect(world.url), world.clock))  # without migrating
     assert snapshot(world) == data
-    assert dbmod.current_revision(world.cl.db) == "9999_from_the_future"
+    assert dbmod.current_revision(database_of(world.cl)) == "9999_from_the_future"
 
 
 def test_not_a_database_is_refused_clearly(tmp_path: Path) -> None:

@@ -34,13 +34,14 @@ from tests.engine.support import (
     make_reward_definition,
     snapshot,
 )
+from tests.internals import database_of
 
 
 def test_a_read_only_database_refuses_a_redeem_in_words_and_changes_nothing(world: World) -> None:
     profile = make_profile(world)
     give_reward(world, make_reward_definition(world), profile, "20.00")
     before = snapshot(world)
-    with read_only(world.cl.db), pytest.raises(DatabaseReadOnly) as info:
+    with read_only(database_of(world.cl)), pytest.raises(DatabaseReadOnly) as info:
         world.cl.rewards.redeem_amount(world.associate, profile.id, "5.00")
     error = info.value
     assert isinstance(error, DatabaseError)
@@ -58,7 +59,7 @@ def test_a_read_only_database_refuses_a_redeem_in_words_and_changes_nothing(worl
 def test_a_full_disk_refuses_an_issue_in_words_and_changes_nothing(world: World) -> None:
     profile = make_profile(world)
     definition = make_reward_definition(world)
-    with disk_full(world.cl.db):
+    with disk_full(database_of(world.cl)):
         # The file may still have room in pages it has: write until it needs a new one.
         for _ in range(200):
             before = snapshot(world)
@@ -77,7 +78,7 @@ def test_a_full_disk_refuses_an_issue_in_words_and_changes_nothing(world: World)
 
 def test_a_write_lock_held_past_the_busy_timeout_is_busy_not_a_crash(world: World) -> None:
     before = snapshot(world)
-    with busy(world.cl.db), pytest.raises(DatabaseBusy) as info:
+    with busy(database_of(world.cl)), pytest.raises(DatabaseBusy) as info:
         make_definition(world)
     assert info.value.code == "busy" and info.value.retry_after == 1
     assert "busy" in str(info.value) and "nothing was saved" in str(info.value)
@@ -119,11 +120,11 @@ def test_a_path_that_cannot_be_opened_says_so(tmp_path: Path) -> None:
 
 def test_bugs_stay_bugs(world: World) -> None:
     """Bad SQL and a broken constraint are the program's fault: no user message hides them."""
-    with pytest.raises(OperationalError, match="no such table"), world.cl.db.write() as s:
+    with pytest.raises(OperationalError, match="no such table"), database_of(world.cl).write() as s:
         s.execute(text("UPDATE no_such_table SET x = 1"))
-    with pytest.raises(OperationalError, match="no such column"), world.cl.db.read() as s:
+    with pytest.raises(OperationalError, match="no such column"), database_of(world.cl).read() as s:
         s.execute(text("SELECT no_such_column FROM profiles"))
-    with pytest.raises(IntegrityError), world.cl.db.write() as s:
+    with pytest.raises(IntegrityError), database_of(world.cl).write() as s:
         s.execute(text("INSERT INTO staff (id) VALUES (NULL)"))
 
 

@@ -34,6 +34,7 @@ from clienteling.hub.snapshot import snapshot, snapshot_rows_body
 from clienteling.hub.state import Hub
 from tests.conftest import T0, World
 from tests.engine.support import give_reward, issue, make_definition, make_profile, make_reward_definition
+from tests.internals import context_of, database_of
 
 PAGE = 5000  # the whole test database in one page
 
@@ -104,7 +105,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory,
 
 def _records(synced: Synced, kind: SyncedType) -> Iterator[Any]:
     """The records made of ``kind``, as ORM instances (read in one session)."""
-    with synced.cl.ctx.reading() as s:
+    with context_of(synced.cl).reading() as s:
         for ident in synced.made[kind.name]:
             record = s.get(kind.model, ident)
             assert record is not None
@@ -127,7 +128,7 @@ def _build(s: Any, kind: SyncedType, parsed: Parsed) -> Any:
 @pytest.mark.parametrize("name", NAMES)
 def test_wire_parses_back_to_the_same_wire_record(synced: Synced, name: str) -> None:
     kind, now = BY_NAME[name], synced.hub.now()
-    with synced.cl.ctx.reading() as s:
+    with context_of(synced.cl).reading() as s:
         for record in _records(synced, kind):
             rendered = kind.render(record, now)
             parsed = parse(name, orjson.loads(orjson.dumps(rendered)))
@@ -141,7 +142,7 @@ def test_wire_parses_back_to_the_same_wire_record(synced: Synced, name: str) -> 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_both_snapshot_formats_carry_it(synced: Synced, name: str) -> None:
-    kind, ctx = BY_NAME[name], synced.cl.ctx
+    kind, ctx = BY_NAME[name], context_of(synced.cl)
     expected = {r.id: kind.render(r, synced.hub.now()) for r in _records(synced, kind)}
 
     page = snapshot_records(ctx, None, PAGE)
@@ -178,7 +179,7 @@ def test_the_feed_carries_it_as_the_device_receives_it(synced: Synced, name: str
 def test_remote_apply_gives_the_hubs_digest(synced: Synced, name: str) -> None:
     """Both tills got the snapshot through the remote door: per type, their digests are the
     hub's over what this device receives (staff PIN hashes withheld outside its scope)."""
-    hub = DigestService(synced.cl.ctx, staff_scope=synced.device.may_act)
+    hub = DigestService(context_of(synced.cl), staff_scope=synced.device.may_act)
     wanted = hub.rows(name)
     mine = {i for _, i, _ in wanted}
     assert set(synced.made[name]) <= mine
@@ -190,7 +191,7 @@ def test_remote_apply_gives_the_hubs_digest(synced: Synced, name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_the_digest_covers_its_columns_and_children(synced: Synced, name: str) -> None:
     kind = BY_NAME[name]
-    digest = DigestService(synced.cl.ctx)
+    digest = DigestService(context_of(synced.cl))
     assert kind.till.names.isdisjoint(kind.digest_columns)
     before = {i: fp for _, i, fp in digest.rows(name)}
     assert set(synced.made[name]) <= set(before)
@@ -200,7 +201,7 @@ def test_the_digest_covers_its_columns_and_children(synced: Synced, name: str) -
         # A child row is part of its parent's fingerprint: dropping one changes it.
         parent = synced.made[name][0]
         table = kind.children.table
-        with synced.rows.db.writer.begin() as conn:
+        with database_of(synced.rows).writer.begin() as conn:
             taken = conn.execute(select(table).where(
                 table.c[kind.children.parent_key] == parent).limit(1)).one()
             conn.execute(table.delete().where(table.c.id == taken.id))
@@ -208,16 +209,16 @@ def test_the_digest_covers_its_columns_and_children(synced: Synced, name: str) -
             after = {i: fp for _, i, fp in synced.rows.digest.rows(name)}
             assert after[parent] != before[parent]
         finally:
-            with synced.rows.db.writer.begin() as conn:
+            with database_of(synced.rows).writer.begin() as conn:
                 conn.execute(table.insert().values(**taken._mapping))
         assert synced.rows.digest.rows(name) == DigestService(
-            synced.cl.ctx, staff_scope=synced.device.may_act).rows(name)
+            context_of(synced.cl), staff_scope=synced.device.may_act).rows(name)
 
 
 def test_every_journalled_type_is_registered(synced: Synced) -> None:
     """What the change log names (every synced change the services journal) is exactly the
     registry: a type the services write but the registry lacks would never reach a till."""
-    with synced.cl.ctx.reading() as s:
+    with context_of(synced.cl).reading() as s:
         journalled = set(s.scalars(select(ChangeLog.entity_type).distinct()))
     assert journalled == set(NAMES)
 

@@ -11,11 +11,12 @@ from clienteling.engine.services.lookup import definition_by_ref, get_or_not_fou
 from clienteling.engine.services.updates import rowcount
 from tests.conftest import World
 from tests.engine.support import make_definition, make_profile
+from tests.internals import context_of, database_of
 
 
 def test_get_or_not_found_names_the_entity_and_the_key(world: World) -> None:
     p = make_profile(world)
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         assert get_or_not_found(s, Profile, p.id, "profile").id == p.id
         with pytest.raises(NotFound) as info:
             get_or_not_found(s, Profile, "no-such-id", "customer")
@@ -25,7 +26,7 @@ def test_get_or_not_found_names_the_entity_and_the_key(world: World) -> None:
 
 def test_definition_by_ref_takes_an_id_or_a_handle(world: World) -> None:
     d = make_definition(world, handle="birthday-treat")
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         assert definition_by_ref(s, BenefitDefinition, d.id, "benefit definition").id == d.id
         assert definition_by_ref(s, BenefitDefinition, "birthday-treat", "benefit definition").id == d.id
         with pytest.raises(NotFound, match="No benefit definition with id birthday"):
@@ -34,7 +35,7 @@ def test_definition_by_ref_takes_an_id_or_a_handle(world: World) -> None:
 
 def test_rowcount_counts_the_rows_a_conditional_update_changed(world: World) -> None:
     p = make_profile(world, tier="gold")
-    with world.cl.db.writer.connect() as conn, conn.begin():
+    with database_of(world.cl).writer.connect() as conn, conn.begin():
         changed = conn.execute(update(Profile.__table__).where(Profile.id == p.id, Profile.tier == "gold")
                                .values(tier="silver"))
         assert rowcount(changed) == 1
@@ -42,5 +43,5 @@ def test_rowcount_counts_the_rows_a_conditional_update_changed(world: World) -> 
                              .values(tier="silver"))
         assert rowcount(again) == 0
         conn.rollback()
-    with world.cl.ctx.reading() as s, pytest.raises(TypeError, match="UPDATE or DELETE"):
+    with context_of(world.cl).reading() as s, pytest.raises(TypeError, match="UPDATE or DELETE"):
         rowcount(s.execute(select(Profile)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from clienteling.engine.models import AuditEvent
 from tests.conftest import World
 from tests.engine.support import issue, make_claimable, make_definition, make_profile
+from tests.internals import context_of
 
 
 def test_entries_carry_their_audit_action(world: World) -> None:
@@ -20,7 +21,7 @@ def test_entries_carry_their_audit_action(world: World) -> None:
     assert [e.action for e in entries] == [
         "profile.create", "benefit_definition.create", "benefit.issue", "benefit.redeem",
         "benefit_definition.create", "benefit.claim+benefit.redeem"]
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         audited = {(a.entity_type, a.entity_id): a.action for a in s.query(AuditEvent)}
     for entry in entries[:-1]:
         assert audited[(entry.entity_type, entry.entity_id)] == entry.action

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from clienteling.engine.models import OutboxEntry
 from tests.conftest import World
 from tests.engine.support import issue, make_definition, make_profile
+from tests.internals import database_of
 
 
 def test_counts_and_pending_ids_follow_the_outbox(world: World) -> None:
@@ -21,7 +22,7 @@ def test_counts_and_pending_ids_follow_the_outbox(world: World) -> None:
     before = cl.outbox.counts()
     assert before.pending >= 4 and before.conflicts == 0
 
-    with cl.db.write() as s:  # what the pusher will do: one done, one refused by the hub
+    with database_of(cl).write() as s:  # what the pusher will do: one done, one refused by the hub
         s.execute(update(OutboxEntry).where(OutboxEntry.entity_id == redemption.id)
                   .values(status="conflict", last_error="exhausted"))
         s.execute(update(OutboxEntry).where(OutboxEntry.entity_id == benefit.id).values(status="done"))

@@ -25,6 +25,7 @@ from tests.engine.support import (
     make_profile,
     make_reward_definition,
 )
+from tests.internals import context_of
 
 ROUNDS = 10
 TIMEOUT = 120
@@ -109,7 +110,7 @@ def test_race_two_processes_last_use_of_a_benefit_and_the_same_reward_dollars(wo
         if kind == "benefit":
             stored = benefit_row(world, target)
             assert stored is not None and stored.redemptions_remaining == 0
-            with world.cl.ctx.reading() as s:
+            with context_of(world.cl).reading() as s:
                 rows = [r for r in s.scalars(select(Redemption).where(Redemption.profile_id == profile_id))
                         if any(i.item_id == target for i in r.items)]
             assert len(rows) == 1
@@ -117,6 +118,6 @@ def test_race_two_processes_last_use_of_a_benefit_and_the_same_reward_dollars(wo
             assert world.cl.rewards.balance(profile_id) == D("5.00")
             assert len(world.cl.rewards.redemptions(profile_id)) == 1
     assert definition_row(world, d.id).total_global_redemptions == ROUNDS
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         report = audit.verify_chain(s)
     assert report.ok, str(report)  # two writers never forked the hash chain

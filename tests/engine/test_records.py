@@ -23,6 +23,7 @@ from tests.engine.support import (
     make_profile,
     make_reward_definition,
 )
+from tests.internals import database_of
 
 MEL = "Australia/Melbourne"
 D = Decimal
@@ -40,7 +41,7 @@ class Traffic:
 def traffic(world: World) -> Iterator[Traffic]:
     seen = Traffic({"reader": 0, "writer": 0}, {"reader": 0, "writer": 0})
     hooks: list[tuple[Engine, str, Any]] = []
-    for name, engine in (("reader", world.cl.db.reader), ("writer", world.cl.db.writer)):
+    for name, engine in (("reader", database_of(world.cl).reader), ("writer", database_of(world.cl).writer)):
         def begin(_conn: Any, name: str = name) -> None:
             seen.begins[name] += 1
 

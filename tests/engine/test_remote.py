@@ -43,23 +43,24 @@ from tests.engine.support import (
     snapshot,
     sql,
 )
+from tests.internals import context_of, database_of
 
 STAMP = "2026-03-01T23:00:00+00:00"
 
 
 def _count(world: World, model: Any) -> int:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def _listen(world: World) -> list[Changes]:
     heard: list[Changes] = []
-    world.cl.ctx.subscribe(heard.append)
+    world.cl.subscribe(heard.append)
     return heard
 
 
 def _verify(world: World) -> audit.ChainReport:
-    with world.cl.ctx.reading() as s:
+    with context_of(world.cl).reading() as s:
         return audit.verify_chain(s)
 
 
@@ -163,7 +164,7 @@ def test_a_second_apply_updates_in_place_and_replaces_children(world: World) -> 
     assert cl.profiles.find_identity("1234567890123").id == pid
     assert [r.id for r in cl.profiles.search("remote renamed")] == [pid]
     assert cl.profiles.search("remote person0") == []  # the old search key is gone
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         assert [i.type for i in s.get(Redemption, xid).items] == ["reward"]
     assert _count(world, Profile) == 2 and cl.remote.cursor() == 2
     [changes] = heard
@@ -209,7 +210,7 @@ def test_records_with_an_unsent_change_are_skipped_until_the_hub_answers(world: 
 
 
 def test_the_hub_does_not_take_remote_changes(world: World) -> None:
-    hub = Clienteling(Context(world.cl.db, world.clock, mode="hub"))
+    hub = Clienteling(Context(database_of(world.cl), world.clock, mode="hub"))
     with pytest.raises(RuntimeError):
         hub.remote.apply([], cursor=1)
 
@@ -301,7 +302,7 @@ def test_round_trip_wire_to_columns_to_wire_for_every_type(world: World) -> None
     x1 = cl.benefits.redeem(world.associate, jane.id, b.id, receipt="R-1")
     x2 = cl.rewards.redeem_amount(world.associate, jane.id, "12.34")
     void = cl.rewards.void(world.manager, x2.id)
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         rows: dict[str, list[tuple[Any, Any]]] = {
             "store": [(s.get(Store, world.store_id), wire.store)],
             "staff": [(s.get(Staff, world.admin.staff_id),

@@ -24,11 +24,12 @@ from clienteling.engine.wire_rows import Block
 from tests.conftest import World
 from tests.engine.support import give_reward, make_profile, make_reward_definition
 from tests.engine.test_remote import _feed
+from tests.internals import context_of
 
 
 def _blocks(world: World) -> list[Block]:
     """Every synced record of ``world`` as a rows-v2 page's blocks, as the hub builds them."""
-    page = snapshot_rows(world.cl.ctx, None, 5000)
+    page = snapshot_rows(context_of(world.cl), None, 5000)
     assert page.next is None
     return [Block(b.type, list(b.columns), [list(r) for r in b.rows], b.child_columns,
                   None if b.child_rows is None else [list(r) for r in b.child_rows])
@@ -43,14 +44,14 @@ def empty(tmp_path: Path, world: World) -> Iterator[Clienteling]:
 
 
 def _search_keys(cl: Clienteling) -> list[tuple[Any, ...]]:
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         return sorted(tuple(r) for r in s.execute(select(
             Profile.id, Profile.name_key, Profile.last_name_key, Profile.email_key,
             Profile.phone_key)))
 
 
 def _children(cl: Clienteling) -> list[tuple[Any, ...]]:
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         return sorted([tuple(r) for r in s.execute(select(Identity.id, Identity.profile_id))]
                       + [tuple(r) for r in s.execute(select(RedemptionItem.id,
                                                             RedemptionItem.redemption_id))])
@@ -60,7 +61,7 @@ def test_rows_v2_gives_the_same_records_as_entries(world: World, empty: Clientel
     entries, _ = _feed(world, 3)
     world.cl.remote.apply(entries, cursor=7)
     heard: list[Changes] = []
-    empty.ctx.subscribe(heard.append)
+    empty.subscribe(heard.append)
 
     result = empty.remote.apply(_blocks(world), cursor=7)
 
@@ -129,7 +130,7 @@ def test_a_malformed_rows_v2_record_is_refused_naming_it_and_changes_nothing(
     ident = _corrupt(blocks, kind, column, value)
     before = empty.digest.summary()
     heard: list[Changes] = []
-    empty.ctx.subscribe(heard.append)
+    empty.subscribe(heard.append)
 
     with pytest.raises(ValidationError) as info:
         empty.remote.apply(blocks, cursor=9, settings={"sync.first_sync": {"next": "x"}})
@@ -203,7 +204,7 @@ def test_a_missing_required_column_is_refused_and_a_missing_optional_one_is_null
     for row in profiles.rows:
         del row[at]
     empty.remote.apply(blocks)
-    with empty.ctx.reading() as s:
+    with context_of(empty).reading() as s:
         assert set(s.scalars(select(Profile.gender))) == {None}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from clienteling.engine import rules
-from clienteling.engine.context import Settings
+from clienteling.engine.context import Policy
 from clienteling.engine.errors import NotFound, PermissionDenied, ValidationError
 from clienteling.engine.models import Redemption
 from tests.conftest import T0, World
@@ -30,6 +30,7 @@ from tests.engine.support import (
     snapshot,
     sql,
 )
+from tests.internals import context_of
 
 
 def draws(r: Redemption) -> list[tuple[str, Decimal]]:
@@ -102,7 +103,7 @@ def test_R2_manager_cap(world: World) -> None:
 
 
 def test_R2_cap_is_configurable(world: World) -> None:
-    world.cl.ctx.settings = Settings(manager_reward_cap=D("25.00"))
+    context_of(world.cl).policy = Policy(manager_reward_cap=D("25.00"))
     d = make_reward_definition(world)
     p = make_profile(world)
     manual(world, world.manager, p.id, d.id, "25.00")

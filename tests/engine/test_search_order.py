@@ -26,6 +26,7 @@ from clienteling.engine.services import Clienteling, ProfileRow, SearchCursor
 from clienteling.engine.services import profiles as profiles_module
 from clienteling.engine.services.profiles import ProfileService
 from tests.conftest import T0, World
+from tests.internals import database_of
 
 # Names that collide: equal, case variants, prefixes of each other, several words, accents,
 # letters whose lower case is longer, a first name that is also a last name.
@@ -118,7 +119,7 @@ def searched(request: pytest.FixtureRequest,
 def _filled(url: str) -> Iterator[tuple[Clienteling, list[Person]]]:
     cl = Clienteling.open(url, clock=FixedClock(T0))
     people = _people()
-    with cl.db.write() as s:
+    with database_of(cl).write() as s:
         for p in people:
             profile = Profile(id=p.id, first_name=p.first, last_name=p.last, email=p.email,
                               mobile_phone=p.phone, tier=p.tier, attributes={}, created_at=T0,
@@ -207,12 +208,12 @@ def _plans(cl: Clienteling, query: str) -> list[list[str]]:
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
-    event.listen(cl.db.reader, "before_cursor_execute", keep)
+    event.listen(database_of(cl).reader, "before_cursor_execute", keep)
     try:
         cl.profiles.search_page(query)
     finally:
-        event.remove(cl.db.reader, "before_cursor_execute", keep)
-    with cl.db.reader.connect() as conn:
+        event.remove(database_of(cl).reader, "before_cursor_execute", keep)
+    with database_of(cl).reader.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
         return [[row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]

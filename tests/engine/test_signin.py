@@ -10,10 +10,11 @@ from sqlalchemy import select
 from clienteling.engine.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from clienteling.engine.models import Staff
 from tests.conftest import World
+from tests.internals import database_of
 
 
 def test_pin_is_stored_as_a_salted_slow_hash(world: World) -> None:
-    with world.cl.db.read() as s:
+    with database_of(world.cl).read() as s:
         hashes = list(s.scalars(select(Staff.pin_hash)))
     assert all(h.startswith("$argon2id$") for h in hashes)
     assert not any("4821" in h for h in hashes)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from tests.conftest import World
 from tests.engine.support import make_profile
+from tests.internals import database_of
 
 
 def test_on_statement_sees_reads_and_writes_until_unsubscribed(world: World) -> None:
     seen: list[str] = []
-    stop = world.cl.db.on_statement(seen.append)
+    stop = database_of(world.cl).on_statement(seen.append)
     p = make_profile(world, first_name="Ann")  # a write
     world.cl.profiles.get(p.id)  # a read
     assert any(s.lstrip().upper().startswith("INSERT INTO PROFILES") for s in seen)

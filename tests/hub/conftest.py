@@ -26,10 +26,9 @@ import uvicorn
 from sqlalchemy.engine import URL, make_url
 
 from clienteling.engine.clock import Clock, FixedClock
-from clienteling.engine.context import Settings
+from clienteling.engine.context import Policy
 from clienteling.engine.db import open_database
 from clienteling.engine.models import Base
-from clienteling.engine.services.devices import DeviceService
 from clienteling.hub.app import create_app
 from clienteling.hub.state import Hub
 from tests.conftest import T0
@@ -162,7 +161,7 @@ class LiveHub:
 
     @property
     def backend(self) -> str:
-        return self.hub.cl.db.dialect
+        return self.hub.cl.dialect
 
     def client(self, token: str | None = None, staff_id: str | None = None,
                **headers: str) -> httpx.Client:
@@ -204,8 +203,8 @@ def run_server(asgi: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-def serve(url: str, *, clock: Clock | None = None, settings: Settings | None = None) -> LiveHub:
-    app = create_app(url, clock=clock, settings=settings)
+def serve(url: str, *, clock: Clock | None = None, policy: Policy | None = None) -> LiveHub:
+    app = create_app(url, clock=clock, policy=policy)
     server, thread, base_url = run_server(app)
     return LiveHub(base_url, app.state.hub, server, thread)
 
@@ -215,8 +214,8 @@ def start_hub() -> Iterator[Callable[..., LiveHub]]:
     """Start hubs over a URL; each is stopped at the end and must have had no unhandled error."""
     started: list[LiveHub] = []
 
-    def start(url: str, *, clock: Clock | None = None, settings: Settings | None = None) -> LiveHub:
-        live = serve(url, clock=clock, settings=settings)
+    def start(url: str, *, clock: Clock | None = None, policy: Policy | None = None) -> LiveHub:
+        live = serve(url, clock=clock, policy=policy)
         started.append(live)
         return live
 
@@ -282,7 +281,7 @@ def seed(live: LiveHub) -> World:
         staff[role] = member.id
     other = cl.staff.create_staff(None, {"username": "manager-b", "display_name": "Bo",
                                          "role": "manager", "store_id": b.id, "pin": "111111"})
-    devices = DeviceService(cl.ctx)
+    devices = cl.devices
     token, _ = devices.create_token(None, {"store_id": a.id, "name": "Till 1"})
     other_token, _ = devices.create_token(None, {"store_id": b.id, "name": "Till B"})
     admin_token, _ = devices.create_token(None, {"store_id": a.id, "name": "Back office A",

@@ -16,6 +16,7 @@ from clienteling.engine.models import ChangeLog
 from clienteling.engine.security import WITHHELD_HASH
 from tests.hub.conftest import LiveHub, World, seed, truncate
 from tests.hub.support import benefit_definition, issue, ok, profile, reward, reward_definition
+from tests.internals import context_of
 
 WRITERS = 6
 WRITES_EACH = 25
@@ -28,7 +29,7 @@ def pg_world(pg_database: str, start_hub: Callable[..., LiveHub]) -> World:
 
 
 def _committed(world: World) -> list[tuple[int, str, str]]:
-    with world.hub.cl.ctx.reading() as s:
+    with context_of(world.hub.cl).reading() as s:
         return [(r.seq, r.entity_type, r.entity_id)
                 for r in s.scalars(select(ChangeLog).order_by(ChangeLog.seq))]
 

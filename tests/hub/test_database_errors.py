@@ -11,6 +11,7 @@ import pytest
 from tests.db_faults import busy, disk_full, read_only
 from tests.hub.conftest import World
 from tests.hub.support import balance, ok, profile, refused, reward, reward_definition
+from tests.internals import database_of
 
 SQLITE_ONLY = pytest.mark.parametrize("hub_url", ["sqlite"], indirect=True)
 
@@ -20,7 +21,7 @@ def test_a_read_only_database_is_503_in_words_and_nothing_changes(world: World) 
     pid = profile(admin)["id"]
     rd = reward_definition(admin)
     reward(manager, rd["id"], pid, "20.00")
-    with read_only(world.hub.cl.db):
+    with read_only(database_of(world.hub.cl)):
         response = manager.post(f"/profiles/{pid}/redeem", json={"amount": "5.00"})
         body = refused(response, 503, "read_only")
         assert body["message"].startswith("The database is read-only")
@@ -41,7 +42,7 @@ def test_a_full_disk_is_503_in_words_and_nothing_changes(world: World) -> None:
     pid = profile(admin)["id"]
     rd = reward_definition(admin)
     body = None
-    with disk_full(world.hub.cl.db):
+    with disk_full(database_of(world.hub.cl)):
         # The file may still have room in pages it has: write until it needs a new one.
         for _ in range(200):
             before = balance(admin, pid)
@@ -61,7 +62,7 @@ def test_a_full_disk_is_503_in_words_and_nothing_changes(world: World) -> None:
 def test_a_lock_held_past_the_busy_timeout_is_503_with_retry_after(world: World) -> None:
     admin = world.as_("admin")
     pid = profile(admin)["id"]
-    with busy(world.hub.cl.db):
+    with busy(database_of(world.hub.cl)):
         response = admin.put(f"/profiles/{pid}", json={"first_name": "Busy"})
         body = refused(response, 503, "busy")
         assert response.headers["retry-after"] == "1"

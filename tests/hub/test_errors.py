@@ -14,6 +14,7 @@ import pytest
 from clienteling.hub.requests import MAX_BODY
 from tests.hub.conftest import World, unique
 from tests.hub.support import benefit_definition, issue, ok, profile, refused, reward, reward_definition
+from tests.internals import database_of
 
 
 def test_400_carries_the_rule_reason_code_and_changes_nothing(world: World) -> None:
@@ -51,7 +52,7 @@ def test_401_without_a_valid_token_or_a_known_staff_member(world: World) -> None
     refused(live.client(world.token, "no-such-staff").post("/profiles", json={}), 401,
             "unknown_staff")
     refused(live.client(world.token, "bad id!").get("/profiles"), 401, "unknown_staff")
-    with world.hub.cl.db.write() as s:  # deactivate the associate (a test-only shortcut)
+    with database_of(world.hub.cl).write() as s:  # deactivate the associate (a test-only shortcut)
         from clienteling.engine.models import Staff
 
         s.get(Staff, world.staff["associate"]).is_active = False

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clienteling.engine.clock import FixedClock
-from clienteling.engine.context import Settings
+from clienteling.engine.context import Policy
 from tests.conftest import T0
 from tests.hub.conftest import LiveHub, World, new_key, seed
 from tests.hub.support import benefit_definition, issue, profile, refused
@@ -69,7 +69,7 @@ def test_the_allowance_is_configurable(tmp_path: Path,
                                        start_hub: Callable[..., LiveHub]) -> None:
     clock = FixedClock(T0)
     live = start_hub(f"sqlite:///{tmp_path / 'hub.db'}", clock=clock,
-                     settings=Settings(offline_allowance=timedelta(hours=100)))
+                     policy=Policy(offline_allowance=timedelta(hours=100)))
     world = seed(live)
     world.clock = clock
     profile_id, benefit_id = _one_day_benefit(world)

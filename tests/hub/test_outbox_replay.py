@@ -20,6 +20,7 @@ from clienteling.engine.models import OutboxEntry, Staff, Store
 from clienteling.engine.services import Clienteling
 from tests.hub.conftest import World
 from tests.hub.support import ok
+from tests.internals import context_of, database_of
 
 
 def _pull_people(world: World, till: Clienteling) -> None:
@@ -27,7 +28,7 @@ def _pull_people(world: World, till: Clienteling) -> None:
     device = world.device()
     stores = ok(device.get("/locations"))["data"]
     staff = ok(device.get("/staff", params={"page[size]": 100}))["data"]
-    with till.db.write() as s:
+    with database_of(till).write() as s:
         for st in stores:
             s.add(Store(id=st["id"], name=st["name"], timezone=st["timezone"],
                         created_at=datetime.fromisoformat(st["created_at"]),
@@ -92,7 +93,7 @@ def _work_offline(world: World, till: Clienteling) -> dict[str, Any]:
 
 
 def _outbox(till: Clienteling) -> list[OutboxEntry]:
-    with till.ctx.reading() as s:
+    with context_of(till).reading() as s:
         return list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)))
 
 
@@ -126,7 +127,7 @@ def test_every_outbox_entry_a_till_writes_is_accepted_by_the_hub_as_written(
                 f"{entry.method} {entry.path} {entry.body} -> {response.status_code} {response.text}")
 
         hub = world.hub.cl
-        now = hub.ctx.clock.now()
+        now = hub.now()
         for pid in made["profiles"]:
             mine, theirs = wire.profile(till.profiles.get(pid)), wire.profile(hub.profiles.get(pid))
             for key in ("first_name", "last_name", "mobile_phone", "tier", "identities"):

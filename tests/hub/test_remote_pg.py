@@ -33,7 +33,7 @@ def test_remote_apply_and_outbox_moves_on_postgres(pg_database: str) -> None:
                 "identities": [{"handle": "card", "identifier": f"7{n:012d}"}],
                 "created_at": STAMP, "updated_at": STAMP}})
         heard = []
-        cl.ctx.subscribe(heard.append)
+        cl.subscribe(heard.append)
         assert cl.remote.apply(entries, cursor=10).upserted == 50
         renamed = dict(entries[0]["data"], last_name="Renamed",
                        identities=[{"handle": "card", "identifier": "7999"}])

@@ -13,7 +13,6 @@ import httpx
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.security import WITHHELD_HASH
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 from clienteling.hub.throttle import PER_ADDRESS, PER_LOOKUP, Throttle
 from tests.conftest import T0
 from tests.hub.conftest import LiveHub, World
@@ -163,7 +162,7 @@ def test_failed_token_checks_are_throttled_by_prefix_and_address(world: World) -
 
 def test_the_right_token_waits_while_its_prefix_is_throttled(world: World) -> None:
     world.hub.throttle = Throttle(clock=lambda: 5000.0)
-    token, _ = DeviceService(world.hub.cl.ctx).create_token(
+    token, _ = world.hub.cl.devices.create_token(
         None, {"store_id": world.store_id, "name": "Till 2"})
     guess = token[: token.rindex("_") + 1] + "y" * 43
     for _ in range(PER_LOOKUP):
@@ -186,7 +185,7 @@ def test_revoked_token_and_deactivated_staff_stop_on_the_next_request_on_every_w
     for client in (first_client, second_client):
         refused(client.post("/profiles", json={"first_name": "A"}), 401, "staff_inactive")
     ok(world.device().get("/profiles"))
-    token_id = next(t.id for t in DeviceService(world.hub.cl.ctx).tokens() if t.name == "Till 1")
-    DeviceService(second.hub.cl.ctx).revoke(None, token_id)
+    token_id = next(t.id for t in world.hub.cl.devices.tokens() if t.name == "Till 1")
+    second.hub.cl.devices.revoke(None, token_id)
     for live in (world.live, second):
         refused(live.client(world.token).get("/profiles"), 401, "unauthenticated")

@@ -18,11 +18,11 @@ from clienteling.engine.db import open_database
 from clienteling.engine.errors import AuthenticationFailed
 from clienteling.engine.models import Base, Staff
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 from clienteling.engine.services.digest import Difference, first_difference
 from tests.conftest import T0
 from tests.hub.conftest import LiveHub
 from tests.hub.support import ok, refused
+from tests.internals import database_of
 
 # The tables holding synced records (the journal, tokens and idempotency keys are per copy).
 SYNCED = ("stores", "staff", "benefit_definitions", "reward_definitions", "profiles",
@@ -55,7 +55,7 @@ def _source(client: httpx.Client) -> Callable[[str | None, str], dict[str, Any]]
 def _token(url: str) -> str:
     with Clienteling.open(url, mode="hub") as cl:
         store = cl.staff.stores()[0]
-        token, _ = DeviceService(cl.ctx).create_token(None, {"store_id": store.id, "name": "T",
+        token, _ = cl.devices.create_token(None, {"store_id": store.id, "name": "T",
                                                                  "is_admin": True})
     return token
 
@@ -119,11 +119,11 @@ def test_till_local_fields_are_left_out(tmp_path: Path) -> None:
         for _ in range(6):  # past the lockout threshold: locked_until is set too
             with pytest.raises(AuthenticationFailed):
                 cl.staff.sign_in("ava", "0000")
-        with cl.db.read() as s:
+        with database_of(cl).read() as s:
             ava = s.scalars(select(Staff).where(Staff.username == "ava")).one()
             assert ava.failed_attempts > 0 or ava.locked_until is not None
         assert cl.digest.summary() == before
-        with cl.db.write() as s:
+        with database_of(cl).write() as s:
             s.execute(update(Staff).where(Staff.username == "ava").values(display_name="Eva"))
         after = cl.digest.summary()
     assert after["types"]["staff"] != before["types"]["staff"]

@@ -21,6 +21,7 @@ from tests.hub.support import (
     reward,
     reward_definition,
 )
+from tests.internals import context_of
 
 
 def entry(method: str, path: str, body: Any = None, key: str | None = None,
@@ -160,7 +161,6 @@ def test_malformed_batch_is_422_and_applies_nothing(world: World) -> None:
 def test_an_entry_still_in_progress_is_retry(world: World, monkeypatch: Any) -> None:
     """A key whose first request committed its change but not its response (the hub died in
     between) answers 409 idempotency_in_progress alone, and ``retry`` in a push."""
-    from clienteling.engine.services.devices import DeviceService
     from clienteling.engine.services.idempotency import Scope
     from clienteling.hub import idempotency
 
@@ -171,9 +171,9 @@ def test_an_entry_still_in_progress_is_retry(world: World, monkeypatch: Any) -> 
     hub = world.hub
     fp = idempotency.fingerprint("POST", "/api/v3/profiles", stuck["body"])
     # Keys are scoped to the device and the staff member that used them (issue 9, defect 2).
-    device = DeviceService(hub.cl.ctx).authenticate(world.token)
+    device = hub.cl.devices.authenticate(world.token)
     scope = Scope(device.token_id, staff)
-    with hub.cl.ctx.transaction(None) as uow:
+    with context_of(hub.cl).transaction(None) as uow:
         hub.idempotency.claim(uow, scope, stuck["key"], "POST", "/api/v3/profiles", fp)
     after = entry("POST", "/profiles", {"first_name": "Ivy", "last_name": "After"},
                   X_Staff_Id=staff)

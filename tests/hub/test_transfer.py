@@ -16,7 +16,6 @@ import pytest
 
 from clienteling.cli import main
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 from tests.conftest import REPO
 from tests.hub.conftest import LiveHub
 
@@ -280,7 +279,7 @@ def test_imported_customers_reach_a_till_by_the_feed(
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     set_up(capsys, url, tmp_path)
     live = start_hub(url)
-    token, _ = DeviceService(live.hub.cl.ctx).create_token(None, {"store_id": "s-mel",
+    token, _ = live.hub.cl.devices.create_token(None, {"store_id": "s-mel",
                                                                  "name": "Till 1"})
     till = tmp_path / "till.db"
     env = {**os.environ, "PYTHONPATH": str(REPO)}

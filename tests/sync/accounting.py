@@ -28,6 +28,7 @@ from clienteling.engine.models import (
     Staff,
 )
 from clienteling.engine.services import Clienteling
+from tests.internals import context_of
 
 # The audit actions a till change of the scenarios writes, one event per change, on the till
 # and (once applied) on the hub.
@@ -49,14 +50,14 @@ class Hub(Protocol):
 
 
 def till_entries(cl: Clienteling) -> list[OutboxEntry]:
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         entries = list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)))
         s.expunge_all()
     return entries
 
 
 def action_events(cl: Clienteling, after_seq: int = 0) -> Counter[tuple[str, str]]:
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         rows = s.execute(select(AuditEvent.entity_type, AuditEvent.entity_id).where(
             AuditEvent.action.in_(ACTIONS), AuditEvent.seq > after_seq)).all()
     return Counter((t, i) for t, i in rows)
@@ -105,7 +106,7 @@ def account(tills: list[Till], hub_cl: Clienteling, hub: Hub) -> Accounting:
     extra = on_hub - expected_on_hub
     assert not missing, f"till changes never applied on the hub: {list(missing.items())[:5]}"
     assert not extra, f"hub effects applied twice or from nowhere: {list(extra.items())[:5]}"
-    with hub_cl.ctx.reading() as s:
+    with context_of(hub_cl).reading() as s:
         keyed = Counter(s.scalars(select(IdempotencyRecord.key).where(
             IdempotencyRecord.key.in_(done_keys))).all()) if done_keys else Counter()
         statuses = Counter(s.scalars(select(IdempotencyRecord.status_code).where(
@@ -122,7 +123,7 @@ def account(tills: list[Till], hub_cl: Clienteling, hub: Hub) -> Accounting:
 def check_limits(cl: Clienteling, where: str) -> None:
     """No balance negative, no benefit used beyond its uses, no global cap exceeded, no
     manager-issued reward above the manager's cap (on a till or the hub)."""
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         negative = s.scalar(select(func.count()).select_from(Reward).where(
             Reward.value_remaining < 0))
         assert negative == 0, f"{where}: {negative} rewards with a negative balance"
@@ -145,7 +146,7 @@ def check_limits(cl: Clienteling, where: str) -> None:
 
 def shared_redemptions(cl: Clienteling, shared_id: str) -> tuple[int, int]:
     """(redemptions of the shared benefit, the definition's global count)."""
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         used = s.scalar(select(func.count()).select_from(RedemptionItem)
                         .join(Benefit, Benefit.id == RedemptionItem.item_id)
                         .join(Redemption, Redemption.id == RedemptionItem.redemption_id)

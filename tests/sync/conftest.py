@@ -90,7 +90,7 @@ class SyncWorld:
     @property
     def till_view(self) -> DigestService:
         """The hub's digest as this world's tills (store A) are given it (issue 9)."""
-        return DigestService(self.hub.cl.ctx, staff_scope=Device("", "", self.world.store_id).may_act)
+        return self.hub.cl.digest_for(Device("", "", self.world.store_id).may_act)
 
     def hub_actor(self, role: str) -> Actor:
         return self.hub.cl.staff.actor(self.world.staff[role])

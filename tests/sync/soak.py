@@ -34,11 +34,11 @@ from clienteling.engine.models import (
 )
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 from clienteling.sync.backoff import Backoff
 from clienteling.sync.client import HubClient
 from clienteling.sync.cycle import CycleReport, run_cycle
 from clienteling.sync.verify import verify
+from tests.internals import context_of
 from tests.sync.accounting import Accounting, account, check_limits, shared_redemptions
 from tests.sync.faultproxy import FaultProxy, FaultRates
 from tests.sync.support import till_view
@@ -71,7 +71,7 @@ def seed_hub(db_url: str, *, profiles: int, tills: int, seed: int) -> HubSide:
         shared = cl.definitions.create_benefit_definition(admin, {
             "name": "Shared Lounge", "handle": SHARED, "period": 90, "max_redemptions": 1,
             "max_global_redemptions": SHARED_CAP, "is_published": True})
-        with cl.ctx.reading() as s:
+        with context_of(cl).reading() as s:
             profile_ids = sorted(s.scalars(select(Profile.id)).all())
             cs = s.scalar(select(RewardDefinition.id).where(
                 RewardDefinition.handle == "customer-service"))
@@ -80,10 +80,10 @@ def seed_hub(db_url: str, *, profiles: int, tills: int, seed: int) -> HubSide:
         assert cs is not None and vip is not None
         for pid in profile_ids:
             cl.benefits.issue(admin, {"benefit_definition_id": shared.id, "profile_id": pid})
-        devices = DeviceService(cl.ctx)
+        devices = cl.devices
         tokens = [devices.create_token(None, {"store_id": admin.store_id, "name": f"Till {i}"})[0]
                   for i in range(1, tills + 1)]
-        with cl.ctx.reading() as s:
+        with context_of(cl).reading() as s:
             baseline = s.scalar(select(func.max(AuditEvent.seq))) or 0
     assert admin.store_id is not None
     return HubSide(db_url, admin.store_id, tokens, shared.id, cs, vip, baseline, profile_ids)

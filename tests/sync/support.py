@@ -58,4 +58,4 @@ def digests(*sources: Clienteling | DigestService) -> list[dict[str, object]]:
 def till_view(hub: Clienteling, store_id: str) -> DigestService:
     """The hub's digest over what a till of ``store_id`` receives: PIN hashes of that store's
     associates and managers only (docs/security.md), as ``GET /sync/digest`` answers it."""
-    return DigestService(hub.ctx, staff_scope=Device("", "", store_id).may_act)
+    return hub.digest_for(Device("", "", store_id).may_act)

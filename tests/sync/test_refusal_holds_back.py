@@ -22,6 +22,7 @@ from clienteling.engine.services import Clienteling
 from clienteling.sync.client import HubClient
 from clienteling.sync.cycle import run_cycle
 from tests.hub.conftest import LiveHub, quick_hashes, start_hub  # noqa: F401
+from tests.internals import context_of
 from tests.sync.soak import TillRun, first_sync, seed_hub
 
 
@@ -36,7 +37,7 @@ def _refused_redemption(tmp_path: Path, start_hub: Callable[..., LiveHub],  # no
     first_sync(till, live.base_url)
     assert till.associate is not None
     pid = hub.profile_ids[0]
-    with live.hub.cl.ctx.reading() as s:
+    with context_of(live.hub.cl).reading() as s:
         benefit_id = s.scalar(select(Benefit.id).where(
             Benefit.profile_id == pid, Benefit.benefit_definition_id == hub.shared_id))
     assert benefit_id is not None
@@ -49,7 +50,7 @@ def _sync(live: LiveHub, till: TillRun) -> dict[str, str]:
     with HubClient(live.base_url, till.token) as client:
         for _ in range(3):
             run_cycle(till.cl, client, force=True)
-    with till.cl.ctx.reading() as s:
+    with context_of(till.cl).reading() as s:
         return dict(s.execute(select(OutboxEntry.entity_type, OutboxEntry.status)).all())
 
 

@@ -14,6 +14,7 @@ from clienteling.engine.services.outbox import CONFLICT, DEPENDS_ON_REFUSED, PAR
 from clienteling.sync.cycle import run_cycle
 from clienteling.sync.resolve import definition_versions, keep_hub, keep_mine
 from tests.conftest import T0
+from tests.internals import context_of
 from tests.sync.conftest import SyncWorld
 from tests.sync.support import Shop, digests, stock
 
@@ -32,7 +33,7 @@ def uses_left(cl: Clienteling, profile_id: str, benefit_id: str) -> int:
 
 
 def hub_has_key(sw: SyncWorld, key: str) -> bool:
-    with sw.hub.cl.ctx.reading() as s:
+    with context_of(sw.hub.cl).reading() as s:
         return s.scalar(select(IdempotencyRecord.key).where(IdempotencyRecord.key == key)) \
             is not None
 

@@ -10,7 +10,6 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from clienteling.engine.services.devices import DeviceService
 from clienteling.sync.client import TOKEN_REJECTED
 from clienteling.sync.cycle import run_cycle
 from tests.sync.conftest import SyncWorld
@@ -60,7 +59,7 @@ def test_without_batch_push_each_entry_is_its_own_call(make_world: Any) -> None:
 def test_a_revoked_token_stops_sync_without_a_retry_storm(sync_world: SyncWorld) -> None:
     sw = sync_world
     shop = stock(sw)
-    devices = DeviceService(sw.hub.cl.ctx)
+    devices = sw.hub.cl.devices
     token, row = devices.create_token(None, {"store_id": sw.world.store_id, "name": "Till 9"})
     till = sw.till("t")
     client = sw.client(token)

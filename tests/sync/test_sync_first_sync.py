@@ -14,18 +14,18 @@ from sqlalchemy import text
 from clienteling.demo import create_demo
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 from clienteling.sync import first_sync as first_sync_module
-from clienteling.sync import settings
+from clienteling.sync import state as sync_state
 from clienteling.sync.cycle import run_cycle
 from clienteling.sync.progress import Progress
 from tests.conftest import T0
+from tests.internals import database_of
 from tests.sync.conftest import serve_counting
 from tests.sync.support import till_view
 
 
 def _indexes(cl: Clienteling) -> dict[str, str]:
-    with cl.db.reader.connect() as conn:
+    with database_of(cl).reader.connect() as conn:
         return {str(n): str(q) for n, q in conn.execute(text(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))}
 
@@ -42,7 +42,7 @@ def test_first_sync_reports_progress_and_resumes_after_a_cancel(
     create_demo(hub_url, profiles=300, seed=3, clock=clock)
     with Clienteling.open(hub_url, mode="hub", clock=clock) as hub_cl:
         store = hub_cl.staff.stores()[0]
-        token, _ = DeviceService(hub_cl.ctx).create_token(None, {"store_id": store.id,
+        token, _ = hub_cl.devices.create_token(None, {"store_id": store.id,
                                                                  "name": "Till"})
         totals = {t: v["count"] for t, v in hub_cl.digest.summary()["types"].items()}
     rows = sum(totals.values())
@@ -66,12 +66,12 @@ def test_first_sync_reports_progress_and_resumes_after_a_cancel(
 
         stopped = run_cycle(till, client, progress=halfway, cancel=cancel)
         assert stopped.cancelled and stopped.synced_at is None and stopped.error
-        state = settings.get(till, settings.FIRST_SYNC)
+        state = sync_state.get(till, sync_state.FIRST_SYNC)
         assert rows // 2 <= state["done"] < rows and state["total"] == rows
         assert [p.done for p in seen] == sorted(p.done for p in seen)
         assert all(p.total == rows for p in seen)
         # Secondary indexes of the big tables wait for the last page (none a constraint).
-        deferred = settings.get(till, "sync.deferred_indexes")
+        deferred = sync_state.get(till, "sync.deferred_indexes")
         assert deferred and {n for n, _ in deferred} == set(indexes) - set(_indexes(till))
         assert all(not sql.upper().startswith("CREATE UNIQUE") for _, sql in deferred)
         read_before = running.counting.paths["/api/v3/sync/snapshot"]
@@ -81,8 +81,8 @@ def test_first_sync_reports_progress_and_resumes_after_a_cancel(
         assert resumed.error is None and not resumed.cancelled and resumed.synced_at is not None
         assert running.counting.paths["/api/v3/sync/snapshot"] == pages  # none read twice
         assert seen[-1].phase == "pull" or seen[-1].done == rows
-        assert settings.get(till, settings.FIRST_SYNC) is None
-        assert _indexes(till) == indexes and settings.get(till, "sync.deferred_indexes") is None
+        assert sync_state.get(till, sync_state.FIRST_SYNC) is None
+        assert _indexes(till) == indexes and sync_state.get(till, "sync.deferred_indexes") is None
         with Clienteling.open(hub_url, mode="hub", clock=clock) as hub_cl:
             # The hub's digest as this till is given it (PIN hashes of its scope only).
             assert till.digest.summary() == till_view(hub_cl, store.id).summary()

@@ -12,9 +12,10 @@ from keyring.backend import KeyringBackend
 from sqlalchemy import text
 
 from clienteling.engine.errors import PermissionDenied, ValidationError
-from clienteling.sync import settings
+from clienteling.sync import state
 from clienteling.sync.credentials import TokenStore
 from tests.conftest import World
+from tests.internals import context_of
 
 SECRET = "clt_abc123_s3cr3t-token-value"
 
@@ -78,22 +79,22 @@ def test_the_hub_url_is_a_managers_or_admins_setting_checked_and_audited(
         world: World, restore_keyring: object) -> None:
     cl = world.cl
     with pytest.raises(PermissionDenied):
-        settings.set_hub_url(cl, world.associate, "https://hub.example")
+        state.set_hub_url(cl, world.associate, "https://hub.example")
     # A manager may: on a till no admin can sign in (issue 9), and a till must be reconnectable.
-    settings.set_hub_url(cl, world.manager, "https://manager.example")
-    assert settings.hub_url(cl) == "https://manager.example"
-    settings.set_hub_url(cl, world.admin, "https://hub.example")
-    settings.put(cl, settings.HUB_URL, None)
+    state.set_hub_url(cl, world.manager, "https://manager.example")
+    assert state.hub_url(cl) == "https://manager.example"
+    state.set_hub_url(cl, world.admin, "https://hub.example")
+    state.put(cl, state.HUB_URL, None)
     for bad in ("", "hub.example", "ftp://hub.example", "https://"):
         with pytest.raises(ValidationError) as refused:
-            settings.set_hub_url(cl, world.admin, bad)
+            state.set_hub_url(cl, world.admin, bad)
         assert "hub_url" in refused.value.errors
-    assert settings.hub_url(cl) is None
-    settings.set_hub_url(cl, world.admin, " https://hub.example/ ")
-    assert settings.hub_url(cl) == "https://hub.example"
+    assert state.hub_url(cl) is None
+    state.set_hub_url(cl, world.admin, " https://hub.example/ ")
+    assert state.hub_url(cl) == "https://hub.example"
     keyring.set_keyring(MemoryKeyring())
     TokenStore().save("https://hub.example", SECRET)
-    with cl.ctx.reading() as s:
+    with context_of(cl).reading() as s:
         actions = list(s.execute(text("SELECT action FROM audit_events")).scalars())
         dump = "\n".join(str(v) for (v,) in s.execute(text("SELECT value FROM settings")))
     assert "settings.hub_url" in actions

@@ -27,6 +27,7 @@ from clienteling.engine.services.profiles import name_key, phone_key
 from clienteling.ui import build_main_window
 from clienteling.ui.main_window import MainWindow
 from tests.conftest import T0
+from tests.internals import database_of
 from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
 
 PINS = {"ava": "4821", "max": "731405", "ada": "905238"}
@@ -91,12 +92,12 @@ def _build_large(path: Path) -> None:
             cards.append({"id": str(uuid.UUID(int=10**9 + i)), "profile_id": pid, "handle": "card",
                           "identifier": str(5000000000000 + i)})
             if len(batch) == 10_000:
-                with cl.db.write() as s:
+                with database_of(cl).write() as s:
                     s.execute(insert(Profile), batch)
                     s.execute(insert(Identity), cards)
                 batch, cards = [], []
         if batch:
-            with cl.db.write() as s:
+            with database_of(cl).write() as s:
                 s.execute(insert(Profile), batch)
                 s.execute(insert(Identity), cards)
     finally:

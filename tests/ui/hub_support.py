@@ -17,9 +17,8 @@ from keyring.backend import KeyringBackend
 from clienteling.engine.clock import Clock
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.devices import DeviceService
 from clienteling.sync.credentials import TokenStore
-from clienteling.sync.settings import set_hub_url
+from clienteling.sync.state import set_hub_url
 from tests.hub.conftest import LiveHub, serve
 
 
@@ -69,7 +68,7 @@ def start_hub_from(source: Path, target: Path, clock: Clock, *, admin_device: bo
     cl = Clienteling.open(url, clock=clock)
     try:
         store = cl.staff.stores()[0]
-        token, _device = DeviceService(cl.ctx).create_token(
+        token, _device = cl.devices.create_token(
             None, {"store_id": store.id, "name": "Till 1", "is_admin": admin_device})
     finally:
         cl.close()

@@ -21,7 +21,7 @@ def test_f1_shows_the_version_the_database_and_the_log_file(open_window: Open, q
     setup_logging()  # the test's log folder (conftest's CLIENTELING_LOG_DIR)
     try:
         w = open_window("ava")
-        database = w.engine.db.url.removeprefix("sqlite:///")
+        database = w.engine.database_url.removeprefix("sqlite:///")
         qtbot.keyClick(w, Qt.Key.Key_F1)
         qtbot.waitUntil(lambda: w.findChild(AboutDialog) is not None, timeout=5000)
         about = w.findChild(AboutDialog)

@@ -18,6 +18,7 @@ from clienteling.ui.conflicts.dialog import EMPTY, ConflictsDialog
 from clienteling.ui.conflicts.rows import Names, describe_entry
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.operations.conflicts import load_conflicts
+from tests.internals import database_of
 from tests.ui.conftest import T0
 from tests.ui.support import TIMEOUT, open_jane, wait_dialog, wait_message
 
@@ -28,7 +29,7 @@ REASON = "exhausted: another till redeemed the last use first"
 
 def _refuse(cl: Clienteling, path_ends: str, reason: str = REASON, code: str = "exhausted") -> None:
     """What the pusher does when the hub rejects an entry (test only: a direct UPDATE)."""
-    with cl.db.write() as s:
+    with database_of(cl).write() as s:
         s.execute(update(OutboxEntry).where(OutboxEntry.path.endswith(path_ends))
                   .values(status="conflict", last_error=reason, last_code=code))
 
@@ -151,7 +152,7 @@ def test_what_a_conflict_did_is_its_recorded_action_not_its_url(demo_url: str) -
         cl.definitions.update_benefit_definition(ada, d.id, {"short_description": "Hemming"})
         (entry,) = cl.outbox.pending()
         assert entry.action == "benefit_definition.update"
-        with cl.db.write() as s:
+        with database_of(cl).write() as s:
             s.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq)
                       .values(path="/somewhere/else", status="conflict", last_error="Changed",
                               last_code="version_conflict"))

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from clienteling.ui.main_window import MainWindow
 from tests.db_faults import read_only
+from tests.internals import database_of
 from tests.ui.support import TIMEOUT, benefit_row, open_jane, wait_message
 
 Open = Callable[..., MainWindow]
@@ -32,7 +33,7 @@ def test_a_redeem_on_a_read_only_database_says_so_and_saves_nothing(open_window:
     assert w.profile.select_benefit("Free Alterations")
     assert benefit_row(w, "Free Alterations").left_text == "2 of 3 left"
     before = _rows(demo_url)
-    with read_only(w.engine.db):
+    with read_only(database_of(w.engine)):
         qtbot.keyClick(w.profile.benefits_view, Qt.Key.Key_Return)
         text = wait_message(qtbot, w, "read-only")
     assert "Not redeemed" in text

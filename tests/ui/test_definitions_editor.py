@@ -15,6 +15,7 @@ from clienteling.ui.definitions.json_field import JsonField
 from clienteling.ui.definitions.timeframe_editor import TimeframeEditor
 from clienteling.ui.definitions.timeframe_model import EVERY_DAY, DayRow
 from clienteling.ui.main_window import MainWindow
+from tests.internals import database_of
 from tests.ui.support import TIMEOUT, open_jane
 
 Open = Callable[..., MainWindow]
@@ -197,7 +198,7 @@ def test_a_synced_bad_timeframe_is_flagged_invalid_in_the_list(open_window: Open
     w = open_window("ada")
 
     def corrupt() -> None:  # as if a bad block arrived by sync (kept as received, T6)
-        with w.engine.db.write() as s:
+        with database_of(w.engine).write() as s:
             s.execute(update(BenefitDefinition).where(BenefitDefinition.handle == "weekday-denim")
                       .values(claim_timeframe=SEED_003_TIMEFRAME))
 

@@ -14,6 +14,7 @@ from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog, split_cards
+from tests.internals import database_of
 from tests.ui.conftest import JANE_CARD
 from tests.ui.support import TIMEOUT, open_jane, search, wait_dialog, wait_message
 
@@ -37,7 +38,7 @@ def _jane(w: MainWindow) -> Any:
 
 def _waiting(w: MainWindow) -> int:
     def count(cl: Clienteling) -> int:
-        with cl.db.read() as s:
+        with database_of(cl).read() as s:
             return int(s.scalar(select(func.count()).select_from(OutboxEntry)) or 0)
 
     return int(w.worker.run_sync(count, w.engine))

@@ -29,7 +29,7 @@ def other_till(demo_url: str, clock: FixedClock) -> Iterator[tuple[Clienteling, 
     with the Changes each of its commits announces."""
     cl = Clienteling.open(demo_url, clock=clock)
     announced: list[Changes] = []
-    cl.ctx.subscribe(announced.append)
+    cl.subscribe(announced.append)
     yield cl, announced
     cl.close()
 

@@ -104,7 +104,7 @@ def test_an_associate_does_not_connect_the_till(open_window: Open, qtbot: Any, d
     dialog.token_field.setText(demo_hub.token)
     dialog.submit()
     qtbot.waitUntil(lambda: dialog.message.isVisibleTo(dialog)
-                    and "may not connect" in dialog.message.text(), timeout=TIMEOUT)
+                    and "may not connect or reconnect this till" in dialog.message.text(), timeout=TIMEOUT)
     assert memory_keyring.passwords == {}  # refused by the engine before the token went anywhere
     dialog.reject()
 

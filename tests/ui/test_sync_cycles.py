@@ -18,6 +18,7 @@ from clienteling.sync.cycle import CycleReport
 from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync.network import Outcome
+from tests.internals import database_of
 from tests.ui.hub_support import HubWorld, connect
 from tests.ui.support import (
     TIMEOUT,
@@ -138,7 +139,7 @@ def test_a_manager_dismisses_a_conflict_and_it_is_audited(open_window: Open, qtb
     qtbot.waitUntil(lambda: w.sync_status.conflicts.text() == "Conflicts (0)", timeout=TIMEOUT)
 
     def dismissals(cl: Clienteling) -> list[tuple[str | None, Any]]:
-        with cl.db.read() as s:
+        with database_of(cl).read() as s:
             return [(e.staff_id, e.meta) for e in s.scalars(
                 select(AuditEvent).where(AuditEvent.action == "outbox.dismiss"))]
 

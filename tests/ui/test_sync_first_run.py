@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.services import Clienteling
-from clienteling.sync import settings as sync_settings
+from clienteling.sync import state as sync_state
 from clienteling.sync.progress import Progress
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync import progress_dialog
@@ -81,7 +81,7 @@ def test_connect_on_first_run_then_cancel_the_first_sync_and_resume(
     assert "carries on" in w.status_message.text()
 
     def resume_point(cl: Clienteling) -> Any:
-        return sync_settings.get(cl, sync_settings.FIRST_SYNC)
+        return sync_state.get(cl, sync_state.FIRST_SYNC)
 
     stopped_at = w.worker.run_sync(resume_point, w.engine)["done"]
     assert 0 < stopped_at < LARGE_PROFILES

@@ -3,16 +3,22 @@ neither writes SQL nor holds an ORM session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from clienteling.engine.clock import Clock
-from clienteling.engine.context import Area, Changes, Context, Mode, Settings
-from clienteling.engine.db import Database, open_database
+from clienteling.engine.context import Area, Changes, Context, Listener, Mode, Policy, UnitOfWork
+from clienteling.engine.db import current_revision, open_database
+from clienteling.engine.permissions import Actor
 from clienteling.engine.records import BenefitRow, ProfileOverview, TimelineRow
 from clienteling.engine.services.benefits import BenefitItem, BenefitService, ClaimOption
 from clienteling.engine.services.checkout import CheckoutService
 from clienteling.engine.services.definitions import DefinitionService
-from clienteling.engine.services.digest import DigestService
+from clienteling.engine.services.digest import DigestService, StaffScope
 from clienteling.engine.services.outbox import OutboxCounts, OutboxService
 from clienteling.engine.services.overview import OverviewReader
 from clienteling.engine.services.profiles import (
@@ -22,17 +28,29 @@ from clienteling.engine.services.profiles import (
     SearchCursor,
     SearchPage,
 )
+from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.remote import RemoteResult, RemoteService
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
+from clienteling.engine.services.sync_state import SyncStateService
 from clienteling.engine.services.timeline import TIMELINE_LIMIT, TimelineReader
+
+if TYPE_CHECKING:  # the hub's services, made on first use (a till never needs them)
+    from clienteling.engine.services.devices import DeviceService
+    from clienteling.engine.services.idempotency import IdempotencyStore
+    from clienteling.engine.services.listing import ListingService
+    from clienteling.engine.services.snapshot import RecordsPage, RowsPage
+    from clienteling.engine.services.transfer import TransferService
 
 
 class Clienteling:
-    """The engine: ``Clienteling.open(url)`` on a till, ``mode="hub"`` on the hub."""
+    """The engine: ``Clienteling.open(url)`` on a till, ``mode="hub"`` on the hub.
+
+    Its context (database, clock, policy, listeners) is private: the layers above use the
+    services and the few named members below, never a session or the ORM."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+        self._ctx = ctx
         self.staff = StaffService(ctx)
         self.profiles = ProfileService(ctx)
         self.definitions = DefinitionService(ctx)
@@ -44,6 +62,8 @@ class Clienteling:
         self._timeline = TimelineReader(ctx, self.outbox)
         self.remote = RemoteService(ctx)
         self.digest = DigestService(ctx)
+        self.sync_state = SyncStateService(ctx)
+        self.refetch = RefetchService(ctx)
 
     @classmethod
     def open(
@@ -51,23 +71,133 @@ class Clienteling:
         database: str,
         *,
         clock: Clock | None = None,
-        settings: Settings | None = None,
+        policy: Policy | None = None,
         mode: Mode = "till",
     ) -> Clienteling:
-        return cls(Context(open_database(database), clock, settings, mode))
+        return cls(Context(open_database(database), clock, policy, mode))
+
+    # -- what the layers above may know about this engine ------------------------------------
 
     @property
-    def db(self) -> Database:
-        return self.ctx.db
+    def mode(self) -> Mode:
+        return self._ctx.mode
+
+    @property
+    def policy(self) -> Policy:
+        """The programme's rules in force: reward cap, offline allowance, currency, lockout."""
+        return self._ctx.policy
+
+    @property
+    def clock(self) -> Clock:
+        return self._ctx.clock
+
+    def now(self) -> datetime:
+        """The engine's present (aware UTC), from its clock."""
+        return self._ctx.clock.now()
+
+    @property
+    def database_url(self) -> str:
+        return self._ctx.db.url
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._ctx.db.dialect
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at (None for an empty one)."""
+        return current_revision(self._ctx.db)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(changes)`` after every committed change; returns the unsubscribe."""
+        return self._ctx.subscribe(listener)
+
+    def notify(self, changes: Changes) -> None:
+        """Tell the listeners about a change committed outside a unit of work (the pusher
+        marking outbox entries sent)."""
+        self._ctx.notify(changes)
+
+    def on_statement(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback`` with each SQL statement just before it runs, on the thread that
+        runs it (the desktop's GUI-thread guard); returns the call that stops it."""
+        return self._ctx.db.on_statement(callback)
 
     def close(self) -> None:
-        self.ctx.db.dispose()
+        self._ctx.db.dispose()
 
     def __enter__(self) -> Clienteling:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    # -- the hub's side: one request's unit of work, listings, devices, keys, first sync ----
+
+    @contextmanager
+    def shared_unit(self, actor: Actor | None) -> Iterator[UnitOfWork]:
+        """One unit of work every service call inside joins (this thread or task) and that
+        commits once at its end: the hub stores a request's key and response with its
+        change this way (``Context.transaction(shared=True)``)."""
+        with self._ctx.transaction(actor, shared=True) as uow:
+            yield uow
+
+    @contextmanager
+    def reads_together(self) -> Iterator[None]:
+        """Single-statement reads inside share one connection (``Database.reads_together``)."""
+        with self._ctx.db.reads_together():
+            yield
+
+    @cached_property
+    def listing(self) -> ListingService:
+        from clienteling.engine.services.listing import ListingService
+
+        return ListingService(self._ctx)
+
+    @cached_property
+    def devices(self) -> DeviceService:
+        from clienteling.engine.services.devices import DeviceService
+
+        return DeviceService(self._ctx)
+
+    @cached_property
+    def transfer(self) -> TransferService:
+        """Importing and exporting a retailer's data (``hub import`` / ``hub export``)."""
+        from clienteling.engine.services.transfer import TransferService
+
+        return TransferService(self._ctx)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        from clienteling.engine.services.idempotency import IdempotencyStore
+
+        return IdempotencyStore(self._ctx)
+
+    def digest_for(self, staff_scope: StaffScope) -> DigestService:
+        """The digest over what one device receives (staff PIN hashes in its scope only)."""
+        return DigestService(self._ctx, staff_scope=staff_scope)
+
+    def snapshot_records(self, token: str | None, limit: int) -> RecordsPage:
+        """One page of a first sync's snapshot as records (``engine.services.snapshot``)."""
+        from clienteling.engine.services.snapshot import snapshot_records
+
+        return snapshot_records(self._ctx, token, limit)
+
+    def snapshot_rows(self, token: str | None, limit: int) -> RowsPage:
+        """One page of the snapshot in the rows-v2 format."""
+        from clienteling.engine.services.snapshot import snapshot_rows
+
+        return snapshot_rows(self._ctx, token, limit)
+
+    def render_current(self, model: Any, ids: list[str],
+                       render: Callable[[Any], Any]) -> list[tuple[str, Any]]:
+        """``(id, render(record))`` for each id, or ``(id, None)`` when there is no such record,
+        rendered inside one read (the hub's ``/sync/records``)."""
+        out: list[tuple[str, Any]] = []
+        with self._ctx.reading() as s:
+            for ident in ids:
+                record = s.get(model, ident)
+                out.append((ident, None if record is None else render(record)))
+        return out
 
     def overview(self, profile_id: str, tz: str | None = None, *,
                  claims: bool = True) -> ProfileOverview:
@@ -93,12 +223,12 @@ __all__ = [
     "Clienteling",
     "Context",
     "OutboxCounts",
+    "Policy",
     "ProfileOverview",
     "ProfileRow",
     "RemoteResult",
     "ScanResult",
     "SearchCursor",
     "SearchPage",
-    "Settings",
     "TimelineRow",
 ]

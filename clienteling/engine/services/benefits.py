@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from clienteling.engine import rules, wire
+from clienteling.engine import frozen, rules, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
 from clienteling.engine.errors import NotFound, RuleRefused, ValidationError
 from clienteling.engine.form import Form, opt, parse_instant, read_ref, zone
+from clienteling.engine.frozen import BenefitDefinitionRecord, BenefitRecord, RedemptionTransaction
 from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
@@ -54,11 +55,11 @@ def refuse(code: str, message: str | None = None) -> RuleRefused:
 class BenefitItem:
     """An instance with its state at read time (B2)."""
 
-    benefit: Benefit
+    benefit: BenefitRecord
     state: rules.BenefitState
 
     @property
-    def definition(self) -> BenefitDefinition:
+    def definition(self) -> BenefitDefinitionRecord:
         return self.benefit.definition
 
 
@@ -66,7 +67,7 @@ class BenefitItem:
 class ClaimOption:
     """A visible, claimable-type definition and whether this profile can claim it now (C1)."""
 
-    definition: BenefitDefinition
+    definition: BenefitDefinitionRecord
     claimable: bool
     code: str | None
     message: str | None
@@ -193,9 +194,10 @@ class BenefitService:
     # -- reading -------------------------------------------------------------
     def for_profile(self, profile_id: str) -> list[BenefitItem]:
         now = self.ctx.clock.now()
+        definitions: dict[str, BenefitDefinitionRecord] = {}
         with self.ctx.reading() as s:
             items = [
-                BenefitItem(b, rules.benefit_state(b, now))
+                BenefitItem(frozen.benefit(b, definitions), rules.benefit_state(b, now))
                 for b in s.scalars(select(Benefit).where(Benefit.profile_id == profile_id))
             ]
         far = datetime.max.replace(tzinfo=now.tzinfo)
@@ -207,16 +209,16 @@ class BenefitService:
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
             b = get_or_not_found(s, Benefit, benefit_id, "benefit")
-            return BenefitItem(b, rules.benefit_state(b, now))
+            return BenefitItem(frozen.benefit(b), rules.benefit_state(b, now))
 
-    def visible(self, profile_id: str) -> list[BenefitDefinition]:
+    def visible(self, profile_id: str) -> list[BenefitDefinitionRecord]:
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
             profile = get_or_not_found(s, Profile, profile_id, "profile")
             data = condition_data(profile, now)
             ids = [t.id for t, counted in self._terms.current(s) if is_visible(t, counted, data)]
             found = _by_id(s, ids)
-            return [found[i] for i in ids if i in found]
+            return [frozen.benefit_definition(found[i]) for i in ids if i in found]
 
     def claim_choices(self, profile_id: str, tz: str | None = None) -> list[ClaimChoice]:
         """Every visible claimable definition, with why it is not claimable now when it is not
@@ -244,18 +246,19 @@ class BenefitService:
         return choices
 
     def claim_options(self, profile_id: str, tz: str | None = None) -> list[ClaimOption]:
-        """:meth:`claim_choices` with each definition's ORM object (the hub sends them whole)."""
+        """:meth:`claim_choices` with each definition whole (the hub sends them whole)."""
         with self.ctx.snapshot() as s:
             choices = self.claim_choices(profile_id, tz)
             found = _by_id(s, [c.terms.id for c in choices])
-        return [ClaimOption(found[c.terms.id], c.claimable, c.code, c.message)
-                for c in choices if c.terms.id in found]
+            return [ClaimOption(frozen.benefit_definition(found[c.terms.id]), c.claimable,
+                                c.code, c.message)
+                    for c in choices if c.terms.id in found]
 
-    def claimable(self, profile_id: str) -> list[BenefitDefinition]:
+    def claimable(self, profile_id: str) -> list[BenefitDefinitionRecord]:
         return [o.definition for o in self.claim_options(profile_id) if o.claimable]
 
     # -- issuing (B1) ------------------------------------------------------------
-    def issue(self, actor: Actor, data: Any) -> Benefit:
+    def issue(self, actor: Actor, data: Any) -> BenefitRecord:
         """Manual issue by a manager or admin."""
         require(actor, Action.ISSUE_BENEFIT)
         form = Form(data)
@@ -288,7 +291,7 @@ class BenefitService:
                            **({"expires_at": wire.iso(benefit.expires_at)}
                               if expires_at is not _KEEP else {}),
                        }))
-        return benefit
+            return frozen.benefit(benefit)
 
     def _create_instance(
         self,
@@ -355,16 +358,16 @@ class BenefitService:
         *,
         receipt: str | None = None,
         redemption_id: str | None = None,
-    ) -> Redemption:
+    ) -> RedemptionTransaction:
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
             redemption = self.redeem_in(uow, profile_id, benefit_id, receipt, redemption_id,
                                         check_profile=True)
-        return redemption
+        return frozen.redemption(redemption)
 
     def redeem_by_definition(
         self, actor: Actor, profile_id: str, definition: str, *, receipt: str | None = None
-    ) -> Redemption:
+    ) -> RedemptionTransaction:
         """B4: the profile's redeemable instance with the nearest expiry."""
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
@@ -384,7 +387,7 @@ class BenefitService:
                 raise refuse(code or rules.EXHAUSTED)
             far = datetime.max.replace(tzinfo=uow.now.tzinfo)
             usable.sort(key=lambda b: (b.expires_at or far, b.issued_at, b.id))
-            return self.redeem_in(uow, profile_id, usable[0].id, receipt, None)
+            return frozen.redemption(self.redeem_in(uow, profile_id, usable[0].id, receipt, None))
 
     def redeem_in(
         self,
@@ -449,7 +452,7 @@ class BenefitService:
 
     # -- claiming (C2, C3) --------------------------------------------------------
     def claim(self, actor: Actor, profile_id: str, definition: str, *, tz: str | None = None,
-              benefit_id: str | None = None) -> Benefit:
+              benefit_id: str | None = None) -> BenefitRecord:
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
             benefit = self._claim(uow, profile_id, definition, tz, benefit_id)
@@ -459,13 +462,13 @@ class BenefitService:
                            "definition": benefit.definition.handle, "timezone": benefit.timezone,
                            "benefit_id": benefit.id,
                        }))
-        return benefit
+            return frozen.benefit(benefit)
 
     def claim_and_redeem(
         self, actor: Actor, profile_id: str, definition: str, *, tz: str | None = None,
         benefit_id: str | None = None, redemption_id: str | None = None,
         receipt: str | None = None,
-    ) -> Redemption:
+    ) -> RedemptionTransaction:
         """C3: claim then redeem in one transaction; a failed redeem leaves no instance."""
         require(actor, Action.REDEEM)
         with self.ctx.transaction(actor) as uow:
@@ -480,7 +483,7 @@ class BenefitService:
                     "benefit_id": benefit.id, "redemption_id": redemption.id,
                     "transaction_receipt_ref": receipt,
                 }))
-        return redemption
+        return frozen.redemption(redemption)
 
     def _claim(self, uow: UnitOfWork, profile_id: str, definition: str, tz: str | None,
                benefit_id: str | None) -> Benefit:
@@ -509,19 +512,19 @@ class BenefitService:
     # -- managing (B5, B6) ---------------------------------------------------------
     # Each public method is one transaction; the hub's PUT and bulk extend combine the same
     # steps in one transaction too, so a request is applied whole or not at all.
-    def set_expiry(self, actor: Actor, benefit_id: str, expires_at: Any) -> Benefit:
+    def set_expiry(self, actor: Actor, benefit_id: str, expires_at: Any) -> BenefitRecord:
         """B5: the supported way to take a benefit away is an expiry in the past."""
         return self.update(actor, benefit_id, expires_at=expires_at)
 
-    def expire(self, actor: Actor, benefit_id: str) -> Benefit:
+    def expire(self, actor: Actor, benefit_id: str) -> BenefitRecord:
         return self.set_expiry(actor, benefit_id, self.ctx.clock.now() - timedelta(seconds=1))
 
-    def reassign(self, actor: Actor, benefit_id: str, to_profile_id: str) -> Benefit:
+    def reassign(self, actor: Actor, benefit_id: str, to_profile_id: str) -> BenefitRecord:
         """B6: move an instance to another profile, when the definition allows it."""
         return self.update(actor, benefit_id, profile_id=to_profile_id)
 
     def update(self, actor: Actor, benefit_id: str, *, expires_at: Any = _KEEP,
-               profile_id: str | None = None, tz: str | None = None) -> Benefit:
+               profile_id: str | None = None, tz: str | None = None) -> BenefitRecord:
         """Change the expiry (B5) and/or the owner (B6) of one benefit, in one transaction.
         A wall time without an offset is read in ``tz``, else the benefit's own zone."""
         require(actor, Action.MANAGE_INSTANCE)
@@ -531,16 +534,17 @@ class BenefitService:
                 self._reassign(uow, benefit, profile_id)
             if expires_at is not _KEEP:
                 self._set_expiry(uow, benefit, expires_at, tz)
-        return benefit
+            return frozen.benefit(benefit)
 
     def extend(self, actor: Actor, benefit_id: str, *, days: int | None = None,
-               until: Any = None) -> Benefit:
+               until: Any = None) -> BenefitRecord:
         """B6: only when the definition is extendable."""
         [benefit] = self.extend_many(actor, [benefit_id], days=days, until=until)
         return benefit
 
     def extend_many(self, actor: Actor, benefit_ids: list[str], *, profile_id: str | None = None,
-                    days: int | None = None, until: Any = None, tz: str | None = None) -> list[Benefit]:
+                    days: int | None = None, until: Any = None,
+                    tz: str | None = None) -> list[BenefitRecord]:
         """B6 for several benefits of one profile: all are extended, or none."""
         require(actor, Action.MANAGE_INSTANCE)
         if days is None and until is None:
@@ -557,7 +561,7 @@ class BenefitService:
                                  "customer.")
                 self._extend(uow, benefit, days, until, tz)
                 done.append(benefit)
-        return done
+            return [frozen.benefit(b) for b in done]
 
     def _set_expiry(self, uow: UnitOfWork, benefit: Benefit, expires_at: Any, tz: str | None) -> None:
         try:

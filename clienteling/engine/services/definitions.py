@@ -15,10 +15,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from clienteling.engine import wire
+from clienteling.engine import frozen, wire
 from clienteling.engine.context import Context, HubCall
 from clienteling.engine.errors import RuleRefused, ValidationError, VersionConflict
 from clienteling.engine.form import Form, present
+from clienteling.engine.frozen import BenefitDefinitionRecord, RewardDefinitionRecord
 from clienteling.engine.models import Benefit, BenefitDefinition, Reward, RewardDefinition, new_id
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
@@ -182,25 +183,26 @@ class DefinitionService:
         self.ctx = ctx
 
     # -- benefit definitions -------------------------------------------------
-    def benefit_definitions(self, *, include_archived: bool = True) -> list[BenefitDefinition]:
-        return self._list(BENEFIT, include_archived)
+    def benefit_definitions(self, *, include_archived: bool = True) -> list[BenefitDefinitionRecord]:
+        return [frozen.benefit_definition(d) for d in self._list(BENEFIT, include_archived)]
 
-    def benefit_definition(self, ident: str) -> BenefitDefinition:
+    def benefit_definition(self, ident: str) -> BenefitDefinitionRecord:
         """By id or handle."""
-        return self._get(BENEFIT, ident)
+        return frozen.benefit_definition(self._get(BENEFIT, ident))
 
-    def create_benefit_definition(self, actor: Actor, data: Any) -> BenefitDefinition:
-        return self._create(BENEFIT, actor, data)
+    def create_benefit_definition(self, actor: Actor, data: Any) -> BenefitDefinitionRecord:
+        return frozen.benefit_definition(self._create(BENEFIT, actor, data))
 
     def update_benefit_definition(
         self, actor: Actor, ident: str, data: Any, *, expected_version: int | None = None
-    ) -> BenefitDefinition:
-        return self._update(BENEFIT, actor, ident, data, expected_version)
+    ) -> BenefitDefinitionRecord:
+        return frozen.benefit_definition(self._update(BENEFIT, actor, ident, data, expected_version))
 
     def archive_benefit_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None
-    ) -> BenefitDefinition:
-        return self._update(BENEFIT, actor, ident, {"is_archived": True}, expected_version)
+    ) -> BenefitDefinitionRecord:
+        return frozen.benefit_definition(
+            self._update(BENEFIT, actor, ident, {"is_archived": True}, expected_version))
 
     def delete_benefit_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None
@@ -210,25 +212,26 @@ class DefinitionService:
         self._delete(BENEFIT, actor, ident, expected_version)
 
     # -- reward definitions --------------------------------------------------
-    def reward_definitions(self, *, include_archived: bool = True) -> list[RewardDefinition]:
-        return self._list(REWARD, include_archived)
+    def reward_definitions(self, *, include_archived: bool = True) -> list[RewardDefinitionRecord]:
+        return [frozen.reward_definition(d) for d in self._list(REWARD, include_archived)]
 
-    def reward_definition(self, ident: str) -> RewardDefinition:
+    def reward_definition(self, ident: str) -> RewardDefinitionRecord:
         """By id or handle."""
-        return self._get(REWARD, ident)
+        return frozen.reward_definition(self._get(REWARD, ident))
 
-    def create_reward_definition(self, actor: Actor, data: Any) -> RewardDefinition:
-        return self._create(REWARD, actor, data)
+    def create_reward_definition(self, actor: Actor, data: Any) -> RewardDefinitionRecord:
+        return frozen.reward_definition(self._create(REWARD, actor, data))
 
     def update_reward_definition(
         self, actor: Actor, ident: str, data: Any, *, expected_version: int | None = None
-    ) -> RewardDefinition:
-        return self._update(REWARD, actor, ident, data, expected_version)
+    ) -> RewardDefinitionRecord:
+        return frozen.reward_definition(self._update(REWARD, actor, ident, data, expected_version))
 
     def archive_reward_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None
-    ) -> RewardDefinition:
-        return self._update(REWARD, actor, ident, {"is_archived": True}, expected_version)
+    ) -> RewardDefinitionRecord:
+        return frozen.reward_definition(
+            self._update(REWARD, actor, ident, {"is_archived": True}, expected_version))
 
     def delete_reward_definition(
         self, actor: Actor, ident: str, *, expected_version: int | None = None

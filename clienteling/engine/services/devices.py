@@ -20,9 +20,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from clienteling.engine import frozen
 from clienteling.engine.context import Context
 from clienteling.engine.errors import AuthenticationFailed, ValidationError
 from clienteling.engine.form import Form
+from clienteling.engine.frozen import DeviceTokenRecord
 from clienteling.engine.models import DeviceToken, Store, new_id
 from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.security import hash_secret, new_device_token, token_lookup, verify_secret
@@ -67,7 +69,7 @@ class DeviceService:
         self._verified: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
-    def create_token(self, actor: Actor | None, data: Any) -> tuple[str, DeviceToken]:
+    def create_token(self, actor: Actor | None, data: Any) -> tuple[str, DeviceTokenRecord]:
         """A new token for a till of a store; the plain token is returned once, never stored."""
         if actor is not None:
             require(actor, Action.MANAGE_STAFF)
@@ -92,7 +94,7 @@ class DeviceService:
                               "is_admin": is_admin})
             # Audited, but tokens are not synced: keep them out of the change feed.
             uow.touched = [t for t in uow.touched if t[0] != "device_token"]
-        return token, row
+            return token, frozen.device_token(row)
 
     def revoke(self, actor: Actor | None, token_id: str) -> None:
         if actor is not None:
@@ -105,9 +107,10 @@ class DeviceService:
                        before={"is_active": True}, after={"is_active": False})
             uow.touched = [t for t in uow.touched if t[0] != "device_token"]
 
-    def tokens(self) -> list[DeviceToken]:
+    def tokens(self) -> list[DeviceTokenRecord]:
         with self.ctx.reading() as s:
-            return list(s.scalars(select(DeviceToken).order_by(DeviceToken.created_at)))
+            return [frozen.device_token(row)
+                    for row in s.scalars(select(DeviceToken).order_by(DeviceToken.created_at))]
 
     def _current(self, token_id: str) -> Device | None:
         """The token row as it is now (one primary-key read), or None once it is revoked."""

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from clienteling.engine import rules
 from clienteling.engine.context import Context
-from clienteling.engine.models import Profile, Reward
+from clienteling.engine.frozen import ProfileRecord, RewardRecord
 from clienteling.engine.records import (
     BenefitRow,
     ClaimRow,
@@ -29,7 +29,7 @@ from clienteling.engine.services.rewards import RewardService
 EXPIRING_SOON = timedelta(days=14)
 
 
-def profile_header(profile: Profile, now: datetime, pending: frozenset[str]) -> ProfileHeader:
+def profile_header(profile: ProfileRecord, now: datetime, pending: frozenset[str]) -> ProfileHeader:
     return ProfileHeader(
         id=profile.id, first_name=profile.first_name, last_name=profile.last_name,
         email=profile.email, mobile_phone=profile.mobile_phone, gender=profile.gender,
@@ -51,7 +51,7 @@ def benefit_row(item: BenefitItem, pending: frozenset[str]) -> BenefitRow:
     )
 
 
-def reward_row(r: Reward, now: datetime, pending: frozenset[str]) -> RewardRow:
+def reward_row(r: RewardRecord, now: datetime, pending: frozenset[str]) -> RewardRow:
     d = r.definition
     return RewardRow(
         id=r.id, definition_id=d.id, name=d.name, initial=r.value_initial,

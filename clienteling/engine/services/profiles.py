@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from clienteling.engine import rules, wire
+from clienteling.engine import frozen, rules, wire
 from clienteling.engine.context import Context, HubCall
 from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
+from clienteling.engine.frozen import ProfileRecord
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.search_keys import name_key as name_key  # re-exported, as before
@@ -69,7 +70,7 @@ class ScanResult:
     benefit_id: str | None
 
 
-def condition_data(profile: Profile, now: datetime) -> dict[str, Any]:
+def condition_data(profile: Profile | ProfileRecord, now: datetime) -> dict[str, Any]:
     """The JSON a claim or visibility condition is evaluated against (C4)."""
     return {
         "id": profile.id,
@@ -190,9 +191,9 @@ class ProfileService:
         self.ctx = ctx
 
     # -- reading ----------------------------------------------------------
-    def get(self, profile_id: str) -> Profile:
+    def get(self, profile_id: str) -> ProfileRecord:
         with self.ctx.reading() as s:
-            return get_or_not_found(s, Profile, profile_id, "profile")
+            return frozen.profile(get_or_not_found(s, Profile, profile_id, "profile"))
 
     def search(self, query: str, *, limit: int = SEARCH_PAGE,
                after: SearchCursor | None = None) -> list[ProfileRow]:
@@ -263,7 +264,7 @@ class ProfileService:
                 return ScanResult(hit.profile_id, hit.id)
         raise NotFound("card or redeem code", code)
 
-    def find_identity(self, identifier: str, handle: str | None = None) -> Profile:
+    def find_identity(self, identifier: str, handle: str | None = None) -> ProfileRecord:
         with self.ctx.reading() as s:
             query = select(Identity.profile_id).where(Identity.identifier == identifier)
             if handle:
@@ -271,7 +272,7 @@ class ProfileService:
             profile_id = s.scalar(query)
             if profile_id is None:
                 raise NotFound("profile with identity", identifier)
-            return s.get_one(Profile, profile_id)
+            return frozen.profile(s.get_one(Profile, profile_id))
 
     def count(self) -> int:
         with self.ctx.reading() as s:
@@ -341,7 +342,7 @@ class ProfileService:
             result.append((handle, identifier))
         return result
 
-    def create(self, actor: Actor, data: Any) -> Profile:
+    def create(self, actor: Actor, data: Any) -> ProfileRecord:
         require(actor, Action.EDIT_PROFILE)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
@@ -366,9 +367,9 @@ class ProfileService:
             body = wire.profile(profile)
             uow.record("profile.create", "profile", profile.id, profile_id=profile.id,
                        after=body, call=HubCall("POST", "/profiles", body))
-        return profile
+            return frozen.profile(profile)
 
-    def update(self, actor: Actor, profile_id: str, data: Any) -> Profile:
+    def update(self, actor: Actor, profile_id: str, data: Any) -> ProfileRecord:
         require(actor, Action.EDIT_PROFILE)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
@@ -394,7 +395,7 @@ class ProfileService:
             uow.record("profile.update", "profile", profile.id, profile_id=profile.id,
                        before=before, after=after,
                        call=HubCall("PUT", f"/profiles/{profile.id}", changed))
-        return profile
+            return frozen.profile(profile)
 
     @staticmethod
     def _keys(profile: Profile) -> None:

@@ -23,14 +23,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine.context import Context
-from clienteling.engine.models import Setting
+from clienteling.engine.models import KeyValue
 
 KEY = "sync.refetch"
 Key = tuple[str, str]
 
 
 def _read(s: Session, *, lock: bool = False) -> dict[Key, str]:
-    query = select(Setting.value).where(Setting.key == KEY)
+    query = select(KeyValue.value).where(KeyValue.key == KEY)
     if lock:
         query = query.with_for_update()  # PostgreSQL; SQLite's BEGIN IMMEDIATE already holds it
     value: Any = s.scalar(query)
@@ -42,9 +42,9 @@ def _read(s: Session, *, lock: bool = False) -> dict[Key, str]:
 
 
 def _write(s: Session, marks: Mapping[Key, str]) -> None:
-    s.execute(delete(Setting).where(Setting.key == KEY))
+    s.execute(delete(KeyValue).where(KeyValue.key == KEY))
     if marks:
-        s.add(Setting(key=KEY, value=[[t, i, m] for (t, i), m in sorted(marks.items())]))
+        s.add(KeyValue(key=KEY, value=[[t, i, m] for (t, i), m in sorted(marks.items())]))
 
 
 class RefetchService:

@@ -42,7 +42,7 @@ from clienteling.engine.changes import Changes, areas_of
 from clienteling.engine.context import Context
 from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, parse
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.models import OutboxEntity, OutboxEntry, Setting
+from clienteling.engine.models import KeyValue, OutboxEntity, OutboxEntry
 from clienteling.engine.services.outbox import UNCONFIRMED
 from clienteling.engine.wire_in import Parsed, child_id, refusal
 from clienteling.engine.wire_rows import Block, Checked, check_block
@@ -210,7 +210,7 @@ class RemoteService:
     def cursor(self) -> Any:
         """The change feed position stored by the last ``apply`` (None before the first)."""
         with self.ctx.reading() as s:
-            return s.scalar(select(Setting.value).where(Setting.key == CURSOR_KEY))
+            return s.scalar(select(KeyValue.value).where(KeyValue.key == CURSOR_KEY))
 
     def apply(self, entries: Sequence[Any], *, cursor: Any = None,
               settings: Mapping[str, Any] | None = None, defer_indexes: bool = False,
@@ -340,7 +340,7 @@ class RemoteService:
             if not str(q).upper().startswith("CREATE UNIQUE")]
         if not found:
             return
-        held = conn.scalar(select(Setting.value).where(Setting.key == DEFERRED_INDEXES)) or []
+        held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES)) or []
         known = {name for name, _ in held}
         cls._store_setting(conn, DEFERRED_INDEXES,
                            [*held, *([n, q] for n, q in found if n not in known)])
@@ -349,7 +349,7 @@ class RemoteService:
 
     @classmethod
     def _build_indexes(cls, conn: Connection) -> None:
-        held = conn.scalar(select(Setting.value).where(Setting.key == DEFERRED_INDEXES))
+        held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES))
         if not held:
             return
         present = {str(n) for (n,) in conn.exec_driver_sql(
@@ -500,7 +500,7 @@ class RemoteService:
 
     @staticmethod
     def _store_setting(conn: Connection, key: str, value: Any) -> None:
-        table: Table = Setting.__table__  # type: ignore[assignment]
+        table: Table = KeyValue.__table__  # type: ignore[assignment]
         if value is None:
             conn.execute(delete(table).where(table.c.key == key))
             return

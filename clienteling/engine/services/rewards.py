@@ -16,10 +16,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from clienteling.engine import rules, wire
+from clienteling.engine import frozen, rules, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
 from clienteling.engine.errors import PermissionDenied, RuleRefused, ValidationError
 from clienteling.engine.form import Form, opt, read_amount, read_ref
+from clienteling.engine.frozen import AuditEventRecord, RedemptionTransaction, RewardRecord
 from clienteling.engine.models import (
     AuditEvent,
     Benefit,
@@ -79,9 +80,10 @@ class RewardService:
         self.ctx = ctx
 
     # -- reading ---------------------------------------------------------------
-    def for_profile(self, profile_id: str) -> list[Reward]:
+    def for_profile(self, profile_id: str) -> list[RewardRecord]:
         with self.ctx.reading() as s:
-            rewards = list(s.scalars(select(Reward).where(Reward.profile_id == profile_id)))
+            rewards = [frozen.reward(r)
+                       for r in s.scalars(select(Reward).where(Reward.profile_id == profile_id))]
         now = self.ctx.clock.now()
         rewards.sort(key=lambda r: (not rules.reward_is_live(r, now), rules.reward_draw_order(r)))
         return rewards
@@ -94,33 +96,33 @@ class RewardService:
 
     def preview(self, profile_id: str, amount: Any) -> list[Allocation]:
         """What a redemption of ``amount`` would draw, for the confirm screen."""
-        value = read_amount(amount, field="amount", currency=self.ctx.settings.currency)
+        value = read_amount(amount, field="amount", currency=self.ctx.policy.currency)
         now = self.ctx.clock.now()
         with self.ctx.reading() as s:
             return plan_draws(list(s.scalars(select(Reward).where(Reward.profile_id == profile_id))),
                               value, now)
 
     def redemptions(self, profile_id: str | None = None, *, limit: int = 100,
-                    offset: int = 0) -> list[Redemption]:
+                    offset: int = 0) -> list[RedemptionTransaction]:
         with self.ctx.reading() as s:
             query = select(Redemption).order_by(Redemption.redeem_at.desc(), Redemption.id)
             if profile_id is not None:
                 query = query.where(Redemption.profile_id == profile_id)
-            return list(s.scalars(query.limit(limit).offset(offset)))
+            return [frozen.redemption(r) for r in s.scalars(query.limit(limit).offset(offset))]
 
-    def redemption(self, redemption_id: str) -> Redemption:
+    def redemption(self, redemption_id: str) -> RedemptionTransaction:
         with self.ctx.reading() as s:
-            return get_or_not_found(s, Redemption, redemption_id, "redemption")
+            return frozen.redemption(get_or_not_found(s, Redemption, redemption_id, "redemption"))
 
-    def history(self, profile_id: str, *, limit: int = 200) -> list[AuditEvent]:
+    def history(self, profile_id: str, *, limit: int = 200) -> list[AuditEventRecord]:
         with self.ctx.reading() as s:
-            return list(s.scalars(
+            return [frozen.audit_event(e) for e in s.scalars(
                 select(AuditEvent).where(AuditEvent.profile_id == profile_id)
                 .order_by(AuditEvent.seq.desc()).limit(limit)
-            ))
+            )]
 
     # -- issuing (R1, R2) -----------------------------------------------------------
-    def issue(self, actor: Actor, data: Any) -> Reward:
+    def issue(self, actor: Actor, data: Any) -> RewardRecord:
         """Manual issue of a reward (customer service and the like): managers and admins, with a
         reason; a manager's single issue is capped, an admin's is not. An associate is refused
         unless a manager authorised it with their PIN (``Actor.with_override``)."""
@@ -130,7 +132,7 @@ class RewardService:
         profile_id = form.text("profile_id", required=True, max_len=36)
         ref = opt(form.text("reward_definition_id", max_len=100)) or opt(
             form.text("reward_definition_handle", max_len=100))
-        amount = opt(form.amount("value_initial", currency=self.ctx.settings.currency))
+        amount = opt(form.amount("value_initial", currency=self.ctx.policy.currency))
         reason = form.text("reason", required=True, max_len=1000)
         tz = opt(form.timezone("timezone")) or actor.timezone
         reward_id = opt(form.text("id", max_len=36))
@@ -154,7 +156,7 @@ class RewardService:
                 raise ValidationError.field(
                     "value_initial", f"must be at most {format_money(definition.max_value)} for "
                     f"{definition.name}")
-            cap = self.ctx.settings.manager_reward_cap
+            cap = self.ctx.policy.manager_reward_cap
             if actor.effective_role == Role.MANAGER and amount > cap:
                 raise RuleRefused(rules.OVER_CAP, f"A manager can issue at most {format_money(cap)} "
                                   "at a time; ask an admin for more")
@@ -180,9 +182,9 @@ class RewardService:
                            "reward_definition_id": definition.id,
                            "value_initial": wire.money(amount), "timezone": tz, "reason": reason,
                        }))
-        return reward
+            return frozen.reward(reward)
 
-    def extend(self, actor: Actor, reward_id: str) -> Reward:
+    def extend(self, actor: Actor, reward_id: str) -> RewardRecord:
         """R6: expires_at += the definition's extend_days, when it is extendable."""
         require(actor, Action.MANAGE_INSTANCE)
         with self.ctx.transaction(actor) as uow:
@@ -202,17 +204,18 @@ class RewardService:
                        before=before, after=wire.reward(reward, embed_definition=False),
                        call=HubCall("POST", "/rewards/extend",
                                     {"ids": [reward.id], "profile_id": reward.profile_id}))
-        return reward
+            return frozen.reward(reward)
 
     # -- redeeming (R4) -----------------------------------------------------------------
     def redeem_amount(
         self, actor: Actor, profile_id: str, amount: Any, *, receipt: str | None = None,
         redemption_id: str | None = None,
-    ) -> Redemption:
+    ) -> RedemptionTransaction:
         require(actor, Action.REDEEM_REWARD)
-        value = read_amount(amount, field="amount", currency=self.ctx.settings.currency)
+        value = read_amount(amount, field="amount", currency=self.ctx.policy.currency)
         with self.ctx.transaction(actor) as uow:
-            return self.redeem_in(uow, profile_id, value, receipt, redemption_id)
+            return frozen.redemption(self.redeem_in(uow, profile_id, value, receipt,
+                                                    redemption_id))
 
     def redeem_in(self, uow: UnitOfWork, profile_id: str, value: Decimal, receipt: str | None,
                   redemption_id: str | None, *, meta: Any = None) -> Redemption:
@@ -237,7 +240,8 @@ class RewardService:
         return redemption
 
     # -- voiding (R5) ---------------------------------------------------------------------
-    def void(self, actor: Actor, redemption_id: str, *, reversal_id: str | None = None) -> Redemption:
+    def void(self, actor: Actor, redemption_id: str, *,
+             reversal_id: str | None = None) -> RedemptionTransaction:
         """R5: put every allocation back; a second void changes nothing."""
         require(actor, Action.VOID)
         with self.ctx.transaction(actor) as uow:
@@ -283,7 +287,7 @@ class RewardService:
                        meta={"voided": original.id},
                        call=HubCall("POST", f"/redemptions/{original.id}/reversal",
                                     {"reversal_id": reversal.id}))
-        return reversal
+            return frozen.redemption(reversal)
 
     @staticmethod
     def _put_back_benefit(s: Session, uow: UnitOfWork, item: RedemptionItem) -> None:

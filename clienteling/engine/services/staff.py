@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from clienteling.engine import wire
+from clienteling.engine import frozen, wire
 from clienteling.engine.context import Context
 from clienteling.engine.errors import AuthenticationFailed, NotFound, ValidationError
 from clienteling.engine.form import Form, opt
+from clienteling.engine.frozen import StaffRecord, StoreRecord
 from clienteling.engine.models import Staff, Store, new_id
 from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.security import WITHHELD_HASH, hash_secret, verify_secret
@@ -60,7 +61,7 @@ class StaffService:
         self.ctx = ctx
 
     # -- stores ---------------------------------------------------------
-    def create_store(self, actor: Actor | None, data: dict[str, Any]) -> Store:
+    def create_store(self, actor: Actor | None, data: dict[str, Any]) -> StoreRecord:
         """Create a store. ``actor`` None is the deployment's own set-up (CLI, demo)."""
         if actor is not None:
             require(actor, Action.MANAGE_STAFF)
@@ -78,14 +79,14 @@ class StaffService:
             uow.session.flush()
             # Stores are set up on the hub, so a till never queues one for upload.
             uow.record("store.create", "store", store.id, after=wire.store(store))
-        return store
+            return frozen.store(store)
 
-    def stores(self) -> list[Store]:
+    def stores(self) -> list[StoreRecord]:
         with self.ctx.reading() as s:
-            return list(s.scalars(select(Store).order_by(Store.name)))
+            return [frozen.store(row) for row in s.scalars(select(Store).order_by(Store.name))]
 
     # -- staff ----------------------------------------------------------
-    def create_staff(self, actor: Actor | None, data: dict[str, Any]) -> Staff:
+    def create_staff(self, actor: Actor | None, data: dict[str, Any]) -> StaffRecord:
         if actor is not None:
             require(actor, Action.MANAGE_STAFF)
         form = Form(data)
@@ -112,9 +113,9 @@ class StaffService:
             uow.session.flush()
             uow.session.refresh(member)
             uow.record("staff.create", "staff", member.id, after=wire.staff(member))
-        return member
+            return frozen.staff(member)
 
-    def set_pin(self, actor: Actor | None, staff_id: str, data: dict[str, Any]) -> Staff:
+    def set_pin(self, actor: Actor | None, staff_id: str, data: dict[str, Any]) -> StaffRecord:
         """A new PIN, held to the policy of the staff member's role. Staff change their own;
         an admin (or the deployment, ``actor`` None) anyone's."""
         if actor is not None and actor.staff_id != staff_id:
@@ -132,7 +133,7 @@ class StaffService:
                        after={"pin": "changed"})
         return self.get_staff(staff_id)
 
-    def deactivate(self, actor: Actor | None, staff_id: str) -> Staff:
+    def deactivate(self, actor: Actor | None, staff_id: str) -> StaffRecord:
         """Stop a staff member acting anywhere; the hub refuses them from the next request."""
         if actor is not None:
             require(actor, Action.MANAGE_STAFF)
@@ -145,18 +146,18 @@ class StaffService:
                            before={"is_active": True}, after={"is_active": False})
         return self.get_staff(staff_id)
 
-    def list_staff(self, *, active_only: bool = True) -> list[Staff]:
+    def list_staff(self, *, active_only: bool = True) -> list[StaffRecord]:
         """Staff in name order; ``active_only``: those who can sign in here (active, and with a
         PIN hash this database was given, see ``security.WITHHELD_HASH``)."""
         with self.ctx.reading() as s:
             query = select(Staff).order_by(Staff.display_name)
             if active_only:
                 query = query.where(Staff.is_active.is_(True), Staff.pin_hash != WITHHELD_HASH)
-            return list(s.scalars(query))
+            return [frozen.staff(row) for row in s.scalars(query)]
 
-    def get_staff(self, staff_id: str) -> Staff:
+    def get_staff(self, staff_id: str) -> StaffRecord:
         with self.ctx.reading() as s:
-            return get_or_not_found(s, Staff, staff_id, "staff member")
+            return frozen.staff(get_or_not_found(s, Staff, staff_id, "staff member"))
 
     def actor(self, staff_id: str) -> Actor:
         """The acting identity for a known, active staff member (the hub's X-Staff-Id).
@@ -176,7 +177,7 @@ class StaffService:
     def sign_in(self, username: str, pin: str) -> Actor:
         """Check a PIN; five wrong PINs lock the account for five minutes (SPEC §5)."""
         now = self.ctx.clock.now()
-        settings = self.ctx.settings
+        policy = self.ctx.policy
         with self.ctx.reading() as s:
             member = s.scalar(select(Staff).where(Staff.username == username))
         if member is None or not member.is_active:
@@ -199,15 +200,15 @@ class StaffService:
                 .values(failed_attempts=Staff.failed_attempts + 1)
                 .returning(Staff.failed_attempts)
             ).scalar_one()
-            if failures >= settings.lockout_attempts:
+            if failures >= policy.lockout_attempts:
                 s.execute(update(Staff).where(Staff.id == member.id)
-                          .values(failed_attempts=0, locked_until=now + settings.lockout_duration))
-        if failures >= settings.lockout_attempts:
+                          .values(failed_attempts=0, locked_until=now + policy.lockout_duration))
+        if failures >= policy.lockout_attempts:
             raise AuthenticationFailed(
                 f"Wrong PIN. {member.display_name}'s account is now locked for "
-                f"{int(settings.lockout_duration.total_seconds() // 60)} minutes"
+                f"{int(policy.lockout_duration.total_seconds() // 60)} minutes"
             )
-        left = settings.lockout_attempts - failures
+        left = policy.lockout_attempts - failures
         raise AuthenticationFailed(
             f"Wrong PIN ({left} more attempt{'s' if left != 1 else ''} before the account locks)"
         )

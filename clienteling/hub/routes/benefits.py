@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clienteling.engine import wire
 from clienteling.engine.form import Form, opt, parse_instant
-from clienteling.engine.models import Benefit
+from clienteling.engine.frozen import BenefitRecord
 from clienteling.engine.permissions import Action
 from clienteling.hub import schemas
 from clienteling.hub.auth import Reader
@@ -42,7 +42,7 @@ def read_ids(form: Form) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def benefit_view(hub: Hub, benefit: Benefit) -> dict[str, Any]:
+def benefit_view(hub: Hub, benefit: BenefitRecord) -> dict[str, Any]:
     return wire.benefit(benefit, hub.now())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -42,7 +42,7 @@ class DefinitionRoutes:
 
     def engine(self, hub: Any, verb: str) -> Callable[..., Any]:
         name = f"{verb}_{self.noun}_definition" if verb else f"{self.noun}_definition"
-        return getattr(hub.cl.definitions, name)
+        return cast(Callable[..., Any], getattr(hub.cl.definitions, name))
 
     def current(self, hub: Any, definition_id: str) -> dict[str, Any]:
         return self.to_wire(self.engine(hub, "")(definition_id))

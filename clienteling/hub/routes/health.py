@@ -14,5 +14,5 @@ router = APIRouter(tags=["health"])
 @router.get("/health", summary="Is the hub up (no token needed)")
 def health(request: Request) -> JSONResponse:
     hub = get_hub(request)
-    return JSONResponse({"data": {"status": "ok", "database": hub.cl.db.dialect,
+    return JSONResponse({"data": {"status": "ok", "database": hub.cl.dialect,
                                   "time": wire.iso(hub.now())}})

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from clienteling.engine import wire
 from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import Form, opt, zone
-from clienteling.engine.models import BenefitDefinition
+from clienteling.engine.frozen import BenefitDefinitionRecord
 from clienteling.engine.permissions import Action
 from clienteling.engine.services import ClaimOption
 from clienteling.hub import schemas
@@ -69,7 +69,7 @@ def claimable(profile_id: str, request: Request, hub: Reader) -> JSONResponse:
 
 def _viewable(profile_id: str, request: Request, hub: Hub) -> JSONResponse:
     q = list_query(request)
-    definitions: list[BenefitDefinition] = hub.cl.benefits.visible(profile_id)
+    definitions: list[BenefitDefinitionRecord] = hub.cl.benefits.visible(profile_id)
     return JSONResponse(listing_of(request, q, definitions, wire.benefit_definition))
 
 

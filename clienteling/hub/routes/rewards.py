@@ -73,7 +73,7 @@ def profile_rewards(profile_id: str, request: Request, hub: Reader) -> JSONRespo
 def _balances(hub: Hub, profile_id: str) -> dict[str, Any]:
     balance = wire.money(hub.cl.rewards.balance(profile_id))
     return {"reward_balance": balance, "combined_balance_dollars": balance,
-            "currency": hub.cl.ctx.settings.currency}
+            "currency": hub.cl.policy.currency}
 
 
 @router.get("/profiles/{profile_id}/balances", summary="A profile's reward balance (R3)")
@@ -95,9 +95,9 @@ def redeem_amount(profile_id: str, call: Annotated[Call, Depends(writes(Action.R
         ):
             form.error("strategies", "only [\"rewards\"] is supported")
         currency = call.body.get("currency")
-        settings = call.hub.cl.ctx.settings
-        if currency is not None and currency != settings.currency:
-            form.error("currency", f"must be {settings.currency}")
+        policy = call.hub.cl.policy
+        if currency is not None and currency != policy.currency:
+            form.error("currency", f"must be {policy.currency}")
         if "amount" not in call.body or call.body["amount"] is None:
             form.error("amount", "is required")
         redemption_id, receipt = redemption_fields(call, form, check_id=False)

@@ -13,7 +13,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.services.digest import DigestService
 from clienteling.engine.services.listing import MAX_FEED_PAGE
 from clienteling.engine.services.snapshot import (
     DEFAULT_SNAPSHOT_PAGE,
@@ -53,7 +52,7 @@ PUSH_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"appli
 
 @router.post("/sync/push", summary="Apply a till's outbox entries, each on its own (status per "
              "entry)", openapi_extra=PUSH_DOC)
-async def push(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
+async def push(request: Request, raw: Annotated[bytes, Depends(raw_body)]) -> Response:
     # The batch needs a valid token before anything is parsed; each entry then passes the
     # single call's own checks (staff, role, store) as a sub-request.
     dev = await run_in_threadpool(device, request)
@@ -89,7 +88,7 @@ def digest(
 ) -> JSONResponse:
     # Over what this device receives (staff PIN hashes withheld as in the feed and snapshot),
     # so a till that applied all of it has an equal digest.
-    view = DigestService(hub.cl.ctx, staff_scope=request.state.device.may_act)
+    view = hub.cl.digest_for(request.state.device.may_act)
     if type is None:
         if prefix:
             raise ValidationError.field("prefix", "needs type")
@@ -112,11 +111,8 @@ def records(
         raise ValidationError.field("id", f"1 to {MAX_RECORD_IDS} ids of 1 to 36 characters")
     # Staff records as this device receives them in the feed (PIN hashes in its scope only).
     render = renderers(hub.now(), request.state.device)[type]
-    out: list[dict[str, Any]] = []
-    with hub.cl.ctx.reading() as s:
-        for ident in dict.fromkeys(id):
-            record = s.get(SYNC_TYPES[type], ident)
-            out.append({"seq": None, "type": type, "id": ident,
-                        "op": "delete" if record is None else "upsert",
-                        "data": None if record is None else render(record)})
+    out: list[dict[str, Any]] = [
+        {"seq": None, "type": type, "id": ident, "op": "delete" if data is None else "upsert",
+         "data": data}
+        for ident, data in hub.cl.render_current(SYNC_TYPES[type], list(dict.fromkeys(id)), render)]
     return JSONResponse({"data": out})

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.transfer import TransferService
 from clienteling.hub.transfer.files import FORMATS, FileProblem, format_of
 from clienteling.hub.transfer.kinds import KINDS, kind_named
 from clienteling.hub.transfer.run import (
@@ -55,7 +54,7 @@ def add_commands(commands: Any, *, guarded: Callable[[Command], Command],
             raise command_error(str(exc)) from None
         cl = open_hub(db(args))
         try:
-            transfer = TransferService(cl.ctx)
+            transfer = cl.transfer
             actor = None
             if args.as_username:
                 actor = transfer.importer(args.as_username)
@@ -88,7 +87,7 @@ def add_commands(commands: Any, *, guarded: Callable[[Command], Command],
             raise command_error(f"--out: the folder {out.parent} does not exist")
         cl = open_hub(db(args))
         try:
-            done = export_file(TransferService(cl.ctx), kind, out, fmt)
+            done = export_file(cl.transfer, kind, out, fmt)
         finally:
             cl.close()
         print(done.json(), flush=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -43,6 +43,16 @@ from clienteling.ui.worker import EngineWorker
 CATEGORIES = ("general", "denim", "knitwear", "tops", "dresses", "shoes", "accessories", "cafe",
               "gift_card", "shipping")
 PREVIEW_DELAY_MS = 150
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def named(widget: _W, name: str) -> _W:
+    """``widget`` with its object name set (tests find it by name); the typed twin of
+    passing ``objectName=`` to the constructor, which Qt's type stubs do not know."""
+    widget.setObjectName(name)
+    return widget
 
 
 @dataclass(frozen=True)
@@ -133,14 +143,19 @@ class CheckoutDialog(QDialog):
         self.result_: CheckoutReceipt | None = None
         self._generation = 0
 
-        self.sku = QLineEdit(objectName="checkoutSku", placeholderText="Scan or type a SKU")
-        self.category = QComboBox(objectName="checkoutCategory")
+        self.sku = named(QLineEdit(), "checkoutSku")
+        self.sku.setPlaceholderText("Scan or type a SKU")
+        self.category = named(QComboBox(), "checkoutCategory")
         self.category.addItems(CATEGORIES)
-        self.quantity = QSpinBox(objectName="checkoutQuantity", minimum=1, maximum=999, value=1)
-        self.price = QLineEdit(objectName="checkoutPrice", placeholderText="0.00")
+        self.quantity = named(QSpinBox(), "checkoutQuantity")
+        self.quantity.setRange(1, 999)
+        self.quantity.setValue(1)
+        self.price = named(QLineEdit(), "checkoutPrice")
+        self.price.setPlaceholderText("0.00")
         self.price.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.full_price = QCheckBox("Full price", objectName="checkoutFullPrice", checked=True)
-        add = QPushButton("Add line", objectName="checkoutAddLine")
+        self.full_price = named(QCheckBox("Full price"), "checkoutFullPrice")
+        self.full_price.setChecked(True)
+        add = named(QPushButton("Add line"), "checkoutAddLine")
         add.clicked.connect(self._add_line)
         self.price.returnPressed.connect(self._add_line)
         entry = QHBoxLayout()
@@ -148,30 +163,32 @@ class CheckoutDialog(QDialog):
             entry.addWidget(w)
 
         self.basket = RowsModel(BASKET_COLUMNS, key=lambda r: r.key, parent=self)
-        self.basket_view = QTableView(objectName="checkoutBasket")
+        self.basket_view = named(QTableView(), "checkoutBasket")
         self.basket_view.setModel(self.basket)
         self.basket_view.verticalHeader().hide()
         header = self.basket_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the SKU takes the room
-        remove = QPushButton("Remove line", objectName="checkoutRemoveLine")
+        remove = named(QPushButton("Remove line"), "checkoutRemoveLine")
         remove.clicked.connect(self._remove_line)
 
         self.choices = BenefitChoiceModel(benefits, self)
         self.choices.dataChanged.connect(lambda *_: self._schedule_preview())
-        choices_view = QListView(objectName="checkoutBenefits")
+        choices_view = named(QListView(), "checkoutBenefits")
         choices_view.setModel(self.choices)
         choices_view.setMaximumHeight(150)
 
-        self.reward_amount = QLineEdit(objectName="checkoutRewardAmount", placeholderText="0.00")
+        self.reward_amount = named(QLineEdit(), "checkoutRewardAmount")
+        self.reward_amount.setPlaceholderText("0.00")
         self.reward_amount.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.reward_amount.textChanged.connect(lambda *_: self._schedule_preview())
         form = QFormLayout()
         form.addRow("Benefits to apply", choices_view)
         form.addRow(f"Reward dollars (balance {money(balance)})", self.reward_amount)
 
-        self.totals = QLabel(objectName="checkoutTotals")
-        self.message = QLabel(objectName="checkoutMessage", wordWrap=True)
+        self.totals = named(QLabel(), "checkoutTotals")
+        self.message = named(QLabel(), "checkoutMessage")
+        self.message.setWordWrap(True)
         self.message.setProperty("fieldError", True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.confirm = self.buttons.addButton("Confirm", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -39,7 +39,9 @@ class ActionMessage(QFrame):
 
     @property
     def text(self) -> str:
-        return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
+        parent = self.parentWidget()
+        shown = self.isVisibleTo(parent) if parent is not None else self.isVisible()
+        return self.label.text() if shown else ""
 
     def show_done(self, text: str, undo: Callable[[], None] | None = None) -> None:
         self._show(text, error=False)

@@ -98,7 +98,8 @@ class FormDialog(QDialog):
         span = 1 if beside is not None else 2
         if isinstance(widget, QLayout):
             self.grid.addLayout(widget, row, 1, 1, span)
-            first = widget.itemAt(0).widget() if widget.count() else None
+            item = widget.itemAt(0) if widget.count() else None
+            first = item.widget() if item is not None else None
             target: QWidget = first if first is not None else caption
         else:
             self.grid.addWidget(widget, row, 1, 1, span)

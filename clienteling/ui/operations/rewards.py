@@ -25,7 +25,7 @@ class RewardDefinitionRow:
 def load_reward_definitions(cl: Clienteling) -> tuple[list[RewardDefinitionRow], Decimal]:
     rows = [RewardDefinitionRow(d.id, d.handle, d.name, d.type, d.value, d.max_value)
             for d in cl.definitions.reward_definitions(include_archived=False)]
-    return rows, cl.ctx.settings.manager_reward_cap
+    return rows, cl.policy.manager_reward_cap
 
 
 def issue_reward(cl: Clienteling, actor: Actor, data: dict[str, Any]) -> Decimal:

@@ -4,11 +4,9 @@ the till talks to. The sync cycles themselves run on the network worker
 
 from __future__ import annotations
 
-from clienteling.engine.errors import PermissionDenied
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling, OutboxCounts
-from clienteling.sync import settings as sync_settings
-from clienteling.sync.settings import check_hub_url, hub_url, set_hub_url
+from clienteling.sync.state import hub_url, set_hub_url
 
 
 def outbox_counts(cl: Clienteling) -> OutboxCounts:
@@ -31,11 +29,7 @@ def connect_first_run(cl: Clienteling, url: str) -> str:
     """First run: point an EMPTY till at ``url``. Nobody can sign in to an empty till, so no
     manager can be asked; the till token the hub's admin created is what authorises it (the hub
     refuses everything without it). A till with staff must go through :func:`connect_hub`."""
-    if cl.staff.list_staff(active_only=False):
-        raise PermissionDenied("connect this till to a hub without signing in", "nobody")
-    value = check_hub_url(url)
-    sync_settings.put(cl, sync_settings.HUB_URL, value)
-    return value
+    return cl.sync_state.connect_empty_till(url)
 
 
 def open_store_name(cl: Clienteling) -> str:

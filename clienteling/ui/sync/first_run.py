@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from clienteling.engine.errors import ValidationError
-from clienteling.sync.settings import check_hub_url
+from clienteling.sync.state import check_hub_url
 
 DEMO, CONNECT = "demo", "connect"
 

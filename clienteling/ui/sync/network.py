@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from clienteling.engine.services import Clienteling
 from clienteling.sync.progress import Progress
-from clienteling.sync.settings import hub_url
+from clienteling.sync.state import hub_url
 
 if TYPE_CHECKING:
     from clienteling.sync.client import HubClient

@@ -1,0 +1,55 @@
+"""The till's saved hub connection and sync state, as the sync layer uses them: a thin typed
+facade over the engine's ``cl.sync_state`` (``engine/services/sync_state.py``), which owns the
+storage, the checks and the audit. The token is never here: see ``credentials``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from clienteling.engine.permissions import Action, Actor
+from clienteling.engine.services import Clienteling
+from clienteling.engine.services.sync_state import (
+    FIRST_SYNC,
+    HUB_URL,
+    LAST_SYNCED,
+    REFETCH,
+    REJECTED,
+    check_hub_url,
+)
+
+__all__ = ["FIRST_SYNC", "HUB_URL", "LAST_SYNCED", "REFETCH", "REJECTED", "check_hub_url", "get",
+           "hub_url", "last_synced_at", "may_connect", "put", "set_hub_url", "update"]
+
+
+def get(cl: Clienteling, key: str) -> Any:
+    return cl.sync_state.get(key)
+
+
+def put(cl: Clienteling, key: str, value: Any) -> None:
+    """Set (or, with None, remove) one value in its own transaction."""
+    cl.sync_state.put(key, value)
+
+
+def update(cl: Clienteling, key: str, change: Callable[[Any], Any]) -> Any:
+    """Read, change and write one value in one transaction (no lost update)."""
+    return cl.sync_state.update(key, change)
+
+
+def hub_url(cl: Clienteling) -> str | None:
+    return cl.sync_state.hub_url()
+
+
+def set_hub_url(cl: Clienteling, actor: Actor, url: str) -> str:
+    """Connect this till to a hub (``Action.CONNECT_TILL``); checked and audited by the engine."""
+    return cl.sync_state.set_hub_url(actor, url)
+
+
+def last_synced_at(cl: Clienteling) -> datetime | None:
+    return cl.sync_state.last_synced_at()
+
+
+def may_connect(actor: Actor) -> bool:
+    """Kept for the main window until it asks ``actor.may(Action.CONNECT_TILL)`` itself."""
+    return actor.may(Action.CONNECT_TILL)
