@@ -7,8 +7,10 @@ Decisions (also in docs/hub.md):
   ``clienteling hub token create`` for one store; only an argon2 hash is stored,
   found by the token's public lookup prefix.
 - Failed token checks are throttled per token prefix and per client address
-  (``hub.throttle``): past the allowance → 429 ``throttled`` with ``Retry-After``,
-  before any argon2 work. A token verified before passes without a new check.
+  (``hub.throttle``): past the allowance a made-up token gets 429 ``throttled`` with
+  ``Retry-After`` and a real prefix's checks are rationed, so argon2 work stays bounded; a
+  token that verifies is served whatever the counts say, and one verified before by this
+  worker passes without a new check (issue 19).
 - Reads need only the token (a till syncs staff and PIN hashes before anyone can
   sign in). Changes also need ``X-Staff-Id``: missing, unknown or inactive → 401
   (the hub does not know who acts); known and active but not one who may act on this
@@ -60,20 +62,39 @@ def device(request: Request) -> Device:
     token = token.strip()
     found = hub.devices.known(token)
     if found is None:
-        address = request.client.host if request.client is not None else "unknown"
-        lookup = token_lookup(token)
-        wait = hub.throttle.wait(address, lookup)
-        if wait:
-            raise ApiError(429, f"Too many failed device token checks; try again in {wait} "
-                           f"second{'s' if wait != 1 else ''}.", code="throttled",
-                           headers={"Retry-After": str(wait)})
-        try:
-            found = hub.devices.authenticate(token)
-        except AuthenticationFailed as exc:
-            hub.throttle.failed(address, lookup)
-            raise _unauthenticated("The device token is not valid (unknown or revoked).") from exc
-        hub.throttle.succeeded(lookup)
+        found = _verified(hub, token, request.client.host if request.client is not None
+                          else "unknown")
     request.state.device = found
+    return found
+
+
+def _throttled(wait: int) -> ApiError:
+    return ApiError(429, f"Too many failed device token checks; try again in {wait} "
+                    f"second{'s' if wait != 1 else ''}.", code="throttled",
+                    headers={"Retry-After": str(wait)})
+
+
+def _verified(hub: Hub, token: str, address: str) -> Device:
+    """A token this worker has not verified before, checked under the failure throttle
+    (``hub.throttle``): failures slow down only tokens that fail (issue 19)."""
+    lookup = token_lookup(token)
+    if lookup is None or not lookup.isalnum() or len(lookup) > 64 or not (
+            hub.devices.has_active_prefix(lookup)):
+        # Made up: no device has this prefix, so no argon2 check either way.
+        wait = hub.throttle.address_wait(address)
+        if wait:
+            raise _throttled(wait)
+        hub.throttle.failed(address, None)
+        raise _unauthenticated("The device token is not valid (unknown or revoked).")
+    wait = hub.throttle.check_wait(lookup)
+    if wait:
+        raise _throttled(wait)
+    try:
+        found = hub.devices.authenticate(token)
+    except AuthenticationFailed as exc:
+        hub.throttle.failed(address, lookup)
+        raise _unauthenticated("The device token is not valid (unknown or revoked).") from exc
+    # A success forgives nothing: the failures in the window were someone else's guesses.
     return found
 
 

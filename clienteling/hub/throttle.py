@@ -1,5 +1,14 @@
 """Failed device-token checks, counted per token lookup prefix and per client address, so
-that guessing costs the guesser time instead of costing the hub argon2 work (issue 9).
+that guessing costs the guesser time instead of costing the hub argon2 work (issue 9), and
+never costs a working till its service (issue 19).
+
+- A made-up token (its prefix is no active device's) costs no argon2 work at all; past
+  ``PER_ADDRESS`` failures from one address such tokens get 429 instead of 401. A real
+  till's token has a real prefix, so a stranger at the shop's address never holds it back.
+- Wrong secrets for a real prefix each cost an argon2 check; past ``PER_LOOKUP`` failures
+  the checks for that prefix are *rationed*, not refused: one every ``WINDOW / PER_LOOKUP``
+  seconds (``check_wait``), so the argon2 work stays bounded and the right token still gets
+  through at its turn. A token the worker verified before needs no check at all.
 
 Why our own and not a rate-limiting library: only *failures* count (a till's normal traffic
 never does), the limit has to be checked before the argon2 verification it protects, and the
@@ -31,6 +40,8 @@ class Throttle:
     clock: Callable[[], float] = time.monotonic
     _failures: dict[str, deque[float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # When each prefix last had an argon2 check that failed or was rationed (``check_wait``).
+    _turns: dict[str, float] = field(default_factory=dict, repr=False)
 
     def _keys(self, address: str, lookup: str | None) -> list[tuple[str, int]]:
         keys = [(f"address:{address}", self.per_address)]
@@ -46,29 +57,40 @@ class Throttle:
             times.popleft()
         return times
 
-    def wait(self, address: str, lookup: str | None) -> int:
-        """Whole seconds until another check is allowed for this address and prefix (0: now)."""
+    def address_wait(self, address: str) -> int:
+        """Whole seconds until a made-up token from ``address`` is answered again (0: now)."""
         now = self.clock()
-        longest = 0.0
         with self._lock:
-            for key, limit in self._keys(address, lookup):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    longest = max(longest, times[len(times) - limit] + self.window - now)
+            times = self._recent(f"address:{address}", now)
+            if len(times) < self.per_address:
+                return 0
+            longest = times[len(times) - self.per_address] + self.window - now
         return math.ceil(longest) if longest > 0 else 0
+
+    def check_wait(self, lookup: str) -> int:
+        """Whole seconds until a token with this real prefix may have an argon2 check (0: now,
+        and the turn is taken). Under the prefix's limit every check is allowed; past it, one
+        per ``window / per_lookup`` seconds, whoever asks."""
+        now = self.clock()
+        turn = self.window / self.per_lookup
+        with self._lock:
+            if len(self._recent(f"lookup:{lookup}", now)) < self.per_lookup:
+                return 0
+            last = self._turns.get(lookup)
+            if last is not None and now - last < turn:
+                return max(1, math.ceil(last + turn - now))
+            self._turns[lookup] = now
+            return 0
 
     def failed(self, address: str, lookup: str | None) -> None:
         now = self.clock()
         with self._lock:
             if len(self._failures) > _MAX_KEYS:
                 self._failures.clear()
+                self._turns.clear()
             for key, _limit in self._keys(address, lookup):
                 times = self._recent(key, now)
                 times.append(now)
                 self._failures[key] = times
-
-    def succeeded(self, lookup: str | None) -> None:
-        """The right token for a prefix clears that prefix's count (not the address's)."""
-        if lookup:
-            with self._lock:
-                self._failures.pop(f"lookup:{lookup}", None)
+            if lookup:
+                self._turns[lookup] = now  # a failed check was that prefix's turn

@@ -13,7 +13,7 @@ import httpx
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.security import WITHHELD_HASH
 from clienteling.engine.services import Clienteling
-from clienteling.hub.throttle import PER_ADDRESS, PER_LOOKUP, Throttle
+from clienteling.hub.throttle import PER_ADDRESS, PER_LOOKUP, WINDOW_SECONDS, Throttle
 from tests.conftest import T0
 from tests.hub.conftest import LiveHub, World
 from tests.hub.support import benefit_definition, ok, profile, refused, reward, reward_definition
@@ -143,7 +143,8 @@ def test_failed_token_checks_are_throttled_by_prefix_and_address(world: World) -
         refused(world.live.client(guess).get("/profiles"), 401)
     throttled = world.live.client(guess).get("/profiles")
     refused(throttled, 429, "throttled")
-    assert int(throttled.headers["Retry-After"]) == 60
+    # Rationed, not refused: the prefix's next argon2 check is one turn away (issue 19).
+    assert int(throttled.headers["Retry-After"]) == WINDOW_SECONDS / PER_LOOKUP
     # Another till's token (another prefix, first check) still gets through …
     ok(world.live.client(world.other_token).get("/profiles"))
     # … and so does this till, whose token was verified before (no argon2 check needed).
@@ -158,6 +159,51 @@ def test_failed_token_checks_are_throttled_by_prefix_and_address(world: World) -
     answer = world.live.client("clt_ffffffffffffffff_secret").get("/profiles")
     refused(answer, 429, "throttled")
     assert 0 < int(answer.headers["Retry-After"]) <= 60
+
+
+def test_a_working_till_is_never_throttled_by_other_peoples_failures(world: World) -> None:
+    """Issue 19: a stranger sending bad tokens from a shop's address (or with one till's
+    prefix) must not lock the shop's working tills out. A token that verifies is served
+    whatever the failure counts say; the counts only slow down tokens that fail."""
+    times = [1000.0]
+    world.hub.throttle = Throttle(clock=lambda: times[0])
+    ok(world.device().get("/profiles"))  # the till at work: verified once
+    # Many made-up tokens from the shop's address (every client here is 127.0.0.1) …
+    for n in range(PER_ADDRESS):
+        refused(world.live.client(f"clt_{n:016x}_secret").get("/profiles"), 401)
+    refused(world.live.client("clt_ffffffffffffffff_secret").get("/profiles"), 429, "throttled")
+    # … hold back the stranger, not the tills: the one at work, and one never seen before.
+    ok(world.device().get("/profiles"))
+    ok(world.live.client(world.other_token).get("/profiles"))
+    # Wrong secrets for this till's own prefix slow the guesser down, not the till, however
+    # long ago its token was last verified.
+    guess = world.token[: world.token.rindex("_") + 1] + "x" * 43
+    for _ in range(PER_LOOKUP):
+        refused(world.live.client(guess).get("/profiles"), 401)
+    refused(world.live.client(guess).get("/profiles"), 429, "throttled")
+    times[0] += 3600.0
+    for _ in range(PER_LOOKUP):
+        world.live.client(guess).get("/profiles")
+    ok(world.device().get("/profiles"))
+
+
+def test_a_throttled_prefix_still_gets_a_rationed_check(world: World) -> None:
+    """A token never verified by this worker (a hub restarted) whose prefix a guesser is
+    hammering: the argon2 work stays bounded (one check per prefix every WINDOW / PER_LOOKUP
+    seconds), and the right token gets through at its turn instead of never."""
+    times = [5000.0]
+    world.hub.throttle = Throttle(clock=lambda: times[0])
+    token = world.hub.cl.devices.create_token(
+        None, {"store_id": world.store_id, "name": "Till 2"})[0]
+    guess = token[: token.rindex("_") + 1] + "y" * 43
+    for _ in range(PER_LOOKUP):
+        refused(world.live.client(guess).get("/profiles"), 401)
+    refused(world.live.client(token).get("/profiles"), 429, "throttled")
+    refused(world.live.client(guess).get("/profiles"), 429, "throttled")
+    times[0] += WINDOW_SECONDS / PER_LOOKUP
+    ok(world.live.client(token).get("/profiles"))
+    # The turn was taken: the guesser waits for the next one.
+    refused(world.live.client(guess).get("/profiles"), 429, "throttled")
 
 
 def test_the_right_token_waits_while_its_prefix_is_throttled(world: World) -> None:

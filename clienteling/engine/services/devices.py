@@ -3,8 +3,8 @@
 A token is ``clt_<lookup>_<secret>``; only its argon2 hash is stored, found by the
 public lookup prefix. A verified token is remembered in memory (an argon2 check is
 deliberately slow and a till sends many requests), but only as "this token is token row
-X": every request still reads row X by its primary key, so a revoked token is refused on
-the very next request, by every worker of the hub (issue 9).
+X", for as long as the worker runs: every request still reads row X by its primary key, so
+a revoked token is refused on the very next request, by every worker of the hub (issue 9).
 
 A device is enrolled for one store, as a till or with the admin capability; which staff
 may act on it is ``Device.may_act`` (docs/security.md).
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,9 @@ from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.security import hash_secret, new_device_token, token_lookup, verify_secret
 from clienteling.engine.services.lookup import get_or_not_found
 
-CACHE_SECONDS = 30.0
+# Verified tokens one hub worker remembers (the oldest forgotten first): far more tills than
+# one hub serves, and a forgotten one costs only a new argon2 check.
+REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Device:
 class DeviceService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._verified: dict[str, tuple[float, str]] = {}
+        self._verified: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
     def create_token(self, actor: Actor | None, data: Any) -> tuple[str, DeviceTokenRecord]:
@@ -125,29 +127,41 @@ class DeviceService:
     def _key(token: str) -> str:
         return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
+    def _remember(self, key: str, token_id: str) -> None:
+        with self._lock:
+            self._verified[key] = token_id
+            self._verified.move_to_end(key)
+            while len(self._verified) > REMEMBERED:
+                self._verified.popitem(last=False)
+
     def known(self, token: str) -> Device | None:
-        """The device of a token verified before (no argon2 check), if it is still active."""
+        """The device of a token this worker verified before (no argon2 check), if it is
+        still active.
+
+        Remembered without an expiry: the row is read on every request, so a revoked token
+        stops at once all the same, and a working till whose check had lapsed could be held
+        back by other people's failed guesses (issue 19)."""
         if not isinstance(token, str) or len(token) > 200:
             return None
         with self._lock:
-            cached = self._verified.get(self._key(token))
-        if cached is None or cached[0] <= time.monotonic():
-            return None
-        return self._current(cached[1])
+            token_id = self._verified.get(self._key(token))
+        return self._current(token_id) if token_id is not None else None
+
+    def has_active_prefix(self, lookup: str) -> bool:
+        """Whether an active device's token has this public lookup prefix (one indexed read,
+        no argon2): a made-up token's prefix matches none."""
+        with self.ctx.db.single_read() as conn:
+            return conn.execute(select(DeviceToken.id).where(
+                DeviceToken.lookup == lookup, DeviceToken.is_active.is_(True)).limit(1)
+            ).first() is not None
 
     def authenticate(self, token: str) -> Device:
         """The device a bearer token belongs to; AuthenticationFailed when it is not valid."""
         if not isinstance(token, str) or len(token) > 200:
             raise AuthenticationFailed("Invalid device token")
-        key = self._key(token)
-        now = time.monotonic()
-        with self._lock:
-            cached = self._verified.get(key)
-        if cached is not None and cached[0] > now:
-            device = self._current(cached[1])
-            if device is None:
-                raise AuthenticationFailed("Invalid device token")
-            return device
+        known = self.known(token)
+        if known is not None:
+            return known
         lookup = token_lookup(token)
         if lookup is None or not lookup.isalnum() or len(lookup) > 64:
             raise AuthenticationFailed("Invalid device token")
@@ -155,9 +169,5 @@ class DeviceService:
             row = s.scalar(select(DeviceToken).where(DeviceToken.lookup == lookup))
         if row is None or not row.is_active or not verify_secret(row.token_hash, token):
             raise AuthenticationFailed("Invalid device token")
-        device = Device(row.id, row.name, row.store_id, bool(row.is_admin))
-        with self._lock:
-            if len(self._verified) > 10_000:
-                self._verified.clear()
-            self._verified[key] = (now + CACHE_SECONDS, row.id)
-        return device
+        self._remember(self._key(token), row.id)
+        return Device(row.id, row.name, row.store_id, bool(row.is_admin))
