@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from clienteling.logfile import console_handler
+
+    logging.basicConfig(level=logging.WARNING, handlers=[console_handler()])
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Any = args.func

@@ -34,6 +34,27 @@ _fault_file: IO[str] | None = None
 _fault_was_enabled = False
 
 
+class OneLineFormatter(logging.Formatter):
+    """Log records for a terminal: the message only, never a traceback (issue 19: a damaged
+    database said so in words and then printed 40 lines of SQLAlchemy). The traceback still
+    reaches the log file, whose handler formats the same record with the standard formatter."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def console_handler() -> logging.Handler:
+    """The terminal's handler: warnings and worse, one line each."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
 def log_dir(database_path: str | None = None) -> Path:
     """``CLIENTELING_LOG_DIR``, else the platform's user log folder, else next to the database."""
     configured = os.environ.get("CLIENTELING_LOG_DIR")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -88,3 +89,24 @@ def test_bad_database_url_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("clienteling:")
+
+
+def test_a_damaged_database_is_said_in_words_without_a_traceback(tmp_path: Path) -> None:
+    """Issue 19: the app on a damaged file said so, then printed SQLAlchemy's traceback on
+    stderr; the traceback belongs in the log file only."""
+    damaged = tmp_path / "till.db"
+    damaged.write_bytes(b"not a database at all " * 200)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CLIENTELING_LOG_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "clienteling.cli", "app", "--db", str(damaged)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode != 0
+    assert "damaged" in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Traceback" in (tmp_path / "clienteling.log").read_text(encoding="utf-8")
+
+
+def test_hub_serve_refuses_a_port_out_of_range_in_one_line() -> None:
+    done = run("hub", "serve", "--db", "sqlite:///:memory:", "--port", "99999")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("clienteling hub: error: --port must be a port number from "
+                                   "0 to 65535 (got 99999)")

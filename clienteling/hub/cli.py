@@ -275,6 +275,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = _db(args)
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
+    if not 0 <= args.port <= 65535:
+        # Checked here: uvicorn would print a traceback for it before any message of ours.
+        raise CommandError(f"--port must be a port number from 0 to 65535 (got {args.port})")
     hours = args.offline_allowance_hours
     if not 0 < hours <= MAX_ALLOWANCE_HOURS:
         raise CommandError(f"--offline-allowance-hours must be more than 0 and at most "
