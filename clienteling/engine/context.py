@@ -226,9 +226,15 @@ class UnitOfWork:
             action = "+".join(dict.fromkeys(rec.action for rec in self.records))
             outbox.append((self._entry(self._unit_call, self.records[-1], action), entities))
         if events:
-            # One statement per event, in order: seq must follow the hash chain.
-            for event in events:
-                conn.execute(_AUDIT_INSERT, event)
+            # seq must follow the hash chain, so the events go in in order: SQLite's
+            # executemany runs its rows one after another (a bulk import writes thousands of
+            # events in one unit); elsewhere one statement per event, since a driver may
+            # batch an executemany into one multi-row INSERT.
+            if conn.dialect.name == "sqlite" and len(events) > 1:
+                conn.execute(_AUDIT_INSERT, events)
+            else:
+                for event in events:
+                    conn.execute(_AUDIT_INSERT, event)
         if outbox:
             session.add_all([entry for entry, _ in outbox])
             session.flush()  # gives each entry its seq

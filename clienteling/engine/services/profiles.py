@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine import frozen, rules, wire
 from clienteling.engine.context import Context, HubCall
 from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
-from clienteling.engine.frozen import ProfileRecord
+from clienteling.engine.frozen import IdentityRecord, ProfileRecord
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.search_keys import name_key as name_key  # re-exported, as before
@@ -186,6 +186,64 @@ def _one_word_match(s: Session, q: str, limit: int, after: SearchCursor | None) 
                Profile.id.in_(_last_name_ids(s, q, limit, after)))
 
 
+EMAIL_TAKEN = "another profile already has this email address"
+
+
+def card_taken(identifier: str) -> str:
+    return f"{identifier} belongs to another profile"
+
+
+def _form_values(form: Form) -> tuple[dict[str, Any], list[tuple[int, str, str]] | None]:
+    """A profile's fields read and checked on their own (SPEC §4), with no database at hand:
+    the values (absent ones as the form's marker) and the identities asked for, as
+    (position, handle, identifier). What needs the database (an email or card another
+    profile has, an unknown store) is the caller's, for one profile or for many at once."""
+    values: dict[str, Any] = {
+        "first_name": form.text("first_name", required=True, max_len=100),
+        "last_name": form.text("last_name", required=True, max_len=100),
+        "email": form.text("email", max_len=254),
+        "mobile_phone": form.text("mobile_phone", max_len=32),
+        "gender": form.choice("gender", GENDERS),
+        "birth_date": form.day("birth_date"),
+        "tier": form.handle("tier"),
+        "join_date": form.day("join_date"),
+        "home_store_id": form.text("home_store_id", max_len=36),
+        "attributes": form.json_object("attributes"),
+    }
+    if isinstance(values["email"], str):
+        if not EMAIL.match(values["email"]):
+            form.error("email", f"'{values['email'][:60]}' is not an email address")
+        else:
+            values["email"] = values["email"].lower()
+    if isinstance(values["mobile_phone"], str) and not PHONE.match(values["mobile_phone"]):
+        form.error("mobile_phone", "must be a phone number (digits, spaces, +, -)")
+    if not form.has("identities"):
+        return values, None
+    raw = form.data.get("identities")
+    cards: list[tuple[int, str, str]] = []
+    if not isinstance(raw, list) or len(raw) > 20:
+        form.error("identities", "must be a list of {handle, identifier} (at most 20)")
+        return values, cards
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("identifier"), str | int):
+            form.error(f"identities.{i}", "must be an object with handle and identifier")
+            continue
+        handle = str(item.get("handle") or "card")[:64]
+        identifier = str(item["identifier"]).strip()
+        if not identifier or len(identifier) > 128:
+            form.error(f"identities.{i}.identifier", "must be 1 to 128 characters")
+            continue
+        cards.append((i, handle, identifier))
+    return values, cards
+
+
+def _requested_id(data: Any) -> str | None:
+    requested = data.get("id") if isinstance(data, dict) else None
+    if requested is not None and (not isinstance(requested, str) or not 1 <= len(requested) <= 36):
+        raise ValidationError.field("id", "must be a UUID string")
+    return requested or None
+
+
 class ProfileService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -281,76 +339,39 @@ class ProfileService:
     # -- writing ----------------------------------------------------------
     def _read(self, s: Session, data: Any, *, partial: bool, profile_id: str | None) -> dict[str, Any]:
         form = Form(data, partial=partial)
-        values: dict[str, Any] = {
-            "first_name": form.text("first_name", required=True, max_len=100),
-            "last_name": form.text("last_name", required=True, max_len=100),
-            "email": form.text("email", max_len=254),
-            "mobile_phone": form.text("mobile_phone", max_len=32),
-            "gender": form.choice("gender", GENDERS),
-            "birth_date": form.day("birth_date"),
-            "tier": form.handle("tier"),
-            "join_date": form.day("join_date"),
-            "home_store_id": form.text("home_store_id", max_len=36),
-            "attributes": form.json_object("attributes"),
-        }
-        if isinstance(values["email"], str):
-            if not EMAIL.match(values["email"]):
-                form.error("email", f"'{values['email'][:60]}' is not an email address")
-            else:
-                values["email"] = values["email"].lower()
-                clash = s.scalar(
-                    select(Profile.id).where(Profile.email_key == values["email"]).limit(1)
-                )
-                if clash is not None and clash != profile_id:
-                    form.error("email", "another profile already has this email address")
-        if isinstance(values["mobile_phone"], str) and not PHONE.match(values["mobile_phone"]):
-            form.error("mobile_phone", "must be a phone number (digits, spaces, +, -)")
+        values, cards = _form_values(form)
+        if isinstance(values["email"], str) and "email" not in form.errors:
+            clash = s.scalar(
+                select(Profile.id).where(Profile.email_key == values["email"]).limit(1)
+            )
+            if clash is not None and clash != profile_id:
+                form.error("email", EMAIL_TAKEN)
         if isinstance(values["home_store_id"], str) and s.get(Store, values["home_store_id"]) is None:
             form.error("home_store_id", f"no store with id {values['home_store_id']}")
         identities = None
-        if form.has("identities"):
-            identities = self._identities(s, form, profile_id)
+        if cards is not None:
+            identities = []
+            for i, handle, identifier in cards:
+                owner = s.scalar(
+                    select(Identity.profile_id).where(
+                        Identity.handle == handle, Identity.identifier == identifier
+                    )
+                )
+                if owner is not None and owner != profile_id:
+                    form.error(f"identities.{i}.identifier", card_taken(identifier))
+                    continue
+                identities.append((handle, identifier))
         form.done()
         out = {k: v for k, v in values.items() if present(v)}
         if identities is not None:
             out["identities"] = identities
         return out
 
-    def _identities(self, s: Session, form: Form, profile_id: str | None) -> list[tuple[str, str]]:
-        raw = form.data.get("identities")
-        result: list[tuple[str, str]] = []
-        if not isinstance(raw, list) or len(raw) > 20:
-            form.error("identities", "must be a list of {handle, identifier} (at most 20)")
-            return result
-        for i, item in enumerate(raw):
-            if not isinstance(item, dict) or not isinstance(item.get("identifier"), str | int):
-                form.error(f"identities.{i}", "must be an object with handle and identifier")
-                continue
-            handle = str(item.get("handle") or "card")[:64]
-            identifier = str(item["identifier"]).strip()
-            if not identifier or len(identifier) > 128:
-                form.error(f"identities.{i}.identifier", "must be 1 to 128 characters")
-                continue
-            owner = s.scalar(
-                select(Identity.profile_id).where(
-                    Identity.handle == handle, Identity.identifier == identifier
-                )
-            )
-            if owner is not None and owner != profile_id:
-                form.error(f"identities.{i}.identifier", f"{identifier} belongs to another profile")
-                continue
-            result.append((handle, identifier))
-        return result
-
     def create(self, actor: Actor, data: Any) -> ProfileRecord:
         require(actor, Action.EDIT_PROFILE)
         with self.ctx.transaction(actor) as uow:
             s = uow.session
-            requested_id = data.get("id") if isinstance(data, dict) else None
-            if requested_id is not None and (
-                not isinstance(requested_id, str) or not 1 <= len(requested_id) <= 36
-            ):
-                raise ValidationError.field("id", "must be a UUID string")
+            requested_id = _requested_id(data)
             if requested_id and s.get(Profile, requested_id) is not None:
                 raise ValidationError.field("id", "a profile with this id already exists")
             values = self._read(s, data, partial=False, profile_id=requested_id)
@@ -368,6 +389,69 @@ class ProfileService:
             uow.record("profile.create", "profile", profile.id, profile_id=profile.id,
                        after=body, call=HubCall("POST", "/profiles", body))
             return frozen.profile(profile)
+
+    def create_many(self, actor: Actor,
+                    rows: Sequence[Any]) -> list[ProfileRecord | ValidationError]:
+        """Many new profiles in one unit of work (``hub import``, SPEC §8: a million in
+        minutes). Each row is checked by exactly ``create``'s rules; what needs the database
+        (an id, email or card already taken, an unknown store) is asked once for all rows
+        instead of once each, and the rows are written with one INSERT per table. A row that
+        fails gets its ``ValidationError`` in its place and writes nothing; the others are
+        created, each with its audit event and change-feed row or outbox entry, as by
+        ``create``."""
+        require(actor, Action.EDIT_PROFILE)
+        out: list[ProfileRecord | ValidationError | None] = [None] * len(rows)
+        with self.ctx.transaction(actor) as uow:
+            s = uow.session
+            read: list[tuple[int, Form, dict[str, Any], list[tuple[int, str, str]], str | None]] = []
+            for n, data in enumerate(rows):
+                try:
+                    requested = _requested_id(data)
+                    form = Form(data)
+                except ValidationError as exc:
+                    out[n] = exc
+                    continue
+                values, cards = _form_values(form)
+                read.append((n, form, values, cards or [], requested))
+            taken = _Taken(s, read)
+            now = uow.now
+            made: list[tuple[int, ProfileRecord]] = []
+            for n, form, values, cards, requested in read:
+                pid = requested or new_id()
+                if requested is not None and requested in taken.ids:
+                    form.error("id", "a profile with this id already exists")
+                email = values["email"]
+                if isinstance(email, str) and "email" not in form.errors and email in taken.emails:
+                    form.error("email", EMAIL_TAKEN)
+                store = values["home_store_id"]
+                if isinstance(store, str) and store not in taken.stores:
+                    form.error("home_store_id", f"no store with id {store}")
+                for i, handle, identifier in cards:
+                    if (handle, identifier) in taken.cards:
+                        form.error(f"identities.{i}.identifier", card_taken(identifier))
+                if form.errors:
+                    out[n] = ValidationError(form.errors)
+                    continue
+                record = _new_profile(pid, {k: v for k, v in values.items() if present(v)},
+                                      [(h, i) for _, h, i in cards], actor, now)
+                # Later rows of the batch meet this one as the database would show it.
+                taken.ids.add(pid)
+                if record.email_key:
+                    taken.emails.add(record.email_key)
+                taken.cards.update((c.handle, c.identifier) for c in record.identities)
+                made.append((n, record))
+            if made:
+                s.execute(insert(Profile), [_profile_row(r) for _, r in made])
+                identities = [{"id": c.id, "profile_id": c.profile_id, "handle": c.handle,
+                               "identifier": c.identifier} for _, r in made for c in r.identities]
+                if identities:
+                    s.execute(insert(Identity), identities)
+            for n, record in made:
+                body = wire.profile(record)
+                uow.record("profile.create", "profile", record.id, profile_id=record.id,
+                           after=body, call=HubCall("POST", "/profiles", body))
+                out[n] = record
+        return [r for r in out if r is not None]
 
     def update(self, actor: Actor, profile_id: str, data: Any) -> ProfileRecord:
         require(actor, Action.EDIT_PROFILE)
@@ -403,3 +487,55 @@ class ProfileService:
         profile.last_name_key = profile.last_name.lower()
         profile.email_key = profile.email.lower() if profile.email else None
         profile.phone_key = phone_key(profile.mobile_phone)
+
+
+class _Taken:
+    """What the database already holds of a batch's ids, emails, cards and stores: one query
+    per kind of key (in slices, under every backend's bound-parameter limit)."""
+
+    _SLICE = 500
+
+    def __init__(self, s: Session, read: Sequence[tuple[int, Form, dict[str, Any],
+                                                        list[tuple[int, str, str]], str | None]]):
+        ids = [r[4] for r in read if r[4]]
+        emails = [r[2]["email"] for r in read if isinstance(r[2]["email"], str)]
+        stores = {r[2]["home_store_id"] for r in read if isinstance(r[2]["home_store_id"], str)}
+        identifiers = {i for r in read for _, _, i in r[3]}
+        self.ids: set[str] = self._found(s, Profile.id, ids)
+        self.emails: set[str] = self._found(s, Profile.email_key, emails)
+        self.stores: set[str] = self._found(s, Store.id, list(stores))
+        self.cards: set[tuple[str, str]] = set()
+        wanted = list(identifiers)
+        for start in range(0, len(wanted), self._SLICE):
+            self.cards.update((h, i) for h, i in s.execute(
+                select(Identity.handle, Identity.identifier).where(
+                    Identity.identifier.in_(wanted[start:start + self._SLICE]))))
+
+    @classmethod
+    def _found(cls, s: Session, column: Any, values: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(values), cls._SLICE):
+            found.update(s.scalars(select(column).where(
+                column.in_(values[start:start + cls._SLICE]))))
+        return found
+
+
+def _new_profile(pid: str, values: dict[str, Any], cards: list[tuple[str, str]], actor: Actor,
+                 now: datetime) -> ProfileRecord:
+    """A new profile as ``create`` makes one (its defaults and search keys), as a record."""
+    first, last = values["first_name"], values["last_name"]
+    email, phone = values.get("email"), values.get("mobile_phone")
+    return ProfileRecord(
+        id=pid, first_name=first, last_name=last, email=email, mobile_phone=phone,
+        gender=values.get("gender"), birth_date=values.get("birth_date"), tier=values.get("tier"),
+        join_date=values["join_date"] if "join_date" in values else now.date(),
+        home_store_id=values.get("home_store_id", actor.store_id),
+        attributes=values.get("attributes", {}),
+        name_key=name_key(first, last),
+        last_name_key=last.lower(), email_key=email.lower() if email else None,
+        phone_key=phone_key(phone), created_at=now, updated_at=now,
+        identities=tuple(IdentityRecord(new_id(), pid, h, i) for h, i in cards))
+
+
+def _profile_row(record: ProfileRecord) -> dict[str, Any]:
+    return {c.key: getattr(record, c.key) for c in Profile.__table__.columns}

@@ -57,6 +57,32 @@ _RENDER: dict[str, Any] = {
 }
 
 
+_SLICE = 500  # values per IN (...): under every backend's bound-parameter limit
+
+
+def _profile_key(body: dict[str, Any]) -> tuple[str, Any] | None:
+    """The natural key a profile row is found by, as ``TransferService.find_profile`` uses it:
+    ("id", id), ("email", lower-case email) or ("cards", [(handle, identifier), …])."""
+    pid, email = body.get("id"), body.get("email")
+    if isinstance(pid, str) and pid.strip():
+        return "id", pid.strip()
+    if isinstance(email, str) and email.strip():
+        return "email", email.strip().lower()
+    raw = body.get("identities")
+    cards = [(str(i.get("handle") or "card"), str(i["identifier"]).strip())
+             for i in (raw if isinstance(raw, list) else [])
+             if isinstance(i, dict) and isinstance(i.get("identifier"), str | int)]
+    return ("cards", cards) if cards else None
+
+
+def _present(s: Any, column: Any, values: set[Any]) -> set[Any]:
+    wanted = list(values)
+    found: set[Any] = set()
+    for start in range(0, len(wanted), _SLICE):
+        found.update(s.scalars(select(column).where(column.in_(wanted[start:start + _SLICE]))))
+    return found
+
+
 @dataclass
 class Chunk:
     """One transaction over many rows; ``row()`` is a savepoint around one of them."""
@@ -116,27 +142,52 @@ class TransferService:
             found = s.scalar(select(Staff).where(Staff.username == username))
             return wire.staff(found) if found is not None else None
 
-    def find_profile(self, profile_id: str | None, email: str | None,
-                     cards: list[tuple[str, str]]) -> dict[str, Any] | None:
+    def find_profile(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """By the first key the row has: its id, else its email (case-insensitive), else its
-        card (SPEC §7). Only that key: a row whose email no one has is a new customer, even
+        cards (SPEC §7). Only that key: a row whose email no one has is a new customer, even
         if its card is someone's (the create then refuses the card, rather than the import
         merging two people)."""
+        key = _profile_key(body)
         with self.ctx.reading() as s:
-            if profile_id:
-                found = s.get(Profile, profile_id)
-            elif email:
-                found = s.scalar(select(Profile).where(
-                    Profile.email_key == email.strip().lower()).limit(1))
-            else:
-                found = None
-                for handle, identifier in cards:
+            found = None
+            if key is not None and key[0] == "id":
+                found = s.get(Profile, key[1])
+            elif key is not None and key[0] == "email":
+                found = s.scalar(select(Profile).where(Profile.email_key == key[1]).limit(1))
+            elif key is not None:
+                for handle, identifier in key[1]:
                     owner = s.scalar(select(Identity.profile_id).where(
                         Identity.handle == handle, Identity.identifier == identifier))
                     if owner is not None:
                         found = s.get(Profile, owner)
                         break
             return wire.profile(found) if found is not None else None
+
+    def profiles_found(self, bodies: list[dict[str, Any]]) -> list[bool]:
+        """For each row, whether ``find_profile`` would find a profile (by the same first
+        key): three queries for a whole chunk, so the rows that are new can be made together."""
+        keys = [_profile_key(body) for body in bodies]
+        ids = {k[1] for k in keys if k is not None and k[0] == "id"}
+        emails = {k[1] for k in keys if k is not None and k[0] == "email"}
+        identifiers = {i for k in keys if k is not None and k[0] == "cards" for _, i in k[1]}
+        with self.ctx.reading() as s:
+            found: dict[str, set[Any]] = {
+                "id": _present(s, Profile.id, ids), "email": _present(s, Profile.email_key, emails)}
+            wanted = list(identifiers)
+            held: set[Any] = set()
+            for start in range(0, len(wanted), _SLICE):
+                held.update(tuple(r) for r in s.execute(
+                    select(Identity.handle, Identity.identifier).where(
+                        Identity.identifier.in_(wanted[start:start + _SLICE]))))
+        out = []
+        for key in keys:
+            if key is None:
+                out.append(False)
+            elif key[0] == "cards":
+                out.append(any(card in held for card in key[1]))
+            else:
+                out.append(key[1] in found[key[0]])
+        return out
 
     def find_definition(self, kind: str, handle: str | None) -> dict[str, Any] | None:
         if not handle:

@@ -73,6 +73,26 @@ class Kind:
     # database at hand, before the record is found or made.
     _resolve: Callable[[TransferService, dict[str, Any]], dict[str, Any]] | None = field(
         default=None, repr=False)
+    # Where records of this kind can be made many at a time (``create_many``): whether each
+    # row's record exists already, and the maker, answering a record or an error per row.
+    _found_many: Callable[[TransferService, list[dict[str, Any]]], list[bool]] | None = field(
+        default=None, repr=False)
+    _create_many: Callable[[Clienteling, Actor | None, list[dict[str, Any]]],
+                           list[Any]] | None = field(default=None, repr=False)
+
+    @property
+    def in_bulk(self) -> bool:
+        return self._found_many is not None and self._create_many is not None
+
+    def found_many(self, transfer: TransferService, bodies: list[dict[str, Any]]) -> list[bool]:
+        assert self._found_many is not None
+        return self._found_many(transfer, bodies)
+
+    def create_many(self, cl: Clienteling, actor: Actor | None,
+                    bodies: list[dict[str, Any]]) -> list[Any]:
+        """One result per body, in order: the new record, or the ``DomainError`` refusing it."""
+        assert self._create_many is not None
+        return self._create_many(cl, actor, bodies)
 
     def body(self, values: dict[str, Any]) -> dict[str, Any]:
         """A row's values as the API body (JSON cells parsed; cards as identities)."""
@@ -143,14 +163,6 @@ def _identities(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _cards(body: dict[str, Any]) -> list[tuple[str, str]]:
-    raw = body.get("identities")
-    if not isinstance(raw, list):
-        return []
-    return [(str(i.get("handle") or CARD), str(i["identifier"]).strip())
-            for i in raw if isinstance(i, dict) and isinstance(i.get("identifier"), str | int)]
-
-
 def _text(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     return value.strip() if isinstance(value, str) and value.strip() else None
@@ -201,7 +213,9 @@ _register(Kind(
 _register(Kind(
     "profiles", _PROFILE_COLUMNS, json_fields=frozenset({"attributes", "identities"}),
     describe="customer profiles, found by id, else email, else card",
-    _find=lambda t, b: t.find_profile(_text(b, "id"), _text(b, "email"), _cards(b)),
+    _find=lambda t, b: t.find_profile(b),
+    _found_many=lambda t, bodies: t.profiles_found(bodies),
+    _create_many=lambda cl, actor, bodies: cl.profiles.create_many(actor, bodies),  # type: ignore[arg-type]
     _create=lambda cl, actor, b: cl.profiles.create(actor, b),  # type: ignore[arg-type]
     _update=_profile_update,
 ))

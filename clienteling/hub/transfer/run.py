@@ -116,13 +116,33 @@ def _import_chunk(cl: Clienteling, transfer: TransferService, kind: Kind, chunk:
     refusals: list[tuple[SourceRow, list[tuple[str, str]]]] = []
     try:
         with transfer.chunk(actor) as unit:
+            bodies: list[tuple[SourceRow, dict[str, Any]]] = []
             for row in chunk:
                 if row.problem is not None:
                     refusals.append((row, [("line", row.problem)]))
                     continue
                 try:
+                    bodies.append((row, kind.body(row.values)))
+                except DomainError as exc:
+                    refusals.append((row, _problems(exc)))
+            one_by_one = bodies
+            if kind.in_bulk and bodies:
+                # New records are made together (one INSERT per table, the database asked
+                # once per key for the chunk); rows that update go one at a time below.
+                found = kind.found_many(transfer, [body for _, body in bodies])
+                new = [pair for pair, exists in zip(bodies, found, strict=True) if not exists]
+                one_by_one = [pair for pair, exists in zip(bodies, found, strict=True) if exists]
+                with unit.row():
+                    made = kind.create_many(cl, actor, [body for _, body in new])
+                for (row, _), result in zip(new, made, strict=True):
+                    if isinstance(result, DomainError):
+                        refusals.append((row, _problems(result)))
+                    else:
+                        outcomes.append("created")
+            for row, body in one_by_one:
+                try:
                     with unit.row():
-                        outcomes.append(kind.upsert(cl, transfer, actor, kind.body(row.values)))
+                        outcomes.append(kind.upsert(cl, transfer, actor, body))
                 except Unchanged:
                     outcomes.append("unchanged")
                 except DomainError as exc:
@@ -131,6 +151,8 @@ def _import_chunk(cl: Clienteling, transfer: TransferService, kind: Kind, chunk:
                 raise _RolledBack
     except _RolledBack:
         pass
+    # Rejections reported in file order, whichever path found them.
+    refusals.sort(key=lambda refusal: refusal[0].line)
     # Counted once the chunk committed (or, in a dry run, would have).
     summary.read += len(chunk)
     for outcome in outcomes:
