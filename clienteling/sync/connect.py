@@ -54,12 +54,12 @@ class Connection:
 
 
 class ConnectProblem(ValidationError):
-    """The URL or the token will not do; ``field`` is ``hub_url`` or ``token``, ``problem``
+    """The URL or the token will not do; ``field_name`` is ``hub_url`` or ``token``, ``problem``
     the words for next to it (``str()`` gives "field: problem" for a command line)."""
 
     def __init__(self, field: str, problem: str) -> None:
         super().__init__({field: [problem]})
-        self.field = field
+        self.field_name = field
         self.problem = problem
 
 

@@ -33,39 +33,39 @@ def test_a_good_url_and_token_name_the_store(sync_world: SyncWorld) -> None:
 
 def test_nothing_listening_is_the_url(sync_world: SyncWorld) -> None:
     p = problem(closed_port(), sync_world.world.token)
-    assert p.field == "hub_url"
+    assert p.field_name == "hub_url"
     assert "nothing answers at" in p.problem
     assert str(p).startswith("hub_url: ")
 
 
 def test_no_such_host_is_the_url() -> None:
     p = problem("http://no-such-host.invalid", "clt_abc_def")
-    assert (p.field, "no host called no-such-host.invalid" in p.problem) == ("hub_url", True)
+    assert (p.field_name, "no host called no-such-host.invalid" in p.problem) == ("hub_url", True)
 
 
 def test_a_malformed_url_is_the_url_before_any_request() -> None:
     p = problem("hub.example.com", "clt_abc_def")
-    assert p.field == "hub_url" and "http://" in p.problem
+    assert p.field_name == "hub_url" and "http://" in p.problem
 
 
 @pytest.mark.parametrize("status", [404, 200])
 def test_a_web_server_that_is_not_a_hub(status: int) -> None:
     with web_server(status) as url:
         p = problem(url, "clt_abc_def")
-    assert p.field == "hub_url"
+    assert p.field_name == "hub_url"
     assert "not a Clienteling hub" in p.problem
 
 
 def test_an_untrusted_certificate_is_a_tls_problem(tmp_path: Path) -> None:
     with web_server(200, tls_dir=tmp_path) as url:
         p = problem(url, "clt_abc_def")
-    assert p.field == "hub_url"
+    assert p.field_name == "hub_url"
     assert "TLS certificate this till does not trust" in p.problem
 
 
 def test_a_wrong_token_is_the_token(sync_world: SyncWorld) -> None:
     p = problem(sync_world.url, sync_world.world.token[:-2] + "xx")
-    assert p.field == "token"
+    assert p.field_name == "token"
     assert "refused this token" in p.problem and "hub token create" in p.problem
 
 
@@ -73,17 +73,17 @@ def test_a_revoked_token_is_the_token(sync_world: SyncWorld) -> None:
     found = check_connection(sync_world.url, sync_world.world.token)
     sync_world.hub.cl.devices.revoke(None, found.device_id)
     p = problem(sync_world.url, sync_world.world.token)
-    assert p.field == "token" and "revoked" in p.problem
+    assert p.field_name == "token" and "revoked" in p.problem
 
 
 def test_an_en_dash_in_the_token_is_said_not_crashed(sync_world: SyncWorld) -> None:
     pasted = sync_world.world.token.replace("_", "\u2013", 1)
     before = sync_world.running.counting.total
     p = problem(sync_world.url, pasted)
-    assert p.field == "token"
+    assert p.field_name == "token"
     assert "en dash" in p.problem and "character 4" in p.problem
     assert sync_world.running.counting.total == before  # said before any request
 
 
 def test_an_empty_token_is_the_token(sync_world: SyncWorld) -> None:
-    assert problem(sync_world.url, "   ").field == "token"
+    assert problem(sync_world.url, "   ").field_name == "token"
