@@ -4,10 +4,14 @@ the till talks to. The sync cycles themselves run on the network worker
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling, OutboxCounts
-from clienteling.sync.connect import Connection
 from clienteling.sync.state import connect, hub_url, set_hub_url
+
+if TYPE_CHECKING:  # the sync stack (httpx) is not loaded at start-up (SPEC §8)
+    from clienteling.sync.connect import Connection
 
 
 def outbox_counts(cl: Clienteling) -> OutboxCounts:
