@@ -4,9 +4,12 @@ against a real hub on loopback and plain web servers that are not hubs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clienteling.sync.connect import ConnectProblem, check_connection
 from tests.sync.conftest import SyncWorld, closed_port
@@ -87,3 +90,22 @@ def test_an_en_dash_in_the_token_is_said_not_crashed(sync_world: SyncWorld) -> N
 
 def test_an_empty_token_is_the_token(sync_world: SyncWorld) -> None:
     assert problem(sync_world.url, "   ").field_name == "token"
+
+
+def without_whoami(app: ASGIApp) -> ASGIApp:
+    """A Clienteling hub from before ``/sync/whoami``: the rest of its API answers."""
+    not_found = JSONResponse({"message": "Not Found"}, status_code=404)
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/api/v3/sync/whoami":
+            await not_found(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return serve
+
+
+def test_an_older_hub_is_said_to_need_updating(make_world: Callable[..., SyncWorld]) -> None:
+    sw = make_world(without_whoami)
+    p = problem(sw.url, sw.world.token)
+    assert p.field_name == "hub_url" and "too old for this till" in p.problem
