@@ -109,3 +109,17 @@ def test_an_older_hub_is_said_to_need_updating(make_world: Callable[..., SyncWor
     sw = make_world(without_whoami)
     p = problem(sw.url, sw.world.token)
     assert p.field_name == "hub_url" and "too old for this till" in p.problem
+
+
+def test_a_server_that_never_answers_is_said_under_the_url() -> None:
+    import socket
+
+    # Listening but never reading: the connection is made, no answer ever comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(ConnectProblem) as caught:
+            check_connection(url, "clt_abc_def", timeout=0.5)
+    assert caught.value.field_name == "hub_url"
+    assert "did not answer within 0.5 seconds" in caught.value.problem
