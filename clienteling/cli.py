@@ -125,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_hub(sub)
     from clienteling.sync.command import register as register_sync
+    from clienteling.sync.connect_command import register as register_connect
 
+    register_connect(sub)
     register_sync(sub)
     from clienteling.bench.command import register as register_bench
 

@@ -50,8 +50,10 @@ class Cancelled(Exception):
     """The person (or the app closing) asked sync to stop; what is committed stays."""
 
 
-TOKEN_REJECTED = ("This till's token was revoked or is wrong: ask an admin for a new one "
-                  "(Hub connection… in the user menu).")
+# What actually works (issue 16): a new token from the hub's admin, entered by a manager.
+TOKEN_REJECTED = ("This till's token was revoked or is wrong: a manager signs in and uses Hub "
+                  "connection… (the user menu) with a new token from the hub's admin "
+                  "(clienteling hub token create), or runs clienteling connect.")
 
 
 def is_token_refusal(response: httpx.Response) -> bool:

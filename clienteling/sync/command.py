@@ -14,11 +14,17 @@ from clienteling.engine.errors import DomainError
 
 
 def register(sub: Any) -> None:
-    sync = sub.add_parser("sync", help="sync this till with its hub once (push, then pull)")
+    sync = sub.add_parser(
+        "sync", help="sync this till with its hub once (push, then pull)",
+        description="Syncs with the hub saved by `clienteling connect` (connect first: it "
+        "checks the URL and token and saves them). --hub and --token override it for one run "
+        "and save nothing.")
     sync.add_argument("--db", help="the till's database URL or file (default: the local till "
                       "database)")
-    sync.add_argument("--hub", help="the hub's URL (default: the one this till is connected to)")
-    sync.add_argument("--token", help="this till's token (default: the one kept for that hub)")
+    sync.add_argument("--hub", help="the hub's URL (default: the one saved by `clienteling "
+                      "connect`); for this run only, nothing is saved")
+    sync.add_argument("--token", help="this till's token (default: the one `clienteling connect` "
+                      "kept for that hub); for this run only, nothing is saved")
     sync.add_argument("--verify", action="store_true",
                       help="afterwards compare this till's digest with the hub's")
     sync.add_argument("--detail", action="store_true",
@@ -46,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         hub = args.hub or state.hub_url(cl)
         if not hub:
-            raise DomainError("--hub is required: this till is not connected to a hub yet")
+            raise DomainError("--hub is required: this till is not connected to a hub yet "
+                              "(clienteling connect --hub URL --token TOKEN saves one)")
         try:
             hub = state.check_hub_url(hub)
         except DomainError as exc:

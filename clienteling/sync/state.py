@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services import Clienteling
@@ -19,8 +19,12 @@ from clienteling.engine.services.sync_state import (
     check_hub_url,
 )
 
-__all__ = ["FIRST_SYNC", "HUB_URL", "LAST_SYNCED", "REFETCH", "REJECTED", "check_hub_url", "get",
-           "hub_url", "last_synced_at", "may_connect", "put", "set_hub_url", "update"]
+if TYPE_CHECKING:
+    from clienteling.sync.connect import Connection
+
+__all__ = ["FIRST_SYNC", "HUB_URL", "LAST_SYNCED", "REFETCH", "REJECTED", "check_hub_url",
+           "connect", "get", "hub_url", "last_synced_at", "may_connect", "put", "set_hub_url",
+           "update"]
 
 
 def get(cl: Clienteling, key: str) -> Any:
@@ -44,6 +48,13 @@ def hub_url(cl: Clienteling) -> str | None:
 def set_hub_url(cl: Clienteling, actor: Actor, url: str) -> str:
     """Connect this till to a hub (``Action.CONNECT_TILL``); checked and audited by the engine."""
     return cl.sync_state.set_hub_url(actor, url)
+
+
+def connect(cl: Clienteling, actor: Actor | None, found: Connection) -> str:
+    """Save a connection ``sync.connect.check_connection`` proved: ``actor`` a manager or
+    admin in the app, None for the till's own set-up (see the engine's ``connect``)."""
+    return cl.sync_state.connect(actor, found.hub_url, store_id=found.store_id,
+                                 device=found.device_name)
 
 
 def last_synced_at(cl: Clienteling) -> datetime | None:

@@ -196,6 +196,7 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
     pia = next(r["data"]["data"]["id"] for r in pushed)
     assert [e["op"] for e in ok(till.get("/sync/records", params={
         "type": "profile", "id": [pia, "gone"]}))["data"]] == ["upsert", "delete"]
+    assert ok(till.get("/sync/whoami"))["data"]["store"]["id"] == world.store_id
 
     # -- nothing in the OpenAPI description was left out --------------------------------------
     answered = {(m, p) for m, p, status in world.live.calls if 200 <= status < 300}

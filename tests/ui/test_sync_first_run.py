@@ -60,6 +60,8 @@ def test_connect_on_first_run_then_cancel_the_first_sync_and_resume(
     ask.url_field.setText(large_hub.url)
     qtbot.keyClicks(ask.token_field, large_hub.token)
     qtbot.mouseClick(ask.connect_button, Qt.MouseButton.LeftButton)
+    # Accepted once the hub has proven the URL and token (issue 16).
+    qtbot.waitUntil(lambda: ask.choice == CONNECT, timeout=SYNC_TIMEOUT)
     assert (ask.choice, ask.url, ask.token) == (CONNECT, large_hub.url, large_hub.token)
 
     # The progress dialog appears only once the first sync has taken a while (GUIDE 3).

@@ -20,7 +20,8 @@ from sqlalchemy import delete, func, select
 from clienteling.engine.context import Context
 from clienteling.engine.errors import PermissionDenied, ValidationError
 from clienteling.engine.models import KeyValue, Staff
-from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.permissions import Action, Actor, Role, require
+from clienteling.engine.security import WITHHELD_HASH
 
 HUB_URL = "sync.hub_url"
 LAST_SYNCED = "sync.last_synced_at"
@@ -104,6 +105,45 @@ class SyncStateService:
                 raise PermissionDenied("connect this till to a hub without signing in", "nobody")
             value = check_hub_url(url)
             _put(s, HUB_URL, value)
+        return value
+
+    def connect(self, actor: Actor | None, url: str, *, store_id: str, device: str) -> str:
+        """Save a connection the hub has just proven (``sync.connect.check_connection``):
+        its token belongs to ``device`` of store ``store_id``. One transaction: the URL,
+        the end of any "token rejected" back-off, and the audit event ``settings.hub_url``.
+
+        ``actor`` is the manager or admin doing it in the app (``Action.CONNECT_TILL``); a
+        till's staff serve one store, so a manager may only connect it to a token of their
+        own store (an admin may use any store's admin device). ``None`` is the till's own
+        set-up (``clienteling connect``, the first-run form): whoever holds a till token
+        the hub's admin created may connect, as the hub would take that token from anyone —
+        but a till that already has its store's staff (and maybe changes waiting for them)
+        is never switched to another store's token. Waiting outbox changes are kept: they
+        are sent to the hub with the new token. Returns the URL as stored."""
+        if actor is not None:
+            require(actor, Action.CONNECT_TILL)
+            if actor.role != Role.ADMIN and store_id != actor.store_id:
+                raise ValidationError.field("token", "belongs to a till of another store: ask "
+                                            "the hub's admin for a token for this store")
+        value = check_hub_url(url)
+        with self._ctx.transaction(actor) as uow:
+            s = uow.session
+            # The store this till serves: that of the staff who can sign in on it (the hub
+            # sends every staff record, but withholds the PIN hash of other stores' staff).
+            served = set(s.scalars(select(Staff.store_id).where(
+                Staff.role != Role.ADMIN.value, Staff.pin_hash != WITHHELD_HASH)))
+            if served and store_id not in served:
+                raise ValidationError.field("token", "belongs to a till of another store than "
+                                            "the one this till serves: ask the hub's admin for "
+                                            "a token for this store")
+            row = s.get(KeyValue, HUB_URL)
+            before = row.value if row is not None else None
+            _put(s, HUB_URL, value)
+            _put(s, REJECTED, None)
+            uow.record("settings.hub_url", "setting", HUB_URL, before={"hub_url": before},
+                       after={"hub_url": value},
+                       meta={"device": device, "store_id": store_id,
+                             "by": "staff" if actor is not None else "till token"})
         return value
 
 

@@ -2,7 +2,8 @@
 ``POST /sync/push`` (a till's outbox in batches, see ``hub.push``), ``GET /sync/snapshot``
 (a first sync, see ``hub.snapshot``) and ``GET /sync/digest`` (do a till and the hub agree,
 see ``engine.services.digest``); ``GET /sync/records`` (named records in the feed's shape,
-for a till correcting its optimistic copy after a push)."""
+for a till correcting its optimistic copy after a push); ``GET /sync/whoami`` (which device
+and store a token is, for connecting a till)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from clienteling import __version__
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.services.listing import MAX_FEED_PAGE
 from clienteling.engine.services.snapshot import (
@@ -26,7 +28,7 @@ from clienteling.hub.push import MAX_ENTRIES, answer, apply, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
 from clienteling.hub.snapshot import snapshot as snapshot_body
 from clienteling.hub.snapshot import snapshot_rows_body
-from clienteling.sync.wire import MAX_RECORD_IDS
+from clienteling.sync.wire import API_PREFIX, MAX_RECORD_IDS
 
 router = APIRouter(tags=["sync"])
 
@@ -116,3 +118,19 @@ def records(
          "data": data}
         for ident, data in hub.cl.render_current(SYNC_TYPES[type], list(dict.fromkeys(id)), render)]
     return JSONResponse({"data": out})
+
+
+@router.get("/sync/whoami", summary="The device behind this token and the store it belongs "
+            "to (how a till proves its URL and token before saving them)")
+def whoami(request: Request, hub: Reader) -> JSONResponse:
+    # One call that proves the token (the Reader dependency: 401/429 as for any read) and
+    # names the store, so `clienteling connect` and the Connect form can say "this is the
+    # Melbourne Central hub" before they save anything (SPEC §6 "Connecting a till").
+    dev = request.state.device
+    store = next((s for s in hub.cl.staff.stores() if s.id == dev.store_id), None)
+    return JSONResponse({"data": {
+        "device": {"id": dev.token_id, "name": dev.name, "kind": dev.kind},
+        "store": ({"id": store.id, "name": store.name, "timezone": store.timezone}
+                  if store is not None else {"id": dev.store_id, "name": "", "timezone": ""}),
+        "hub": {"name": "clienteling", "version": __version__, "api": API_PREFIX},
+    }})

@@ -4,9 +4,14 @@ the till talks to. The sync cycles themselves run on the network worker
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling, OutboxCounts
-from clienteling.sync.state import hub_url, set_hub_url
+from clienteling.sync.state import connect, hub_url, set_hub_url
+
+if TYPE_CHECKING:  # the sync stack (httpx) is not loaded at start-up (SPEC §8)
+    from clienteling.sync.connect import Connection
 
 
 def outbox_counts(cl: Clienteling) -> OutboxCounts:
@@ -23,6 +28,13 @@ def connect_hub(cl: Clienteling, actor: Actor, url: str) -> str:
     the engine; "hub_url: …" when the URL is not usable); returns the URL as stored."""
     set_hub_url(cl, actor, url)
     return hub_url(cl) or url
+
+
+def save_connection(cl: Clienteling, actor: Actor | None, found: Connection) -> str:
+    """Save a connection the hub proved (``sync.connect.check_connection``): by a manager or
+    admin (``Action.CONNECT_TILL``) under Hub connection…, or with ``actor`` None on a till's
+    first run; the engine keeps a till with its store's staff on that store ("token: …")."""
+    return connect(cl, actor, found)
 
 
 def connect_first_run(cl: Clienteling, url: str) -> str:

@@ -1,9 +1,18 @@
 """First run on an empty till: "Connect to a hub" (its URL and a till token, then a first sync
-with progress and cancel) or "Try it with demo data" (a demo store on this computer only)."""
+with progress and cancel) or "Try it with demo data" (a demo store on this computer only).
+
+Connect (or Enter) asks the hub first (``sync.connect.check_connection``, issue 16): the
+dialog is accepted only once the hub has proven the URL and token, so a till is never left
+saved with a bad URL; a failure is said under its field and the form stays. The check runs
+on a thread of its own — this dialog comes before the window and its network worker — and
+its answer comes back to the GUI thread by a queued signal."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -16,10 +25,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clienteling.engine.errors import ValidationError
-from clienteling.sync.state import check_hub_url
+if TYPE_CHECKING:  # the sync stack (httpx) loads on the first check, not at start-up
+    from clienteling.sync.connect import Connection
 
 DEMO, CONNECT = "demo", "connect"
+
+
+class _Answer(QObject):
+    """Carries the check's result from its thread to the GUI thread (queued connection)."""
+
+    arrived = Signal(object)
+
+
+def _check(url: str, token: str, answer: _Answer) -> None:
+    from clienteling.sync.connect import check_connection
+
+    try:
+        result: object = check_connection(url, token)
+    except Exception as exc:  # said in the form; a bug's words rather than a dead dialog
+        result = exc
+    answer.arrived.emit(result)
 
 
 class FirstRunDialog(QDialog):
@@ -36,6 +61,10 @@ class FirstRunDialog(QDialog):
         self.choice: str | None = None
         self.url = ""
         self.token = ""
+        self.connection: Connection | None = None
+        self._answer = _Answer(self)
+        self._answer.arrived.connect(self._checked)
+        self._checking = False
 
         title = QLabel("Welcome to Clienteling", self)
         title.setObjectName("dialogTitle")
@@ -67,15 +96,29 @@ class FirstRunDialog(QDialog):
         self.problem = QLabel("", form)
         self.problem.setObjectName("formMessage")
         self.problem.setWordWrap(True)
+        # Each field's problem right under it (the URL's or the token's).
+        self.url_error = QLabel("", form)
+        self.url_error.setObjectName("error_hub_url")
+        self.url_error.setProperty("fieldError", True)
+        self.url_error.setWordWrap(True)
+        self.token_error = QLabel("", form)
+        self.token_error.setObjectName("error_token")
+        self.token_error.setProperty("fieldError", True)
+        self.token_error.setWordWrap(True)
+        self.url_field.returnPressed.connect(self._connect)
+        self.token_field.returnPressed.connect(self._connect)
         self.back_button = QPushButton("Back", form)
         self.back_button.clicked.connect(lambda: self.pages.setCurrentIndex(0))
         self.connect_button = QPushButton("Connect", form)
         self.connect_button.setObjectName("connectButton")
         self.connect_button.setProperty("primary", True)
+        self.connect_button.setDefault(True)
         self.connect_button.clicked.connect(self._connect)
         fields = QFormLayout()
         fields.addRow("Hub URL", self.url_field)
+        fields.addRow("", self.url_error)
         fields.addRow("Till token", self.token_field)
+        fields.addRow("", self.token_error)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
@@ -97,17 +140,38 @@ class FirstRunDialog(QDialog):
         self.chosen.emit(DEMO)
         self.accept()
 
+    def field_error(self, name: str) -> str:
+        return {"hub_url": self.url_error, "token": self.token_error}[name].text()
+
     def _connect(self) -> None:
-        token = self.token_field.text().strip()
-        try:
-            url = check_hub_url(self.url_field.text())
-        except ValidationError as exc:
-            problems = exc.errors.get("hub_url")
-            self.problem.setText(f"Hub URL: {' '.join(problems) if problems else exc.message}")
+        if self._checking:
             return
-        if not token:
-            self.problem.setText("Till token: enter the token the hub's admin created for this till")
+        self._checking = True
+        self.url_error.clear()
+        self.token_error.clear()
+        self.connect_button.setEnabled(False)
+        self.problem.setText("Checking the hub…")
+        threading.Thread(target=_check, name="first-run-check", daemon=True,
+                         args=(self.url_field.text(), self.token_field.text(),
+                               self._answer)).start()
+
+    def _checked(self, result: object) -> None:
+        from clienteling.sync.connect import Connection, ConnectProblem
+
+        self._checking = False
+        self.connect_button.setEnabled(True)
+        if isinstance(result, ConnectProblem):
+            self.problem.clear()
+            label, field = ((self.url_error, self.url_field) if result.field_name == "hub_url"
+                            else (self.token_error, self.token_field))
+            label.setText(result.problem)
+            field.setFocus()
             return
-        self.choice, self.url, self.token = CONNECT, url, token
+        if not isinstance(result, Connection):
+            self.problem.setText(f"The hub could not be checked: {result}")
+            return
+        self.connection = result
+        self.choice, self.url, self.token = CONNECT, result.hub_url, result.token
+        self.problem.setText(f"Connected: {result.describe()}.")
         self.chosen.emit(CONNECT)
         self.accept()

@@ -1,0 +1,67 @@
+"""The first-run "Connect to a hub" form checks with the hub before it is accepted (issue 16):
+an unreachable URL, a web server that is not a hub and a wrong token are each said under
+their field and the form stays (nothing is handed on to be saved); Enter submits; a good
+URL and token are accepted with the store they belong to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from clienteling.ui.sync.first_run import CONNECT, FirstRunDialog
+from tests.sync.conftest import closed_port
+from tests.sync.not_a_hub import web_server
+from tests.ui.hub_support import HubWorld, start_hub_from, stop_hub
+
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def till_hub(demo_template: Path, tmp_path: Path, clock: Any) -> Iterator[HubWorld]:
+    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
+    yield world
+    stop_hub(world)
+
+
+def ask(qtbot: Any, url: str, token: str) -> FirstRunDialog:
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.connect_choice, Qt.MouseButton.LeftButton)
+    dialog.url_field.setText(url)
+    dialog.token_field.setText(token)
+    qtbot.keyClick(dialog.token_field, Qt.Key.Key_Return)  # Enter submits
+    return dialog
+
+
+def refused(qtbot: Any, dialog: FirstRunDialog, field: str, words: str) -> None:
+    qtbot.waitUntil(lambda: words in dialog.field_error(field), timeout=TIMEOUT)
+    other = "token" if field == "hub_url" else "hub_url"
+    assert dialog.field_error(other) == ""
+    assert dialog.isVisible() and dialog.choice is None and dialog.connect_button.isEnabled()
+
+
+def test_unreachable_is_said_under_the_url(qtbot: Any) -> None:
+    refused(qtbot, ask(qtbot, closed_port(), "clt_abc_def"), "hub_url", "nothing answers at")
+
+
+def test_not_a_hub_is_said_under_the_url(qtbot: Any) -> None:
+    with web_server(200) as site:
+        refused(qtbot, ask(qtbot, site, "clt_abc_def"), "hub_url", "not a Clienteling hub")
+
+
+def test_a_wrong_token_is_said_under_the_token(qtbot: Any, till_hub: HubWorld) -> None:
+    dialog = ask(qtbot, till_hub.url, "clt_wrong_token")
+    refused(qtbot, dialog, "token", "refused this token")
+
+
+def test_a_good_one_is_accepted_with_its_store(qtbot: Any, till_hub: HubWorld) -> None:
+    dialog = ask(qtbot, till_hub.url + "/", till_hub.token)
+    qtbot.waitUntil(lambda: dialog.choice == CONNECT, timeout=TIMEOUT)
+    assert (dialog.url, dialog.token) == (till_hub.url, till_hub.token)
+    assert dialog.connection is not None and dialog.connection.store_id == till_hub.store_id
+    assert not dialog.isVisible()
