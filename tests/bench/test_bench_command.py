@@ -30,6 +30,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "hubload": ("hub_redeem_rps", "hub_redeem_rps_sqlite_benefit", "hub_redeem_rps_sqlite_amount",
                 "hub_redeem_rps_postgres_benefit", "hub_redeem_rps_postgres_amount", "hub_caps_held",
                 "local_redeem_p50_ms", "hub_redeem_p50_ms"),
+    "importload": ("hub_import_s", "hub_import_rows_per_s", "hub_import_rss_mb"),
     "machine": ("machine",),
     "command": ("scale", "seed", "started_at", "duration_s", "targets", "skipped"),
 }
@@ -38,7 +39,7 @@ MACHINE = ("cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platf
 TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "redeem_benefit_p95_ms",
            "redeem_reward_p95_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
-           "rss_mb", "build_s")
+           "rss_mb", "build_s", "hub_import_rows_per_s")
 
 
 def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
