@@ -202,6 +202,7 @@ class RewardRecord:
     id: str
     profile_id: str
     reward_definition_id: str
+    external_id: str | None
     value_initial: Decimal
     value_remaining: Decimal
     issued_at: datetime

@@ -202,7 +202,7 @@ class Benefit(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
     benefit_definition_id: Mapped[str] = mapped_column(ForeignKey("benefit_definitions.id"))
-    external_id: Mapped[str | None] = mapped_column(String(128))
+    external_id: Mapped[str | None] = mapped_column(String(128), index=True)
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     timezone: Mapped[str] = mapped_column(String(64))
@@ -246,6 +246,8 @@ class Reward(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
     reward_definition_id: Mapped[str] = mapped_column(ForeignKey("reward_definitions.id"))
+    # Another system's id for a reward imported from it (``hub import``, SPEC §7).
+    external_id: Mapped[str | None] = mapped_column(String(128), index=True)
     value_initial: Mapped[Decimal]
     value_remaining: Mapped[Decimal]
     issued_at: Mapped[datetime]

@@ -321,6 +321,7 @@ def reward(r: Reader) -> Parsed:
     return Parsed("reward", {
         "profile_id": r.ident("profile_id", required=True),
         "reward_definition_id": r.ident("reward_definition_id", required=True),
+        "external_id": r.text("external_id", 128),
         "value_initial": r.money("value_initial", required=True),
         "value_remaining": r.money("value_remaining", required=True),
         "issued_at": r.instant("issued_at", required=True),

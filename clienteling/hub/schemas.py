@@ -103,7 +103,7 @@ ISSUE_REWARD = obj(
     ("profile_id", "reason"),
     id=ID, profile_id={"type": "string"}, reward_definition_id={"type": "string"},
     reward_definition_handle={"type": "string"}, value_initial=MONEY, timezone=ZONE,
-    reason={"type": "string"},
+    reason={"type": "string"}, external_id=TEXT, issued_at=TIME, expires_at=TIME,
 )
 REDEEM_AMOUNT = obj(
     ("amount",),

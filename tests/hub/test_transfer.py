@@ -213,6 +213,50 @@ def test_opening_benefits_come_in_by_card_and_handle_once(
     assert (third["created"], third["unchanged"], third["rejected"]) == (0, 1, 3)
 
 
+REWARDS = """
+external_id,card,reward_definition_id,value_initial,issued_at,expires_at,timezone
+bal-1,4000000000001,welcome,7.50,2026-10-01 09:00:00,2027-03-31 23:59:00,Australia/Melbourne
+bal-2,4000000000003,welcome,10.00,,,Australia/Sydney
+bal-3,4000000000003,welcome,10.001,,,Australia/Sydney
+bal-4,4000000000003,welcome,25.00,,,Australia/Sydney
+"""
+
+
+def test_opening_reward_balances_come_in_once_with_their_expiry(
+        capsys: pytest.CaptureFixture[str], hub_url: str, tmp_path: Path) -> None:
+    set_up(capsys, hub_url, tmp_path)
+    run(capsys, "hub", "import", "--db", hub_url, "--kind", "profiles", "--as", "ada",
+        str(write(tmp_path / "customers.csv", CUSTOMERS)))
+    run(capsys, "hub", "import", "--db", hub_url, "--kind", "reward_definitions", "--as", "ada",
+        str(write(tmp_path / "defs.csv", "name,handle,type,value,max_value,period\n"
+                  "Welcome,welcome,activation,10.00,20.00,90\n")))
+    source = write(tmp_path / "balances.csv", REWARDS)
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "rewards", "--as",
+                         "ada", str(source))
+    first = summary(lines)
+    assert (code, first["created"], first["rejected"]) == (1, 2, 2)
+    with Path(first["report"]).open(encoding="utf-8") as stream:
+        rejected = [(int(r["line"]), r["field"], r["problem"]) for r in csv.DictReader(stream)]
+    # Over-precise money, and a balance over the definition's maximum (SPEC §4, R1).
+    assert [(line, name) for line, name, _ in rejected] == [(4, "value_initial"),
+                                                            (5, "value_initial")]
+    with Clienteling.open(hub_url, mode="hub") as cl:
+        jane = cl.profiles.find_scan("4000000000001").profile_id
+        kim = cl.profiles.find_scan("4000000000003").profile_id
+        assert jane is not None and kim is not None
+        assert str(cl.overview(jane).balance) == "7.50"
+        assert str(cl.overview(kim).balance) == "10.00"
+    out = tmp_path / "held.jsonl"
+    run(capsys, "hub", "export", "--db", hub_url, "--kind", "rewards", "--out", str(out))
+    held = {r["external_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert held["bal-1"]["expires_at"] == "2027-03-31T12:59:00+00:00"
+    assert held["bal-1"]["issued_at"] == "2026-09-30T23:00:00+00:00"
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "rewards", "--as",
+                         "ada", str(source))
+    again = summary(lines)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 2, 2)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_export_writes_what_import_reads(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                          fmt: str) -> None:
@@ -232,10 +276,12 @@ Service,service,customer-service,,50.00,30,
                   '"period": 7, "tags": ["drinks"], "claim_timeframe": null}\n')))
     run(capsys, "hub", "import", "--db", first, "--kind", "benefits", "--as", "ada",
         str(write(tmp_path / "opening.csv", BENEFITS)))
+    run(capsys, "hub", "import", "--db", first, "--kind", "rewards", "--as", "ada",
+        str(write(tmp_path / "balances.csv", REWARDS.replace("welcome", "service"))))
     second = f"sqlite:///{tmp_path / 'second.db'}"
     run(capsys, "hub", "init", "--db", second)
     for kind in ("stores", "staff", "benefit_definitions", "reward_definitions", "profiles",
-                 "benefits"):
+                 "benefits", "rewards"):
         out = tmp_path / f"{kind}-1.{fmt}"
         code, lines, _ = run(capsys, "hub", "export", "--db", first, "--kind", kind, "--out", str(out))
         assert code == 0 and summary(lines)["written"] > 0

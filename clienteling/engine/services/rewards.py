@@ -136,6 +136,11 @@ class RewardService:
         reason = form.text("reason", required=True, max_len=1000)
         tz = opt(form.timezone("timezone")) or actor.timezone
         reward_id = opt(form.text("id", max_len=36))
+        external_id = opt(form.text("external_id", max_len=128))
+        # An opening balance from another system keeps its dates (``hub import``).
+        issued_at = opt(form.instant("issued_at", tz))
+        given_expiry = form.has("expires_at")
+        expires_at = form.instant("expires_at", tz) if given_expiry else None
         if not ref:
             form.error("reward_definition_id", "give reward_definition_id or "
                        "reward_definition_handle")
@@ -162,12 +167,13 @@ class RewardService:
                                   "at a time; ask an admin for more")
             if reward_id and s.get(Reward, reward_id) is not None:
                 raise ValidationError.field("id", "a reward with this id already exists")
-            issued = uow.now
+            issued = issued_at or uow.now
             reward = Reward(
                 id=reward_id or new_id(), profile_id=profile_id,
-                reward_definition_id=definition.id, value_initial=amount, value_remaining=amount,
-                issued_at=issued, timezone=tz,
-                expires_at=(rules.add_local_days(issued, definition.period, tz)
+                reward_definition_id=definition.id, external_id=external_id,
+                value_initial=amount, value_remaining=amount, issued_at=issued, timezone=tz,
+                expires_at=(expires_at if given_expiry  # a given expiry wins, as for benefits
+                            else rules.add_local_days(issued, definition.period, tz)
                             if definition.period is not None else None),
                 is_active=True, issued_by_staff_id=actor.staff_id, reason=reason,
                 created_at=uow.now, updated_at=uow.now,
@@ -181,6 +187,9 @@ class RewardService:
                            "id": reward.id, "profile_id": profile_id,
                            "reward_definition_id": definition.id,
                            "value_initial": wire.money(amount), "timezone": tz, "reason": reason,
+                           **({"external_id": external_id} if external_id else {}),
+                           **({"issued_at": wire.iso(reward.issued_at)} if issued_at else {}),
+                           **({"expires_at": wire.iso(reward.expires_at)} if given_expiry else {}),
                        }))
             return frozen.reward(reward)
 

@@ -31,6 +31,7 @@ from clienteling.engine.models import (
     BenefitDefinition,
     Identity,
     Profile,
+    Reward,
     RewardDefinition,
     Staff,
     Store,
@@ -46,6 +47,7 @@ _MODELS: dict[str, Any] = {
     "benefit_definitions": BenefitDefinition,
     "reward_definitions": RewardDefinition,
     "benefits": Benefit,
+    "rewards": Reward,
 }
 _RENDER: dict[str, Any] = {
     "stores": wire.store,
@@ -54,6 +56,7 @@ _RENDER: dict[str, Any] = {
     "benefit_definitions": wire.benefit_definition,
     "reward_definitions": wire.reward_definition,
     "benefits": wire.benefit_record,
+    "rewards": lambda r: wire.reward(r, embed_definition=False),
 }
 
 
@@ -197,16 +200,18 @@ class TransferService:
             found = s.scalar(select(model).where(model.handle == handle))
             return _RENDER[kind](found) if found is not None else None
 
-    def find_benefit(self, external_id: str | None, benefit_id: str | None) -> dict[str, Any] | None:
-        """An issued benefit by its ``external_id`` (the other system's id, SPEC §7), else by
-        its own id (a benefit exported from a hub, which may have none)."""
+    def find_instance(self, kind: str, external_id: str | None,
+                      instance_id: str | None) -> dict[str, Any] | None:
+        """An issued benefit or reward by its ``external_id`` (the other system's id, SPEC
+        §7), else by its own id (one exported from a hub, which may have none)."""
+        model = _MODELS[kind]
         with self.ctx.reading() as s:
             if external_id:
-                found = s.scalar(select(Benefit).where(Benefit.external_id == external_id)
-                                 .order_by(Benefit.id).limit(1))
+                found = s.scalar(select(model).where(model.external_id == external_id)
+                                 .order_by(model.id).limit(1))
             else:
-                found = s.get(Benefit, benefit_id) if benefit_id else None
-            return wire.benefit_record(found) if found is not None else None
+                found = s.get(model, instance_id) if instance_id else None
+            return _RENDER[kind](found) if found is not None else None
 
     def profile_with_card(self, card: str) -> str | None:
         """The id of the profile holding loyalty card ``card``, if any."""
@@ -215,11 +220,13 @@ class TransferService:
                 Identity.handle == "card", Identity.identifier == card.strip()))
             return found
 
-    def benefit_definition_id(self, ref: str) -> str | None:
-        """A benefit definition's id from its id or handle (as the API takes either)."""
+    def definition_id(self, kind: str, ref: str) -> str | None:
+        """A benefit or reward definition's id from its id or handle (as the API takes
+        either); ``kind`` is ``benefit_definitions`` or ``reward_definitions``."""
+        model = _MODELS[kind]
         with self.ctx.reading() as s:
-            found: str | None = s.scalar(select(BenefitDefinition.id).where(
-                (BenefitDefinition.id == ref) | (BenefitDefinition.handle == ref)).limit(1))
+            found: str | None = s.scalar(select(model.id).where(
+                (model.id == ref) | (model.handle == ref)).limit(1))
             return found
 
     # -- export ----------------------------------------------------------------

@@ -129,7 +129,7 @@ class Kind:
     def export_row(self, record: dict[str, Any], identity_handles: list[str]) -> dict[str, Any]:
         """A record in the import's shape: no stamps, a profile's cards as columns."""
         row = _without_stamps(record)
-        if self.name == "benefits":
+        if self.name in ("benefits", "rewards"):
             return {k: row.get(k) for k in self.columns}
         if self.name == "staff":
             row.pop("pin_hash", None)
@@ -270,24 +270,32 @@ _register(_definition_kind("reward_definitions", _definition_columns_for("reward
                            "update_reward_definition"))
 
 
-def _benefit_references(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
-    """A benefit row's customer by ``card`` (or ``profile_id``) and its definition by id or
+def _instance_references(definition_kind: str, field: str) -> Callable[
+        [TransferService, dict[str, Any]], dict[str, Any]]:
+    """An instance row's customer by ``card`` (or ``profile_id``) and its definition by id or
     handle, as ids."""
-    out = {k: v for k, v in body.items() if k != CARD}
-    card = _text(body, CARD)
-    if card and not _text(body, "profile_id"):
-        profile_id = transfer.profile_with_card(card)
-        if profile_id is None:
-            raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
-        out["profile_id"] = profile_id
-    ref = _text(body, "benefit_definition_id")
-    if ref:
-        found = transfer.benefit_definition_id(ref)
-        if found is None:
-            raise ValidationError.field("benefit_definition_id",
-                                        f"no benefit definition with id or handle {ref[:60]}")
-        out["benefit_definition_id"] = found
-    return out
+
+    def resolve(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in body.items() if k != CARD}
+        card = _text(body, CARD)
+        if card and not _text(body, "profile_id"):
+            profile_id = transfer.profile_with_card(card)
+            if profile_id is None:
+                raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
+            out["profile_id"] = profile_id
+        ref = _text(body, field)
+        if ref:
+            found = transfer.definition_id(definition_kind, ref)
+            if found is None:
+                what = definition_kind.removesuffix("s").replace("_", " ")
+                raise ValidationError.field(field, f"no {what} with id or handle {ref[:60]}")
+            out[field] = found
+        if definition_kind == "reward_definitions":
+            # Manual issue asks why; an opening balance says where it came from.
+            out.setdefault("reason", "Opening balance imported from another system")
+        return out
+
+    return resolve
 
 
 _register(Kind(
@@ -296,9 +304,19 @@ _register(Kind(
     describe="issued benefits (opening balances from another system), found by external_id "
              "(else id); the customer by profile_id or card, the definition by id or handle",
     compare=("profile_id", "benefit_definition_id"),
-    _find=lambda t, b: t.find_benefit(_text(b, "external_id"), _text(b, "id")),
+    _find=lambda t, b: t.find_instance("benefits", _text(b, "external_id"), _text(b, "id")),
     _create=lambda cl, actor, b: cl.benefits.issue(actor, b),  # type: ignore[arg-type]
-    _resolve=_benefit_references,
+    _resolve=_instance_references("benefit_definitions", "benefit_definition_id"),
+))
+_register(Kind(
+    "rewards", ("id", "external_id", "profile_id", "reward_definition_id", "value_initial",
+                "issued_at", "expires_at", "timezone", "reason"),
+    describe="reward balances (opening balances from another system), found by external_id "
+             "(else id); the customer by profile_id or card, the definition by id or handle",
+    compare=("profile_id", "reward_definition_id", "value_initial"),
+    _find=lambda t, b: t.find_instance("rewards", _text(b, "external_id"), _text(b, "id")),
+    _create=lambda cl, actor, b: cl.rewards.issue(actor, b),  # type: ignore[arg-type]
+    _resolve=_instance_references("reward_definitions", "reward_definition_id"),
 ))
 
 
