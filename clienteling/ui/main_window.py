@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -145,8 +146,12 @@ class MainWindow(QMainWindow):
         self.status_message = ElidedLabel("", self)
         self.status_message.setObjectName("statusMessage")
         self.statusBar().setSizeGripEnabled(False)
-        self.statusBar().addWidget(self.sync_status, 1)
-        self.statusBar().addPermanentWidget(self.status_message)
+        # The sync status gets the room its text needs; a notice what is left, elided to it
+        # (never cut at the window's edge), at the right-hand end.
+        self.status_message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.statusBar().addWidget(self.sync_status, 0)
+        self.statusBar().addWidget(self.status_message, 1)
         self.sync_status.conflicts_requested.connect(self.open_conflicts)
         self.sync.finished.connect(self._synced)
         self.sync.progressed.connect(self._sync_progressed)

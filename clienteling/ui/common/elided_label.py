@@ -12,8 +12,9 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.full_text = ""
-        # Ignored width: the layout gives it what is left, and the text fits that.
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Its whole text's width when there is room; down to nothing when not (the minimum
+        # size hint is 0 wide), the text elided to what it got.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setText(text)
 
