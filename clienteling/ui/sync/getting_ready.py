@@ -54,7 +54,7 @@ class GettingReadyPage(QWidget):
         self.running = False
         card = QFrame(self)
         card.setObjectName("signInCard")
-        card.setMaximumWidth(560)
+        card.setFixedWidth(560)  # a fixed width, so wrapped text gets the height it needs
         self.title = QLabel(TITLE, card)
         self.title.setObjectName("dialogTitle")
         self.label = QLabel("", card)

@@ -108,7 +108,8 @@ class SyncStatus(QWidget):
         else:
             was_online = self.online
             self.online = report.online and not report.token_rejected
-            self.stopped = report.error if report.token_rejected else None
+            self.stopped = (report.error or "the hub refused this till's token"
+                            ) if report.token_rejected else None
             self.problem = report.error
             if report.synced_at is not None:
                 self.synced_at = report.synced_at
