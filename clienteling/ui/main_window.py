@@ -423,6 +423,8 @@ class MainWindow(QMainWindow):
 
     def _synced(self, outcome: Outcome) -> None:
         self.sync_status.show_outcome(outcome)
+        if outcome.report is not None:
+            self.state.standalone = False  # a manager connected it: its changes wait again
         if self.status_message.text() == SYNCING:
             self.status_message.clear()  # the cycle F5 asked for has finished
         report = outcome.report
@@ -460,6 +462,7 @@ class MainWindow(QMainWindow):
             self.state.timezone = (self.state.actor.timezone if self.state.actor is not None
                                    else readiness.timezone)
         self.sync_status.set_readiness(readiness)
+        self.state.standalone = readiness.state == READY and not readiness.connected
         page = self.getting_ready
         if readiness.state == READY:
             if self.stack.currentWidget() is page:
