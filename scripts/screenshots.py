@@ -1,10 +1,11 @@
 """Screenshots of the desktop app for the docs, made offscreen on a fresh demo database.
 
-    python scripts/screenshots.py [--out docs/screenshots]
+    python scripts/screenshots.py [--out docs/screenshots] [--only getting-ready,status-bar]
 
 Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, checkout.png,
 conflicts.png,
-issue-reward.png, redeem-rewards.png and definitions-editor.png.
+issue-reward.png, redeem-rewards.png and definitions-editor.png; getting-ready.png and
+status-bar.png (issue 16). ``--only`` makes just the named ones.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CLIENTELING_THEME", "light")
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QPoint, QTimer
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import update
 
@@ -28,9 +30,13 @@ from clienteling.demo import JANE_CARD, create_demo
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
+from clienteling.sync.cycle import CycleReport
+from clienteling.sync.progress import Progress
 from clienteling.ui import build_main_window
 from clienteling.ui.app import ensure_application
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.operations.sync import GETTING_READY, Readiness
+from clienteling.ui.sync.network import Outcome
 
 # A Monday, 11:00 in Melbourne: the weekday timeframe is open, a birthday reward expires soon.
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -82,17 +88,87 @@ def refuse_redemptions(cl: Clienteling) -> None:
                           "left on the hub (another till redeemed it first)"))
 
 
+def _report(*, online: bool, waiting: int = 0, synced: datetime | None = None,
+            token_rejected: bool = False) -> Outcome:
+    return Outcome(CycleReport(pushed=0, pulled=0, conflicts=0, waiting=waiting, online=online,
+                               synced_at=synced, error=None, token_rejected=token_rejected,
+                               cancelled=False), "https://hub.example.com")
+
+
+def getting_ready_shots(url: str, empty_url: str, out: Path, clock: FixedClock) -> None:
+    """The getting-ready page and the status bar's states. Staged by hand (there is no hub
+    here): the page and the bar are fed what a first sync and the cycles report."""
+    from datetime import timedelta
+
+    w = MainWindow.create(empty_url, clock=clock)
+    wait_for(lambda: w.sync.last is not None)  # the start-up cycle (no hub) has ended
+    w.sync.stop()
+    w.resize(*SIZE)
+    w.show()
+    settle()
+    w.stack.setCurrentWidget(w.getting_ready)
+    w.state.timezone = "Australia/Melbourne"
+    w.sync_status.set_readiness(Readiness(GETTING_READY, 25_000, 319_206, "Australia/Melbourne",
+                                          True))
+    w.getting_ready.show_running(25_000, 319_206)
+    w.sync_status.show_progress(Progress("first_sync", 25_000, 319_206))
+    save(w, out, "getting-ready.png")
+    w.close()
+
+    w = MainWindow.create(url, clock=clock)
+    wait_for(lambda: w.sync.last is not None)
+    w.sync.stop()
+    w.resize(*SIZE)
+    w.show()
+    settle()
+    bar = w.statusBar()
+    strips = [bar.grab()]  # a demo till: "Demo · not connected"
+    status = w.sync_status
+    status.show_outcome(_report(online=True, synced=NOW + timedelta(hours=6, minutes=16)))
+    settle()
+    strips.append(bar.grab())
+    clock.set(NOW + timedelta(hours=6, minutes=2))
+    status.show_outcome(_report(online=False, waiting=3))
+    settle()
+    strips.append(bar.grab())
+    status.show_outcome(_report(online=False, waiting=3, token_rejected=True))
+    settle()
+    strips.append(bar.grab())
+    clock.set(NOW)
+    w.close()
+    gap = 6
+    sheet = QPixmap(max(p.width() for p in strips),
+                    sum(p.height() for p in strips) + gap * (len(strips) - 1))
+    sheet.fill(QColor("white"))
+    painter = QPainter(sheet)
+    y = 0
+    for strip in strips:
+        painter.drawPixmap(QPoint(0, y), strip)
+        y += strip.height() + gap
+    painter.end()
+    path = out / "status-bar.png"
+    if not sheet.save(str(path)):
+        raise OSError(f"could not write {path}")
+    print(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
+    parser.add_argument("--only", default="", help="comma-separated names: getting-ready,status-bar")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ensure_application()
     clock = FixedClock(NOW)
+    only = {n.strip() for n in args.only.split(",") if n.strip()}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
         create_demo(url, profiles=2000, clock=clock)
+        if not only or only & {"getting-ready", "status-bar"}:
+            getting_ready_shots(url, f"sqlite:///{Path(folder) / 'empty.db'}", out, clock)
+        if only:
+            return 0
 
         # Sign-in (the lock screen of a till at opening time).
         w = MainWindow.create(url, clock=clock)

@@ -47,6 +47,10 @@ class AboutDialog(QDialog):
             form.addRow(f"{label}:", field)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        # Nothing to type here: the focus starts on Close, so Enter (and Esc) close it.
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setDefault(True)
+        self.close_button.setFocus()
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)

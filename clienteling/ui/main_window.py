@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -30,27 +31,36 @@ from clienteling.engine.services import Changes, Clienteling
 from clienteling.sync.progress import Progress
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common import theme
+from clienteling.ui.common.elided_label import ElidedLabel
 from clienteling.ui.common.errors import describe
 from clienteling.ui.keyboard import InputRouter
 from clienteling.ui.operations.signin import sign_in
-from clienteling.ui.operations.sync import connect_first_run, open_store_name
+from clienteling.ui.operations.sync import (
+    GETTING_READY,
+    NEW,
+    READY,
+    Readiness,
+    connect_first_run,
+    open_store_name,
+    till_readiness,
+)
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
 from clienteling.ui.profile.panel import ProfilePanel
 from clienteling.ui.search.panel import SearchPanel
 from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.controller import SyncController
+from clienteling.ui.sync.getting_ready import GettingReadyPage
 from clienteling.ui.sync.network import Outcome
 from clienteling.ui.sync.status_bar import SyncStatus
 from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
 
 if TYPE_CHECKING:
-    # Imported where first opened, as the conflicts dialog is: the sign-in screen shows
-    # sooner without them (SPEC §8, start-up).
-    from clienteling.ui.sync.progress_dialog import SyncProgressDialog
+    from clienteling.ui.sync.first_run import FirstRunDialog
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
 NOTICE_MS = 8000
+SYNCING = "Syncing with the hub…"
 
 
 def open_engine(database_url: str, clock: Clock | None = None,
@@ -80,7 +90,7 @@ class MainWindow(QMainWindow):
         self.state = AppState(worker, engine, self, network=self.network)
         self.state.store_name = store_name
         self.sync = SyncController(self.state, self.network, parent=self)
-        self.sync_progress: SyncProgressDialog | None = None
+        self.readiness: Readiness | None = None
         self._shut_down = False
         self._locked = False
         self._last_actor: Actor | None = None
@@ -120,18 +130,28 @@ class MainWindow(QMainWindow):
         work_layout.addWidget(self.top_bar)
         work_layout.addWidget(splitter, 1)
 
+        self.getting_ready = GettingReadyPage(self)
+        self.getting_ready.cancel_requested.connect(self._cancel_first_sync)
+        self.getting_ready.resume_requested.connect(self._resume_first_sync)
+        self.getting_ready.connect_requested.connect(self._connect_new_till)
+        self.getting_ready.demo_requested.connect(self._demo_new_till)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.signin)
         self.stack.addWidget(work)
+        self.stack.addWidget(self.getting_ready)
         self.setCentralWidget(self.stack)
 
         # -- status bar -----------------------------------------------------------------
         self.sync_status = SyncStatus(self.state, self)
-        self.status_message = QLabel("", self)
+        self.status_message = ElidedLabel("", self)
         self.status_message.setObjectName("statusMessage")
         self.statusBar().setSizeGripEnabled(False)
-        self.statusBar().addWidget(self.sync_status, 1)
-        self.statusBar().addPermanentWidget(self.status_message)
+        # The sync status gets the room its text needs; a notice what is left, elided to it
+        # (never cut at the window's edge), at the right-hand end.
+        self.status_message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.statusBar().addWidget(self.sync_status, 0)
+        self.statusBar().addWidget(self.status_message, 1)
         self.sync_status.conflicts_requested.connect(self.open_conflicts)
         self.sync.finished.connect(self._synced)
         self.sync.progressed.connect(self._sync_progressed)
@@ -157,6 +177,9 @@ class MainWindow(QMainWindow):
         worker.changed.connect(self._changed)
 
         self.signin.set_engine(engine, store_name)
+        # Asked before the window shows (one small read on the worker), so a till that is not
+        # ready never flashes a sign-in screen it must not offer.
+        self._apply_readiness(worker.run_sync(till_readiness, engine))
         self.sync_status.refresh()
         self._show_brand()
         self.sync.start()
@@ -396,15 +419,24 @@ class MainWindow(QMainWindow):
             return
         self.sync_status.refresh()
         self.sync.sync_now(force=True)
-        self.show_notice("Syncing with the hub…")
+        self.show_notice(SYNCING)
 
     def _synced(self, outcome: Outcome) -> None:
         self.sync_status.show_outcome(outcome)
-        if self.sync_progress is not None:
-            self.sync_progress.finish()
-            self.sync_progress = None
+        if outcome.report is not None:
+            self.state.standalone = False  # a manager connected it: its changes wait again
+        if self.status_message.text() == SYNCING:
+            self.status_message.clear()  # the cycle F5 asked for has finished
         report = outcome.report
-        if report is not None and report.cancelled:
+        if not self.is_ready:
+            # Whether the first sync finished, stopped or failed, the engine's state says
+            # where the till is; the page follows it.
+            problem = report.error if report is not None else None
+            cancelled = report is not None and report.cancelled
+            self.state.submit(till_readiness).then(
+                lambda r: self._apply_readiness(r, problem=problem, cancelled=cancelled),
+                owner=self)
+        elif report is not None and report.cancelled:
             self.show_notice("Sync stopped: the next sync carries on from where it stopped")
         if report is not None and report.pulled and not self.state.store_name:
             # A first sync brought the store: name it in the title bar and on the sign-in screen.
@@ -416,35 +448,95 @@ class MainWindow(QMainWindow):
             self._show_brand()
             self.signin.set_engine(self.engine, name)
 
+    # -- getting ready (SPEC §6): no counter work until the first sync has finished ----------
+    @property
+    def is_ready(self) -> bool:
+        return self.readiness is not None and self.readiness.state == READY
+
+    def _apply_readiness(self, readiness: Readiness, *, problem: str | None = None,
+                         cancelled: bool = False) -> None:
+        was_ready = self.is_ready
+        self.readiness = readiness
+        if readiness.timezone != "UTC" or self.state.actor is None:
+            # Times before sign-in are the till's store's too (an actor's store wins after).
+            self.state.timezone = (self.state.actor.timezone if self.state.actor is not None
+                                   else readiness.timezone)
+        self.sync_status.set_readiness(readiness)
+        self.state.standalone = readiness.state == READY and not readiness.connected
+        page = self.getting_ready
+        if readiness.state == READY:
+            if self.stack.currentWidget() is page:
+                self.stack.setCurrentWidget(self.signin)
+                self.signin.set_engine(self.engine, self.state.store_name)
+                self.state.submit(open_store_name).then(self._named, owner=self)
+            return
+        if was_ready:
+            return  # never takes a working counter away
+        self.stack.setCurrentWidget(page)
+        if readiness.state == NEW:
+            page.show_new()
+        elif cancelled or (problem and not self.sync.running):
+            page.done, page.total = readiness.done, readiness.total
+            page.show_stopped(problem)
+        elif readiness.state == GETTING_READY and (not page.running or page.done < readiness.done):
+            page.show_running(readiness.done, readiness.total)
+
     def _sync_progressed(self, progress: Progress) -> None:
-        if self.sync_progress is None and progress.phase == "first_sync":
-            self._first_sync_dialog()
-        if self.sync_progress is not None:
-            self.sync_progress.update_progress(progress)
+        if progress.phase == "first_sync":
+            self.sync_status.show_progress(progress)
+            if not self.is_ready:
+                self.getting_ready.show_progress(progress)
+
+    def _cancel_first_sync(self) -> None:
+        """Cancel: the first sync stops at its next page and stays stopped (no timer resumes
+        it behind the page's back) until Resume."""
+        self.sync.stop()
+
+    def _resume_first_sync(self) -> None:
+        page = self.getting_ready
+        page.show_running(page.done, page.total)
+        self.sync.start()
 
     def connect_first_run(self, url: str, token: str) -> None:
-        """First run, "Connect to a hub": keep the URL and token, then the first sync (with its
-        progress and Cancel); the sign-in screen lists the staff it brings."""
+        """First run, "Connect to a hub": keep the URL and token, then the first sync on the
+        getting-ready page; the sign-in screen opens, with the staff it brings, once done."""
+        self.stack.setCurrentWidget(self.getting_ready)
+        self.getting_ready.show_running(0, None)
+
+        def failed(exc: BaseException) -> None:
+            self.getting_ready.show_new()
+            self.getting_ready.problem.setText(describe(exc).text)
+
         def stored(_where: str) -> None:
-            # The dialog is there from the start (it shows itself after 600 ms), not only once
-            # the hub's first page has arrived.
-            self._first_sync_dialog()
+            self.readiness = None  # not ready: every cycle's end asks the engine again
             self.sync.start()
 
         def saved(value: str) -> None:
             self.network.submit(self.sync.link.save_token, value, token).then(
-                stored, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
+                stored, failed, owner=self)
 
-        self.state.submit(connect_first_run, url).then(
-            saved, lambda exc: self.signin.message.setText(describe(exc).text), owner=self)
+        self.state.submit(connect_first_run, url).then(saved, failed, owner=self)
 
-    def _first_sync_dialog(self) -> SyncProgressDialog:
-        if self.sync_progress is None:
-            from clienteling.ui.sync.progress_dialog import SyncProgressDialog
+    def _connect_new_till(self) -> FirstRunDialog:
+        """The welcome page's "Connect to a hub": the URL and token form, then the first sync."""
+        from clienteling.ui.sync.first_run import CONNECT, FirstRunDialog
 
-            self.sync_progress = SyncProgressDialog(self)
-            self.sync_progress.cancel_requested.connect(self.sync.cancel)
-        return self.sync_progress
+        dialog = FirstRunDialog(self)
+        dialog.pages.setCurrentIndex(1)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.connect_first_run(dialog.url, dialog.token)
+                                if dialog.choice == CONNECT else None)
+        dialog.open()
+        dialog.url_field.setFocus()
+        return dialog
+
+    def _demo_new_till(self) -> None:
+        """The welcome page's "Try it with demo data": a demo store on this computer only."""
+        from clienteling.ui.operations.demo import make_demo
+
+        self.getting_ready.demo_button.setEnabled(False)
+        self.getting_ready.label.setText("Setting up a demo store…")
+        self.state.submit(make_demo).then(self._apply_readiness, owner=self)
 
     def open_hub_connection(self) -> None:
         """Connect (or reconnect) this till to a hub: managers and admins (SPEC §3.7, §6) —

@@ -45,6 +45,8 @@ class AppState(QObject):
         self.actor: Actor | None = None
         self.store_name = ""
         self.timezone = "UTC"
+        #: not connected to a hub (a demo till): nothing it does waits to be sent (issue 16)
+        self.standalone = False
 
     def set_actor(self, actor: Actor | None) -> None:
         self.actor = actor

@@ -73,7 +73,9 @@ def test_an_associate_changes_janes_phone_and_the_header_and_search_follow(open_
     assert jane.email == "jane@example.com"
     qtbot.waitUntil(lambda: w.search.model.rowCount() > 0
                     and w.search.model.profile_at(0).mobile_phone == "0499 111 222", timeout=TIMEOUT)
-    assert w.profile.header.pending.isVisibleTo(w.profile.header)  # waiting for the hub
+    # Not confirmed by a hub, but a demo till waits for none: no badge (issue 16).
+    assert w.profile.data is not None and w.profile.data.header.pending
+    assert not w.profile.header.pending.isVisibleTo(w.profile.header)
 
 
 def test_a_bad_email_is_named_under_the_field_and_nothing_changes(open_window: Open,

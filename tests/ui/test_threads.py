@@ -81,7 +81,7 @@ def test_engine_changes_arrive_as_a_signal_and_refresh_only_the_open_profile(
     changes = blocker.args[0]
     assert isinstance(changes, Changes) and changes.areas == frozenset({"rewards"})
     qtbot.waitUntil(lambda: w.profile.header.balance.text() == "$50.00", timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: "1 waiting" in w.sync_status.text, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.sync_status.counts.pending == 1, timeout=TIMEOUT)
 
 
 def test_the_worker_reports_errors_and_runs_jobs_in_order(qtbot: Any) -> None:

@@ -158,6 +158,7 @@ class CheckoutDialog(QDialog):
         add = named(QPushButton("Add line"), "checkoutAddLine")
         add.clicked.connect(self._add_line)
         self.price.returnPressed.connect(self._add_line)
+        self.sku.returnPressed.connect(self._sku_entered)
         entry = QHBoxLayout()
         for w in (self.sku, self.category, self.quantity, self.price, self.full_price, add):
             entry.addWidget(w)
@@ -217,6 +218,13 @@ class CheckoutDialog(QDialog):
                             "unit_price": unit_price, "full_price": full_price})
         self._show_rows()
         self._schedule_preview()
+
+    def _sku_entered(self) -> None:
+        """Enter (or a scanner's Enter) on the SKU: on to the price, or say the SKU is missing."""
+        if self.sku.text().strip():
+            self.price.setFocus()
+        else:
+            self._add_line()
 
     def _add_line(self) -> None:
         sku = self.sku.text().strip()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -118,6 +119,21 @@ class FormDialog(QDialog):
         for alias in aliases:
             self._aliases[alias] = name
         return error
+
+    @property
+    def first_input(self) -> QWidget | None:
+        """The first field, where the focus starts (UX "Keyboard first")."""
+        return next(iter(self._fields.values()))[0] if self._fields else None
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Open with the focus on the first field: Qt would put it on the first enabled button
+        (Cancel, while a dialog's default button waits for input), and typed digits vanished."""
+        super().showEvent(event)
+        first = self.first_input
+        focused = self.focusWidget()
+        if first is not None and first.isEnabled() and (
+                focused is None or isinstance(focused, QPushButton)):
+            first.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     # -- errors -----------------------------------------------------------------------
     def field_error(self, name: str) -> str:

@@ -122,6 +122,8 @@ class RowsModel(QAbstractTableModel, Generic[T]):
 
     #: the column that shows the row's badge (e.g. "pending sync")
     badge_column = 0
+    #: off on a standalone (demo) till: nothing there waits for a hub
+    badges_shown = True
 
     def is_muted(self, row: T) -> bool:
         return False
@@ -199,6 +201,7 @@ _ANSWERS: dict[int, Callable[[RowsModel[Any], Any, int], Any]] = {
     int(Qt.ItemDataRole.FontRole): _font,
     ROW_ROLE: lambda m, row, c: row,
     KEY_ROLE: lambda m, row, c: m._key(row),
-    BADGE_ROLE: lambda m, row, c: m.badge(row) if c == m.badge_column else None,
+    BADGE_ROLE: lambda m, row, c: (m.badge(row) if c == m.badge_column and m.badges_shown
+                                   else None),
     MUTED_ROLE: lambda m, row, c: m.is_muted(row),
 }

@@ -40,6 +40,7 @@ class DeleteBenefitDialog(QDialog):
         expire.setProperty("primary", True)
         expire.setDefault(True)
         expire.clicked.connect(lambda: self._choose(EXPIRE))
+        self.expire_button = expire
         buttons = QHBoxLayout()
         buttons.addWidget(delete)
         buttons.addStretch(1)
@@ -51,6 +52,9 @@ class DeleteBenefitDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(text)
         layout.addLayout(buttons)
+        # No field to type in: the focus starts on the safe default (Enter expires, B5), not on
+        # the first button in the focus chain.
+        expire.setFocus()
 
     def _choose(self, choice: str) -> None:
         self.choice = choice

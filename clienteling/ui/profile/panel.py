@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -251,7 +252,11 @@ class ProfilePanel(QWidget):
         tz = self.state.timezone
         for model in (self.benefits_model, self.rewards_model, self.history_model):
             model.set_context(data.now, tz)
-        self.header.show_header(data.header)
+        # A standalone (demo) till waits for no hub: no "pending sync" on what it did.
+        standalone = self.state.standalone
+        for shown in (self.benefits_model, self.rewards_model):
+            shown.badges_shown = not standalone
+        self.header.show_header(replace(data.header, pending=False) if standalone else data.header)
         selected_benefit = self._select_benefit or (self._current_key(self.benefits_view) or "")
         selected_claim = self._current_key(self.claimable_view) or ""
         selected_reward = self._current_key(self.rewards_view) or ""

@@ -119,8 +119,12 @@ class RedeemRewardsDialog(FormDialog):
             self.show_error(exc)
 
     def submit(self) -> None:
-        if not self._ready or self.state.actor is None:
+        if not self.amount.text().strip():
+            # Enter on an empty amount: say what is missing rather than do nothing.
+            self.set_field_error("amount", "Enter the amount to take off, e.g. 10.00")
             return
+        if not self._ready or self.state.actor is None:
+            return  # the preview of the typed amount is on its way: Enter again confirms
         self.run(self._redeemed, redeem_amount, self.state.actor, self.profile_id,
                  self.amount.text().strip())
 

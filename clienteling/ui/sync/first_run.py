@@ -114,6 +114,9 @@ class FirstRunDialog(QDialog):
         self.connect_button.setProperty("primary", True)
         self.connect_button.setDefault(True)
         self.connect_button.clicked.connect(self._connect)
+        # Enter in either field submits the form (UX "Keyboard first"), as its Connect button.
+        self.url_field.returnPressed.connect(self._connect)
+        self.token_field.returnPressed.connect(self._connect)
         fields = QFormLayout()
         fields.addRow("Hub URL", self.url_field)
         fields.addRow("", self.url_error)

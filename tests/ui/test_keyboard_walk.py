@@ -1,0 +1,144 @@
+"""Keyboard first (UX.md, issue 16): every dialog the app has opens with the focus on its first
+input, Enter does its default action (or, with nothing entered, says in words what is missing)
+and Esc closes it. One walk over all of them, each opened the way staff open it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
+
+from clienteling.engine.clock import FixedClock
+from clienteling.ui.main_window import MainWindow
+from tests.ui.support import open_jane
+
+Open = Callable[..., MainWindow]
+#: Generous: the machine is shared, and a wait that ends early costs nothing.
+WALK_TIMEOUT = 20_000
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str                                   # the dialog's objectName
+    open: Callable[[Any, MainWindow], None]     # as staff open it
+    first: Callable[[QDialog], QWidget]         # where the focus must start
+    enter_closes: bool = False                  # Enter's default action closes it (no input)
+
+
+def key(sequence: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+        ) -> Callable[[Any, MainWindow], None]:
+    def press(qtbot: Any, w: MainWindow) -> None:
+        w.activateWindow()  # back from the last dialog (offscreen Qt does not hand it back)
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=WALK_TIMEOUT)
+        w.profile.benefits_view.setFocus()  # where staff are between customers' requests
+        qtbot.keyClick(w.profile.benefits_view, sequence, modifier)
+    return press
+
+
+def call(fn: Callable[[MainWindow], Any]) -> Callable[[Any, MainWindow], None]:
+    return lambda _qtbot, w: fn(w)
+
+
+def select(name: str, then: Callable[[MainWindow], Any]) -> Callable[[Any, MainWindow], None]:
+    def run(_qtbot: Any, w: MainWindow) -> None:
+        assert w.profile.select_benefit(name)
+        then(w)
+    return run
+
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ADMIN_WALK = [
+    Step("aboutDialog", key(Qt.Key.Key_F1), lambda d: d.close_button, enter_closes=True),
+    Step("newProfileDialog", key(Qt.Key.Key_N, CTRL), lambda d: d.first_input),
+    Step("editProfileDialog", key(Qt.Key.Key_E, CTRL), lambda d: d.first_input,
+         enter_closes=True),  # prefilled: Enter saves ("Nothing changed")
+    Step("issueRewardDialog", key(Qt.Key.Key_I, CTRL), lambda d: d.amount),
+    Step("redeemRewardsDialog", key(Qt.Key.Key_R, CTRL), lambda d: d.amount),
+    Step("checkoutDialog", key(Qt.Key.Key_K, CTRL), lambda d: d.sku),
+    Step("issueBenefitDialog", call(lambda w: w.profile.commands.issue_benefit()),
+         lambda d: d.definition_field, enter_closes=True),
+    Step("extendBenefitDialog", select("VIP Lounge", lambda w: w.profile.commands.extend_selected()),
+         lambda d: d.days, enter_closes=True),
+    Step("confirmDialog", select("Free Alterations", lambda w: w.profile.commands.expire_selected()),
+         lambda d: d.findChild(QPushButton, "confirmButton"), enter_closes=True),
+    Step("deleteBenefitDialog", select("VIP Lounge", lambda w: w.profile.commands.delete_selected()),
+         lambda d: d.expire_button, enter_closes=True),  # Enter: "Expire instead" (B5)
+    Step("conflictsDialog", call(lambda w: w.open_conflicts()), lambda d: d.close_button,
+         enter_closes=True),
+    Step("connectDialog", call(lambda w: w.open_hub_connection()), lambda d: d.url_field),
+]
+
+
+def _dialog(qtbot: Any, name: str) -> QDialog:
+    found: list[QDialog] = []
+
+    def visible() -> bool:
+        found[:] = [d for d in QApplication.topLevelWidgets()
+                    if isinstance(d, QDialog) and d.objectName() == name and d.isVisible()]
+        return bool(found)
+
+    qtbot.waitUntil(visible, timeout=WALK_TIMEOUT)
+    return found[0]
+
+
+def _gone(dialog: QDialog) -> bool:
+    return not shiboken6.isValid(dialog) or not dialog.isVisible()
+
+
+def _says_something(dialog: QDialog) -> bool:
+    """A message in words: the form's message line, or an error under a field."""
+    return any(label.isVisible() and label.text().strip() and (
+        label.objectName() == "formMessage" or label.property("fieldError"))
+        for label in dialog.findChildren(QLabel))
+
+
+def _check(qtbot: Any, w: MainWindow, step: Step) -> None:
+    step.open(qtbot, w)
+    dialog = _dialog(qtbot, step.name)
+    first = step.first(dialog)
+    assert first is not None, step.name
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=WALK_TIMEOUT)
+
+    # Enter: the default action, or (nothing typed) a message naming what is missing.
+    qtbot.keyClick(first, Qt.Key.Key_Return)
+    if step.enter_closes:
+        qtbot.waitUntil(lambda: _gone(dialog), timeout=WALK_TIMEOUT)
+        return
+    qtbot.waitUntil(lambda: _gone(dialog) or _says_something(dialog), timeout=WALK_TIMEOUT)
+    assert not _gone(dialog), f"{step.name}: Enter with nothing entered closed it"
+
+    # Esc: cancels.
+    qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: _gone(dialog), timeout=WALK_TIMEOUT)
+
+
+def test_every_dialog_starts_on_its_first_input_takes_enter_and_closes_on_esc(
+        open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    open_jane(qtbot, w)
+    for step in ADMIN_WALK:
+        _check(qtbot, w, step)
+
+
+def test_an_associates_manager_override_starts_on_the_pin(open_window: Open, qtbot: Any) -> None:
+    w = open_window("ava")
+    open_jane(qtbot, w)
+    _check(qtbot, w, Step("managerOverrideDialog", key(Qt.Key.Key_I, CTRL), lambda d: d.pin))
+
+
+def test_the_welcome_pages_connect_form(qtbot: Any, tmp_path: Path, clock: FixedClock) -> None:
+    """A new till: "Connect to a hub" opens the form on the URL; Enter on it empty says so."""
+    w = MainWindow.create(f"sqlite:///{tmp_path / 'till.db'}", clock=clock)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    try:
+        _check(qtbot, w, Step("firstRunDialog", call(lambda w: w.getting_ready.connect_button.click()),
+                              lambda d: d.url_field))
+    finally:
+        w.close()
