@@ -20,12 +20,12 @@ from sqlalchemy.orm.util import identity_key
 
 from clienteling.engine import frozen, wire
 from clienteling.engine.context import Context, HubCall, UnitOfWork
-from clienteling.engine.errors import ValidationError
+from clienteling.engine.errors import PermissionDenied, ValidationError
 from clienteling.engine.form import Form, opt
 from clienteling.engine.frozen import PurchaseRecord
 from clienteling.engine.models import Profile, Purchase, Staff, Store, new_id
 from clienteling.engine.money import MoneyError, parse_amount
-from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.wire_in import PURCHASE_SOURCES
 
 ZERO = Decimal("0.00")
@@ -73,6 +73,13 @@ class PurchaseService:
     def get(self, purchase_id: str) -> PurchaseRecord | None:
         with self.ctx.reading() as s:
             found = s.get(Purchase, purchase_id)
+            return frozen.purchase(found) if found is not None else None
+
+    def by_receipt(self, store_id: str, receipt_ref: str) -> PurchaseRecord | None:
+        """The purchase of a receipt at a store, if recorded (P4)."""
+        with self.ctx.reading() as s:
+            found = s.scalar(select(Purchase).where(Purchase.store_id == store_id,
+                                                    Purchase.receipt_ref == receipt_ref))
             return frozen.purchase(found) if found is not None else None
 
     def store_names(self) -> dict[str, str]:
@@ -158,6 +165,9 @@ class PurchaseService:
             return frozen.purchase(existing)  # P4: the same receipt twice is one purchase
         if s.get(Profile, profile_id) is None:
             raise ValidationError.field("profile_id", f"no profile with id {profile_id}")
+        if store_id != actor.store_id and actor.effective_role != Role.ADMIN:
+            raise PermissionDenied("record a purchase at another store",
+                                   actor.effective_role.value)
         if s.get(Store, store_id) is None:
             raise ValidationError.field("store_id", f"no store with id {store_id}")
         if purchase_id and s.get(Purchase, purchase_id) is not None:
