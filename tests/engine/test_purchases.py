@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from clienteling.engine.conditions import evaluate
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import Purchase
+from clienteling.engine.records import EventKind
 from tests.conftest import T0, World
 from tests.engine.support import count, outbox
 
@@ -147,3 +149,34 @@ def test_p2_checkout_without_a_receipt_still_records_and_old_calls_work(
                                                      receipt_ref="R-1"))
     assert "receipt_ref" in errors
     assert cl.profiles.get(jane).lifetime_spend == D("240.00")
+
+
+def test_history_says_purchase_and_return_in_words(world: World, jane: str) -> None:
+    cl = world.cl
+    sale = cl.purchases.record(world.associate, jane, {"receipt_ref": "10023", "total": "182.50"})
+    cl.purchases.record_return(world.associate, jane, sale.id,
+                               {"receipt_ref": "10023-R", "total": "20.00"})
+    store = cl.purchases.store_names()[world.store_id]
+    texts = [(r.kind, r.text, r.pending) for r in cl.timeline(jane, "Australia/Melbourne")
+             if r.kind in (EventKind.PURCHASE, EventKind.RETURN)]
+    # Both at the same instant here: their order between themselves is not the point.
+    assert sorted(texts) == sorted([
+        (EventKind.PURCHASE, f"Purchase $182.50 at {store}, receipt 10023", True),
+        (EventKind.RETURN, f"Return $20.00 at {store}, receipt 10023-R (of receipt 10023)", True),
+    ])
+    # Each once: the audit events of the two are not listed again beside them.
+    assert sum(r.entity_id in (sale.id,) for r in cl.timeline(jane)) == 1
+
+
+def test_p3_conditions_read_spend_and_days(world: World, jane: str) -> None:
+    cl = world.cl
+    data = cl.overview(jane).profile.condition_data
+    assert data["lifetime_spend"] == 0 and data["days_since_last_purchase"] is None
+    assert data["days_since_joined"] == 0
+    cl.purchases.record(world.associate, jane, {
+        "receipt_ref": "C-1", "total": "600.00", "occurred_at": "2026-02-20T10:00:00+11:00"})
+    data = cl.overview(jane).profile.condition_data
+    assert data["lifetime_spend"] == 600
+    assert data["days_since_last_purchase"] == 10  # 19 Feb 23:00 UTC to 2 Mar 00:00 UTC
+    assert evaluate({">=": [{"var": "lifetime_spend"}, 500]}, data) is True
+    assert evaluate({"<": [{"var": "days_since_last_purchase"}, 30]}, data) is True
