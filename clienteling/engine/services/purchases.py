@@ -139,9 +139,12 @@ class PurchaseService:
             form.error("receipt_ref", "is required")
         form.done()
         assert total is not None
+        # Left out, it is the total: a problem with the total is then named once, as total.
+        checked = [("total", total)] + ([("eligible_spend", eligible)] if eligible is not None
+                                        else [])
         if eligible is None:
             eligible = total
-        for name, amount in (("total", total), ("eligible_spend", eligible)):
+        for name, amount in checked:
             if returns is None and amount < 0:
                 form.error(name, "must not be negative on a sale (a return names the purchase "
                            "it returns)")
