@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -187,8 +188,19 @@ class PurchaseService:
             staff_id=staff_id, occurred_at=at, receipt_ref=receipt, total=total,
             eligible_spend=eligible, returns_purchase_id=returns, lines=lines,
             source=given_source or source, created_at=uow.now, updated_at=uow.now)
-        s.add(purchase)
-        s.flush()
+        try:
+            # Two channels reporting one receipt at once (P4): the second insert meets the
+            # unique (store, receipt) key, and answers the purchase the first recorded.
+            with s.begin_nested():
+                s.add(purchase)
+                s.flush()
+        except IntegrityError:
+            raced = s.scalar(select(Purchase).where(Purchase.store_id == store_id,
+                                                    Purchase.receipt_ref == receipt))
+            if raced is None or refuse_repeat or raced.profile_id != profile_id:
+                raise ValidationError.field(
+                    "receipt_ref", f"receipt {receipt} is already recorded at this store") from None
+            return frozen.purchase(raced)
         _move_profile(s, profile_id, eligible, None if returns else at)
         uow.touch("profile", profile_id)
         record = frozen.purchase(purchase)
@@ -204,7 +216,8 @@ def _check_return(s: Session, profile_id: str, returns: str, total: Decimal,
                   eligible: Decimal) -> None:
     """A return names a sale of the same customer and, with the returns before it, returns
     no more than that sale (P1)."""
-    sale = s.get(Purchase, returns)
+    # Locked (PostgreSQL): two tills' returns of one sale are checked one after the other.
+    sale = s.get(Purchase, returns, with_for_update=True)
     if sale is None or sale.profile_id != profile_id:
         raise ValidationError.field("returns_purchase_id",
                                     f"no purchase {returns} of this customer")
