@@ -41,6 +41,7 @@ from clienteling.engine.models import (
     BenefitDefinition,
     Identity,
     Profile,
+    Purchase,
     Redemption,
     RedemptionItem,
     Reward,
@@ -233,7 +234,13 @@ def _redemption(record: Any, now: datetime) -> dict[str, Any]:
     return wire.redemption(record)
 
 
+def _purchase(record: Any, now: datetime) -> dict[str, Any]:
+    return wire.purchase(record)
+
+
 _ZONE: Mapping[str, Any] = {"kind": "zone"}
+# A return's amounts are negative (SPEC P1): rows-v2 takes cents down to wire_in's bound.
+_SIGNED_CENTS: Mapping[str, Any] = {"low": -(10**14 - 1)}
 _VERSION: Mapping[str, Any] = {"low": 1}
 
 ENTITIES: tuple[SyncedType, ...] = (
@@ -275,6 +282,14 @@ ENTITIES: tuple[SyncedType, ...] = (
                                   "count": {"low": 1}}),
         refers_to_own="reversal_of_id", bulk=True,
         rules={"type": {"kind": "choice", "options": ("redeem", "reversal")}}),
+    # Last: a first sync resumed across the upgrade goes on by type name (docs/architecture.md).
+    SyncedType(
+        "purchase", Purchase, _purchase, wire_in.purchase,
+        frozenset({Area.PROFILE, Area.HISTORY}),
+        refers_to_own="returns_purchase_id", bulk=True,
+        rules={"total": _SIGNED_CENTS, "eligible_spend": _SIGNED_CENTS,
+               "source": {"kind": "choice", "options": wire_in.PURCHASE_SOURCES},
+               "lines": {"kind": "list"}}),
 )
 
 BY_NAME: Mapping[str, SyncedType] = MappingProxyType({e.name: e for e in ENTITIES})

@@ -24,6 +24,7 @@ from clienteling.engine.models import (
     DeviceToken,
     Identity,
     Profile,
+    Purchase,
     Redemption,
     RedemptionItem,
     Reward,
@@ -96,6 +97,9 @@ class ProfileRecord:
     created_at: datetime
     updated_at: datetime
     identities: tuple[IdentityRecord, ...]
+    # SPEC P3; defaulted so a record built by hand (tests outside the project) still builds.
+    lifetime_spend: Decimal = Decimal("0.00")
+    last_purchase_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -249,6 +253,29 @@ class RedemptionTransaction:
 
 
 @dataclass(frozen=True)
+class PurchaseRecord:
+    """A sale or a return (SPEC 3.8 P1)."""
+
+    id: str
+    profile_id: str
+    store_id: str
+    staff_id: str | None
+    occurred_at: datetime
+    receipt_ref: str
+    total: Decimal
+    eligible_spend: Decimal
+    returns_purchase_id: str | None
+    lines: Any
+    source: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_return(self) -> bool:
+        return self.returns_purchase_id is not None
+
+
+@dataclass(frozen=True)
 class DeviceTokenRecord:
     id: str
     store_id: str
@@ -325,6 +352,10 @@ def redemption(row: Redemption) -> RedemptionTransaction:
     items: list[RedemptionItem] = list(row.items)
     return _copy(RedemptionTransaction, row,
                  items=tuple(_copy(RedemptionItemRecord, i) for i in items))
+
+
+def purchase(row: Purchase) -> PurchaseRecord:
+    return _copy(PurchaseRecord, row)
 
 
 def device_token(row: DeviceToken) -> DeviceTokenRecord:

@@ -113,6 +113,11 @@ class Profile(Base):
     last_name_key: Mapped[str] = mapped_column(String(100))
     email_key: Mapped[str | None] = mapped_column(String(254), index=True)
     phone_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    # SPEC P3: moved by the purchase service's conditional UPDATE in the purchase's own
+    # transaction, never read-then-written (migration 0007).
+    lifetime_spend: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"),
+                                                    server_default="0")
+    last_purchase_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -298,6 +303,32 @@ class RedemptionItem(Base):
     item_id: Mapped[str] = mapped_column(String(36), index=True)
     value: Mapped[Decimal]
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Purchase(Base):
+    """A sale or a return on one profile (SPEC 3.8 P1): a return has negative amounts and
+    names the purchase it returns (``returns_purchase_id``)."""
+
+    __tablename__ = "purchases"
+    # The same receipt at the same store is one purchase (P4): the idempotency key.
+    __table_args__ = (UniqueConstraint("store_id", "receipt_ref",
+                                       name="uq_purchases_store_receipt"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    # The staff member at the counter; None when an integration reported it (``source``).
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    occurred_at: Mapped[datetime]
+    receipt_ref: Mapped[str] = mapped_column(String(128))
+    total: Mapped[Decimal]
+    eligible_spend: Mapped[Decimal]
+    returns_purchase_id: Mapped[str | None] = mapped_column(ForeignKey("purchases.id"),
+                                                            index=True)
+    lines: Mapped[Any | None] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16), default="counter")  # counter | api | import
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class AuditEvent(Base):

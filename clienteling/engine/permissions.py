@@ -31,6 +31,7 @@ class Action(StrEnum):
     DISMISS_CHANGE = "dismiss a change the hub refused"
     CONNECT_TILL = "connect or reconnect this till to a hub"
     AUTHORISE_OVERRIDE = "authorise an associate's action with their PIN"
+    RECORD_PURCHASE = "record a purchase or a return"
 
 
 _EVERYONE = frozenset(Role)
@@ -57,6 +58,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.CONNECT_TILL: _MANAGERS,
     # Whose PIN lifts an associate to their role for one action (manager override, SPEC §5).
     Action.AUTHORISE_OVERRIDE: _MANAGERS,
+    Action.RECORD_PURCHASE: _EVERYONE,  # SPEC §3.7 "record a purchase (checkout)"
 }
 
 # Actions only an admin may take: the hub accepts them only from a device enrolled with the

@@ -177,6 +177,8 @@ class EventKind(StrEnum):
     REWARD_ISSUE = "reward_issue"
     REWARD_EXTEND = "reward_extend"
     REWARD_REDEEM = "reward_redeem"
+    PURCHASE = "purchase"  # SPEC 3.8: a sale
+    RETURN = "return"  # a return of (part of) a sale
     OTHER = "other"
 
 

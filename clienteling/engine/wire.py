@@ -15,6 +15,7 @@ from clienteling.engine.frozen import (
     BenefitDefinitionRecord,
     BenefitRecord,
     ProfileRecord,
+    PurchaseRecord,
     RedemptionTransaction,
     RewardDefinitionRecord,
     RewardRecord,
@@ -26,6 +27,7 @@ from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     Profile,
+    Purchase,
     Redemption,
     Reward,
     RewardDefinition,
@@ -191,6 +193,25 @@ def redemption(r: Redemption | RedemptionTransaction) -> dict[str, Any]:
     }
 
 
+def purchase(p: Purchase | PurchaseRecord) -> dict[str, Any]:
+    """A sale or a return (SPEC 3.8); a return's amounts are negative."""
+    return {
+        "id": p.id,
+        "profile_id": p.profile_id,
+        "store_id": p.store_id,
+        "staff_id": p.staff_id,
+        "occurred_at": iso(p.occurred_at),
+        "receipt_ref": p.receipt_ref,
+        "total": money(p.total),
+        "eligible_spend": money(p.eligible_spend),
+        "returns_purchase_id": p.returns_purchase_id,
+        "lines": p.lines,
+        "source": p.source,
+        "created_at": iso(p.created_at),
+        "updated_at": iso(p.updated_at),
+    }
+
+
 def profile(p: Profile | ProfileRecord) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -204,6 +225,8 @@ def profile(p: Profile | ProfileRecord) -> dict[str, Any]:
         "join_date": day(p.join_date),
         "home_store_id": p.home_store_id,
         "attributes": p.attributes or {},
+        "lifetime_spend": money(p.lifetime_spend),
+        "last_purchase_at": iso(p.last_purchase_at),
         "identities": [
             {"handle": i.handle, "identifier": i.identifier} for i in p.identities
         ],

@@ -158,7 +158,9 @@ class Reader:
         except ValueError:
             raise Bad(name, "must be a date (YYYY-MM-DD)") from None
 
-    def money(self, name: str, *, required: bool = False) -> Decimal | None:
+    def money(self, name: str, *, required: bool = False,
+              signed: bool = False) -> Decimal | None:
+        """``signed``: may be negative (a return's amounts, SPEC P1)."""
         value = self._get(name, required)
         if value is None:
             return None
@@ -170,6 +172,8 @@ class Reader:
             raise Bad(name, f"'{value[:40]}' is not an amount") from None
         if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
             raise Bad(name, "must be an amount with at most 2 decimal places")
+        if signed and -_MAX_MONEY < amount < _MAX_MONEY:
+            return amount
         if not Decimal(0) <= amount < _MAX_MONEY:
             raise Bad(name, "must be zero or more")
         return amount
@@ -250,8 +254,40 @@ def profile(r: Reader) -> Parsed:
         "gender": r.text("gender", 32), "birth_date": r.day("birth_date"),
         "tier": r.text("tier", 64), "join_date": r.day("join_date"),
         "home_store_id": r.ident("home_store_id"), "attributes": r.json_object("attributes"),
+        # A record from before purchases (SPEC P3) has neither: no spend yet.
+        "lifetime_spend": r.money("lifetime_spend") or Decimal("0.00"),
+        "last_purchase_at": r.instant("last_purchase_at"),
         **r.stamps(),
     }, identities)
+
+
+PURCHASE_SOURCES = ("counter", "api", "import")
+
+
+def purchase(r: Reader) -> Parsed:
+    total = r.money("total", required=True, signed=True)
+    eligible = r.money("eligible_spend", required=True, signed=True)
+    returns = r.ident("returns_purchase_id")
+    assert total is not None and eligible is not None
+    # A sale's amounts are never negative, a return's never positive (SPEC P1).
+    for name, amount in (("total", total), ("eligible_spend", eligible)):
+        if returns is None and amount < 0:
+            raise Bad(name, "must be zero or more on a sale")
+        if returns is not None and amount > 0:
+            raise Bad(name, "must be zero or less on a return")
+    lines = r.json("lines")
+    if lines is not None and not isinstance(lines, list):
+        raise Bad("lines", "must be a list")
+    return Parsed("purchase", {
+        "profile_id": r.ident("profile_id", required=True),
+        "store_id": r.ident("store_id", required=True),
+        "staff_id": r.ident("staff_id"),
+        "occurred_at": r.instant("occurred_at", required=True),
+        "receipt_ref": r.req_text("receipt_ref", 128),
+        "total": total, "eligible_spend": eligible, "returns_purchase_id": returns,
+        "lines": lines, "source": r.choice("source", PURCHASE_SOURCES),
+        **r.stamps(),
+    })
 
 
 _TEXT_LENGTHS = {

@@ -72,7 +72,7 @@ class Rule:
     nullable: bool
     size: int = 0  # text: the longest allowed
     nonblank: bool = False  # text: required means not blank, as wire_in's req_text
-    low: int = 0  # int: the smallest allowed
+    low: int = 0  # int: the smallest allowed; cents: below zero for a signed amount
     options: tuple[str, ...] = ()  # choice
 
 
@@ -156,7 +156,7 @@ def _problem(rule: Rule, value: Any) -> str | None:
     elif kind == "cents":
         if type(value) is not int:
             return "must be an amount in whole cents"
-        if not 0 <= value < _MAX_CENTS:
+        if not (rule.low if rule.low < 0 else 0) <= value < _MAX_CENTS:
             return "must be zero or more"
     elif kind == "zone":
         if zone(value) is None:
@@ -196,7 +196,7 @@ def _fine(rule: Rule, values: Sequence[Any]) -> bool:
             not present or (min(present) >= rule.low and max(present) <= MAX_INT))
     if kind == "cents":
         return kinds <= _types(rule, int) and (
-            not present or (min(present) >= 0 and max(present) < _MAX_CENTS))
+            not present or (min(present) >= min(rule.low, 0) and max(present) < _MAX_CENTS))
     if kind == "flag":
         return kinds <= _types(rule, bool)
     if kind in ("instant", "day"):

@@ -83,7 +83,12 @@ def synced(tmp_path_factory: pytest.TempPathFactory,
     used = cl.benefits.redeem(world.associate, jane.id, b.id, receipt="R-1")
     drawn = cl.rewards.redeem_amount(world.associate, jane.id, "12.34")
     void = cl.rewards.void(world.manager, drawn.id)  # a reversal names what it voids
-    made = {"store": [other.id], "staff": [member.id], "profile": [jane.id],
+    sale = cl.purchases.record(world.associate, jane.id, {
+        "receipt_ref": "10023", "total": "182.50", "eligible_spend": "150.00",
+        "lines": [{"sku": "TEE-1", "quantity": 1, "unit_price": "182.50"}]})
+    back = cl.purchases.record_return(world.associate, jane.id, sale.id,
+                                      {"receipt_ref": "10023-R", "total": "20.00"})
+    made = {"purchase": [sale.id, back.id], "store": [other.id], "staff": [member.id], "profile": [jane.id],
             "benefit_definition": [d.id], "benefit": [b.id], "reward_definition": [rd.id],
             "reward": [r.id], "redemption": [used.id, drawn.id, void.id]}
     hub = Hub.over(cl)

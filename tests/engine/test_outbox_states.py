@@ -76,9 +76,11 @@ def test_a_checkout_is_one_unit(world: World) -> None:
         {"sku": "TEE", "category": "tops", "quantity": 1, "unit_price": "100.00"}],
         [b1.id, b2.id], "10.00")
     new = [i for i in _items(world) if i.seq not in before]
-    assert len(new) == 3  # two benefit redeems and one reward redeem
+    # two benefit redeems, one reward redeem and the purchase (SPEC P2)
+    assert len(new) == 4
     assert len({i.unit_id for i in new}) == 1
-    assert {i.entity_id for i in new} == {r.id for r in result.redemptions}
+    assert result.purchase is not None
+    assert {i.entity_id for i in new} == {r.id for r in result.redemptions} | {result.purchase.id}
     # earlier entries each stand alone
     assert len({i.unit_id for i in _items(world) if i.seq in before}) == len(before)
 

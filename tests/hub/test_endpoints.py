@@ -179,6 +179,12 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
     assert {"store", "staff", "profile", "benefit_definition", "benefit", "reward_definition",
             "reward", "redemption"} <= kinds
 
+    # -- purchases (SPEC 3.8 P4; details in test_purchases.py) -------------------------------
+    sale = ok(associate.post(f"/profiles/{pid}/transactions",
+                             json={"receipt_ref": "10023", "total": "182.50"}), 201)["data"]
+    assert [p["id"] for p in ok(associate.get(f"/profiles/{pid}/transactions"))["data"]] == [
+        sale["id"]]
+
     # -- push, snapshot, digest (details in test_sync_*.py) -----------------------------------
     pushed = ok(till.post("/sync/push", json={"entries": [{
         "key": str(uuid.uuid4()), "method": "POST", "path": "/profiles",

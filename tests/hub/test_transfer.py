@@ -344,3 +344,46 @@ def test_imported_customers_reach_a_till_by_the_feed(
         found = cl.profiles.find_scan("4000000000003")
         assert found.profile_id is not None
         assert cl.profiles.get(found.profile_id).last_name == "Lee"
+
+
+# Line 3 returns more than its sale, line 4 a card no one has, line 5 a negative sale.
+PURCHASES = """
+store_id,receipt_ref,card,occurred_at,total,eligible_spend,returns_purchase_id,lines
+s-mel,10023,4000000000001,2026-11-01 09:00:00,182.50,150.00,,"[{""sku"": ""TEE""}]"
+s-mel,10024,4000000000001,2026-11-02 09:00:00,-200.00,,{sale},
+s-mel,10025,4999999999999,2026-11-02 09:00:00,10.00,,,
+s-syd,10023,4000000000003,2026-11-02 09:00:00,-5.00,,,
+"""
+
+
+def test_purchases_come_in_by_store_and_receipt_once(
+        capsys: pytest.CaptureFixture[str], hub_url: str, tmp_path: Path) -> None:
+    set_up(capsys, hub_url, tmp_path)
+    run(capsys, "hub", "import", "--db", hub_url, "--kind", "profiles", "--as", "ada",
+        str(write(tmp_path / "customers.csv", CUSTOMERS)))
+    source = write(tmp_path / "purchases.csv", PURCHASES.replace("{sale}", "nope"))
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "purchases", "--as",
+                         "ada", str(source))
+    first = summary(lines)
+    assert (code, first["created"], first["rejected"]) == (1, 1, 3)
+    with Path(first["report"]).open(encoding="utf-8") as stream:
+        assert [(int(r["line"]), r["field"]) for r in csv.DictReader(stream)] == [
+            (3, "returns_purchase_id"), (4, "card"), (5, "total")]
+    with Clienteling.open(hub_url, mode="hub") as cl:
+        jane = cl.profiles.find_scan("4000000000001").profile_id
+        [sale] = cl.purchases.for_profile(jane)
+        assert (sale.source, sale.receipt_ref, str(sale.total)) == ("import", "10023", "182.50")
+        assert sale.lines == [{"sku": "TEE"}] and sale.staff_id is not None
+        assert str(cl.profiles.get(jane).lifetime_spend) == "150.00"
+    # Run again: the same receipt at the same store is the same purchase, not a second one.
+    code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "purchases", "--as",
+                         "ada", str(source))
+    again = summary(lines)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 1, 3)
+    with Clienteling.open(hub_url, mode="hub") as cl:
+        assert len(cl.purchases.for_profile(jane)) == 1
+        assert str(cl.profiles.get(jane).lifetime_spend) == "150.00"
+    out = tmp_path / "held.jsonl"
+    run(capsys, "hub", "export", "--db", hub_url, "--kind", "purchases", "--out", str(out))
+    [held] = map(json.loads, out.read_text().splitlines())
+    assert (held["store_id"], held["receipt_ref"], held["total"]) == ("s-mel", "10023", "182.50")

@@ -70,3 +70,34 @@ def test_checkout_shows_a_refusal_in_words_and_cannot_confirm(
     qtbot.waitUntil(lambda: dialog.message.text() != "", timeout=5000)  # type: ignore[attr-defined]
     assert "balance" in dialog.message.text()
     assert not dialog.confirm.isEnabled()
+
+
+def test_p2_confirm_records_the_purchase_under_the_receipt_entered(
+    dialog: CheckoutDialog, world: World, qtbot: object
+) -> None:
+    dialog.add_line("JEAN-1", "denim", 1, "182.50")
+    dialog.receipt.setText("10023")  # typed, or typed by a scanner
+    qtbot.waitUntil(lambda: dialog.confirm.isEnabled(), timeout=5000)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):  # type: ignore[attr-defined]
+        dialog.confirm.click()
+    purchase = dialog.result_.purchase if dialog.result_ is not None else None
+    assert purchase is not None and purchase.receipt_ref == "10023"
+    assert purchase.total == Decimal("182.50")
+    pid = dialog.profile_id  # type: ignore[attr-defined]
+    assert world.cl.profiles.get(pid).lifetime_spend == Decimal("182.50")
+    assert [p.receipt_ref for p in world.cl.purchases.for_profile(pid)] == ["10023"]
+
+
+def test_p2_a_used_receipt_is_refused_in_words_and_nothing_changes(
+    dialog: CheckoutDialog, world: World, qtbot: object
+) -> None:
+    pid = dialog.profile_id  # type: ignore[attr-defined]
+    world.cl.purchases.record(world.associate, pid, {"receipt_ref": "10023", "total": "5.00"})
+    dialog.add_line("JEAN-1", "denim", 1, "182.50")
+    dialog.receipt.setText("10023")
+    qtbot.waitUntil(lambda: dialog.confirm.isEnabled(), timeout=5000)  # type: ignore[attr-defined]
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: "receipt" in dialog.message.text().lower(),  # type: ignore[attr-defined]
+                    timeout=5000)
+    assert dialog.result_ is None
+    assert world.cl.profiles.get(pid).lifetime_spend == Decimal("5.00")

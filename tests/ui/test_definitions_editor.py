@@ -169,6 +169,26 @@ def test_try_a_condition_against_the_open_profile(open_window: Open, qtbot: Any)
     assert field.try_result.text() == "✓ True for Jane Citizen"
 
 
+def test_p3_try_reads_the_purchase_variables(open_window: Open, qtbot: Any) -> None:
+    """SPEC P3: lifetime_spend, days_since_last_purchase, days_since_joined and age reach the
+    "try against the open profile" button like any field."""
+    w = open_window("ada")
+    open_jane(qtbot, w)
+    editor = _editor(qtbot, w, "Gold Members' Coffee")
+    field = editor.field("claim_condition")
+    assert field.try_button is not None and field.try_result is not None
+    assert isinstance(field.widget, JsonField)
+    field.widget.set_text('{"and": [{"==": [{"var": "lifetime_spend"}, 0]}, '
+                          '{"==": [{"var": "days_since_last_purchase"}, null]}, '
+                          '{">=": [{"var": "days_since_joined"}, 0]}, '
+                          '{"!==": [{"var": "age", "default": "x"}, "x"]}]}')
+    field.try_button.click()
+    assert field.try_result.text() == "✓ True for Jane Citizen"
+    field.widget.set_text('{">": [{"var": "lifetime_spend"}, 0]}')
+    field.try_button.click()
+    assert field.try_result.text() == "✗ False for Jane Citizen"
+
+
 def test_create_a_reward_definition(open_window: Open, qtbot: Any) -> None:
     w = open_window("ada")
     editor = _editor(qtbot, w)

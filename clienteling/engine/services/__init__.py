@@ -28,6 +28,7 @@ from clienteling.engine.services.profiles import (
     SearchCursor,
     SearchPage,
 )
+from clienteling.engine.services.purchases import PurchaseService
 from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.remote import RemoteResult, RemoteService
 from clienteling.engine.services.rewards import RewardService
@@ -56,7 +57,8 @@ class Clienteling:
         self.definitions = DefinitionService(ctx)
         self.benefits = BenefitService(ctx)
         self.rewards = RewardService(ctx)
-        self.checkout = CheckoutService(ctx, self.benefits, self.rewards)
+        self.purchases = PurchaseService(ctx)
+        self.checkout = CheckoutService(ctx, self.benefits, self.rewards, self.purchases)
         self.outbox = OutboxService(ctx)
         self._overview = OverviewReader(ctx, self.profiles, self.benefits, self.rewards, self.outbox)
         self._timeline = TimelineReader(ctx, self.outbox)

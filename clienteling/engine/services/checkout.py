@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from clienteling.engine import rules
 from clienteling.engine.context import Context, UnitOfWork
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.form import Form, opt, read_amount
-from clienteling.engine.models import Benefit, Redemption, Reward
+from clienteling.engine.form import Form, opt, read_amount, read_ref
+from clienteling.engine.frozen import PurchaseRecord
+from clienteling.engine.models import Benefit, Redemption, Reward, new_id
 from clienteling.engine.money import apportion
 from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.records import RedemptionRecord
 from clienteling.engine.services.benefits import BenefitService, refuse
 from clienteling.engine.services.lookup import get_or_not_found
+from clienteling.engine.services.purchases import PurchaseService
 from clienteling.engine.services.rewards import RewardService, plan_draws
 
 CENT = Decimal("0.01")
@@ -89,6 +91,7 @@ class CheckoutPreview:
 class CheckoutResult:
     preview: CheckoutPreview
     redemptions: list[Redemption]
+    purchase: PurchaseRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class CheckoutReceipt:
 
     preview: CheckoutPreview
     redemptions: tuple[RedemptionRecord, ...]
+    purchase: PurchaseRecord | None = None
 
 
 def read_basket(lines: Any) -> list[BasketLine]:
@@ -210,10 +214,12 @@ def compute(
 
 
 class CheckoutService:
-    def __init__(self, ctx: Context, benefits: BenefitService, rewards: RewardService) -> None:
+    def __init__(self, ctx: Context, benefits: BenefitService, rewards: RewardService,
+                 purchases: PurchaseService | None = None) -> None:
         self.ctx = ctx
         self._benefits = benefits
         self._rewards = rewards
+        self._purchases = purchases or PurchaseService(ctx)
 
     @staticmethod
     def _inputs(lines: Any, benefit_ids: Any, reward_amount: Any) -> tuple[
@@ -232,22 +238,36 @@ class CheckoutService:
             return compute(s, profile_id, basket, ids, amount, self.ctx.clock.now())
 
     def confirm(self, actor: Actor, profile_id: str, lines: Any, benefit_ids: Any = (),
-                reward_amount: Any = None, *, receipt: str | None = None) -> CheckoutResult:
-        """Perform the checkout as one unit: every redemption, or none."""
+                reward_amount: Any = None, *, receipt: str | None = None,
+                receipt_ref: str | None = None) -> CheckoutResult:
+        """Perform the checkout as one unit: every redemption and the purchase (P2), or none.
+
+        ``receipt_ref``: the till's receipt number the staff member entered or scanned; the
+        redemptions' ``receipt`` when not given, else one made from the purchase's id. The
+        same receipt again at this store is the same purchase (P4)."""
         require(actor, Action.REDEEM)
         require(actor, Action.REDEEM_REWARD)
+        require(actor, Action.RECORD_PURCHASE)
         basket, ids, amount = self._inputs(lines, benefit_ids, reward_amount)
+        ref = read_ref(receipt_ref, field="receipt_ref", max_len=128) or read_ref(
+            receipt, field="receipt", max_len=128)
         with self.ctx.transaction(actor) as uow:
             preview = compute(uow.session, profile_id, basket, ids, amount, uow.judged_at)
-            redemptions = self._perform(uow, profile_id, preview, receipt)
-        return CheckoutResult(preview, redemptions)
+            redemptions = self._perform(uow, profile_id, preview, receipt or ref)
+            purchase = self._purchases.record_in(uow, actor, profile_id,
+                                                 purchase_of(preview, ref), source="counter",
+                                                 refuse_repeat=True)
+        return CheckoutResult(preview, redemptions, purchase)
 
     def confirm_receipt(self, actor: Actor, profile_id: str, lines: Any, benefit_ids: Any = (),
-                        reward_amount: Any = None, *, receipt: str | None = None) -> CheckoutReceipt:
+                        reward_amount: Any = None, *, receipt: str | None = None,
+                        receipt_ref: str | None = None) -> CheckoutReceipt:
         """``confirm``, answered with records rather than the redemptions' ORM rows."""
-        result = self.confirm(actor, profile_id, lines, benefit_ids, reward_amount, receipt=receipt)
+        result = self.confirm(actor, profile_id, lines, benefit_ids, reward_amount,
+                              receipt=receipt, receipt_ref=receipt_ref)
         return CheckoutReceipt(result.preview, tuple(
-            RedemptionRecord(r.id, r.type, r.total, r.redeem_at) for r in result.redemptions))
+            RedemptionRecord(r.id, r.type, r.total, r.redeem_at) for r in result.redemptions),
+            result.purchase)
 
     def _perform(self, uow: UnitOfWork, profile_id: str, preview: CheckoutPreview,
                  receipt: str | None) -> list[Redemption]:
@@ -261,3 +281,22 @@ class CheckoutService:
                                    "payment_due": f"{preview.payment_due:.2f}"}},
             ))
         return done
+
+
+def purchase_of(preview: CheckoutPreview, receipt_ref: str | None) -> dict[str, Any]:
+    """The purchase a confirmed checkout records (P2): the total after benefit discounts
+    (reward dollars are a way of paying it); eligible spend leaves out gift cards and
+    shipping (P1) and what reward dollars paid, which earns nothing again."""
+    purchase_id = new_id()
+    eligible = sum((b.due for b in preview.lines if b.line.category not in ALWAYS_EXCLUDED),
+                   ZERO)
+    return {
+        "id": purchase_id,
+        "receipt_ref": receipt_ref or purchase_id,
+        "total": preview.subtotal - preview.benefit_total,
+        "eligible_spend": max(eligible, ZERO),
+        "lines": [{"sku": b.line.sku, "category": b.line.category,
+                   "quantity": b.line.quantity, "unit_price": f"{b.line.unit_price:.2f}",
+                   "discount": f"{b.benefit_discount + b.reward_discount:.2f}"}
+                  for b in preview.lines],
+    }

@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, or_, select
@@ -85,7 +86,24 @@ def condition_data(profile: Profile | ProfileRecord, now: datetime) -> dict[str,
         "join_date": wire.day(profile.join_date),
         "home_store_id": profile.home_store_id,
         "attributes": profile.attributes or {},
+        # P3. JsonLogic has only JavaScript numbers: the spend is handed over as one for
+        # comparing ({">=": [{"var": "lifetime_spend"}, 500]}), never stored or summed.
+        "lifetime_spend": _js_number(profile.lifetime_spend),
+        "days_since_last_purchase": _days_since(profile.last_purchase_at, now),
+        "days_since_joined": (now.date() - profile.join_date).days if profile.join_date
+        else _days_since(profile.created_at, now),
     }
+
+
+def _js_number(amount: Decimal | None) -> int | float:
+    if amount is None:
+        return 0
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def _days_since(at: datetime | None, now: datetime) -> int | None:
+    """Whole days from ``at`` to ``now`` (None when it never happened)."""
+    return (now - at).days if at is not None else None
 
 
 def _card_subquery() -> Any:

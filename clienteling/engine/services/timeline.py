@@ -18,10 +18,13 @@ from clienteling.engine.models import (
     AuditEvent,
     Benefit,
     BenefitDefinition,
+    Purchase,
     Redemption,
     RewardDefinition,
     Staff,
+    Store,
 )
+from clienteling.engine.money import format_money
 from clienteling.engine.records import EventKind, TimelineRow
 from clienteling.engine.services.outbox import OutboxService
 
@@ -171,6 +174,42 @@ def _row(e: AuditEvent, names: _Names, pending: frozenset[str], tz: str) -> Time
                        voided=voided, overridden_by=overridden_by, pending=e.entity_id in pending)
 
 
+# Purchases are read from their own table, not the audit trail: one reported at the hub (a
+# web shop, another till) reaches this till by sync, with no audit event here (SPEC 3.8).
+_PURCHASE_ACTIONS = frozenset({"purchase.record", "purchase.return"})
+
+
+def _purchase_rows(s: Session, profile_id: str, limit: int,
+                   pending: frozenset[str]) -> list[TimelineRow]:
+    purchases = list(s.scalars(select(Purchase).where(Purchase.profile_id == profile_id)
+                               .order_by(Purchase.occurred_at.desc()).limit(limit)))
+    if not purchases:
+        return []
+    stores = {str(i): str(n) for i, n in s.execute(select(Store.id, Store.name))}
+    staff_ids = {p.staff_id for p in purchases if p.staff_id}
+    staff = {str(i): str(n) for i, n in s.execute(
+        select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids)))}
+    returned = {p.returns_purchase_id for p in purchases if p.returns_purchase_id}
+    receipts = {str(i): str(r) for i, r in s.execute(
+        select(Purchase.id, Purchase.receipt_ref).where(Purchase.id.in_(returned)))}
+    rows = []
+    for p in purchases:
+        where = stores.get(p.store_id, "another store")
+        if p.returns_purchase_id is None:
+            kind, text = EventKind.PURCHASE, (
+                f"Purchase {format_money(p.total)} at {where}, receipt {p.receipt_ref}")
+        else:
+            sale = receipts.get(p.returns_purchase_id)
+            kind, text = EventKind.RETURN, (
+                f"Return {format_money(-p.total)} at {where}, receipt {p.receipt_ref}"
+                + (f" (of receipt {sale})" if sale else ""))
+        who = staff.get(p.staff_id or "") or ("Online" if p.source == "api" else "System")
+        rows.append(TimelineRow(kind=kind, at=p.occurred_at, text=text, staff=who,
+                                amount=p.total, entity_id=p.id, redemption_id=None,
+                                voided=False, overridden_by=None, pending=p.id in pending))
+    return rows
+
+
 class TimelineReader:
     def __init__(self, ctx: Context, outbox: OutboxService) -> None:
         self.ctx = ctx
@@ -183,6 +222,11 @@ class TimelineReader:
             events = list(s.scalars(
                 select(AuditEvent).where(AuditEvent.profile_id == profile_id)
                 .order_by(AuditEvent.seq.desc()).limit(limit)))
+            events = [e for e in events if e.action not in _PURCHASE_ACTIONS]
             names = _names(s, events)
             pending = self._outbox.pending_ids(profile_id)
-        return tuple(_row(e, names, pending, tz) for e in events)
+            purchases = _purchase_rows(s, profile_id, limit, pending)
+        rows = [_row(e, names, pending, tz) for e in events]
+        if purchases:  # newest first across both; a stable sort keeps the audit order on ties
+            rows = sorted(rows + purchases, key=lambda r: r.at, reverse=True)[:limit]
+        return tuple(rows)

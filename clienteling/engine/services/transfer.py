@@ -31,6 +31,7 @@ from clienteling.engine.models import (
     BenefitDefinition,
     Identity,
     Profile,
+    Purchase,
     Reward,
     RewardDefinition,
     Staff,
@@ -47,6 +48,7 @@ _MODELS: dict[str, Any] = {
     "benefit_definitions": BenefitDefinition,
     "reward_definitions": RewardDefinition,
     "benefits": Benefit,
+    "purchases": Purchase,
     "rewards": Reward,
 }
 _RENDER: dict[str, Any] = {
@@ -56,6 +58,7 @@ _RENDER: dict[str, Any] = {
     "benefit_definitions": wire.benefit_definition,
     "reward_definitions": wire.reward_definition,
     "benefits": wire.benefit_record,
+    "purchases": wire.purchase,
     "rewards": lambda r: wire.reward(r, embed_definition=False),
 }
 
@@ -212,6 +215,15 @@ class TransferService:
             else:
                 found = s.get(model, instance_id) if instance_id else None
             return _RENDER[kind](found) if found is not None else None
+
+    def find_purchase(self, store_id: str | None, receipt_ref: str | None) -> dict[str, Any] | None:
+        """A purchase by its natural key, the receipt at its store (SPEC P4)."""
+        if not store_id or not receipt_ref:
+            return None
+        with self.ctx.reading() as s:
+            found = s.scalar(select(Purchase).where(Purchase.store_id == store_id,
+                                                    Purchase.receipt_ref == receipt_ref))
+            return wire.purchase(found) if found is not None else None
 
     def profile_with_card(self, card: str) -> str | None:
         """The id of the profile holding loyalty card ``card``, if any."""

@@ -24,7 +24,7 @@ from clienteling.hub.transfer.files import cell
 Outcome = Literal["created", "updated", "unchanged"]
 # Fields the hub stamps: an import neither sets them nor counts them as a change.
 _STAMPS = frozenset({"created_at", "updated_at", "version", "total_global_redemptions",
-                     "total_issued"})
+                     "total_issued", "lifetime_spend", "last_purchase_at"})
 CARD = "card"
 IDENTITY_PREFIX = "identity:"
 
@@ -317,6 +317,46 @@ _register(Kind(
     _find=lambda t, b: t.find_instance("rewards", _text(b, "external_id"), _text(b, "id")),
     _create=lambda cl, actor, b: cl.rewards.issue(actor, b),  # type: ignore[arg-type]
     _resolve=_instance_references("reward_definitions", "reward_definition_id"),
+))
+
+
+def _customer_by_card(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
+    """A row's customer by ``card`` when it gives no ``profile_id``."""
+    out = {k: v for k, v in body.items() if k != CARD}
+    card = _text(body, CARD)
+    if card and not _text(body, "profile_id"):
+        profile_id = transfer.profile_with_card(card)
+        if profile_id is None:
+            raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
+        out["profile_id"] = profile_id
+    return out
+
+
+def _purchase_references(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
+    out = _customer_by_card(transfer, body)
+    if not _text(out, "profile_id"):
+        raise ValidationError.field("profile_id", "is required (or a card)")
+    if not _text(out, "store_id"):  # half of the natural key: never guessed from who imports
+        raise ValidationError.field("store_id", "is required")
+    return out
+
+
+def _purchase_create(cl: Clienteling, actor: Actor | None, body: dict[str, Any]) -> Any:
+    assert actor is not None
+    data = {k: v for k, v in body.items() if k not in ("profile_id", "staff_id", *_STAMPS)}
+    return cl.purchases.record(actor, str(body["profile_id"]).strip(), data, source="import")
+
+
+_register(Kind(
+    "purchases", ("id", "profile_id", CARD, "store_id", "receipt_ref", "occurred_at", "total",
+                  "eligible_spend", "returns_purchase_id", "lines", "source"),
+    json_fields=frozenset({"lines"}),
+    describe="purchases and returns (SPEC 3.8), found by store_id + receipt_ref; the customer "
+             "by profile_id or card",
+    compare=("profile_id",),
+    _find=lambda t, b: t.find_purchase(_text(b, "store_id"), _text(b, "receipt_ref")),
+    _create=_purchase_create,
+    _resolve=_purchase_references,
 ))
 
 

@@ -183,9 +183,15 @@ class CheckoutDialog(QDialog):
         self.reward_amount.setPlaceholderText("0.00")
         self.reward_amount.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.reward_amount.textChanged.connect(lambda *_: self._schedule_preview())
+        # The till's receipt number, typed or scanned (a scanner types into the focused
+        # field): the purchase is recorded under it, so the same receipt is one purchase (P4).
+        self.receipt = named(QLineEdit(), "checkoutReceipt")
+        self.receipt.setPlaceholderText("Enter or scan the receipt number")
+        self.receipt.setMaxLength(128)
         form = QFormLayout()
         form.addRow("Benefits to apply", choices_view)
         form.addRow(f"Reward dollars (balance {money(balance)})", self.reward_amount)
+        form.addRow("Receipt", self.receipt)
 
         self.totals = named(QLabel(), "checkoutTotals")
         self.message = named(QLabel(), "checkoutMessage")
@@ -302,6 +308,7 @@ class CheckoutDialog(QDialog):
         self._worker.submit(
             confirm_checkout, self._cl, self._actor, self._profile_id, list(self._lines),
             self.choices.chosen(), self.reward_amount.text().strip().lstrip("$") or None,
+            self.receipt.text().strip() or None,
         ).then(self._confirmed, lambda e: self._failed(self._generation, e), owner=self)
 
     def _confirmed(self, result: CheckoutReceipt) -> None:

@@ -24,5 +24,8 @@ def preview_checkout(cl: Clienteling, profile_id: str, lines: list[dict[str, Any
 
 
 def confirm_checkout(cl: Clienteling, actor: Actor, profile_id: str, lines: list[dict[str, Any]],
-                     benefit_ids: list[str], reward_amount: str | None) -> CheckoutReceipt:
-    return cl.checkout.confirm_receipt(actor, profile_id, lines, benefit_ids, reward_amount)
+                     benefit_ids: list[str], reward_amount: str | None,
+                     receipt_ref: str | None = None) -> CheckoutReceipt:
+    """Every redemption and the purchase under ``receipt_ref`` (SPEC P2), or none."""
+    return cl.checkout.confirm_receipt(actor, profile_id, lines, benefit_ids, reward_amount,
+                                       receipt_ref=receipt_ref)
