@@ -31,6 +31,8 @@ class Action(StrEnum):
     DISMISS_CHANGE = "dismiss a change the hub refused"
     CONNECT_TILL = "connect or reconnect this till to a hub"
     AUTHORISE_OVERRIDE = "authorise an associate's action with their PIN"
+    VIEW_REPORTS = "view reports for their store"
+    VIEW_CHAIN_REPORTS = "view reports for every store (chain-wide) or another store"
 
 
 _EVERYONE = frozenset(Role)
@@ -57,6 +59,9 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.CONNECT_TILL: _MANAGERS,
     # Whose PIN lifts an associate to their role for one action (manager override, SPEC §5).
     Action.AUTHORISE_OVERRIDE: _MANAGERS,
+    # Reports (SPEC §3.7, §5): a manager their own store's, an admin any store's or the chain's.
+    Action.VIEW_REPORTS: _MANAGERS,
+    Action.VIEW_CHAIN_REPORTS: _ADMINS,
 }
 
 # Actions only an admin may take: the hub accepts them only from a device enrolled with the

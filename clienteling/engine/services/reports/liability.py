@@ -1,0 +1,117 @@
+"""Liability (SPEC §5): reward dollars still owed by local expiry month and reward type, and
+benefit uses still redeemable by definition — three aggregate queries, no row loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from clienteling.engine.models import Benefit, BenefitDefinition, Profile, Reward, RewardDefinition
+from clienteling.engine.services.reports.live import home_store, live_reward, redeemable_benefit
+from clienteling.engine.services.reports.scope import (
+    ReportScope,
+    bucket_case,
+    bucket_starts,
+    local_date,
+    local_midnight,
+    next_bucket,
+)
+
+NO_EXPIRY = "no expiry"
+LATER = "later"
+MAX_MONTHS = 60  # five years of months; anything expiring after that is one "later" bar
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LiabilityCell:
+    """Reward dollars of one reward type expiring in one local month (``YYYY-MM``, or
+    ``no expiry``, or ``later`` past five years)."""
+
+    month: str
+    reward_type: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class BenefitUses:
+    """Redeemable instances of one definition and the uses left on them; ``unlimited`` counts
+    instances with no use limit (their uses are not in ``uses``)."""
+
+    definition_id: str
+    handle: str
+    name: str
+    instances: int
+    uses: int
+    unlimited: int
+
+
+@dataclass(frozen=True)
+class LiabilityReport:
+    scope: ReportScope
+    as_of: datetime
+    cells: tuple[LiabilityCell, ...]
+    total: Decimal
+    benefits: tuple[BenefitUses, ...]
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.month for c in self.cells))
+
+    @property
+    def reward_types(self) -> tuple[str, ...]:
+        return tuple(sorted({c.reward_type for c in self.cells}))
+
+
+def liability(s: Session, scope: ReportScope, now: datetime) -> LiabilityReport:
+    where = (live_reward(now), home_store(scope.store_id))
+    owing = (select(Reward.expires_at).join(Profile, Profile.id == Reward.profile_id)
+             .where(*where).subquery())
+    first, last = s.execute(select(func.min(owing.c.expires_at),
+                                   func.max(owing.c.expires_at))).one()
+    labels: list[str] = []
+    bounds: list[datetime] = []
+    if first is not None:
+        starts = bucket_starts(local_date(first, scope.timezone), local_date(last, scope.timezone),
+                               "month", limit=MAX_MONTHS)
+        labels = [d.strftime("%Y-%m") for d in starts]
+        bounds = [local_midnight(d, scope.timezone) for d in starts]
+        bounds.append(local_midnight(next_bucket(starts[-1], "month"), scope.timezone))
+    if bounds:
+        # Nothing live lies before the first bound (it holds the earliest expiry).
+        month = case((Reward.expires_at.is_(None), NO_EXPIRY),
+                     else_=bucket_case(Reward.expires_at, bounds, labels,
+                                       before=labels[0], after=LATER))
+    else:
+        month = case((Reward.expires_at.is_(None), NO_EXPIRY), else_=LATER)
+    labelled = month.label("month")
+    rows = s.execute(
+        select(labelled, RewardDefinition.type, func.sum(Reward.value_remaining))
+        .join(Profile, Profile.id == Reward.profile_id)
+        .join(RewardDefinition, RewardDefinition.id == Reward.reward_definition_id)
+        .where(*where)
+        .group_by(labelled, RewardDefinition.type)
+    ).all()
+    order = {label: i for i, label in enumerate([*labels, LATER, NO_EXPIRY])}
+    cells = sorted((LiabilityCell(m, t, amount) for m, t, amount in rows),
+                   key=lambda c: (order[c.month], c.reward_type))
+    total = sum((c.amount for c in cells), ZERO)
+
+    benefit_rows = s.execute(
+        select(BenefitDefinition.id, BenefitDefinition.handle, BenefitDefinition.name,
+               func.count(Benefit.id),
+               func.coalesce(func.sum(Benefit.redemptions_remaining), 0),
+               func.sum(case((Benefit.redemptions_remaining.is_(None), 1), else_=0)))
+        .join(BenefitDefinition, BenefitDefinition.id == Benefit.benefit_definition_id)
+        .join(Profile, Profile.id == Benefit.profile_id)
+        .where(redeemable_benefit(now), home_store(scope.store_id))
+        .group_by(BenefitDefinition.id, BenefitDefinition.handle, BenefitDefinition.name)
+        .order_by(BenefitDefinition.name, BenefitDefinition.id)
+    ).all()
+    benefits = tuple(BenefitUses(i, h, n, int(c or 0), int(u or 0), int(x or 0))
+                     for i, h, n, c, u, x in benefit_rows)
+    return LiabilityReport(scope, now, tuple(cells), total, benefits)
