@@ -141,6 +141,8 @@ def test_a_manager_sees_their_store_only(world: World) -> None:
     (lambda cl, a: cl.reports.redemptions(a, start="10/03/2026"), "from"),
     (lambda cl, a: cl.reports.redemptions(a, end="2026-02-30"), "to"),
     (lambda cl, a: cl.reports.redemptions(a, by="year"), "by"),
+    (lambda cl, a: cl.reports.redemptions(a, end="0001-01-05"), "to"),
+    (lambda cl, a: cl.reports.redemptions(a, start="9999-12-31", end="9999-12-31"), "from"),
     (lambda cl, a: cl.reports.redemptions(a, start="2020-01-01", end="2026-01-01", by="day"), "by"),
     (lambda cl, a: cl.reports.liability(a, store_id="no-such-store"), "store_id"),
     (lambda cl, a: cl.reports.expiring(a, store_id=" "), "store_id"),

@@ -13,6 +13,7 @@ from clienteling.hub.routes import (
     profile_benefits,
     profiles,
     redemptions,
+    reports,
     reward_definitions,
     rewards,
     sync,
@@ -27,6 +28,7 @@ ROUTERS: list[APIRouter] = [
     benefits.router,
     rewards.router,
     redemptions.router,
+    reports.router,
     sync.router,
     people.router,
 ]

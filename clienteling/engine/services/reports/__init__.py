@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 class ReportService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -110,15 +113,20 @@ def _whole(value: int | str, name: str, low: int, high: int) -> int:
 
 
 def _day(value: date | str | None, name: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    text = value.strip()
-    if not text:
+    if value is None:
         return None
-    try:
-        return date.fromisoformat(text[:10]) if len(text) == 10 else _bad_day(name)
-    except ValueError:
-        return _bad_day(name)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else _bad_day(name)
+        except ValueError:
+            value = _bad_day(name)
+    # Far-off years would overflow the calendar arithmetic (a bucket's end, a zone's offset).
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError.field(name, f"must be a date between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
 
 
 def _bad_day(name: str) -> date:
