@@ -20,6 +20,7 @@ class ChartData:
     series: tuple[tuple[str, tuple[Decimal, ...]], ...]  # (bar set name, one value per category)
     stacked: bool
     value_title: str
+    horizontal: bool = False  # bars along names (a call list's customers) read better across
 
 
 def liability_chart(report: LiabilityReport) -> ChartData:
@@ -38,7 +39,7 @@ def expiring_chart(report: ExpiringReport) -> ChartData:
                      f"{report.total_reward_dollars} reward dollars", names,
                      (("Reward dollars", tuple(c.reward_dollars for c in top)),
                       ("Benefits", tuple(Decimal(c.benefits) for c in top))),
-                     False, "Value")
+                     False, "Reward dollars / benefits", horizontal=True)
 
 
 def redemptions_chart(report: RedemptionsReport) -> ChartData:

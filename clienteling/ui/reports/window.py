@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QStackedBarSeries,
     QValueAxis,
 )
@@ -173,6 +175,9 @@ class ReportPage(QWidget):
                                key=lambda row: "|".join(row), parent=self)
         self.model.set_rows(rows)
         self.table.setModel(self.model)
+        # The table is the CSV's; a column empty in every row (another kind's) is only hidden.
+        for column in range(len(header)):
+            self.table.setColumnHidden(column, all(not row[column] for row in rows))
         report = result.report
         tz = report.scope.timezone
         if result.last_synced_at is not None:
@@ -189,7 +194,11 @@ class ReportPage(QWidget):
         for axis in chart.axes():
             chart.removeAxis(axis)
         chart.setTitle(data.title)
-        series = QStackedBarSeries() if data.stacked else QBarSeries()
+        series: QAbstractBarSeries
+        if data.horizontal:
+            series = QHorizontalBarSeries()
+        else:
+            series = QStackedBarSeries() if data.stacked else QBarSeries()
         for name, values in data.series:
             bar = QBarSet(name)
             # Bar heights are pixels: the exact Decimal amounts are in the table and the CSV.
@@ -198,11 +207,14 @@ class ReportPage(QWidget):
         chart.addSeries(series)
         categories = QBarCategoryAxis()
         categories.append(list(data.categories))
-        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        along, across = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignLeft
+        if data.horizontal:
+            along, across = across, along
+        chart.addAxis(categories, along)
         series.attachAxis(categories)
         values_axis = QValueAxis()
         values_axis.setTitleText(data.value_title)
-        chart.addAxis(values_axis, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(values_axis, across)
         series.attachAxis(values_axis)
         # A stacked bar reaches the sum of its sets; an empty report still needs a scale.
         heights = [sum(float(values[i]) for _, values in data.series) if data.stacked
