@@ -62,15 +62,17 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
     rewards = (select(Reward.profile_id.label("profile_id"), cents.label("cents"),
                       literal(1).label("rewards"), literal(0).label("benefits"),
                       Reward.expires_at.label("expires_at"))
-               .join(Profile, Profile.id == Reward.profile_id)
-               .where(live_reward(now), Reward.expires_at <= until, home_store(scope.store_id)))
+               .where(live_reward(now), Reward.expires_at <= until))
     benefits = (select(Benefit.profile_id.label("profile_id"), literal(0).label("cents"),
                        literal(0).label("rewards"), literal(1).label("benefits"),
                        Benefit.expires_at.label("expires_at"))
                 .join(BenefitDefinition, BenefitDefinition.id == Benefit.benefit_definition_id)
-                .join(Profile, Profile.id == Benefit.profile_id)
-                .where(redeemable_benefit(now), Benefit.expires_at <= until,
-                       home_store(scope.store_id)))
+                .where(redeemable_benefit(now), Benefit.expires_at <= until))
+    if scope.store_id is not None:  # the chain's view needs no home store: no join per row
+        rewards = rewards.join(Profile, Profile.id == Reward.profile_id).where(
+            home_store(scope.store_id))
+        benefits = benefits.join(Profile, Profile.id == Benefit.profile_id).where(
+            home_store(scope.store_id))
     stacked = union_all(rewards, benefits).subquery()
     per = (select(stacked.c.profile_id,
                   func.sum(stacked.c.cents).label("cents"),
@@ -78,14 +80,14 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
                   func.sum(stacked.c.benefits).label("benefits"),
                   func.min(stacked.c.expires_at).label("first_expiry"))
            .group_by(stacked.c.profile_id).subquery())
-    count, cents_total, benefit_total = s.execute(
-        select(func.count(), func.coalesce(func.sum(per.c.cents), 0),
-               func.coalesce(func.sum(per.c.benefits), 0))).one()
     opt_in = Profile.attributes[OPT_IN_ATTRIBUTE].as_boolean()
+    # The totals over every matching customer ride on each listed row (window aggregates are
+    # computed before LIMIT), so the grouping runs once, not once more for a count.
     rows = s.execute(
         select(per.c.profile_id, Profile.first_name, Profile.last_name, Profile.email,
                Profile.mobile_phone, per.c.cents, per.c.rewards, per.c.benefits,
-               per.c.first_expiry, opt_in)
+               per.c.first_expiry, opt_in, func.count().over(), func.sum(per.c.cents).over(),
+               func.sum(per.c.benefits).over())
         .join(Profile, Profile.id == per.c.profile_id)
         .order_by(per.c.cents.desc(), per.c.benefits.desc(), per.c.first_expiry,
                   per.c.profile_id)
@@ -94,7 +96,8 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
     customers = tuple(
         ExpiringCustomer(pid, first, last, email, phone, _money(c), int(r), int(b),
                          _aware(first_expiry), opted_in is False)
-        for pid, first, last, email, phone, c, r, b, first_expiry, opted_in in rows)
+        for pid, first, last, email, phone, c, r, b, first_expiry, opted_in, *_ in rows)
+    count, cents_total, benefit_total = rows[0][-3:] if rows else (0, 0, 0)
     return ExpiringReport(scope, now, days, until, customers, int(count), _money(cents_total),
                           int(benefit_total))
 

@@ -4,8 +4,9 @@ benefit uses still redeemable by definition — three aggregate queries, no row 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -69,45 +70,33 @@ class LiabilityReport:
 
 def liability(s: Session, scope: ReportScope, now: datetime) -> LiabilityReport:
     where = (live_reward(now), home_store(scope.store_id))
-    owing = (select(Reward.expires_at).join(Profile, Profile.id == Reward.profile_id)
-             .where(*where).subquery())
-    first, last = s.execute(select(func.min(owing.c.expires_at),
-                                   func.max(owing.c.expires_at))).one()
-    labels: list[str] = []
-    bounds: list[datetime] = []
-    if first is not None:
-        starts = bucket_starts(local_date(first, scope.timezone), local_date(last, scope.timezone),
-                               "month", limit=MAX_MONTHS)
-        labels = [d.strftime("%Y-%m") for d in starts]
-        bounds = [local_midnight(d, scope.timezone) for d in starts]
-        bounds.append(local_midnight(next_bucket(starts[-1], "month"), scope.timezone))
-    if bounds:
-        # Nothing live lies before the first bound (it holds the earliest expiry).
-        month = case((Reward.expires_at.is_(None), NO_EXPIRY),
-                     else_=bucket_case(Reward.expires_at, bounds, labels,
-                                       before=labels[0], after=LATER))
-    else:
-        month = case((Reward.expires_at.is_(None), NO_EXPIRY), else_=LATER)
+    # A live reward expires after now, so the months start at now's: no query for the
+    # earliest expiry is needed, and months no reward expires in yield no group at all.
+    starts = bucket_starts(local_date(now, scope.timezone), date.max, "month", limit=MAX_MONTHS)
+    labels = [d.strftime("%Y-%m") for d in starts]
+    bounds = [local_midnight(d, scope.timezone) for d in starts]
+    bounds.append(local_midnight(next_bucket(starts[-1], "month"), scope.timezone))
+    month = case((Reward.expires_at.is_(None), NO_EXPIRY),
+                 else_=bucket_case(Reward.expires_at, bounds, labels, before=labels[0],
+                                   after=LATER))
     labelled = month.label("month")
-    rows = s.execute(
-        select(labelled, RewardDefinition.type, func.sum(Reward.value_remaining))
-        .join(Profile, Profile.id == Reward.profile_id)
-        .join(RewardDefinition, RewardDefinition.id == Reward.reward_definition_id)
-        .where(*where)
-        .group_by(labelled, RewardDefinition.type)
-    ).all()
+    rewards = (select(labelled, RewardDefinition.type, func.sum(Reward.value_remaining))
+               .join(RewardDefinition, RewardDefinition.id == Reward.reward_definition_id))
+    rows = s.execute(_of_customers(rewards, Reward.profile_id, scope)
+                     .where(*where).group_by(labelled, RewardDefinition.type)).all()
     order = {label: i for i, label in enumerate([*labels, LATER, NO_EXPIRY])}
     cells = sorted((LiabilityCell(m, t, amount) for m, t, amount in rows),
                    key=lambda c: (order[c.month], c.reward_type))
     total = sum((c.amount for c in cells), ZERO)
 
-    benefit_rows = s.execute(
+    benefit_query = (
         select(BenefitDefinition.id, BenefitDefinition.handle, BenefitDefinition.name,
                func.count(Benefit.id),
                func.coalesce(func.sum(Benefit.redemptions_remaining), 0),
                func.sum(case((Benefit.redemptions_remaining.is_(None), 1), else_=0)))
-        .join(BenefitDefinition, BenefitDefinition.id == Benefit.benefit_definition_id)
-        .join(Profile, Profile.id == Benefit.profile_id)
+        .join(BenefitDefinition, BenefitDefinition.id == Benefit.benefit_definition_id))
+    benefit_rows = s.execute(
+        _of_customers(benefit_query, Benefit.profile_id, scope)
         .where(redeemable_benefit(now), home_store(scope.store_id))
         .group_by(BenefitDefinition.id, BenefitDefinition.handle, BenefitDefinition.name)
         .order_by(BenefitDefinition.name, BenefitDefinition.id)
@@ -115,3 +104,9 @@ def liability(s: Session, scope: ReportScope, now: datetime) -> LiabilityReport:
     benefits = tuple(BenefitUses(i, h, n, int(c or 0), int(u or 0), int(x or 0))
                      for i, h, n, c, u, x in benefit_rows)
     return LiabilityReport(scope, now, tuple(cells), total, benefits)
+
+
+def _of_customers(query: Any, profile_id: Any, scope: ReportScope) -> Any:
+    """Joined to the customer's profile only for one store's view: the chain's needs no
+    home store, and the join is a lookup per row."""
+    return query if scope.store_id is None else query.join(Profile, Profile.id == profile_id)
