@@ -4,8 +4,9 @@
 
 Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, checkout.png,
 conflicts.png,
-issue-reward.png, redeem-rewards.png and definitions-editor.png; getting-ready.png and
-status-bar.png (issue 16). ``--only`` makes just the named ones.
+issue-reward.png, redeem-rewards.png, report-liability.png, report-expiring.png,
+report-redemptions.png and definitions-editor.png; getting-ready.png and status-bar.png
+(issue 16). ``--only`` makes just the named ones.
 """
 
 from __future__ import annotations
@@ -24,11 +25,9 @@ os.environ.setdefault("CLIENTELING_THEME", "light")
 from PySide6.QtCore import QEventLoop, QPoint, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
-from sqlalchemy import update
 
 from clienteling.demo import JANE_CARD, create_demo
 from clienteling.engine.clock import FixedClock
-from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
 from clienteling.sync.cycle import CycleReport
 from clienteling.sync.progress import Progress
@@ -82,10 +81,13 @@ def open_jane(w: MainWindow) -> None:
 
 def refuse_redemptions(cl: Clienteling) -> None:
     """Stage what the sync pusher does when the hub refuses a change (there is no hub here)."""
-    with cl.db.write() as s:
-        s.execute(update(OutboxEntry).where(OutboxEntry.path.endswith("/redeem"))
-                  .values(status="conflict", last_error="exhausted: this benefit has no redemptions "
-                          "left on the hub (another till redeemed it first)"))
+    # Through the outbox service, as the pusher does: claim (in flight), then the refusal.
+    for item in cl.outbox.claim_next(100):
+        if item.path.endswith("/redeem"):
+            cl.outbox.mark_conflict(item.seq, "exhausted", "exhausted: this benefit has no "
+                                    "redemptions left on the hub (another till redeemed it first)")
+        else:
+            cl.outbox.unclaim(item.seq)
 
 
 def _report(*, online: bool, waiting: int = 0, synced: datetime | None = None,
@@ -278,6 +280,20 @@ def main(argv: list[str] | None = None) -> int:
         issue.reason.setText("Parcel arrived damaged")  # type: ignore[attr-defined]
         save(issue, out, "issue-reward.png")
         issue.reject()
+        w.close()
+
+        # The reports, as a manager: each a chart with its table (issue 18).
+        w = window(url, "max", "731405", clock)
+        w.open_reports()
+        reports = w.reports_window
+        assert reports is not None
+        reports.resize(*SIZE)
+        pages = reports.pages  # type: ignore[attr-defined]
+        wait_for(lambda: all(page.result is not None for page in pages.values()))
+        for kind, page in pages.items():
+            reports.tabs.setCurrentWidget(page)  # type: ignore[attr-defined]
+            settle(200)
+            save(reports, out, f"report-{kind}.png")
         w.close()
 
         # The definitions editor, on the claim timeframe of a weekday offer.

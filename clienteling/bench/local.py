@@ -29,6 +29,12 @@ KINDS = ("name_prefix", "last_name", "full_name", "email", "phone", "card")
 WARM_UP = 20
 #: The demo's associate (user name, PIN), whom the data set creates as the demo does.
 ASSOCIATE = (DEMO_STAFF[0][0], DEMO_STAFF[0][3])
+#: The demo's manager, who reads the reports (their store's: the data set's first store).
+MANAGER = (DEMO_STAFF[1][0], DEMO_STAFF[1][3])
+#: Each report is timed this often after one warm-up run; the key is the median (a report is
+#: a whole-table aggregate, seconds at worst, not a p95 over hundreds of calls).
+REPORT_RUNS = 3
+REPORT_KEYS = ("report_liability_ms", "report_expiring_ms", "report_redemptions_ms")
 
 
 def samples_for(scale: int) -> int:
@@ -60,7 +66,27 @@ def measure(run: BenchRun) -> dict[str, Any]:
         out["redeem_benefit_p95_ms"] = ms(percentile(_time_benefit_redeems(cl, actor, picker, n), 95))
         run.progress("local: redeem reward dollars")
         out["redeem_reward_p95_ms"] = ms(percentile(_time_reward_redeems(cl, actor, picker, n), 95))
+        # After the redeems, so the redemptions report has the run's redemptions to count.
+        run.progress("local: reports (liability, expiring within 30 days, redemptions by day)")
+        manager = cl.staff.sign_in(*MANAGER)
+        calls: tuple[Callable[[], object], ...] = (
+            lambda: cl.reports.liability(manager),
+            lambda: cl.reports.expiring(manager, days=30),
+            lambda: cl.reports.redemptions(manager, by="day"),
+        )
+        for key, call in zip(REPORT_KEYS, calls, strict=True):
+            out[key] = ms(_median_of_runs(call))
     return out
+
+
+def _median_of_runs(call: Callable[[], object]) -> float:
+    call()  # warm-up: the page cache, SQLAlchemy's compiled statements
+    times = []
+    for _ in range(REPORT_RUNS):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return percentile(times, 50)
 
 
 def _time_each(call: Callable[[Any], object], args: list[Any]) -> list[float]:

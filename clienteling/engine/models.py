@@ -202,7 +202,10 @@ class Benefit(Base):
     """A benefit instance on one profile (seed 002)."""
 
     __tablename__ = "benefits"
-    __table_args__ = (Index("ix_benefits_profile_definition", "profile_id", "benefit_definition_id"),)
+    __table_args__ = (
+        Index("ix_benefits_profile_definition", "profile_id", "benefit_definition_id"),
+        Index("ix_benefits_expires_at", "expires_at"),  # expiring-soon report (migration 0008)
+    )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
@@ -247,6 +250,7 @@ class RewardDefinition(Base):
 
 class Reward(Base):
     __tablename__ = "rewards"
+    __table_args__ = (Index("ix_rewards_expires_at", "expires_at"),)  # expiring-soon (0008)
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)

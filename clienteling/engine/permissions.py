@@ -32,6 +32,8 @@ class Action(StrEnum):
     CONNECT_TILL = "connect or reconnect this till to a hub"
     AUTHORISE_OVERRIDE = "authorise an associate's action with their PIN"
     RECORD_PURCHASE = "record a purchase or a return"
+    VIEW_REPORTS = "view reports for their store"
+    VIEW_CHAIN_REPORTS = "view reports for every store (chain-wide) or another store"
 
 
 _EVERYONE = frozenset(Role)
@@ -59,6 +61,9 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # Whose PIN lifts an associate to their role for one action (manager override, SPEC §5).
     Action.AUTHORISE_OVERRIDE: _MANAGERS,
     Action.RECORD_PURCHASE: _EVERYONE,  # SPEC §3.7 "record a purchase (checkout)"
+    # Reports (SPEC §3.7, §5): a manager their own store's, an admin any store's or the chain's.
+    Action.VIEW_REPORTS: _MANAGERS,
+    Action.VIEW_CHAIN_REPORTS: _ADMINS,
 }
 
 # Actions only an admin may take: the hub accepts them only from a device enrolled with the

@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self._locked = False
         self._last_actor: Actor | None = None
         self.definitions_window: QWidget | None = None
+        self.reports_window: QWidget | None = None
 
         worker.listen(engine.subscribe)
         worker.failed.connect(lambda exc: self.show_notice(str(exc)))
@@ -261,6 +262,8 @@ class MainWindow(QMainWindow):
         self.hub_action = QAction("Hub connection…", self)
         self.hub_action.setObjectName("hubConnectionAction")
         self.hub_action.triggered.connect(self.open_hub_connection)
+        self.reports_action = self._action("Reports…", ["Ctrl+Shift+R"], self.open_reports,
+                                           "reportsAction")
         self.conflicts_action = QAction("Conflicts…", self)
         self.conflicts_action.setObjectName("conflictsAction")
         self.conflicts_action.triggered.connect(self.open_conflicts)
@@ -269,6 +272,7 @@ class MainWindow(QMainWindow):
         menu = self.user_menu
         menu.addAction(self.new_profile_action)
         menu.addAction(self.definitions_action)
+        menu.addAction(self.reports_action)
         menu.addAction(self.sync_action)
         menu.addAction(self.conflicts_action)
         menu.addAction(self.hub_action)
@@ -324,6 +328,8 @@ class MainWindow(QMainWindow):
                 dialog.reject()
         if self.definitions_window is not None:
             self.definitions_window.close()
+        if self.reports_window is not None:
+            self.reports_window.close()
         previous = self.state.actor
         self.state.set_actor(None)
         self.stack.setCurrentIndex(0)
@@ -342,6 +348,14 @@ class MainWindow(QMainWindow):
         # (engine/permissions.py); disabling an item is only for clarity.
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
         self.hub_action.setEnabled(actor is not None and actor.may(Action.CONNECT_TILL))
+        # An associate has no reports at all (SPEC §3.7), so no Reports item either.
+        may_report = actor is not None and actor.may(Action.VIEW_REPORTS)
+        self.reports_action.setVisible(may_report)
+        self.reports_action.setEnabled(may_report)
+        if not may_report and self.reports_window is not None:
+            self.reports_window.close()
+            self.reports_window.deleteLater()
+            self.reports_window = None
         for action in (self.new_profile_action, self.edit_details_action, self.issue_reward_action,
                        self.redeem_rewards_action, self.checkout_action, self.sync_action,
                        self.conflicts_action, self.back_action, self.search_action):
@@ -558,6 +572,19 @@ class MainWindow(QMainWindow):
             self.definitions_window = editor
         self.definitions_window.show()
         self.definitions_window.raise_()
+
+    def open_reports(self) -> None:
+        """Reports (managers and admins): computed on the worker from this till's database."""
+        if not self.is_signed_in or not self.state.allows(Action.VIEW_REPORTS):
+            return
+        from clienteling.ui.reports.window import ReportsWindow
+
+        if self.reports_window is None:
+            window = ReportsWindow(self.state, parent=self)
+            self.reports_window = window
+            window.refresh_all()
+        self.reports_window.show()
+        self.reports_window.raise_()
 
     def show_about(self) -> QDialog:
         """The About dialog (F1): version, database path, log file path."""

@@ -23,7 +23,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "local": ("search_p95_ms", "search_name_prefix_p95_ms", "search_last_name_p95_ms",
               "search_full_name_p95_ms", "search_email_p95_ms", "search_phone_p95_ms",
               "search_card_p95_ms", "open_profile_p95_ms", "redeem_benefit_p95_ms",
-              "redeem_reward_p95_ms"),
+              "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
+              "report_redemptions_ms"),
     "desktop": ("startup_s", "rss_mb", "open_profile_ui_p95_ms"),
     "conditions": ("condition_evals_per_s", "panzi_evals_per_s"),
     "syncload": ("first_sync_rows_per_s", "raw_sqlite_rows_per_s", "first_sync_rows", "push_ops_per_s"),
@@ -37,7 +38,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 SIZES = ("profiles", "benefits", "rewards", "benefit_definitions", "reward_definitions", "db_mb")
 MACHINE = ("cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platform")
 TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "redeem_benefit_p95_ms",
-           "redeem_reward_p95_ms", "condition_evals_per_s", "first_sync_rows_per_s",
+           "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
+           "report_redemptions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
            "rss_mb", "build_s", "hub_import_rows_per_s")
 

@@ -14,7 +14,8 @@ from clienteling.engine.services import Clienteling
 from tests.internals import database_of
 
 LOCAL_KEYS = {"search_p95_ms", "open_profile_p95_ms", "redeem_benefit_p95_ms",
-              "redeem_reward_p95_ms", *(f"search_{k}_p95_ms" for k in local.KINDS)}
+              "redeem_reward_p95_ms", *(f"search_{k}_p95_ms" for k in local.KINDS),
+              *local.REPORT_KEYS}
 
 
 def test_local_measures_every_key_with_real_redeems(bench_run: BenchRun) -> None:

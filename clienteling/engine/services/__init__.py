@@ -31,6 +31,7 @@ from clienteling.engine.services.profiles import (
 from clienteling.engine.services.purchases import PurchaseService
 from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.remote import RemoteResult, RemoteService
+from clienteling.engine.services.reports import ReportService
 from clienteling.engine.services.rewards import RewardService
 from clienteling.engine.services.staff import StaffService
 from clienteling.engine.services.sync_state import SyncStateService
@@ -66,6 +67,7 @@ class Clienteling:
         self.digest = DigestService(ctx)
         self.sync_state = SyncStateService(ctx)
         self.refetch = RefetchService(ctx)
+        self.reports = ReportService(ctx)
 
     @classmethod
     def open(

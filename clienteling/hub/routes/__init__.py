@@ -14,6 +14,7 @@ from clienteling.hub.routes import (
     profiles,
     purchases,
     redemptions,
+    reports,
     reward_definitions,
     rewards,
     sync,
@@ -29,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     rewards.router,
     purchases.router,
     redemptions.router,
+    reports.router,
     sync.router,
     people.router,
 ]

@@ -1,7 +1,7 @@
 """rewards get an external_id; both kinds of instance are found by it with an index
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 09:20:00
 
 ``hub import`` brings opening balances from another system and upserts an issued benefit or
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,76 @@
+"""Each report as one flat table (header and rows of text): the CSV the hub serves and the
+desktop exports, column for column the same. Money as plain decimals to the cent, times as
+local ISO 8601 in the report's timezone."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from clienteling.engine.services.reports.expiring import ExpiringReport
+from clienteling.engine.services.reports.liability import LiabilityReport
+from clienteling.engine.services.reports.redemptions import Figures, RedemptionsReport
+
+Table = tuple[tuple[str, ...], list[tuple[str, ...]]]
+Report = LiabilityReport | ExpiringReport | RedemptionsReport
+
+LIABILITY_COLUMNS: tuple[str, ...] = (
+    "kind", "expiry_month", "reward_type", "definition_id", "definition_name", "reward_dollars",
+    "instances", "uses_outstanding", "unlimited_instances")
+EXPIRING_COLUMNS: tuple[str, ...] = (
+    "first_name", "last_name", "email", "mobile_phone", "opted_out", "reward_dollars",
+    "rewards", "benefits", "first_expiry", "profile_id")
+REDEMPTIONS_COLUMNS: tuple[str, ...] = (
+    "breakdown", "key", "name", "benefit_uses", "voided_uses", "net_uses",
+    "reward_dollars", "voided_dollars", "net_dollars")
+
+
+def liability_table(report: LiabilityReport) -> Table:
+    rows: list[tuple[str, ...]] = [("reward", c.month, c.reward_type, "", "", str(c.amount), "", "", "")
+            for c in report.cells]
+    rows += [("benefit", "", "", b.definition_id, b.name, "", str(b.instances), str(b.uses),
+              str(b.unlimited)) for b in report.benefits]
+    rows.append(("total", "", "", "", "", str(report.total), "", "", ""))
+    return LIABILITY_COLUMNS, rows
+
+
+def expiring_table(report: ExpiringReport) -> Table:
+    tz = ZoneInfo(report.scope.timezone)
+    rows: list[tuple[str, ...]] = [(c.first_name, c.last_name, c.email or "", c.mobile_phone or "",
+             "yes" if c.opted_out else "no", str(c.reward_dollars), str(c.rewards),
+             str(c.benefits), c.first_expiry.astimezone(tz).isoformat(timespec="minutes"),
+             c.profile_id) for c in report.customers]
+    return EXPIRING_COLUMNS, rows
+
+
+def _figures(f: Figures) -> tuple[str, ...]:
+    return (str(f.benefit_uses), str(f.voided_uses), str(f.net_uses), str(f.reward_dollars),
+            str(f.voided_dollars), str(f.net_dollars))
+
+
+def redemptions_table(report: RedemptionsReport) -> Table:
+    rows: list[tuple[str, ...]] = [("bucket", b.start.isoformat(), report.by, *_figures(b.figures))
+            for b in report.buckets]
+    rows += [("staff", s.staff_id or "", s.name, *_figures(s.figures)) for s in report.staff]
+    rows += [(f"{d.kind}_definition", d.definition_id or "", d.name, *_figures(d.figures))
+             for d in report.definitions]
+    rows.append(("total", "", "", *_figures(report.total)))
+    return REDEMPTIONS_COLUMNS, rows
+
+
+def table(report: Report) -> Table:
+    if isinstance(report, LiabilityReport):
+        return liability_table(report)
+    if isinstance(report, ExpiringReport):
+        return expiring_table(report)
+    return redemptions_table(report)
+
+
+def to_csv(report: Report) -> str:
+    header, rows = table(report)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""The Reports window: charts, tables, CSV and PDF (SPEC §5, issue 18)."""

@@ -1,0 +1,293 @@
+"""The Reports window (SPEC §5, issue 18): liability, expiring soon and redemptions, each a chart
+(QtCharts) with its table beside it, a CSV export (the hub's columns) and a PDF for the store
+meeting. Every report is computed on the engine worker from this till's own database — a
+manager's store only — and labelled with the last sync, since that is how current it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCharts import (
+    QAbstractBarSeries,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDate, QMarginsF, QPoint, Qt, Signal
+from PySide6.QtGui import QPageLayout, QPainter
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clienteling.engine.permissions import Action
+from clienteling.ui.common import formatting as fmt
+from clienteling.ui.common.errors import describe
+from clienteling.ui.common.rows_model import Column, RowsModel
+from clienteling.ui.common.tables import make_table
+from clienteling.ui.operations.reports import LoadedReport, load_report
+from clienteling.ui.reports.chart_data import ChartData, chart_data
+from clienteling.ui.state import AppState
+
+TITLES = {"liability": "Liability", "expiring": "Expiring soon", "redemptions": "Redemptions"}
+Row = tuple[str, ...]
+
+
+class ReportPage(QWidget):
+    """One report: its parameters, chart and table; ``loaded`` once a result is shown,
+    ``failed`` (the message) when the engine refused."""
+
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(self, state: AppState, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"report_{kind}")
+        self.state = state
+        self.kind = kind
+        self.result: LoadedReport | None = None
+
+        controls = QHBoxLayout()
+        self.days = QComboBox(self)
+        self.days.setObjectName("daysChoice")
+        self.custom_days = QSpinBox(self)
+        self.custom_days.setObjectName("customDays")
+        self.custom_days.setRange(1, 3660)
+        self.custom_days.setValue(14)
+        self.custom_days.setSuffix(" days")
+        self.by = QComboBox(self)
+        self.by.setObjectName("bucketChoice")
+        self.start = QDateEdit(self)
+        self.start.setObjectName("fromDate")
+        self.end = QDateEdit(self)
+        self.end.setObjectName("toDate")
+        if kind == "expiring":
+            self.days.addItems(["7 days", "30 days", "Custom"])
+            self.days.setCurrentIndex(1)
+            self.days.currentIndexChanged.connect(self._days_changed)
+            controls.addWidget(QLabel("Expiring within", self))
+            controls.addWidget(self.days)
+            controls.addWidget(self.custom_days)
+            self.custom_days.setVisible(False)
+        if kind == "redemptions":
+            self.by.addItems(["day", "week", "month"])
+            today = fmt.local(state.engine.now(), state.timezone).date()
+            for edit, day in ((self.start, date.fromordinal(today.toordinal() - 29)),
+                              (self.end, today)):
+                edit.setCalendarPopup(True)
+                edit.setDisplayFormat("yyyy-MM-dd")
+                edit.setDate(QDate(day.year, day.month, day.day))
+            for label, widget in (("By", self.by), ("From", self.start), ("To", self.end)):
+                controls.addWidget(QLabel(label, self))
+                controls.addWidget(widget)
+        unused: tuple[QWidget, ...] = (self.days, self.custom_days, self.by, self.start, self.end)
+        for spare in unused:
+            if controls.indexOf(spare) < 0:
+                spare.hide()
+        self.refresh_button = QPushButton("Refresh", self)
+        self.refresh_button.setObjectName("refreshReport")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton("Export CSV…", self)
+        self.export_button.setObjectName("exportCsv")
+        self.export_button.clicked.connect(self._ask_export)
+        self.pdf_button = QPushButton("Save as PDF…", self)
+        self.pdf_button.setObjectName("savePdf")
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        controls.addStretch(1)
+        for button in (self.refresh_button, self.export_button, self.pdf_button):
+            controls.addWidget(button)
+
+        self.as_of = QLabel(self)
+        self.as_of.setObjectName("asOf")
+        self.message = QLabel(self)
+        self.message.setObjectName("reportMessage")
+        self.message.setWordWrap(True)
+
+        self.chart = QChart()
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart_view = QChartView(self.chart, self)
+        self.chart_view.setObjectName("reportChart")
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumWidth(420)
+        self.model: RowsModel[Row] = RowsModel([], key=lambda row: "|".join(row), parent=self)
+        self.table = make_table("reportTable", self.model, self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.chart_view)
+        splitter.addWidget(self.table)
+        splitter.setSizes([560, 520])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.as_of)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+    # -- computing --------------------------------------------------------------------------
+    def _days_changed(self, index: int) -> None:
+        self.custom_days.setVisible(index == 2)
+
+    def chosen_days(self) -> int:
+        return {0: 7, 1: 30}.get(self.days.currentIndex(), self.custom_days.value())
+
+    def refresh(self) -> None:
+        """Compute the report on the engine worker; the GUI thread only draws the result."""
+        actor = self.state.actor
+        if actor is None or not self.state.allows(Action.VIEW_REPORTS):
+            return
+        start = _day(self.start.date()) if self.kind == "redemptions" else None
+        end = _day(self.end.date()) if self.kind == "redemptions" else None
+        self.message.setText("Computing…")
+        self.refresh_button.setEnabled(False)
+        self.state.worker.submit(
+            load_report, self.state.engine, actor, self.kind, days=self.chosen_days(),
+            by=self.by.currentText() or "day", start=start, end=end,
+        ).then(self._show, self._refused, owner=self)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.refresh_button.setEnabled(True)
+        text = describe(exc).text
+        self.message.setText(text)  # a refusal in words, never an empty chart
+        self.failed.emit(text)
+
+    def _show(self, result: LoadedReport) -> None:
+        self.refresh_button.setEnabled(True)
+        self.result = result
+        self.message.setText("")
+        header, rows = result.table
+        self.model = RowsModel([Column(title, _cell(i)) for i, title in enumerate(header)],
+                               key=lambda row: "|".join(row), parent=self)
+        self.model.set_rows(rows)
+        self.table.setModel(self.model)
+        # The table is the CSV's; a column empty in every row (another kind's) is only hidden.
+        for column in range(len(header)):
+            self.table.setColumnHidden(column, all(not row[column] for row in rows))
+        report = result.report
+        tz = report.scope.timezone
+        if result.last_synced_at is not None:
+            when = f"as of the last sync {fmt.local(result.last_synced_at, tz):%H:%M}"
+        else:
+            when = f"computed on this till at {fmt.local(report.as_of, tz):%H:%M}"
+        self.as_of.setText(f"{report.scope.label} · {when}")
+        self._draw(chart_data(report))
+        self.loaded.emit()
+
+    def _draw(self, data: ChartData) -> None:
+        chart = self.chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        chart.setTitle(data.title)
+        series: QAbstractBarSeries
+        if data.horizontal:
+            series = QHorizontalBarSeries()
+        else:
+            series = QStackedBarSeries() if data.stacked else QBarSeries()
+        for name, values in data.series:
+            bar = QBarSet(name)
+            # Bar heights are pixels: the exact Decimal amounts are in the table and the CSV.
+            bar.append([float(v) for v in values])
+            series.append(bar)
+        chart.addSeries(series)
+        categories = QBarCategoryAxis()
+        categories.append(list(data.categories))
+        along, across = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignLeft
+        if data.horizontal:
+            along, across = across, along
+        chart.addAxis(categories, along)
+        series.attachAxis(categories)
+        values_axis = QValueAxis()
+        values_axis.setTitleText(data.value_title)
+        chart.addAxis(values_axis, across)
+        series.attachAxis(values_axis)
+        # A stacked bar reaches the sum of its sets; an empty report still needs a scale.
+        heights = [sum(float(values[i]) for _, values in data.series) if data.stacked
+                   else max((float(values[i]) for _, values in data.series), default=0.0)
+                   for i in range(len(data.categories))]
+        values_axis.setRange(0.0, max([*heights, 1.0]))
+        values_axis.applyNiceNumbers()
+
+    # -- exporting --------------------------------------------------------------------------
+    def export_csv(self, path: Path) -> None:
+        """The report's CSV (the hub's columns) to ``path``."""
+        if self.result is not None:
+            path.write_text(self.result.csv, encoding="utf-8", newline="")
+
+    def save_pdf(self, path: Path) -> None:
+        """The chart and the table on one landscape page, for a store meeting."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(path))
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
+        painter = QPainter(printer)
+        try:
+            page = printer.pageLayout().paintRectPixels(printer.resolution())
+            widget = self
+            scale = min(page.width() / max(widget.width(), 1),
+                        page.height() / max(widget.height(), 1))
+            painter.scale(scale, scale)
+            widget.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
+
+    def _ask_export(self) -> None:
+        if self.result is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"{self.kind}.csv",
+                                              "CSV files (*.csv)")
+        if name:
+            self.export_csv(Path(name))
+
+    def _ask_pdf(self) -> None:
+        if self.result is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{self.kind}.pdf",
+                                              "PDF files (*.pdf)")
+        if name:
+            self.save_pdf(Path(name))
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _cell(i: int) -> Callable[[Row], str]:
+    return lambda row: row[i]
+
+
+class ReportsWindow(QWidget):
+    """The three reports as tabs; each computes when first shown and on Refresh."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("reportsWindow")
+        self.setWindowTitle("Reports")
+        self.resize(1180, 700)
+        self.tabs = QTabWidget(self)
+        self.pages = {kind: ReportPage(state, kind, self) for kind in TITLES}
+        for kind, page in self.pages.items():
+            self.tabs.addTab(page, TITLES[kind])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.tabs)
+
+    def refresh_all(self) -> None:
+        for page in self.pages.values():
+            page.refresh()

@@ -1,0 +1,139 @@
+"""The Reports window (SPEC §5, §3.7, issue 18): an associate has no Reports menu; a manager
+sees their own store's reports, computed on the engine worker (the ``open_window`` fixture
+fails a test whose SQL ran on the GUI thread), with chart, table and CSV in agreement, a PDF,
+and the last sync named."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from clienteling.engine.clock import FixedClock
+from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
+from clienteling.engine.services import Clienteling
+from clienteling.engine.services.reports.tables import table, to_csv
+from clienteling.engine.services.sync_state import LAST_SYNCED
+from clienteling.ui.main_window import MainWindow
+from clienteling.ui.reports.chart_data import chart_data
+from clienteling.ui.reports.window import ReportPage, ReportsWindow
+from tests.internals import database_of
+from tests.ui.support import TIMEOUT
+
+Open = Callable[..., MainWindow]
+
+
+def _another_stores_customer_owed(url: str, clock: FixedClock) -> str:
+    """A customer of a second store with 77.00 reward dollars: a manager of the demo store
+    must not see them."""
+    with Clienteling.open(url, clock=clock) as cl:
+        other = cl.staff.create_store(None, {"name": "Sydney", "timezone": "Australia/Sydney"})
+        now = cl.now()
+        with database_of(cl).write() as s:
+            pid, did = new_id(), new_id()
+            s.add(Profile(id=pid, first_name="Far", last_name="Away", home_store_id=other.id,
+                          name_key="far away", last_name_key="away", attributes={},
+                          created_at=now, updated_at=now))
+            s.add(RewardDefinition(id=did, name="Elsewhere", handle=f"elsewhere-{pid[:6]}",
+                                   type="campaign", created_at=now, updated_at=now))
+            s.flush()
+            s.add(Reward(id=new_id(), profile_id=pid, reward_definition_id=did,
+                         value_initial=Decimal("77.00"), value_remaining=Decimal("77.00"),
+                         issued_at=now, expires_at=now + timedelta(days=10),
+                         timezone="Australia/Sydney", created_at=now, updated_at=now))
+            s.commit()
+        return other.id
+
+
+def _open_reports(qtbot: Any, w: MainWindow) -> ReportsWindow:
+    page_signals = []
+    w.reports_action.trigger()
+    window = w.reports_window
+    assert isinstance(window, ReportsWindow)
+    page_signals = [page.loaded for page in window.pages.values()]
+    with qtbot.waitSignals(page_signals, timeout=TIMEOUT):
+        pass
+    return window
+
+
+def test_an_associate_sees_no_reports_menu(open_window: Open) -> None:
+    w = open_window("ava")
+    assert not w.reports_action.isVisible()
+    assert w.reports_action not in [a for a in w.user_menu.actions() if a.isVisible()]
+    w.open_reports()  # the shortcut too: nothing opens
+    assert w.reports_window is None
+
+
+def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
+        open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock, tmp_path: Path) -> None:
+    other_store = _another_stores_customer_owed(demo_url, clock)
+    w = open_window("max")
+    assert w.reports_action.isVisible()
+    window = _open_reports(qtbot, w)
+    manager = w.state.actor
+    assert manager is not None
+
+    liability = window.pages["liability"]
+    assert liability.result is not None
+    report = liability.result.report
+    assert report.scope.store_id == manager.store_id != other_store
+    assert liability.as_of.text().startswith(f"{report.scope.label} · computed on this till at")
+    # The table is the engine's table, and that is the CSV, row for row.
+    with Clienteling.open(demo_url, clock=clock) as cl:
+        expected = cl.reports.liability(manager)
+        chain = cl.reports.liability(cl.staff.actor(_staff_id(cl, "ada")))
+    assert liability.result.table == table(expected)
+    assert chain.total - expected.total == Decimal("77.00")  # the other store's, not shown
+    header, rows = liability.result.table
+    model = liability.model
+    assert [model.headerData(i, _horizontal()) for i in range(len(header))] == list(header)
+    assert [tuple(model.display_text(r, c) for c in range(len(header)))
+            for r in range(model.rowCount())] == rows
+    chart = chart_data(report)
+    assert sum((v for _, values in chart.series for v in values), Decimal("0.00")) == report.total
+
+    out = tmp_path / "liability.csv"
+    liability.export_csv(out)
+    assert out.read_bytes().decode("utf-8") == to_csv(report)
+    parsed = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8"))))
+    assert tuple(parsed[0]) == header
+
+    pdf = tmp_path / "liability.pdf"
+    liability.save_pdf(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    for kind in ("expiring", "redemptions"):
+        page = window.pages[kind]
+        assert page.result is not None
+        assert page.result.report.scope.store_id == manager.store_id
+
+
+def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
+        open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock) -> None:
+    with Clienteling.open(demo_url, clock=clock) as cl:
+        # 13:05 in Melbourne (AEDT, UTC+11).
+        cl.sync_state.put(LAST_SYNCED, (clock.now() + timedelta(hours=2, minutes=5)).isoformat())
+    w = open_window("max")
+    window = _open_reports(qtbot, w)
+    assert window.pages["liability"].as_of.text().endswith("as of the last sync 13:05")
+
+    page: ReportPage = window.pages["redemptions"]
+    page.end.setDate(page.start.date().addDays(-1))
+    with qtbot.waitSignal(page.failed, timeout=TIMEOUT) as blocker:
+        page.refresh()
+    assert "To: ends" in blocker.args[0]
+    assert page.message.text() == blocker.args[0]
+
+
+def _staff_id(cl: Clienteling, username: str) -> str:
+    return next(s.id for s in cl.staff.list_staff() if s.username == username)
+
+
+def _horizontal() -> Any:
+    from PySide6.QtCore import Qt
+
+    return Qt.Orientation.Horizontal
