@@ -5,8 +5,8 @@
 Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, checkout.png,
 conflicts.png,
 issue-reward.png, redeem-rewards.png, report-liability.png, report-expiring.png,
-report-redemptions.png and definitions-editor.png; getting-ready.png and status-bar.png
-(issue 16). ``--only`` makes just the named ones.
+report-redemptions.png and definitions-editor.png; getting-ready.png, status-bar.png and
+connect-error.png (issue 16). ``--only`` makes just the named ones.
 """
 
 from __future__ import annotations
@@ -154,10 +154,34 @@ def getting_ready_shots(url: str, empty_url: str, out: Path, clock: FixedClock) 
     print(f"wrote {path}")
 
 
+def connect_error_shot(url: str, out: Path, clock: FixedClock) -> None:
+    """The Hub connection form after a URL nothing answers at: the check runs before anything
+    is saved and says what is wrong under the field (issue 16)."""
+    import socket
+
+    from clienteling.ui.sync.connect_dialog import ConnectDialog
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    w = window(url, "max", "731405", clock)
+    dialog = ConnectDialog(w.state, w.sync, w)
+    w.profile.open_dialog(dialog)
+    dialog.url_field.setText(f"http://127.0.0.1:{port}")
+    dialog.token_field.setText("clt_0123456789abcdef_not-a-real-token")
+    dialog.submit()
+    wait_for(lambda: bool(dialog.field_error("hub_url")), timeout_ms=20_000)
+    settle()
+    save(dialog, out, "connect-error.png")
+    dialog.reject()
+    w.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
-    parser.add_argument("--only", default="", help="comma-separated names: getting-ready,status-bar")
+    parser.add_argument("--only", default="", help="comma-separated names: getting-ready,"
+                        "status-bar,connect-error")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -169,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         create_demo(url, profiles=2000, clock=clock)
         if not only or only & {"getting-ready", "status-bar"}:
             getting_ready_shots(url, f"sqlite:///{Path(folder) / 'empty.db'}", out, clock)
+        if not only or "connect-error" in only:
+            connect_error_shot(url, out, clock)
         if only:
             return 0
 
