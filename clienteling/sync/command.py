@@ -61,12 +61,18 @@ def run(args: argparse.Namespace) -> int:
         token = args.token if args.token is not None else TokenStore().load(hub)
         if not token or not token.strip():
             raise DomainError(f"--token is required: no token is kept for {hub}")
+        from clienteling.sync.connect import ConnectProblem, check_token_text
+
+        try:
+            token = check_token_text(token)
+        except ConnectProblem as exc:  # an en dash pasted from a document, say (issue 19)
+            raise DomainError(f"--token {exc.problem}") from None
 
         def show(p: Progress) -> None:
             total = f"/{p.total}" if p.total is not None else ""
             print(f"{p.phase}: {p.done}{total}", flush=True)
 
-        with HubClient(hub, token.strip(), timeout=args.timeout) as client:
+        with HubClient(hub, token, timeout=args.timeout) as client:
             report = run_cycle(cl, client, progress=show, force=True)
             if report.token_rejected or (not report.online and report.error):
                 raise DomainError(report.error or "sync failed")

@@ -53,9 +53,12 @@ def test_sync_command_refuses_in_one_line(sync_world: SyncWorld, tmp_path: Path)
         "token": ("--hub", sw.url, "--token", "clt_nope_nope"),
         "url": ("--hub", "ftp://hub", "--token", sw.world.token),
         "missing": ("--hub", sw.url),
+        # An en dash pasted from a document (issue 19): named, not a crash.
+        "dash": ("--hub", sw.url, "--token", sw.world.token[:6] + "\u2013" + sw.world.token[7:]),
     }
     words = {"unreachable": "reach the hub", "token": "token was revoked or is wrong",
-             "url": "--hub ftp://hub: must be an http", "missing": "--token is required"}
+             "url": "--hub ftp://hub: must be an http", "missing": "--token is required",
+             "dash": "--token has '\u2013' (en dash) at character 7"}
     for name, args in cases.items():
         done = sync("--db", till, *args)
         assert done.returncode == 2, (name, done.stdout, done.stderr)
