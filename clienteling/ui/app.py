@@ -181,5 +181,5 @@ def run(database: str | None = None, *,
     if on_shown is not None:
         on_shown(window)
     if first_run is not None and first_run.choice == CONNECT:
-        window.connect_first_run(first_run.url, first_run.token)
+        window.connect_first_run(first_run.url, first_run.token, first_run.connection)
     return app.exec()

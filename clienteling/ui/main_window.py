@@ -42,6 +42,7 @@ from clienteling.ui.operations.sync import (
     Readiness,
     connect_first_run,
     open_store_name,
+    save_connection,
     till_readiness,
 )
 from clienteling.ui.profile.details_dialog import ProfileDetailsDialog
@@ -56,6 +57,7 @@ from clienteling.ui.sync.status_bar import SyncStatus
 from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
 
 if TYPE_CHECKING:
+    from clienteling.sync.connect import Connection
     from clienteling.ui.sync.first_run import FirstRunDialog
 
 DEFAULT_IDLE_LOCK_MS = 5 * 60 * 1000
@@ -511,9 +513,13 @@ class MainWindow(QMainWindow):
         page.show_running(page.done, page.total)
         self.sync.start()
 
-    def connect_first_run(self, url: str, token: str) -> None:
+    def connect_first_run(self, url: str, token: str,
+                          connection: Connection | None = None) -> None:
         """First run, "Connect to a hub": keep the URL and token, then the first sync on the
-        getting-ready page; the sign-in screen opens, with the staff it brings, once done."""
+        getting-ready page; the sign-in screen opens, with the staff it brings, once done.
+
+        ``connection``: what the hub proved when the form checked URL and token (issue 16);
+        it is saved as ``Hub connection…`` saves one, audited, with the till's store."""
         self.stack.setCurrentWidget(self.getting_ready)
         self.getting_ready.show_running(0, None)
 
@@ -529,7 +535,10 @@ class MainWindow(QMainWindow):
             self.network.submit(self.sync.link.save_token, value, token).then(
                 stored, failed, owner=self)
 
-        self.state.submit(connect_first_run, url).then(saved, failed, owner=self)
+        if connection is not None:
+            self.state.submit(save_connection, None, connection).then(saved, failed, owner=self)
+        else:
+            self.state.submit(connect_first_run, url).then(saved, failed, owner=self)
 
     def _connect_new_till(self) -> FirstRunDialog:
         """The welcome page's "Connect to a hub": the URL and token form, then the first sync."""
@@ -538,8 +547,8 @@ class MainWindow(QMainWindow):
         dialog = FirstRunDialog(self)
         dialog.pages.setCurrentIndex(1)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.connect_first_run(dialog.url, dialog.token)
-                                if dialog.choice == CONNECT else None)
+        dialog.accepted.connect(lambda: self.connect_first_run(
+            dialog.url, dialog.token, dialog.connection) if dialog.choice == CONNECT else None)
         dialog.open()
         dialog.url_field.setFocus()
         return dialog

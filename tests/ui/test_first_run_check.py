@@ -11,11 +11,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 
+from clienteling.engine.models import AuditEvent
+from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync.first_run import CONNECT, FirstRunDialog
+from tests.internals import context_of
 from tests.sync.conftest import closed_port
 from tests.sync.not_a_hub import web_server
-from tests.ui.hub_support import HubWorld, start_hub_from, stop_hub
+from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
 
 TIMEOUT = 30_000
 
@@ -65,3 +69,23 @@ def test_a_good_one_is_accepted_with_its_store(qtbot: Any, till_hub: HubWorld) -
     assert (dialog.url, dialog.token) == (till_hub.url, till_hub.token)
     assert dialog.connection is not None and dialog.connection.store_id == till_hub.store_id
     assert not dialog.isVisible()
+
+
+def test_the_checked_connection_is_saved_audited_and_the_till_gets_ready(
+        qtbot: Any, till_hub: HubWorld, tmp_path: Path, clock: Any,
+        memory_keyring: MemoryKeyring) -> None:
+    """The connection the form proved is what the till keeps: saved in one audited write with
+    the store it belongs to (as Hub connection… saves one), then the first sync runs."""
+    dialog = ask(qtbot, till_hub.url, till_hub.token)
+    qtbot.waitUntil(lambda: dialog.connection is not None, timeout=TIMEOUT)
+    w = MainWindow.create(f"sqlite:///{tmp_path / 'till.db'}", clock=clock)
+    w.show()
+    try:
+        w.connect_first_run(dialog.url, dialog.token, dialog.connection)
+        qtbot.waitUntil(lambda: w.stack.currentWidget() is w.signin, timeout=120_000)
+        with context_of(w.engine).reading() as s:
+            actions = list(s.scalars(select(AuditEvent.action)))
+        assert "settings.hub_url" in actions
+        assert memory_keyring.passwords  # the token went to the keyring
+    finally:
+        w.close()
