@@ -165,6 +165,16 @@ def memory_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 @pytest.fixture
+def till_hub(demo_template: Path, tmp_path: Path, clock: FixedClock,
+             memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
+    """A hub over a copy of the demo whose token enrols a till, not an admin device (where no
+    admin ever signs in), with an in-memory keyring for the till's token."""
+    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
+    yield world
+    stop_hub(world)
+
+
+@pytest.fixture
 def demo_hub(demo_template: Path, tmp_path: Path, clock: FixedClock,
              memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
     """A real hub on loopback holding the same demo store as the till. Its token enrols an admin

@@ -5,11 +5,9 @@ URL and token are accepted with the store they belong to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -19,16 +17,10 @@ from clienteling.ui.sync.first_run import CONNECT, FirstRunDialog
 from tests.internals import context_of
 from tests.sync.conftest import closed_port
 from tests.sync.not_a_hub import web_server
-from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
+from tests.ui.hub_support import HubWorld, MemoryKeyring
 
 TIMEOUT = 30_000
 
-
-@pytest.fixture
-def till_hub(demo_template: Path, tmp_path: Path, clock: Any) -> Iterator[HubWorld]:
-    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
-    yield world
-    stop_hub(world)
 
 
 def ask(qtbot: Any, url: str, token: str) -> FirstRunDialog:

@@ -4,31 +4,22 @@ under Hub connection… keeps the token in the keyring and nowhere else, and the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from clienteling.engine.permissions import Action
 from clienteling.sync.credentials import SERVICE
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync.connect_dialog import ConnectDialog
-from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
+from tests.ui.hub_support import HubWorld, MemoryKeyring
 from tests.ui.support import TIMEOUT, wait_dialog
 
 Open = Callable[..., MainWindow]
 SYNC_TIMEOUT = 30_000
 
-
-@pytest.fixture
-def till_hub(demo_template: Path, tmp_path: Path, clock: Any,
-             memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
-    """A hub whose token enrols a till, not an admin device: where no admin ever signs in."""
-    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
-    yield world
-    stop_hub(world)
 
 
 def _connect(qtbot: Any, w: MainWindow, url: str, token: str) -> ConnectDialog:

@@ -7,11 +7,9 @@ tests/sync/test_connect_command.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from clienteling.sync.credentials import SERVICE
@@ -20,19 +18,12 @@ from clienteling.ui.operations.sync import current_hub_url
 from clienteling.ui.sync.connect_dialog import ConnectDialog
 from tests.sync.conftest import closed_port
 from tests.sync.not_a_hub import web_server
-from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
+from tests.ui.hub_support import HubWorld, MemoryKeyring
 from tests.ui.support import TIMEOUT, wait_dialog
 
 Open = Callable[..., MainWindow]
 SYNC_TIMEOUT = 30_000
 
-
-@pytest.fixture
-def till_hub(demo_template: Path, tmp_path: Path, clock: Any,
-             memory_keyring: MemoryKeyring) -> Iterator[HubWorld]:
-    world = start_hub_from(demo_template, tmp_path / "hub.db", clock)
-    yield world
-    stop_hub(world)
 
 
 def fill(qtbot: Any, w: MainWindow, url: str, token: str) -> ConnectDialog:

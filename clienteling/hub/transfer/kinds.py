@@ -270,19 +270,25 @@ _register(_definition_kind("reward_definitions", _definition_columns_for("reward
                            "update_reward_definition"))
 
 
+def _customer_by_card(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
+    """A row's customer by ``card`` when it gives no ``profile_id``."""
+    out = {k: v for k, v in body.items() if k != CARD}
+    card = _text(body, CARD)
+    if card and not _text(body, "profile_id"):
+        profile_id = transfer.profile_with_card(card)
+        if profile_id is None:
+            raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
+        out["profile_id"] = profile_id
+    return out
+
+
 def _instance_references(definition_kind: str, field: str) -> Callable[
         [TransferService, dict[str, Any]], dict[str, Any]]:
     """An instance row's customer by ``card`` (or ``profile_id``) and its definition by id or
     handle, as ids."""
 
     def resolve(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in body.items() if k != CARD}
-        card = _text(body, CARD)
-        if card and not _text(body, "profile_id"):
-            profile_id = transfer.profile_with_card(card)
-            if profile_id is None:
-                raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
-            out["profile_id"] = profile_id
+        out = _customer_by_card(transfer, body)
         ref = _text(body, field)
         if ref:
             found = transfer.definition_id(definition_kind, ref)
@@ -318,18 +324,6 @@ _register(Kind(
     _create=lambda cl, actor, b: cl.rewards.issue(actor, b),  # type: ignore[arg-type]
     _resolve=_instance_references("reward_definitions", "reward_definition_id"),
 ))
-
-
-def _customer_by_card(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
-    """A row's customer by ``card`` when it gives no ``profile_id``."""
-    out = {k: v for k, v in body.items() if k != CARD}
-    card = _text(body, CARD)
-    if card and not _text(body, "profile_id"):
-        profile_id = transfer.profile_with_card(card)
-        if profile_id is None:
-            raise ValidationError.field(CARD, f"no customer has card {card[:40]}")
-        out["profile_id"] = profile_id
-    return out
 
 
 def _purchase_references(transfer: TransferService, body: dict[str, Any]) -> dict[str, Any]:
