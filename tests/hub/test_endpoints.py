@@ -204,6 +204,11 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
         "type": "profile", "id": [pia, "gone"]}))["data"]] == ["upsert", "delete"]
     assert ok(till.get("/sync/whoami"))["data"]["store"]["id"] == world.store_id
 
+    # -- reports (SPEC §5, §7; numbers against a brute-force reference in test_reports.py) ---
+    for report, params in (("liability", {}), ("expiring", {"days": "30"}),
+                           ("redemptions", {"from": "2026-03-01", "to": "2026-03-31"})):
+        assert isinstance(ok(manager.get(f"/reports/{report}", params=params))["data"], dict)
+
     # -- nothing in the OpenAPI description was left out --------------------------------------
     answered = {(m, p) for m, p, status in world.live.calls if 200 <= status < 300}
     missing = [
