@@ -99,6 +99,10 @@ class ConflictsDialog(QDialog):
         layout.addWidget(self.detail)
         layout.addLayout(buttons)
 
+        # Opens on Close (Enter closes, UX.md); the list takes the focus once it has rows.
+        # Said, not left to QDialog's default-button rule: under load the first focusable
+        # child (Dismiss) could take it first (the keyboard walk met it).
+        self.close_button.setFocus()
         # A bound slot, so the connection ends with the dialog (a lambda would outlive it).
         state.worker.changed.connect(self._engine_changed)
         self.reload()
