@@ -96,6 +96,9 @@ def condition_data(profile: Profile | ProfileRecord, now: datetime) -> dict[str,
 
 
 def _js_number(amount: Decimal | None) -> int | float:
+    """Money as a JsonLogic condition reads it (P3): JsonLogic has only JavaScript numbers,
+    so a condition compares ``lifetime_spend`` as one. Never stored, summed or shown so: the
+    Decimal stays the amount everywhere else."""
     if amount is None:
         return 0
     return int(amount) if amount == amount.to_integral_value() else float(amount)
