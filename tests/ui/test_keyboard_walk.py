@@ -28,6 +28,8 @@ class Step:
     open: Callable[[Any, MainWindow], None]     # as staff open it
     first: Callable[[QDialog], QWidget]         # where the focus must start
     enter_closes: bool = False                  # Enter's default action closes it (no input)
+    #: What the dialog loads in the background before Enter can act on it (a loaded list).
+    ready: Callable[[QDialog], bool] = lambda _d: True
 
 
 def key(sequence: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
@@ -61,7 +63,8 @@ ADMIN_WALK = [
     Step("redeemRewardsDialog", key(Qt.Key.Key_R, CTRL), lambda d: d.amount),
     Step("checkoutDialog", key(Qt.Key.Key_K, CTRL), lambda d: d.sku),
     Step("issueBenefitDialog", call(lambda w: w.profile.commands.issue_benefit()),
-         lambda d: d.definition_field, enter_closes=True),
+         lambda d: d.definition_field, enter_closes=True,
+         ready=lambda d: d.definition_field.count() > 0),  # the list loads off the UI thread
     Step("extendBenefitDialog", select("VIP Lounge", lambda w: w.profile.commands.extend_selected()),
          lambda d: d.days, enter_closes=True),
     Step("confirmDialog", select("Free Alterations", lambda w: w.profile.commands.expire_selected()),
@@ -103,6 +106,7 @@ def _check(qtbot: Any, w: MainWindow, step: Step) -> None:
     first = step.first(dialog)
     assert first is not None, step.name
     qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=WALK_TIMEOUT)
+    qtbot.waitUntil(lambda: step.ready(dialog), timeout=WALK_TIMEOUT)
 
     # Enter: the default action, or (nothing typed) a message naming what is missing.
     qtbot.keyClick(first, Qt.Key.Key_Return)
