@@ -17,6 +17,7 @@ from typing import Any
 
 import keyring
 import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from sqlalchemy import insert
 
 from clienteling.demo import JANE_CARD, create_demo
@@ -127,6 +128,23 @@ def large_url(large_template: Path, tmp_path: Path) -> str:
     return _copy_database(large_template, tmp_path / "large.db")
 
 
+def _close_dialogs_of(window: QWidget) -> None:
+    """A dialog a test left open outlives its window's ``close()`` (it is a top-level of its
+    own) and would be found, visible and modal, by a later test looking for one of that name."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible() and _belongs_to(widget, window):
+            widget.reject()
+
+
+def _belongs_to(widget: QWidget, window: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if parent is window:
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
 @pytest.fixture
 def open_window(qtbot: Any, demo_url: str, clock: FixedClock) -> Iterator[Callable[..., MainWindow]]:
     """``open_window("ava")``: a shown main window signed in on the demo database."""
@@ -145,6 +163,7 @@ def open_window(qtbot: Any, demo_url: str, clock: FixedClock) -> Iterator[Callab
     yield make
     for window in windows:
         violations = list(window.guard.violations) if window.guard else []
+        _close_dialogs_of(window)
         window.close()
         assert violations == [], f"SQL ran on the GUI thread: {violations[:3]}"
 
