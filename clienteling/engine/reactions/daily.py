@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -254,7 +255,8 @@ def issue_batch(uow: UnitOfWork, reaction: Reaction, tgt: Target, batch: list[Ca
     for row in rows:
         if row["id"] not in inserted:
             continue
-        instance = model(**row)
+        # What the renderers read (attributes); no ORM object needed for thousands of rows.
+        instance: Any = SimpleNamespace(**row)
         after = (wire.benefit_record(instance) if tgt.kind == "benefit"
                  else wire.reward(instance, embed_definition=False))
         uow.record(f"{tgt.kind}.issue", tgt.kind, row["id"], profile_id=row["profile_id"],
