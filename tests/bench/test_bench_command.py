@@ -32,8 +32,9 @@ KEYS: dict[str, tuple[str, ...]] = {
                 "hub_redeem_rps_postgres_benefit", "hub_redeem_rps_postgres_amount", "hub_caps_held",
                 "local_redeem_p50_ms", "hub_redeem_p50_ms"),
     "importload": ("hub_import_s", "hub_import_rows_per_s", "hub_import_rss_mb"),
-    "reactionsload": ("reactions_daily_run_s", "reactions_daily_issued", "reactions_daily_rerun_s",
-                      "checkout_reactions_p95_ms"),
+    "reactionsload": ("reactions_first_run_s", "reactions_first_run_issued",
+                      "reactions_daily_rerun_s", "reactions_daily_run_s", "reactions_daily_issued",
+                      "checkout_plain_p95_ms", "checkout_reactions_p95_ms"),
     "machine": ("machine",),
     "command": ("scale", "seed", "started_at", "duration_s", "targets", "skipped"),
 }
