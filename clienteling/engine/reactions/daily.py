@@ -9,8 +9,9 @@ run that crashes part way keeps the batches it committed, and running again (the
 another hub process, after downtime with ``--at``) issues only what is missing.
 
 Only one process runs it at a time where several share a PostgreSQL database: the run holds
-``pg_try_advisory_lock(DAILY_LOCK)`` and a process that does not get it skips the run. SQLite
-has one hub process; there the guard is a no-op.
+``pg_try_advisory_lock(DAILY_LOCK)`` and a process that does not get it skips the run. On
+SQLite the guard is a no-op: several workers each run it, and the derived ids keep what they
+issue exactly once.
 """
 
 from __future__ import annotations
