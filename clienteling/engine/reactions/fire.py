@@ -125,10 +125,17 @@ def insert_absent(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
     decides (``ON CONFLICT (id) DO NOTHING``), so racing writers insert each id once."""
     if not rows:
         return set()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(table).on_conflict_do_nothing(index_elements=["id"])
-                 .returning(table.c.id))
+    key = (conn.dialect.name, table.name)
+    statement = _ABSENT.get(key)
+    if statement is None:  # built once per table, so its cache key is computed once
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = _ABSENT[key] = (dialect.insert(table)
+                                    .on_conflict_do_nothing(index_elements=["id"])
+                                    .returning(table.c.id))
     return {row[0] for row in conn.execute(statement, list(rows))}
+
+
+_ABSENT: dict[tuple[str, str], Any] = {}
 
 
 @dataclass(frozen=True)
