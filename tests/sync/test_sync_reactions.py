@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from clienteling.engine.models import Benefit, Redemption, Reward
@@ -128,6 +129,8 @@ def test_rx1_a_reaction_edited_offline_and_at_the_hub_lands_in_conflicts_with_bo
         assert digests(a) == digests(sw.till_view)
 
 
+@pytest.mark.sync_faults
+@pytest.mark.slow
 def test_rx3_purchases_that_trigger_reactions_end_exactly_once_through_faults(
         sync_world: SyncWorld) -> None:
     """Two tills, offline, sign customers up and sell past the milestone; then sync through
