@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -185,7 +186,8 @@ def candidates(s: Session, reaction: Reaction, tgt: Target, at: datetime,
             after = Profile.last_purchase_at if kind == "lapsed" and limit == "every_time" else None
             filters.append(_not_issued(reaction, tgt, since if kind != "lapsed" or
                                        limit != "every_time" else None, after))
-        for row in s.execute(select(*columns).where(*filters)):
+        query = select(*columns).where(*filters).execution_options(yield_per=BATCH)
+        for row in s.execute(query):
             if kind == "lapsed":
                 lapse = f"lapsed:{wire.iso(row[1].astimezone(UTC))}"
                 period = keys.period(limit, day, lapse)
@@ -274,6 +276,10 @@ class _Exhausted(Exception):
 
 def run(ctx: Context, actor: Actor | None, at: datetime, *, batch_size: int = BATCH,
         after_batch: Callable[[int], None] | None = None) -> DailyRunResult:
+    """Each reaction's profiles are read as a stream (one query per timezone) and issued a
+    batch at a time, so a run's memory does not grow with the customers it finds. The read
+    keeps its snapshot while the batches commit on the writer: what they insert is decided by
+    the insert itself, not by that snapshot."""
     issued: dict[str, int] = {}
     skipped: dict[str, str] = {}
     with run_lock(ctx.db) as got:
@@ -281,32 +287,30 @@ def run(ctx: Context, actor: Actor | None, at: datetime, *, batch_size: int = BA
             return DailyRunResult(at, issued, skipped, ran=False)
         batches = 0
         with ctx.db.read() as s:
-            reactions = live(s, TIME_TRIGGERS)
-            plans: list[tuple[Reaction, Target, list[Candidate]]] = []
-            for reaction in reactions:
+            for reaction in live(s, TIME_TRIGGERS):
                 if not is_active(reaction, at):
                     skipped[reaction.handle] = "outside its active window"
                     continue
-                tgt = target(s, reaction)
-                if tgt is None:
+                found = target(s, reaction)
+                if found is None:
                     skipped[reaction.handle] = problem(s, reaction) or "its effect cannot be issued"
                     continue
-                found = _passing(s, reaction, list(candidates(s, reaction, tgt, at)), at)
-                s.expunge(reaction)
-                plans.append((reaction, _frozen_target(tgt), found))
-        for reaction, tgt, found in plans:
-            issued[reaction.handle] = 0
-            for i in range(0, len(found), batch_size):
-                try:
-                    with ctx.transaction(actor) as uow:
-                        issued[reaction.handle] += issue_batch(
-                            uow, reaction, tgt, found[i:i + batch_size], at)
-                except _Exhausted as exc:
-                    skipped[reaction.handle] = str(exc)
-                    break
-                batches += 1
-                if after_batch is not None:
-                    after_batch(batches)
+                tgt = _frozen_target(found)
+                issued[reaction.handle] = 0
+                stream = candidates(s, reaction, tgt, at)
+                while chunk := list(islice(stream, batch_size)):
+                    chunk = _passing(s, reaction, chunk, at)
+                    if not chunk:
+                        continue
+                    try:
+                        with ctx.transaction(actor) as uow:
+                            issued[reaction.handle] += issue_batch(uow, reaction, tgt, chunk, at)
+                    except _Exhausted as exc:
+                        skipped[reaction.handle] = str(exc)
+                        break
+                    batches += 1
+                    if after_batch is not None:
+                        after_batch(batches)
     return DailyRunResult(at, issued, skipped)
 
 
