@@ -112,12 +112,16 @@ def home_zone(s: Session, profile: Profile) -> str:
 def _profile_zone(s: Session, profile_id: str) -> str | None:
     """The timezone of the profile's home store (UTC without one), or None when there is no
     such profile: one light read, no profile object loaded unless a condition needs it."""
-    row = s.execute(select(Profile.id, Store.timezone)
-                    .outerjoin(Store, Store.id == Profile.home_store_id)
-                    .where(Profile.id == profile_id)).first()
-    if row is None:
-        return None
-    return str(row[1]) if row[1] else "UTC"
+    zones: dict[str, str | None] = s.info.setdefault(_ZONES, {})
+    if profile_id not in zones:  # a checkout fires two kinds of trigger for one customer
+        row = s.connection().execute(
+            select(Profile.id, Store.timezone).outerjoin(Store, Store.id == Profile.home_store_id)
+            .where(Profile.id == profile_id)).first()
+        zones[profile_id] = None if row is None else (str(row[1]) if row[1] else "UTC")
+    return zones[profile_id]
+
+
+_ZONES = "clienteling.reactions.zones"
 
 
 def insert_absent(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> set[str]:
@@ -192,13 +196,12 @@ def instance_row(reaction: Reaction, tgt: Target, profile_id: str, period: str,
 def _allocate(s: Session, definition: BenefitDefinition, count: int) -> bool:
     """Move the definition's issued count by ``count`` if its allocations allow (C1), by a
     conditional UPDATE whose row count decides."""
-    won = rowcount(s.execute(
+    won = rowcount(s.connection().execute(  # Core: no ORM bookkeeping on a checkout's path
         update(BenefitDefinition)
         .where(BenefitDefinition.id == definition.id,
                or_(BenefitDefinition.total_allocations.is_(None),
                    BenefitDefinition.total_issued + count <= BenefitDefinition.total_allocations))
-        .values(total_issued=BenefitDefinition.total_issued + count)
-        .execution_options(synchronize_session=False)))
+        .values(total_issued=BenefitDefinition.total_issued + count)))
     return bool(won)
 
 
