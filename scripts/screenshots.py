@@ -6,7 +6,8 @@ Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, che
 conflicts.png,
 issue-reward.png, redeem-rewards.png, report-liability.png, report-expiring.png,
 report-redemptions.png and definitions-editor.png; getting-ready.png, status-bar.png and
-connect-error.png (issue 16). ``--only`` makes just the named ones.
+connect-error.png (issue 16); reactions-editor.png and history-automatic.png (issue 17).
+``--only`` makes just the named ones.
 """
 
 from __future__ import annotations
@@ -177,11 +178,48 @@ def connect_error_shot(url: str, out: Path, clock: FixedClock) -> None:
     w.close()
 
 
+def reactions_shots(url: str, out: Path, clock: FixedClock) -> None:
+    """The reactions editor after a dry run of the spend milestone on the till's own data, and
+    a new customer's History with the welcome benefit a reaction issued (issue 17)."""
+    w = window(url, "ada", "905238", clock)
+    open_jane(w)
+    w.open_reactions_editor()
+    editor = w.reactions_window
+    assert editor is not None
+    editor.resize(*SIZE)
+    wait_for(lambda: editor.model.rowCount() > 0  # type: ignore[attr-defined]
+             and bool(editor.form.effect.choices))  # type: ignore[attr-defined]
+    rows = editor.model.rows  # type: ignore[attr-defined]
+    pick = next((r for r in rows if r.trigger.get("type") == "spend_milestone"), rows[0])
+    editor.select(pick.id)  # type: ignore[attr-defined]
+    wait_for(lambda: (editor.current or {}).get("id") == pick.id)  # type: ignore[attr-defined]
+    editor.dry_button.click()  # type: ignore[attr-defined]
+    wait_for(lambda: editor.dry_result.isVisible())  # type: ignore[attr-defined]
+    settle(200)
+    save(editor, out, "reactions-editor.png")
+    editor.close()
+    w.close()
+
+    from clienteling.ui.profile.tabs import HISTORY
+
+    w = window(url, "ava", "4821", clock)
+    ava = w.actor
+    assert ava is not None
+    created = w.worker.run_sync(lambda: w.engine.profiles.create(ava, {
+        "first_name": "Mia", "last_name": "Nguyen", "email": "mia.nguyen@example.com"}))
+    w.open_profile(created.id)
+    wait_for(lambda: w.profile.customer == "Mia Nguyen")
+    w.profile.tabs.setCurrentIndex(HISTORY)
+    wait_for(lambda: any("automatically" in r.text for r in w.profile.history_model.rows))
+    save(w, out, "history-automatic.png")
+    w.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
     parser.add_argument("--only", default="", help="comma-separated names: getting-ready,"
-                        "status-bar,connect-error")
+                        "status-bar,connect-error,reactions-editor,history-automatic")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -195,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             getting_ready_shots(url, f"sqlite:///{Path(folder) / 'empty.db'}", out, clock)
         if not only or "connect-error" in only:
             connect_error_shot(url, out, clock)
+        if not only or only & {"reactions-editor", "history-automatic"}:
+            reactions_shots(url, out, clock)
         if only:
             return 0
 

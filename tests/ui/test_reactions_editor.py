@@ -1,0 +1,195 @@
+"""The admin's reactions editor (SPEC 3.9 RX1, RX2, RX6, §5, §4): the trigger as a form, the
+effect picked from the definitions, bad input named under its field with nothing saved, the dry
+run labelled when it counted only this till's data, and no way in for associates or managers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from clienteling.engine.errors import PermissionDenied
+from clienteling.engine.services import Clienteling
+from clienteling.ui.main_window import MainWindow
+from clienteling.ui.operations.reactions import save_reaction
+from clienteling.ui.reactions.editor import NOT_CONNECTED, ReactionsEditor
+from tests.ui.support import TIMEOUT
+
+Open = Callable[..., MainWindow]
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def _editor(qtbot: Any, w: MainWindow) -> ReactionsEditor:
+    qtbot.keyClick(w.search.box, Qt.Key.Key_E, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: w.reactions_window is not None, timeout=TIMEOUT)
+    editor = w.reactions_window
+    assert isinstance(editor, ReactionsEditor)
+    qtbot.waitUntil(lambda: editor.current is not None and len(editor.form.effect.choices) > 0,
+                    timeout=TIMEOUT)
+    return editor
+
+
+def _new(qtbot: Any, editor: ReactionsEditor) -> None:
+    with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
+        qtbot.mouseClick(editor.new_button, Qt.MouseButton.LeftButton)
+
+
+def _pick_effect(editor: ReactionsEditor, text: str) -> None:
+    combo = editor.form.effect.combo
+    index = next(i for i in range(combo.count())
+                 if combo.itemText(i).startswith(text) and "(archived)" not in combo.itemText(i))
+    combo.setCurrentIndex(index)
+
+
+def _reaction(cl: Clienteling, handle: str) -> Any:
+    return next((r for r in cl.reactions.list() if r.handle == handle), None)
+
+
+def _fill(qtbot: Any, editor: ReactionsEditor, handle: str, name: str) -> None:
+    form = editor.form
+    qtbot.keyClicks(form.fields["name"].widget, name)
+    qtbot.keyClicks(form.fields["handle"].widget, handle)
+
+
+def test_an_admin_creates_a_reaction_through_the_form(open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    editor = _editor(qtbot, w)
+    _new(qtbot, editor)
+    form = editor.form
+    _fill(qtbot, editor, "spend-500", "Spend $500, get $10")
+    # The trigger is a form: the type's own field appears, the others stay hidden.
+    form.trigger.set_kind("spend_milestone")
+    assert form.trigger.edits["threshold"].isVisibleTo(form)
+    assert not form.trigger.edits["days"].isVisibleTo(form)
+    qtbot.keyClicks(form.trigger.edits["threshold"], "500.00")
+    # The effect is picked from the definitions; a reward asks for its value.
+    _pick_effect(editor, "Reward: ")
+    chosen = form.effect.chosen()
+    assert chosen is not None and chosen.kind == "reward"
+    assert form.effect.value.isVisibleTo(form)
+    form.effect.value.setText("10.00")
+    form.limit.setCurrentIndex(form.limit.findData("once_per_year"))
+    form.fields["enabled"].widget.setChecked(True)  # type: ignore[attr-defined]
+
+    with qtbot.waitSignal(editor.saved, timeout=TIMEOUT):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+
+    saved = w.worker.run_sync(_reaction, w.engine, "spend-500")
+    assert saved is not None
+    assert saved.trigger == {"type": "spend_milestone", "threshold": "500.00"}
+    assert saved.effect == {"reward_definition_id": chosen.id, "value": "10.00"}
+    assert (saved.limit, saved.enabled, saved.version) == ("once_per_year", True, 1)
+    assert editor.heading.text() == "Spend $500, get $10"
+    assert "Saved Spend $500, get $10 (version 1)" in editor.message.text()
+    # The list says it in words.
+    qtbot.waitUntil(lambda: editor.model.row_of(saved.id) >= 0, timeout=TIMEOUT)
+    row = editor.model.row_of(saved.id)
+    assert editor.model.display_text(row, 1) == "When lifetime spend reaches $500.00"
+    assert editor.model.display_text(row, 2) == "On"
+
+    # Editing it again sends the change with the version it was based on.
+    form.trigger.edits["threshold"].setText("750")
+    with qtbot.waitSignal(editor.saved, timeout=TIMEOUT):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    again = w.worker.run_sync(_reaction, w.engine, "spend-500")
+    assert again.trigger == {"type": "spend_milestone", "threshold": "750.00"}
+    assert again.version == 2
+
+
+def test_bad_input_is_named_under_its_field_and_nothing_is_saved(open_window: Open,
+                                                                 qtbot: Any) -> None:
+    w = open_window("ada")
+    editor = _editor(qtbot, w)
+    before = len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine))
+    _new(qtbot, editor)
+    form = editor.form
+    _fill(qtbot, editor, "lapsed-bad", "Come back")
+    form.trigger.set_kind("spend_milestone")
+    form.trigger.edits["threshold"].setText("-5")  # SPEC §4: a negative threshold
+    _pick_effect(editor, "Benefit: ")
+
+    with qtbot.waitSignal(editor.state.worker.busy_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.message.text().startswith("Not saved"), timeout=TIMEOUT)
+    threshold_error = form.trigger.errors["threshold"]
+    assert threshold_error.isVisibleTo(form) and threshold_error.text()
+    assert w.worker.run_sync(_reaction, w.engine, "lapsed-bad") is None
+
+    # JSON that cannot even be read never reaches the engine: named under the condition.
+    form.trigger.edits["threshold"].setText("500")
+    form.fields["condition"].widget.set_text('{"==": [')  # type: ignore[attr-defined]
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert "not valid JSON" in form.field_error("condition")
+    assert editor.message.text() == "Please fix the fields marked in red."
+    assert len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine)) == before
+
+    # No effect picked: named under the effect.
+    form.fields["condition"].widget.set_text("")  # type: ignore[attr-defined]
+    form.effect.combo.setCurrentIndex(0)
+    with qtbot.waitSignal(editor.state.worker.busy_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(form.field_error("effect")), timeout=TIMEOUT)
+    assert len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine)) == before
+
+
+def test_the_condition_is_validated_live_and_tried_on_the_open_profile(open_window: Open,
+                                                                      qtbot: Any) -> None:
+    from tests.ui.support import open_jane
+
+    w = open_window("ada")
+    open_jane(qtbot, w)
+    editor = _editor(qtbot, w)
+    _new(qtbot, editor)
+    field = editor.form.fields["condition"]
+    json_field = field.widget
+    json_field.edit.setPlainText('{"bogus_op": [1, 2]}')  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: "unknown operator 'bogus_op'" in json_field.live.text(),  # type: ignore[attr-defined]
+                    timeout=TIMEOUT)
+    json_field.edit.setPlainText('{"==": [{"var": "first_name"}, "Jane"]}')  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: "Valid condition" in json_field.live.text(), timeout=TIMEOUT)  # type: ignore[attr-defined]
+    assert field.try_button is not None and field.try_result is not None
+    assert field.try_button.text() == "Try against Jane Citizen"
+    field.try_button.click()
+    assert field.try_result.text() == "✓ True for Jane Citizen"
+
+
+def test_a_dry_run_on_a_till_without_a_hub_says_so(open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    editor = _editor(qtbot, w)
+    _new(qtbot, editor)
+    form = editor.form
+    form.trigger.set_kind("joined")  # the unsaved body: nothing needs saving first
+    _pick_effect(editor, "Benefit: ")
+    with qtbot.waitSignal(editor.dry_run_done, timeout=TIMEOUT) as done:
+        qtbot.mouseClick(editor.dry_button, Qt.MouseButton.LeftButton)
+    text: str = done.args[0]
+    assert NOT_CONNECTED in text and "Nothing was issued" in text
+    assert editor.last_dry_run is not None and not editor.last_dry_run.at_hub
+    assert text.startswith(f"Would fire for {editor.last_dry_run.count:,} customer")
+    assert editor.dry_result.isVisibleTo(editor)
+    # Nothing was saved or issued by it.
+    assert w.worker.run_sync(lambda cl: [r.handle for r in cl.reactions.list()], w.engine) \
+        == [r.handle for r in editor.model.rows]
+
+
+@pytest.mark.parametrize("username", ["ava", "max"])
+def test_associates_and_managers_have_no_reactions_editor(open_window: Open, qtbot: Any,
+                                                         username: str) -> None:
+    w = open_window(username)
+    assert not w.reactions_action.isEnabled()
+    qtbot.keyClick(w.search.box, Qt.Key.Key_E, CTRL_SHIFT)
+    w.open_reactions_editor()
+    assert w.reactions_window is None
+    qtbot.waitUntil(lambda: "may not" in w.status_message.text(), timeout=TIMEOUT)
+    # And the engine refuses the write itself, whatever the screen allows.
+    actor = w.actor
+    assert actor is not None
+    with pytest.raises(PermissionDenied):
+        w.worker.run_sync(save_reaction, w.engine, actor, None, {
+            "handle": "sneaky", "name": "Sneaky", "trigger": {"type": "joined"},
+            "effect": {}, "limit": "once", "enabled": True}, None)
