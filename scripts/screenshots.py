@@ -196,6 +196,9 @@ def reactions_shots(url: str, out: Path, clock: FixedClock) -> None:
     editor.dry_button.click()  # type: ignore[attr-defined]
     wait_for(lambda: editor.dry_result.isVisible())  # type: ignore[attr-defined]
     settle(200)
+    box = editor.findChild(QWidget, "section_When")
+    if box is not None:  # the trigger form, the condition and the effect in view
+        editor.form_scroll.verticalScrollBar().setValue(box.y())  # type: ignore[attr-defined]
     save(editor, out, "reactions-editor.png")
     editor.close()
     w.close()

@@ -83,6 +83,9 @@ def test_an_admin_creates_a_reaction_through_the_form(open_window: Open, qtbot: 
     assert saved.effect == {"reward_definition_id": chosen.id, "value": "10.00"}
     assert (saved.limit, saved.enabled, saved.version) == ("once_per_year", True, 1)
     assert editor.heading.text() == "Spend $500, get $10"
+    # Shown again as saved: the same definition picked, the value beside it.
+    assert form.effect.combo.currentText() == f"Reward: {chosen.name}"
+    assert form.effect.value.text() == "10.00"
     assert "Saved Spend $500, get $10 (version 1)" in editor.message.text()
     # The list says it in words.
     qtbot.waitUntil(lambda: editor.model.row_of(saved.id) >= 0, timeout=TIMEOUT)
@@ -193,3 +196,76 @@ def test_associates_and_managers_have_no_reactions_editor(open_window: Open, qtb
         w.worker.run_sync(save_reaction, w.engine, actor, None, {
             "handle": "sneaky", "name": "Sneaky", "trigger": {"type": "joined"},
             "effect": {}, "limit": "once", "enabled": True}, None)
+
+
+def test_a_reaction_whose_definition_was_archived_says_why_it_does_not_fire(
+        open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    actor = w.actor
+    assert actor is not None
+
+    def make(cl: Clienteling) -> Any:
+        free = cl.definitions.create_benefit_definition(actor, {
+            "name": "Free Coffee", "handle": "free-coffee", "is_published": True})
+        cl.reactions.create(actor, {
+            "handle": "welcome-coffee", "name": "Welcome coffee", "trigger": {"type": "joined"},
+            "effect": {"benefit_definition_id": free.id}, "limit": "once", "enabled": True})
+        return free
+
+    free = w.worker.run_sync(make, w.engine)
+    editor = _editor(qtbot, w)
+    qtbot.waitUntil(lambda: any(r.handle == "welcome-coffee" for r in editor.model.rows),
+                    timeout=TIMEOUT)
+    assert editor.list_view.isColumnHidden(3)  # no problem, no Problem column
+    w.worker.run_sync(lambda cl: cl.definitions.update_benefit_definition(
+        actor, free.id, {"is_archived": True}), w.engine)
+    # The engine's change notice refreshes the list: the problem in words, in its column.
+    qtbot.waitUntil(lambda: any(r.handle == "welcome-coffee" and r.problem
+                                for r in editor.model.rows), timeout=TIMEOUT)
+    row = editor.model.row_of(next(r.id for r in editor.model.rows if r.handle == "welcome-coffee"))
+    assert "Free Coffee" in editor.model.display_text(row, 3)
+    assert "archived" in editor.model.display_text(row, 3)
+    assert not editor.list_view.isColumnHidden(3)
+    assert editor.current is not None and editor.current["handle"] == "welcome-coffee"
+    assert editor.problem.isVisibleTo(editor)
+    assert editor.problem.text().startswith("⚠ Not firing: ") and "Free Coffee" in editor.problem.text()
+    # Loaded again, the archived definition is still named in the form, marked so.
+    with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
+        editor.reload_current()
+    assert editor.problem.isVisibleTo(editor)
+    qtbot.waitUntil(lambda: editor.form.effect.combo.currentText()
+                    == "Benefit: Free Coffee (archived)", timeout=TIMEOUT)
+
+
+def test_a_change_made_elsewhere_is_shown_side_by_side(open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    actor = w.actor
+    assert actor is not None
+
+    def make(cl: Clienteling) -> Any:
+        reward = next(d for d in cl.definitions.reward_definitions()
+                      if d.is_published and not d.is_archived)
+        return cl.reactions.create(actor, {
+            "handle": "lapsed", "name": "Come back", "trigger": {"type": "lapsed", "days": 180},
+            "effect": {"reward_definition_id": reward.id, "value": "5.00"}, "limit": "once_per_year"})
+
+    made = w.worker.run_sync(make, w.engine)
+    editor = _editor(qtbot, w)
+    # The only reaction: loaded as the editor opens.
+    qtbot.waitUntil(lambda: (editor.current or {}).get("id") == made.id, timeout=TIMEOUT)
+    # Another admin (here: the same engine, as a sync would) moves it to 90 days first.
+    w.worker.run_sync(lambda cl: cl.reactions.update(
+        actor, made.id, {"trigger": {"type": "lapsed", "days": 90}}, expected_version=1), w.engine)
+    editor.form.limit.setCurrentIndex(editor.form.limit.findData("once"))
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Theirs (version 2)" in editor.conflict_text.text(), timeout=TIMEOUT)
+    shown = editor.conflict_text.text()
+    # Mine: the limit; theirs: the trigger — each in words, side by side.
+    assert "<td>Once per customer</td><td>Once a year per customer</td>" in shown
+    assert "<td>(unchanged)</td><td>After 90 days without a purchase</td>" in shown
+    assert "Not saved" in editor.message.text()
+    qtbot.mouseClick(editor.keep_mine, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.message.text().startswith(("Saved", "Not")), timeout=TIMEOUT)
+    assert editor.message.text().startswith("Saved"), editor.message.text()
+    after = w.worker.run_sync(_reaction, w.engine, "lapsed")
+    assert (after.version, after.limit, after.trigger["days"]) == (3, "once", 90)

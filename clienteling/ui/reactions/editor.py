@@ -41,7 +41,7 @@ from clienteling.ui.operations.reactions import (
     save_reaction,
 )
 from clienteling.ui.reactions.form import NEW_REACTION, ReactionForm
-from clienteling.ui.reactions.model import ReactionsModel
+from clienteling.ui.reactions.model import PROBLEM_COLUMN, ReactionsModel
 from clienteling.ui.reactions.words import effect_words, limit_words, trigger_words
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.controller import SyncController
@@ -79,7 +79,7 @@ class ReactionsEditor(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("reactionsEditor")
         self.setWindowTitle("Reactions — Clienteling")
-        self.resize(1280, 820)
+        self.resize(1320, 820)
         self.state = state
         self._sync = sync
         self._profile_source = profile_source
@@ -111,7 +111,7 @@ class ReactionsEditor(QWidget):
         left_box = QWidget(self)
         left_box.setObjectName("reactionsListPane")
         left_box.setLayout(left)
-        left_box.setFixedWidth(560)
+        left_box.setFixedWidth(600)
 
         # -- form ---------------------------------------------------------------------------
         self.heading = QLabel("", self)
@@ -216,12 +216,15 @@ class ReactionsEditor(QWidget):
 
     def _choices(self, choices: list[EffectChoice]) -> None:
         self.form.effect.set_choices(choices)
-        if self.current is not None:  # what the form showed as loaded stays "unchanged"
-            self._initial, _ = self.form.values()
 
     def _listed(self, rows: list[ReactionRow], select: str | None) -> None:
         keep = select or (self.current or {}).get("id")
         self.model.set_rows(rows)
+        # The Problem column only when a reaction has one: the trigger's words need the room.
+        self.list_view.setColumnHidden(PROBLEM_COLUMN, not any(r.problem for r in rows))
+        shown = next((r for r in rows if r.id == (self.current or {}).get("id")), None)
+        if shown is not None:  # its definition may have been archived since it was loaded
+            self._show_problem(shown.problem)
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and rows and self.current is None:
             row = 0
@@ -281,9 +284,7 @@ class ReactionsEditor(QWidget):
         self.conflict.hide()
         self.dry_result.hide()
         self._say("")
-        problem = values.get("problem")
-        self.problem.setText(f"⚠ Not firing: {problem}" if problem else "")
-        self.problem.setVisible(bool(problem))
+        self._show_problem(values.get("problem"))
         if new:
             self.heading.setText("New reaction")
             self.version_label.setText("")
@@ -293,6 +294,10 @@ class ReactionsEditor(QWidget):
         self.form_scroll.verticalScrollBar().setValue(0)
         self.update_try_button()
         self.loaded.emit("" if new else values.get("id") or "")
+
+    def _show_problem(self, problem: str | None) -> None:
+        self.problem.setText(f"⚠ Not firing: {problem}" if problem else "")
+        self.problem.setVisible(bool(problem))
 
     # -- saving ----------------------------------------------------------------------------------
     def changed_values(self) -> tuple[dict[str, Any], dict[str, str]]:

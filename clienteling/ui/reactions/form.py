@@ -58,6 +58,11 @@ NEW_REACTION: dict[str, Any] = {"trigger": {"type": "joined"}, "limit": "once", 
                                 "condition": None}
 
 
+def _key(kind: str, ident: str) -> str:
+    """A combo item's data: "benefit:<id>" (a string, which ``findData`` compares by value)."""
+    return f"{kind}:{ident}"
+
+
 class EffectField(QWidget):
     """The definition to issue (benefits, then rewards) and, for a reward, its value."""
 
@@ -70,15 +75,18 @@ class EffectField(QWidget):
         self.value = QLineEdit(self)
         self.value.setObjectName("field_effect_value")
         self.value.setPlaceholderText("reward dollars, e.g. 10.00")
-        self.value.setMaximumWidth(200)
+        self.value.setFixedWidth(130)
         self.value.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.hint = QLabel("", self)
         self.hint.setObjectName("fieldHint")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.combo, 2)
-        row.addWidget(self.value, 1)
-        row.addWidget(self.hint, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.value)
+        column.addLayout(row)
+        column.addWidget(self.hint)
         self.choices: list[EffectChoice] = []
         self._wanted: dict[str, Any] | None = None
         self.combo.currentIndexChanged.connect(self._picked)
@@ -87,7 +95,7 @@ class EffectField(QWidget):
 
     def set_choices(self, choices: Sequence[EffectChoice]) -> None:
         """The definitions to pick from; keeps the one the form shows."""
-        wanted = self._wanted if self._wanted is not None else self.value_or_none()
+        wanted = self.value_or_none()
         blocked = self.blockSignals(True)
         try:
             self.choices = list(choices)
@@ -96,24 +104,25 @@ class EffectField(QWidget):
             for c in self.choices:
                 noun = "Benefit" if c.kind == "benefit" else "Reward"
                 self.combo.addItem(f"{noun}: {c.name}" + (" (archived)" if c.archived else ""),
-                                   (c.kind, c.id))
+                                   _key(c.kind, c.id))
             self.set_effect(wanted)
         finally:
             self.blockSignals(blocked)
 
     def set_effect(self, effect: dict[str, Any] | None) -> None:
         effect = effect or {}
-        self._wanted = dict(effect)
+        # Until the choices arrive the form holds the effect as it was loaded.
+        self._wanted = dict(effect) if effect else None
         if effect.get("benefit_definition_id"):
-            key: tuple[str, str] | None = ("benefit", str(effect["benefit_definition_id"]))
+            kind, ident = "benefit", str(effect["benefit_definition_id"])
         elif effect.get("reward_definition_id"):
-            key = ("reward", str(effect["reward_definition_id"]))
+            kind, ident = "reward", str(effect["reward_definition_id"])
         else:
-            key = None
-        index = self.combo.findData(key) if key is not None else 0
-        if index < 0 and key is not None and self.choices:
+            kind, ident = "", ""
+        index = self.combo.findData(_key(kind, ident)) if kind else 0
+        if index < 0 and self.choices:
             # A definition this till does not hold (yet): name it rather than lose it.
-            self.combo.addItem(f"Unknown {key[0]} definition {key[1][:8]}…", key)
+            self.combo.addItem(f"Unknown {kind} definition {ident[:8]}…", _key(kind, ident))
             index = self.combo.count() - 1
         self.combo.setCurrentIndex(max(index, 0))
         value = effect.get("value")
@@ -124,39 +133,44 @@ class EffectField(QWidget):
         data = self.combo.currentData()
         if not data:
             return None
-        return next((c for c in self.choices if (c.kind, c.id) == tuple(data)), None)
+        return next((c for c in self.choices if _key(c.kind, c.id) == data), None)
 
     def _picked(self) -> None:
         data = self.combo.currentData()
-        is_reward = bool(data) and data[0] == "reward"
+        is_reward = bool(data) and str(data).startswith("reward:")
         self.value.setEnabled(is_reward)
         self.value.setVisible(is_reward)
         choice = self.chosen()
-        hint = ""
+        hint, placeholder = "", "reward dollars, e.g. 10.00"
         if choice is not None and choice.kind == "reward":
-            parts = []
             if choice.default_value is not None:
-                parts.append(f"usually {fmt.money(choice.default_value)}")
+                # Left empty, the reward is issued at its definition's amount.
+                placeholder = f"empty = {fmt.money(choice.default_value)}"
+                hint = f"usually {fmt.money(choice.default_value)}"
             if choice.max_value is not None:
-                parts.append(f"at most {fmt.money(choice.max_value)}")
-            hint = ", ".join(parts)
-            if not self.value.text().strip() and choice.default_value is not None:
-                self.value.setText(str(choice.default_value))
+                hint = ", ".join(filter(None, (hint, f"at most {fmt.money(choice.max_value)}")))
+        self.value.setPlaceholderText(placeholder)
         self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
         self.changed.emit()
 
     def value_or_none(self) -> dict[str, Any] | None:
+        """The effect's wire shape (a reward's value left out when empty: its definition's)."""
+        if not self.choices:
+            return dict(self._wanted) if self._wanted else None
         data = self.combo.currentData()
         if not data:
-            return self._wanted if self._wanted and not self.choices else None
-        kind, ident = data
+            return None
+        kind, _, ident = str(data).partition(":")
         if kind == "benefit":
             return {"benefit_definition_id": ident}
+        out: dict[str, Any] = {"reward_definition_id": ident}
         text = self.value.text().strip().lstrip("$").strip()
-        return {"reward_definition_id": ident, "value": text or None}
+        if text:
+            out["value"] = text
+        return out
 
     def get(self) -> dict[str, Any] | None:
-        self._wanted = None
         return self.value_or_none()
 
 

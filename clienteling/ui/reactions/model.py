@@ -9,6 +9,8 @@ from clienteling.ui.common.rows_model import Column, RowsModel
 from clienteling.ui.operations.reactions import ReactionRow
 from clienteling.ui.reactions.words import trigger_words
 
+PROBLEM_COLUMN = 3
+
 
 def on_off(r: ReactionRow) -> str:
     if r.archived:
