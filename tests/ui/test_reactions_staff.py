@@ -109,8 +109,6 @@ def test_history_says_a_benefit_was_issued_automatically_and_it_is_pending_sync(
     assert any(f"Issued automatically by {reaction.name}" in t for t in texts), texts
 
 
-@pytest.mark.xfail(strict=True, reason="the hub's /reactions/dry-run is still coming on branch "
-                   "reactions")
 def test_a_dry_run_on_a_connected_till_asks_the_hub(open_window: Open, qtbot: Any,
                                                     demo_hub: HubWorld) -> None:
     w = open_window("ada")
@@ -126,8 +124,14 @@ def test_a_dry_run_on_a_connected_till_asks_the_hub(open_window: Open, qtbot: An
     with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
         editor.new_button.click()
     form = editor.form
-    form.trigger.set_kind("lapsed")
-    form.trigger.edits["days"].setText("30")
+    # A customer only the hub has (another store's till created her): the hub counts her,
+    # this till's copy could not.
+    hub = demo_hub.cl
+    hub.profiles.create(hub.staff.sign_in("ada", "905238"), {"first_name": "Zed",
+                                                            "last_name": "Hubonly"})
+    form.trigger.set_kind("joined")
+    form.fields["condition"].widget.set_text(  # type: ignore[attr-defined]
+        '{"==": [{"var": "last_name"}, "Hubonly"]}')
     combo = form.effect.combo
     combo.setCurrentIndex(next(i for i in range(1, combo.count())
                                if "(archived)" not in combo.itemText(i)))
@@ -135,11 +139,14 @@ def test_a_dry_run_on_a_connected_till_asks_the_hub(open_window: Open, qtbot: An
         editor.dry_button.click()
     assert editor.last_dry_run is not None and editor.last_dry_run.at_hub, done.args[0]
     assert "At the hub" in done.args[0]
-    expected = demo_hub.cl.reactions.dry_run(
-        demo_hub.cl.staff.sign_in("ada", "905238"),
-        {k: v for k, v in form.values()[0].items() if v not in (None, "", [])})
-    assert editor.last_dry_run.count == expected.count
+    assert editor.last_dry_run.count == 1 and editor.last_dry_run.names == ("Zed Hubonly",)
+    assert "Would fire for 1 customer now" in done.args[0] and "Zed Hubonly" in done.args[0]
+    here = w.worker.run_sync(lambda cl: cl.reactions.dry_run(cl.staff.sign_in("ada", "905238"), {
+        **{k: v for k, v in form.values()[0].items() if v not in (None, "", [])},
+        "name": "Dry run", "handle": "dry-run"}), w.engine)
+    assert here.count == 0
     # Bad input at the hub is named under its field, as a save's would be.
+    form.trigger.set_kind("lapsed")
     form.trigger.edits["days"].setText("-3")
     with qtbot.waitSignal(editor.state.network.busy_changed, timeout=TIMEOUT,  # type: ignore[union-attr]
                           check_params_cb=lambda busy: not busy):
