@@ -418,8 +418,17 @@ class MainWindow(QMainWindow):
         self.profile.open_dialog(dialog)
 
     def resolve_definition_conflict(self, kind: str, ident: str, seq: int) -> None:
-        """From Conflicts: the definitions editor with both versions side by side (admins)."""
+        """From Conflicts: the definitions editor with both versions side by side (admins), or
+        the reactions editor for a reaction (SPEC 3.9 RX1)."""
         from clienteling.ui.definitions.editor import DefinitionsEditor
+
+        if kind == "reaction":
+            from clienteling.ui.reactions.editor import ReactionsEditor
+
+            self.open_reactions_editor()
+            if isinstance(self.reactions_window, ReactionsEditor):
+                self.reactions_window.resolve_sync_conflict(ident, seq)
+            return
 
         self.open_definitions_editor()
         if isinstance(self.definitions_window, DefinitionsEditor):

@@ -12,6 +12,7 @@ from typing import Any
 
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
+from clienteling.sync.resolve import definition_versions, keep_hub, keep_mine
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,23 @@ def dry_run_here(cl: Clienteling, actor: Actor, body: dict[str, Any], note: str)
     result = cl.reactions.dry_run(actor, body)
     return DryRun(result.count, tuple(name for _pid, name in result.sample), result.as_of,
                   at_hub=False, note=note)
+
+
+# -- a reaction edit the hub refused at sync time (SPEC §6, conflict kind "reaction") ----------
+
+def load_reaction_conflict(cl: Clienteling, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(this till's refused edit, the hub's version as the editor shows it) — the till's copy
+    already is the hub's, re-read when the hub refused."""
+    mine, current = definition_versions(cl, seq)
+    return mine, reaction_values(current)
+
+
+def take_theirs(cl: Clienteling, actor: Actor, seq: int) -> None:
+    """The hub's version stands: dismiss the conflict (audited)."""
+    keep_hub(cl, actor, seq)
+
+
+def keep_mine_over_theirs(cl: Clienteling, actor: Actor, seq: int) -> dict[str, Any]:
+    """This till's edit again on top of the hub's version (sent at the next sync with the hub's
+    version in If-Match), and the conflict dismissed, in one transaction."""
+    return reaction_values(keep_mine(cl, actor, seq))

@@ -35,10 +35,13 @@ from clienteling.ui.operations.reactions import (
     EffectChoice,
     ReactionRow,
     dry_run_here,
+    keep_mine_over_theirs,
     load_effect_choices,
     load_reaction,
+    load_reaction_conflict,
     load_reactions,
     save_reaction,
+    take_theirs,
 )
 from clienteling.ui.reactions.form import NEW_REACTION, ReactionForm
 from clienteling.ui.reactions.model import PROBLEM_COLUMN, ReactionsModel
@@ -72,6 +75,8 @@ class ReactionsEditor(QWidget):
     listed = Signal()
     #: a dry run's words are shown
     dry_run_done = Signal(str)
+    #: a conflict the hub found at sync time was resolved: (outbox seq, "mine" | "theirs")
+    resolved = Signal(int, str)
 
     def __init__(self, state: AppState, *, sync: SyncController | None = None,
                  profile_source: ProfileSource | None = None,
@@ -90,6 +95,7 @@ class ReactionsEditor(QWidget):
         self._conflict_version: int | None = None
         self._attempted: dict[str, Any] = {}
         self.last_dry_run: DryRun | None = None
+        self._sync_seq: int | None = None  # the refused edit being resolved, if any
 
         # -- list ---------------------------------------------------------------------------
         title = QLabel("Reactions", self)
@@ -129,10 +135,10 @@ class ReactionsEditor(QWidget):
         self.conflict_text.setWordWrap(True)
         self.load_theirs = QPushButton("Load their version", self.conflict)
         self.load_theirs.setObjectName("loadTheirsButton")
-        self.load_theirs.clicked.connect(self.reload_current)
+        self.load_theirs.clicked.connect(self._load_theirs_clicked)
         self.keep_mine = QPushButton("Save mine over it", self.conflict)
         self.keep_mine.setObjectName("keepMineButton")
-        self.keep_mine.clicked.connect(self.save_over)
+        self.keep_mine.clicked.connect(self._keep_mine_clicked)
         conflict_layout = QHBoxLayout(self.conflict)
         conflict_layout.addWidget(self.conflict_text, 1)
         conflict_layout.addWidget(self.load_theirs)
@@ -281,6 +287,9 @@ class ReactionsEditor(QWidget):
         self.form.load(values)
         self._initial, _ = self.form.values()
         self._conflict_version = None
+        self._sync_seq = None
+        self.load_theirs.setText("Load their version")
+        self.keep_mine.setText("Save mine over it")
         self.conflict.hide()
         self.dry_result.hide()
         self._say("")
@@ -326,6 +335,71 @@ class ReactionsEditor(QWidget):
         self.state.submit(save_reaction, actor, ident, data, version).then(
             self._saved, self._save_failed, owner=self)
 
+    # -- a conflict found at sync time (SPEC §6) -------------------------------------------------
+    def resolve_sync_conflict(self, ident: str, seq: int) -> None:
+        """Show this till's refused edit beside the hub's version, to keep one."""
+        self.state.submit(load_reaction_conflict, seq).then(
+            lambda pair: self._show_sync_conflict(ident, seq, *pair),
+            lambda exc: self._say(describe(exc).text, error=True), owner=self)
+
+    def _show_sync_conflict(self, ident: str, seq: int, mine: dict[str, Any],
+                            theirs: dict[str, Any]) -> None:
+        self._generation += 1
+        self._show(self._generation, theirs)
+        self.select(ident)
+        self._sync_seq = seq
+        rows = conflict_rows(self.readable(theirs), self.readable(mine),
+                             self.readable({k: v for k, v in theirs.items() if k != "problem"}))
+        self.conflict_text.setText(
+            f"Another admin changed {html.escape(theirs.get('name') or 'this reaction')} at the "
+            f"hub before this till's edit arrived, so the hub refused it."
+            + self._table(rows, "Yours (not saved at the hub)",
+                          f"Theirs (version {theirs.get('version')})")
+            + "Keep one: the form shows theirs.")
+        self.load_theirs.setText("Take theirs")
+        self.keep_mine.setText("Keep mine")
+        self.conflict.show()
+        self._say("Choose which version to keep.")
+
+    def _load_theirs_clicked(self) -> None:
+        seq, actor = self._sync_seq, self.state.actor
+        if seq is None or actor is None:
+            self.reload_current()
+            return
+        self.state.submit(take_theirs, actor, seq).then(
+            lambda _none: self._sync_resolved(seq, "theirs", None),
+            lambda exc: self._say(f"Not resolved: {describe(exc).text}", error=True), owner=self)
+
+    def _keep_mine_clicked(self) -> None:
+        seq, actor = self._sync_seq, self.state.actor
+        if seq is None or actor is None:
+            self.save_over()
+            return
+        self.state.submit(keep_mine_over_theirs, actor, seq).then(
+            lambda values: self._sync_resolved(seq, "mine", values),
+            lambda exc: self._say(f"Not resolved: {describe(exc).text}", error=True), owner=self)
+
+    def _sync_resolved(self, seq: int, kept: str, values: dict[str, Any] | None) -> None:
+        if values is not None:
+            self._generation += 1
+            self._show(self._generation, values)
+            self._say(f"Kept yours over the hub's version (now version {values.get('version')}); "
+                      "it goes to the hub at the next sync.")
+        else:  # the form already shows theirs
+            self._sync_seq = None
+            self.conflict.hide()
+            self._say("The hub's version stands.")
+        self.resolved.emit(seq, kept)
+
+    @staticmethod
+    def _table(rows: list[tuple[str, str, str]], yours: str, theirs: str) -> str:
+        body = "".join(
+            f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(mine)}</td>"
+            f"<td>{html.escape(other)}</td></tr>" for label, mine, other in rows)
+        return (f"<table cellspacing='6'><tr><th align='left'>Field</th><th align='left'>"
+                f"{html.escape(yours)}</th><th align='left'>{html.escape(theirs)}</th></tr>"
+                f"{body}</table>")
+
     def save_over(self) -> None:
         if self._conflict_version is not None:
             self.save(expected_version=self._conflict_version)
@@ -368,13 +442,10 @@ class ReactionsEditor(QWidget):
             return
         rows = conflict_rows(self.readable(base), self.readable(mine),
                              self.readable({k: v for k, v in theirs.items() if k != "problem"}))
-        table = "".join(
-            f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(yours)}</td>"
-            f"<td>{html.escape(other)}</td></tr>" for label, yours, other in rows)
         self.conflict_text.setText(
-            f"{html.escape(exc.message)}.<table cellspacing='6'><tr><th align='left'>Field</th>"
-            f"<th align='left'>Yours</th><th align='left'>Theirs (version {exc.actual})</th></tr>"
-            f"{table}</table>Load their version, or save yours over it.")
+            f"{html.escape(exc.message)}."
+            + self._table(rows, "Yours", f"Theirs (version {exc.actual})")
+            + "Load their version, or save yours over it.")
 
     def readable(self, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` with the trigger, effect and limit in words, for the side-by-side table."""
