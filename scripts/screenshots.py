@@ -178,10 +178,33 @@ def connect_error_shot(url: str, out: Path, clock: FixedClock) -> None:
     w.close()
 
 
-def reactions_shots(url: str, out: Path, clock: FixedClock) -> None:
+def example_reactions(cl: Clienteling) -> None:
+    """A welcome benefit and a spend milestone, when the demo has no reactions of its own."""
+    if cl.reactions.list():
+        return
+    ada = cl.staff.sign_in("ada", "905238")
+    benefit = next(d for d in cl.definitions.benefit_definitions()
+                   if d.is_published and not d.is_archived and d.is_assignable)
+    rewards = [d for d in cl.definitions.reward_definitions() if d.is_published and not d.is_archived]
+    reward = next((d for d in rewards if d.handle == "spend"), rewards[0])
+    cl.reactions.create(ada, {"handle": "member-activation", "name": "Member Activation",
+                              "trigger": {"type": "joined"}, "limit": "once", "enabled": True,
+                              "effect": {"benefit_definition_id": benefit.id}})
+    cl.reactions.create(ada, {"handle": "spend-500", "name": "Spend milestone $500",
+                              "trigger": {"type": "spend_milestone", "threshold": "500.00"},
+                              "effect": {"reward_definition_id": reward.id, "value": "10.00"},
+                              "condition": {"in": [{"var": "tier"}, ["gold", "platinum"]]},
+                              "limit": "once_per_year", "enabled": True})
+
+
+def reactions_shots(url: str, out: Path, clock: FixedClock, names: set[str]) -> None:
     """The reactions editor after a dry run of the spend milestone on the till's own data, and
     a new customer's History with the welcome benefit a reaction issued (issue 17)."""
     w = window(url, "ada", "905238", clock)
+    w.worker.run_sync(example_reactions, w.engine)
+    if "reactions-editor" not in names:
+        w.close()
+        return history_automatic_shot(url, out, clock)
     open_jane(w)
     w.open_reactions_editor()
     editor = w.reactions_window
@@ -202,7 +225,12 @@ def reactions_shots(url: str, out: Path, clock: FixedClock) -> None:
     save(editor, out, "reactions-editor.png")
     editor.close()
     w.close()
+    if "history-automatic" in names:
+        history_automatic_shot(url, out, clock)
 
+
+def history_automatic_shot(url: str, out: Path, clock: FixedClock) -> None:
+    """A new customer's History: the welcome benefit "Issued automatically by" its reaction."""
     from clienteling.ui.profile.tabs import HISTORY
 
     w = window(url, "ava", "4821", clock)
@@ -236,8 +264,9 @@ def main(argv: list[str] | None = None) -> int:
             getting_ready_shots(url, f"sqlite:///{Path(folder) / 'empty.db'}", out, clock)
         if not only or "connect-error" in only:
             connect_error_shot(url, out, clock)
-        if not only or only & {"reactions-editor", "history-automatic"}:
-            reactions_shots(url, out, clock)
+        shots = {"reactions-editor", "history-automatic"}
+        if not only or only & shots:
+            reactions_shots(url, out, clock, (only or shots) & shots)
         if only:
             return 0
 
