@@ -269,3 +269,40 @@ def test_a_change_made_elsewhere_is_shown_side_by_side(open_window: Open, qtbot:
     assert editor.message.text().startswith("Saved"), editor.message.text()
     after = w.worker.run_sync(_reaction, w.engine, "lapsed")
     assert (after.version, after.limit, after.trigger["days"]) == (3, "once", 90)
+
+
+def test_archiving_asks_first_and_then_it_never_fires(open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    actor = w.actor
+    assert actor is not None
+
+    def make(cl: Clienteling) -> Any:
+        benefit = next(d for d in cl.definitions.benefit_definitions()
+                       if d.is_published and not d.is_archived and d.is_assignable)
+        return cl.reactions.create(actor, {
+            "handle": "hello", "name": "Hello", "trigger": {"type": "joined"},
+            "effect": {"benefit_definition_id": benefit.id}, "limit": "once", "enabled": True})
+
+    made = w.worker.run_sync(make, w.engine)
+    ava = w.worker.run_sync(lambda cl: cl.staff.sign_in("ava", "4821"), w.engine)
+
+    def sources_of_a_new_customer(cl: Clienteling) -> list[str]:
+        p = cl.profiles.create(ava, {"first_name": "New", "last_name": "Person"})
+        return [item.benefit.source for item in cl.benefits.for_profile(p.id)]
+
+    assert "reaction:hello" in w.worker.run_sync(sources_of_a_new_customer, w.engine)
+    editor = _editor(qtbot, w)
+    qtbot.waitUntil(lambda: (editor.current or {}).get("id") == made.id, timeout=TIMEOUT)
+    assert editor.archive_button.isVisibleTo(editor)
+    dialog = editor.ask_archive()
+    assert dialog is not None and "Hello will never issue anything again" in \
+        dialog.findChildren(type(editor.message))[1].text()
+    with qtbot.waitSignal(editor.saved, timeout=TIMEOUT):
+        dialog.accept()
+    after = w.worker.run_sync(_reaction, w.engine, "hello")
+    assert after.archived and after.version == 2
+    qtbot.waitUntil(lambda: editor.model.display_text(editor.model.row_of(made.id), 2)
+                    == "Archived", timeout=TIMEOUT)
+    assert not editor.archive_button.isVisibleTo(editor)
+    # A customer who joins now gets nothing from it.
+    assert "reaction:hello" not in w.worker.run_sync(sources_of_a_new_customer, w.engine)

@@ -74,6 +74,12 @@ def save_reaction(cl: Clienteling, actor: Actor, ident: str | None, data: dict[s
                                                expected_version=expected_version))
 
 
+def archive_reaction(cl: Clienteling, actor: Actor, ident: str,
+                     expected_version: int | None) -> dict[str, Any]:
+    """It never fires again; what it issued stays (SPEC 3.9)."""
+    return reaction_values(cl.reactions.archive(actor, ident, expected_version=expected_version))
+
+
 def load_effect_choices(cl: Clienteling) -> list[EffectChoice]:
     """Benefit definitions, then reward definitions, by name; archived ones too (a reaction
     may still name one, and says so)."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from clienteling.engine.errors import ValidationError, VersionConflict
 from clienteling.ui.common import formatting as fmt
+from clienteling.ui.common.confirm import ConfirmDialog, ask
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.polish import repolish
 from clienteling.ui.common.tables import make_table
@@ -34,6 +35,7 @@ from clienteling.ui.operations.reactions import (
     DryRun,
     EffectChoice,
     ReactionRow,
+    archive_reaction,
     dry_run_here,
     keep_mine_over_theirs,
     load_effect_choices,
@@ -163,6 +165,10 @@ class ReactionsEditor(QWidget):
         self.dry_button.setObjectName("dryRunButton")
         self.dry_button.setToolTip("How many customers it would fire for now; nothing is issued")
         self.dry_button.clicked.connect(self.dry_run)
+        self.archive_button = QPushButton("Archive…", self)
+        self.archive_button.setObjectName("archiveReactionButton")
+        self.archive_button.setToolTip("It never fires again; what it issued stays")
+        self.archive_button.clicked.connect(self.ask_archive)
         self.revert_button = QPushButton("Revert", self)
         self.revert_button.setObjectName("revertButton")
         self.revert_button.clicked.connect(self.reload_current)
@@ -172,6 +178,7 @@ class ReactionsEditor(QWidget):
         self.save_button.clicked.connect(self.save)
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.archive_button)
         bottom.addWidget(self.dry_button)
         bottom.addWidget(self.revert_button)
         bottom.addWidget(self.save_button)
@@ -294,6 +301,7 @@ class ReactionsEditor(QWidget):
         self.dry_result.hide()
         self._say("")
         self._show_problem(values.get("problem"))
+        self.archive_button.setVisible(not new and not values.get("archived"))
         if new:
             self.heading.setText("New reaction")
             self.version_label.setText("")
@@ -334,6 +342,30 @@ class ReactionsEditor(QWidget):
         self._say("Saving…")
         self.state.submit(save_reaction, actor, ident, data, version).then(
             self._saved, self._save_failed, owner=self)
+
+    # -- archiving -------------------------------------------------------------------------------
+    def ask_archive(self) -> ConfirmDialog | None:
+        current = self.current or {}
+        if not current.get("id") or current.get("archived"):
+            return None
+        return ask(self, "Archive this reaction?",
+                   f"{current.get('name')} will never issue anything again. What it has issued "
+                   "stays with the customers.", "Archive", self.archive, danger=True)
+
+    def archive(self) -> None:
+        actor, current = self.state.actor, self.current or {}
+        if actor is None or not current.get("id"):
+            return
+        self._say("Archiving…")
+        self.state.submit(archive_reaction, actor, current["id"], current.get("version")).then(
+            self._archived, self._save_failed, owner=self)
+
+    def _archived(self, values: dict[str, Any]) -> None:
+        self._generation += 1
+        self._show(self._generation, values)
+        self._say(f"Archived {values.get('name')}: it no longer fires.")
+        self.refresh_list(select=values.get("id"))
+        self.saved.emit(values.get("id") or "")
 
     # -- a conflict found at sync time (SPEC §6) -------------------------------------------------
     def resolve_sync_conflict(self, ident: str, seq: int) -> None:
