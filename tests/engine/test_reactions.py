@@ -212,3 +212,21 @@ def test_rx3_the_insert_decides_a_second_firing_of_the_same_key_issues_nothing(
         assert ids == [keys.instance_id(reaction.id, jane.id, "2026")]
         assert s.scalar(select(OutboxEntry.seq).where(
             OutboxEntry.path == f"/reactions/{reaction.id}/issues")) is not None
+
+
+def test_rx5_history_says_what_was_issued_automatically_and_by_which_reaction(
+        world: World, welcome: Any, spend_reward: Any) -> None:
+    cl = world.cl
+    cl.reactions.create(world.admin, body({"benefit_definition_id": welcome.id}))
+    cl.reactions.create(world.admin, {
+        "handle": "spend-100", "name": "Spend reward 2026", "limit": "once",
+        "trigger": {"type": "spend_milestone", "threshold": "100.00"},
+        "effect": {"reward_definition_id": spend_reward.id}})
+    jane = make_profile(world)
+    cl.purchases.record(world.associate, jane.id, {"receipt_ref": "H1", "total": "120.00"})
+    rows = [(r.text, r.staff, r.amount, r.pending) for r in cl.timeline(jane.id)]
+    assert ("Issued automatically by Member Activation: Welcome coffee", "System", None,
+            True) in rows
+    assert ("Issued automatically by Spend reward 2026: Spend reward", "System", D("10.00"),
+            True) in rows
+    assert sum("Issued" in text for text, *_ in rows) == 2  # not also as a manual issue

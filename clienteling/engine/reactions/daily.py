@@ -134,7 +134,7 @@ def _not_issued(reaction: Reaction, tgt: Target, since: datetime | None,
     if since is not None:
         conds.append(model.issued_at >= since)
     if after_column is not None:
-        conds.append(model.issued_at >= after_column)
+        conds.append(model.issued_at > after_column)
     return ~exists().where(*conds)
 
 
