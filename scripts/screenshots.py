@@ -242,6 +242,9 @@ def history_automatic_shot(url: str, out: Path, clock: FixedClock) -> None:
     wait_for(lambda: w.profile.customer == "Mia Nguyen")
     w.profile.tabs.setCurrentIndex(HISTORY)
     wait_for(lambda: any("automatically" in r.text for r in w.profile.history_model.rows))
+    w.splitter.setSizes([300, SIZE[0] - 300])  # room for the History's words
+    rows = w.profile.history_model.rows
+    w.profile.history_view.selectRow(next(i for i, r in enumerate(rows) if "automatically" in r.text))
     save(w, out, "history-automatic.png")
     w.close()
 
