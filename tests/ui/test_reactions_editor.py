@@ -32,6 +32,16 @@ def _editor(qtbot: Any, w: MainWindow) -> ReactionsEditor:
     return editor
 
 
+def _show(qtbot: Any, editor: ReactionsEditor, ident: str) -> None:
+    """The reaction ``ident`` in the form (the first one listed is shown as the editor opens)."""
+    qtbot.waitUntil(lambda: editor.model.row_of(ident) >= 0 and editor.current is not None,
+                    timeout=TIMEOUT)
+    if editor.current is not None and editor.current.get("id") != ident:
+        with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
+            assert editor.select(ident)
+    qtbot.waitUntil(lambda: (editor.current or {}).get("id") == ident, timeout=TIMEOUT)
+
+
 def _new(qtbot: Any, editor: ReactionsEditor) -> None:
     with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
         qtbot.mouseClick(editor.new_button, Qt.MouseButton.LeftButton)
@@ -214,8 +224,8 @@ def test_a_reaction_whose_definition_was_archived_says_why_it_does_not_fire(
 
     free = w.worker.run_sync(make, w.engine)
     editor = _editor(qtbot, w)
-    qtbot.waitUntil(lambda: any(r.handle == "welcome-coffee" for r in editor.model.rows),
-                    timeout=TIMEOUT)
+    coffee = w.worker.run_sync(_reaction, w.engine, "welcome-coffee")
+    _show(qtbot, editor, coffee.id)
     assert editor.list_view.isColumnHidden(3)  # no problem, no Problem column
     w.worker.run_sync(lambda cl: cl.definitions.update_benefit_definition(
         actor, free.id, {"is_archived": True}), w.engine)
@@ -251,8 +261,7 @@ def test_a_change_made_elsewhere_is_shown_side_by_side(open_window: Open, qtbot:
 
     made = w.worker.run_sync(make, w.engine)
     editor = _editor(qtbot, w)
-    # The only reaction: loaded as the editor opens.
-    qtbot.waitUntil(lambda: (editor.current or {}).get("id") == made.id, timeout=TIMEOUT)
+    _show(qtbot, editor, made.id)
     # Another admin (here: the same engine, as a sync would) moves it to 90 days first.
     w.worker.run_sync(lambda cl: cl.reactions.update(
         actor, made.id, {"trigger": {"type": "lapsed", "days": 90}}, expected_version=1), w.engine)
@@ -292,7 +301,7 @@ def test_archiving_asks_first_and_then_it_never_fires(open_window: Open, qtbot: 
 
     assert "reaction:hello" in w.worker.run_sync(sources_of_a_new_customer, w.engine)
     editor = _editor(qtbot, w)
-    qtbot.waitUntil(lambda: (editor.current or {}).get("id") == made.id, timeout=TIMEOUT)
+    _show(qtbot, editor, made.id)
     assert editor.archive_button.isVisibleTo(editor)
     dialog = editor.ask_archive()
     assert dialog is not None and "Hello will never issue anything again" in \
