@@ -198,7 +198,7 @@ def example_reactions(cl: Clienteling) -> None:
 
 
 def reactions_shots(url: str, out: Path, clock: FixedClock, names: set[str]) -> None:
-    """The reactions editor after a dry run of the spend milestone on the till's own data, and
+    """The reactions editor after a dry run of an unsaved edit on the till's own data, and
     a new customer's History with the welcome benefit a reaction issued (issue 17)."""
     w = window(url, "ada", "905238", clock)
     w.worker.run_sync(example_reactions, w.engine)
@@ -213,14 +213,19 @@ def reactions_shots(url: str, out: Path, clock: FixedClock, names: set[str]) -> 
     wait_for(lambda: editor.model.rowCount() > 0  # type: ignore[attr-defined]
              and bool(editor.form.effect.choices))  # type: ignore[attr-defined]
     rows = editor.model.rows  # type: ignore[attr-defined]
-    pick = next((r for r in rows if r.trigger.get("type") == "spend_milestone"), rows[0])
+    pick = next((r for r in rows if r.trigger.get("type") == "joined"), rows[0])
     editor.select(pick.id)  # type: ignore[attr-defined]
     wait_for(lambda: (editor.current or {}).get("id") == pick.id)  # type: ignore[attr-defined]
+    # An edit not saved yet, tried on Jane and dry-run: gold and platinum members only.
+    condition = editor.form.fields["condition"]  # type: ignore[attr-defined]
+    condition.widget.set_text('{"in": [{"var": "tier"}, ["gold", "platinum"]]}')
+    if condition.try_button is not None:
+        condition.try_button.click()
     editor.dry_button.click()  # type: ignore[attr-defined]
     wait_for(lambda: editor.dry_result.isVisible())  # type: ignore[attr-defined]
     settle(200)
     box = editor.findChild(QWidget, "section_When")
-    if box is not None:  # the trigger form, the condition and the effect in view
+    if box is not None:  # the trigger, the condition and the effect in view
         editor.form_scroll.verticalScrollBar().setValue(box.y())  # type: ignore[attr-defined]
     save(editor, out, "reactions-editor.png")
     editor.close()

@@ -69,7 +69,7 @@ def test_an_admin_creates_a_reaction_through_the_form(open_window: Open, qtbot: 
     editor = _editor(qtbot, w)
     _new(qtbot, editor)
     form = editor.form
-    _fill(qtbot, editor, "spend-500", "Spend $500, get $10")
+    _fill(qtbot, editor, "big-spender", "Spend $500, get $10")
     # The trigger is a form: the type's own field appears, the others stay hidden.
     form.trigger.set_kind("spend_milestone")
     assert form.trigger.edits["threshold"].isVisibleTo(form)
@@ -87,7 +87,7 @@ def test_an_admin_creates_a_reaction_through_the_form(open_window: Open, qtbot: 
     with qtbot.waitSignal(editor.saved, timeout=TIMEOUT):
         qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
 
-    saved = w.worker.run_sync(_reaction, w.engine, "spend-500")
+    saved = w.worker.run_sync(_reaction, w.engine, "big-spender")
     assert saved is not None
     assert saved.trigger == {"type": "spend_milestone", "threshold": "500.00"}
     assert saved.effect == {"reward_definition_id": chosen.id, "value": "10.00"}
@@ -107,7 +107,7 @@ def test_an_admin_creates_a_reaction_through_the_form(open_window: Open, qtbot: 
     form.trigger.edits["threshold"].setText("750")
     with qtbot.waitSignal(editor.saved, timeout=TIMEOUT):
         qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    again = w.worker.run_sync(_reaction, w.engine, "spend-500")
+    again = w.worker.run_sync(_reaction, w.engine, "big-spender")
     assert again.trigger == {"type": "spend_milestone", "threshold": "750.00"}
     assert again.version == 2
 

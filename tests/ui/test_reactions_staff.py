@@ -71,11 +71,12 @@ def test_the_checkout_says_what_the_purchase_earned(open_window: Open, qtbot: An
     with qtbot.waitSignal(dialog.accepted, timeout=TIMEOUT):
         dialog.confirm.click()  # type: ignore[attr-defined]
     receipt = dialog.result_  # type: ignore[attr-defined]
-    assert receipt is not None and len(receipt.earned) == 1
-    earned = receipt.earned[0]
-    assert (earned.kind, earned.value, earned.reaction) == ("reward", Decimal("10.00"), reaction.name)
+    assert receipt is not None
+    earned = next(e for e in receipt.earned if e.reaction == reaction.name)
+    assert (earned.kind, earned.value) == ("reward", Decimal("10.00"))
     text = w.profile.message.label.text()
-    assert text.startswith(f"Checkout confirmed · Earned: $10.00 {earned.name}")
+    assert text.startswith("Checkout confirmed · Earned: ")
+    assert f"$10.00 {earned.name}" in text
     if earned.expires_at is not None:
         assert ", expires " in text
 
@@ -85,7 +86,10 @@ def test_what_a_reaction_issued_at_this_till_is_pending_sync(open_window: Open, 
     w = open_window("ada")
     _connected(qtbot, w, demo_hub)
     w.sync.stop()  # from here on the hub has not heard of anything this till does
-    w.worker.run_sync(_add_reaction, w.engine, "benefit", {"type": "joined"}, "Welcome gift")
+    reaction = w.worker.run_sync(_add_reaction, w.engine, "benefit", {"type": "joined"},
+                                 "Welcome gift")
+    gift = w.worker.run_sync(lambda cl: cl.definitions.benefit_definition(
+        reaction.effect["benefit_definition_id"]).name, w.engine)
     actor = w.actor
     assert actor is not None
     created = w.worker.run_sync(lambda cl: cl.profiles.create(actor, {
@@ -93,16 +97,17 @@ def test_what_a_reaction_issued_at_this_till_is_pending_sync(open_window: Open, 
 
     with qtbot.waitSignal(w.profile.loaded, timeout=TIMEOUT):
         w.open_profile(created.id)
-    # The welcome benefit is there at once (RX4: the till runs "joined" itself), pending sync.
-    qtbot.waitUntil(lambda: len(w.profile.benefits_model.rows) == 1, timeout=TIMEOUT)
-    row = w.profile.benefits_model.rows[0]
-    assert row.pending
-    assert w.profile.benefits_model.badge(row) == "pending sync"
+    # The welcome benefits are there at once (RX4: the till runs "joined" itself: the demo's
+    # Member Activation and this one), pending sync.
+    model = w.profile.benefits_model
+    qtbot.waitUntil(lambda: any(r.name == gift for r in model.rows), timeout=TIMEOUT)
+    assert model.rows and all(r.pending for r in model.rows)
+    assert [model.badge(r) for r in model.rows] == ["pending sync"] * len(model.rows)
     assert w.profile.tabs.currentIndex() == BENEFITS
-    # Once the hub has it, it is not pending any more.
+    # Once the hub has them, they are not pending any more.
     w.sync.sync_now()
-    qtbot.waitUntil(lambda: len(w.profile.benefits_model.rows) == 1
-                    and not w.profile.benefits_model.rows[0].pending, timeout=TIMEOUT * 2)
+    qtbot.waitUntil(lambda: bool(model.rows) and not any(r.pending for r in model.rows),
+                    timeout=TIMEOUT * 2)
 
 
 def test_history_says_a_benefit_was_issued_automatically(open_window: Open, qtbot: Any) -> None:

@@ -145,8 +145,8 @@ class EffectField(QWidget):
         if choice is not None and choice.kind == "reward":
             if choice.default_value is not None:
                 # Left empty, the reward is issued at its definition's amount.
-                placeholder = f"empty = {fmt.money(choice.default_value)}"
-                hint = f"usually {fmt.money(choice.default_value)}"
+                placeholder = fmt.money(choice.default_value)
+                hint = f"Empty: its usual {fmt.money(choice.default_value)}"
             if choice.max_value is not None:
                 hint = ", ".join(filter(None, (hint, f"at most {fmt.money(choice.max_value)}")))
         self.value.setPlaceholderText(placeholder)
