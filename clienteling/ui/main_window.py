@@ -595,6 +595,7 @@ class MainWindow(QMainWindow):
         if self.definitions_window is None:
             editor = DefinitionsEditor(self.state, profile_source=self._profile_for_conditions,
                                        parent=self)
+            editor.reactions_requested.connect(self.open_reactions_editor)
             self.definitions_window = editor
         self.definitions_window.show()
         self.definitions_window.raise_()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from clienteling.engine.errors import PermissionDenied
 from clienteling.engine.services import Clienteling
@@ -139,6 +140,20 @@ def test_bad_input_is_named_under_its_field_and_nothing_is_saved(open_window: Op
     assert "not valid JSON" in form.field_error("condition")
     assert editor.message.text() == "Please fix the fields marked in red."
     assert len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine)) == before
+
+    # An active window that ends before it starts: named under "Active until".
+    form.fields["condition"].widget.set_text("")  # type: ignore[attr-defined]
+    form.fields["active_from"].widget.setText("2026-06-01")  # type: ignore[attr-defined]
+    form.fields["active_to"].widget.setText("2026-05-01")  # type: ignore[attr-defined]
+    with qtbot.waitSignal(editor.state.worker.busy_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(form.field_error("active_to")), timeout=TIMEOUT)
+    assert "after" in form.field_error("active_to")
+    assert not form.field_error("trigger")  # the threshold is fine now: its message is gone
+    assert len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine)) == before
+    form.fields["active_from"].widget.setText("")  # type: ignore[attr-defined]
+    form.fields["active_to"].widget.setText("")  # type: ignore[attr-defined]
 
     # No effect picked: named under the effect.
     form.fields["condition"].widget.set_text("")  # type: ignore[attr-defined]
@@ -315,3 +330,14 @@ def test_archiving_asks_first_and_then_it_never_fires(open_window: Open, qtbot: 
     assert not editor.archive_button.isVisibleTo(editor)
     # A customer who joins now gets nothing from it.
     assert "reaction:hello" not in w.worker.run_sync(sources_of_a_new_customer, w.engine)
+
+
+def test_the_definitions_editor_leads_to_the_reactions_editor(open_window: Open, qtbot: Any) -> None:
+    w = open_window("ada")
+    w.open_definitions_editor()
+    definitions = w.definitions_window
+    assert definitions is not None and w.reactions_window is None
+    button = definitions.findChild(QPushButton, "openReactionsButton")
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert isinstance(w.reactions_window, ReactionsEditor) and w.reactions_window.isVisible()
