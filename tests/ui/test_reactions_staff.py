@@ -175,3 +175,23 @@ def test_a_dry_run_on_a_connected_till_asks_the_hub(open_window: Open, qtbot: An
         editor.dry_button.click()
     qtbot.waitUntil(lambda: bool(form.trigger.errors["days"].text()), timeout=TIMEOUT)
     assert editor.message.text().startswith("Not counted")
+
+
+def test_a_dry_run_the_hub_refuses_is_counted_here_and_says_why(
+        open_window: Open, qtbot: Any, till_hub: HubWorld) -> None:
+    """A store's till is not an admin device: the hub refuses an admin's dry run from it
+    (403), so the till counts on its own data and says the hub could not be asked."""
+    w = open_window("ada")
+    _connected(qtbot, w, till_hub)
+    w.open_reactions_editor()
+    editor = w.reactions_window
+    assert isinstance(editor, ReactionsEditor)
+    qtbot.waitUntil(lambda: editor.current is not None and bool(editor.form.effect.choices),
+                    timeout=TIMEOUT)
+    assert editor.hub_online()
+    with qtbot.waitSignal(editor.dry_run_done, timeout=TIMEOUT * 2) as done:
+        editor.dry_button.click()
+    text: str = done.args[0]
+    assert editor.last_dry_run is not None and not editor.last_dry_run.at_hub
+    assert "On this till's data — the hub could not be asked (" in text
+    assert "403" in text and "Nothing was issued" in text
