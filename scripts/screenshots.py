@@ -6,7 +6,8 @@ Writes signin.png, search.png, profile.png, claimable.png, edit-details.png, che
 conflicts.png,
 issue-reward.png, redeem-rewards.png, report-liability.png, report-expiring.png,
 report-redemptions.png and definitions-editor.png; getting-ready.png, status-bar.png and
-connect-error.png (issue 16). ``--only`` makes just the named ones.
+connect-error.png (issue 16); reactions-editor.png and history-automatic.png (issue 17).
+``--only`` makes just the named ones.
 """
 
 from __future__ import annotations
@@ -177,11 +178,87 @@ def connect_error_shot(url: str, out: Path, clock: FixedClock) -> None:
     w.close()
 
 
+def example_reactions(cl: Clienteling) -> None:
+    """A welcome benefit and a spend milestone, when the demo has no reactions of its own."""
+    if cl.reactions.list():
+        return
+    ada = cl.staff.sign_in("ada", "905238")
+    benefit = next(d for d in cl.definitions.benefit_definitions()
+                   if d.is_published and not d.is_archived and d.is_assignable)
+    rewards = [d for d in cl.definitions.reward_definitions() if d.is_published and not d.is_archived]
+    reward = next((d for d in rewards if d.handle == "spend"), rewards[0])
+    cl.reactions.create(ada, {"handle": "member-activation", "name": "Member Activation",
+                              "trigger": {"type": "joined"}, "limit": "once", "enabled": True,
+                              "effect": {"benefit_definition_id": benefit.id}})
+    cl.reactions.create(ada, {"handle": "spend-500", "name": "Spend milestone $500",
+                              "trigger": {"type": "spend_milestone", "threshold": "500.00"},
+                              "effect": {"reward_definition_id": reward.id, "value": "10.00"},
+                              "condition": {"in": [{"var": "tier"}, ["gold", "platinum"]]},
+                              "limit": "once_per_year", "enabled": True})
+
+
+def reactions_shots(url: str, out: Path, clock: FixedClock, names: set[str]) -> None:
+    """The reactions editor after a dry run of an unsaved edit on the till's own data, and
+    a new customer's History with the welcome benefit a reaction issued (issue 17)."""
+    w = window(url, "ada", "905238", clock)
+    w.worker.run_sync(example_reactions, w.engine)
+    if "reactions-editor" not in names:
+        w.close()
+        return history_automatic_shot(url, out, clock)
+    open_jane(w)
+    w.open_reactions_editor()
+    editor = w.reactions_window
+    assert editor is not None
+    editor.resize(*SIZE)
+    wait_for(lambda: editor.model.rowCount() > 0  # type: ignore[attr-defined]
+             and bool(editor.form.effect.choices))  # type: ignore[attr-defined]
+    rows = editor.model.rows  # type: ignore[attr-defined]
+    pick = next((r for r in rows if r.trigger.get("type") == "joined"), rows[0])
+    editor.select(pick.id)  # type: ignore[attr-defined]
+    wait_for(lambda: (editor.current or {}).get("id") == pick.id)  # type: ignore[attr-defined]
+    # An edit not saved yet, tried on Jane and dry-run: gold and platinum members only.
+    condition = editor.form.fields["condition"]  # type: ignore[attr-defined]
+    condition.widget.set_text('{"in": [{"var": "tier"}, ["gold", "platinum"]]}')
+    if condition.try_button is not None:
+        condition.try_button.click()
+    editor.dry_button.click()  # type: ignore[attr-defined]
+    wait_for(lambda: editor.dry_result.isVisible())  # type: ignore[attr-defined]
+    settle(200)
+    box = editor.findChild(QWidget, "section_When")
+    if box is not None:  # the trigger, the condition and the effect in view
+        editor.form_scroll.verticalScrollBar().setValue(box.y())  # type: ignore[attr-defined]
+    save(editor, out, "reactions-editor.png")
+    editor.close()
+    w.close()
+    if "history-automatic" in names:
+        history_automatic_shot(url, out, clock)
+
+
+def history_automatic_shot(url: str, out: Path, clock: FixedClock) -> None:
+    """A new customer's History: the welcome benefit "Issued automatically by" its reaction."""
+    from clienteling.ui.profile.tabs import HISTORY
+
+    w = window(url, "ava", "4821", clock)
+    ava = w.actor
+    assert ava is not None
+    created = w.worker.run_sync(lambda: w.engine.profiles.create(ava, {
+        "first_name": "Mia", "last_name": "Nguyen", "email": "mia.nguyen@example.com"}))
+    w.open_profile(created.id)
+    wait_for(lambda: w.profile.customer == "Mia Nguyen")
+    w.profile.tabs.setCurrentIndex(HISTORY)
+    wait_for(lambda: any("automatically" in r.text for r in w.profile.history_model.rows))
+    w.splitter.setSizes([300, SIZE[0] - 300])  # room for the History's words
+    rows = w.profile.history_model.rows
+    w.profile.history_view.selectRow(next(i for i, r in enumerate(rows) if "automatically" in r.text))
+    save(w, out, "history-automatic.png")
+    w.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
     parser.add_argument("--only", default="", help="comma-separated names: getting-ready,"
-                        "status-bar,connect-error")
+                        "status-bar,connect-error,reactions-editor,history-automatic")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -195,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             getting_ready_shots(url, f"sqlite:///{Path(folder) / 'empty.db'}", out, clock)
         if not only or "connect-error" in only:
             connect_error_shot(url, out, clock)
+        shots = {"reactions-editor", "history-automatic"}
+        if not only or only & shots:
+            reactions_shots(url, out, clock, (only or shots) & shots)
         if only:
             return 0
 

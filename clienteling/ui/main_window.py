@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self._locked = False
         self._last_actor: Actor | None = None
         self.definitions_window: QWidget | None = None
+        self.reactions_window: QWidget | None = None
         self.reports_window: QWidget | None = None
 
         worker.listen(engine.subscribe)
@@ -261,6 +262,9 @@ class MainWindow(QMainWindow):
         self.back_action = self._action("Back to search", ["Esc"], self.back_to_search, "backAction")
         self.definitions_action = self._action("Definitions editor…", ["Ctrl+Shift+D"],
                                                self.open_definitions_editor, "definitionsAction")
+        # Beside the definitions editor, for the same admins (SPEC 3.9 RX1).
+        self.reactions_action = self._action("Reactions editor…", ["Ctrl+Shift+E"],
+                                             self.open_reactions_editor, "reactionsAction")
         self.hub_action = QAction("Hub connection…", self)
         self.hub_action.setObjectName("hubConnectionAction")
         self.hub_action.triggered.connect(self.open_hub_connection)
@@ -274,6 +278,7 @@ class MainWindow(QMainWindow):
         menu = self.user_menu
         menu.addAction(self.new_profile_action)
         menu.addAction(self.definitions_action)
+        menu.addAction(self.reactions_action)
         menu.addAction(self.reports_action)
         menu.addAction(self.sync_action)
         menu.addAction(self.conflicts_action)
@@ -330,6 +335,8 @@ class MainWindow(QMainWindow):
                 dialog.reject()
         if self.definitions_window is not None:
             self.definitions_window.close()
+        if self.reactions_window is not None:
+            self.reactions_window.close()
         if self.reports_window is not None:
             self.reports_window.close()
         previous = self.state.actor
@@ -349,6 +356,7 @@ class MainWindow(QMainWindow):
         # The menu, the handlers and the engine ask the same question of the role table
         # (engine/permissions.py); disabling an item is only for clarity.
         self.definitions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
+        self.reactions_action.setEnabled(actor is not None and actor.may(Action.EDIT_DEFINITIONS))
         self.hub_action.setEnabled(actor is not None and actor.may(Action.CONNECT_TILL))
         # An associate has no reports at all (SPEC §3.7), so no Reports item either.
         may_report = actor is not None and actor.may(Action.VIEW_REPORTS)
@@ -410,8 +418,17 @@ class MainWindow(QMainWindow):
         self.profile.open_dialog(dialog)
 
     def resolve_definition_conflict(self, kind: str, ident: str, seq: int) -> None:
-        """From Conflicts: the definitions editor with both versions side by side (admins)."""
+        """From Conflicts: the definitions editor with both versions side by side (admins), or
+        the reactions editor for a reaction (SPEC 3.9 RX1)."""
         from clienteling.ui.definitions.editor import DefinitionsEditor
+
+        if kind == "reaction":
+            from clienteling.ui.reactions.editor import ReactionsEditor
+
+            self.open_reactions_editor()
+            if isinstance(self.reactions_window, ReactionsEditor):
+                self.reactions_window.resolve_sync_conflict(ident, seq)
+            return
 
         self.open_definitions_editor()
         if isinstance(self.definitions_window, DefinitionsEditor):
@@ -578,9 +595,22 @@ class MainWindow(QMainWindow):
         if self.definitions_window is None:
             editor = DefinitionsEditor(self.state, profile_source=self._profile_for_conditions,
                                        parent=self)
+            editor.reactions_requested.connect(self.open_reactions_editor)
             self.definitions_window = editor
         self.definitions_window.show()
         self.definitions_window.raise_()
+
+    def open_reactions_editor(self) -> None:
+        """Reactions (admins, offline too): what issues itself, beside the definitions editor."""
+        if not self.is_signed_in or not self.state.allows(Action.EDIT_DEFINITIONS):
+            return
+        from clienteling.ui.reactions.editor import ReactionsEditor
+
+        if self.reactions_window is None:
+            self.reactions_window = ReactionsEditor(
+                self.state, sync=self.sync, profile_source=self._profile_for_conditions, parent=self)
+        self.reactions_window.show()
+        self.reactions_window.raise_()
 
     def open_reports(self) -> None:
         """Reports (managers and admins): computed on the worker from this till's database."""
@@ -661,5 +691,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.definitions_window is not None:
             self.definitions_window.close()
+        if self.reactions_window is not None:
+            self.reactions_window.close()
         self.shutdown()
         super().closeEvent(event)

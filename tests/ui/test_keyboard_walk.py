@@ -146,3 +146,21 @@ def test_the_welcome_pages_connect_form(qtbot: Any, tmp_path: Path, clock: Fixed
                               lambda d: d.url_field))
     finally:
         w.close()
+
+
+def test_the_reactions_editors_archive_question_takes_enter(open_window: Open, qtbot: Any) -> None:
+    """The reactions editor's one dialog (issue 17): Archive…'s question, Enter archives."""
+    from clienteling.ui.reactions.editor import ReactionsEditor
+
+    w = open_window("ada")
+    w.open_reactions_editor()
+    editor = w.reactions_window
+    assert isinstance(editor, ReactionsEditor)
+    qtbot.waitUntil(lambda: editor.current is not None and bool(editor.current.get("id")),
+                    timeout=WALK_TIMEOUT)
+    ident = editor.current["id"]
+    with qtbot.waitSignal(editor.saved, timeout=WALK_TIMEOUT):
+        _check(qtbot, w, Step("confirmDialog", call(lambda _w: editor.ask_archive()),
+                              lambda d: d.findChild(QPushButton, "confirmButton"),
+                              enter_closes=True))
+    assert w.worker.run_sync(lambda: w.engine.reactions.get(ident).archived)

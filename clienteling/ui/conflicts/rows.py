@@ -36,7 +36,7 @@ class ConflictRow:
     headline: str = ""
     #: what the till did about it: "the till's copy was corrected from the hub"
     outcome: str = ""
-    #: ("benefit" | "reward", definition id) when an admin's edit met another's (SPEC §6)
+    #: ("benefit" | "reward" | "reaction", its id) when an admin's edit met another's (SPEC §6)
     definition: tuple[str, str] | None = None
 
 
@@ -72,6 +72,9 @@ ACTIONS: dict[str, str] = {
     "reward_definition.create": "Create reward definition",
     "reward_definition.update": "Edit reward definition",
     "reward_definition.delete": "Delete reward definition",
+    "reaction.create": "Create reaction",
+    "reaction.update": "Edit reaction",
+    "reaction.archive": "Archive reaction",
     "benefit.issue": "Issue benefit",
     "benefit.extend": "Extend benefit",
     "benefit.update": "Change benefit",
@@ -81,9 +84,11 @@ ACTIONS: dict[str, str] = {
     "reward.extend": "Extend reward",
     "redemption.void": "Void redemption",
 }
-#: Definition edits an admin can resolve side by side (SPEC §6): action -> kind.
+#: Definition edits an admin can resolve side by side (SPEC §6): action -> kind. Reactions
+#: are edited like definitions (SPEC 3.9 RX1) and resolved in their own editor.
 DEFINITION_EDITS = {"benefit_definition.update": "benefit",
-                    "reward_definition.update": "reward"}
+                    "reward_definition.update": "reward",
+                    "reaction.update": "reaction"}
 
 _VERBS = {"POST": "Create", "PUT": "Change", "PATCH": "Change", "DELETE": "Delete"}
 
@@ -96,6 +101,7 @@ class Names:
     benefit: Callable[[str], str | None] = lambda _id: None
     benefit_definition: Callable[[str], str | None] = lambda _key: None
     reward_definition: Callable[[str], str | None] = lambda _id: None
+    reaction: Callable[[str], str | None] = lambda _id: None
 
 
 def _money(value: Any) -> str | None:
@@ -140,12 +146,14 @@ def describe_parts(entry: Entry, names: Names | None = None) -> tuple[str, str |
         detail = _money(data.get("value_initial"))
     elif action == "reward.redeem":
         detail = _money(data.get("amount"))
-    elif action.endswith("definition.create"):
+    elif action.endswith("definition.create") or action == "reaction.create":
         detail = str(data.get("name") or "") or None
     elif kind == "benefit_definition":
         detail = names.benefit_definition(entry.entity_id)
     elif kind == "reward_definition":
         detail = names.reward_definition(entry.entity_id)
+    elif kind == "reaction":
+        detail = names.reaction(entry.entity_id)
     elif kind == "benefit":
         # The benefit it redeemed, changed or moved: the entity it recorded.
         benefit = next((i for t, i, _ in entry.entities if t == "benefit"),
@@ -174,6 +182,7 @@ _NOT_DONE = (
     ("Move", "Not moved at the hub"),
     ("Create", "Not created at the hub"),
     ("Delete", "Not deleted at the hub"),
+    ("Archive", "Not archived at the hub"),
 )
 
 PARKED = "depends_on_refused"

@@ -73,6 +73,8 @@ class DefinitionsEditor(QWidget):
     listed = Signal(str)  # kind
     #: a conflict the hub found at sync time was resolved: (outbox seq, "mine" | "theirs")
     resolved = Signal(int, str)
+    #: "Reactions…": the reactions editor, beside this one (SPEC 3.9 RX1)
+    reactions_requested = Signal()
 
     def __init__(self, state: AppState, *, profile_source: ProfileSource | None = None,
                  parent: QWidget | None = None) -> None:
@@ -110,6 +112,11 @@ class DefinitionsEditor(QWidget):
         left.addWidget(self.kind_tabs)
         left.addWidget(self.list_view, 1)
         left.addWidget(self.new_button)
+        self.reactions_button = QPushButton("Reactions…  (Ctrl+Shift+E)", self)
+        self.reactions_button.setObjectName("openReactionsButton")
+        self.reactions_button.setToolTip("Benefits and rewards that issue themselves")
+        self.reactions_button.clicked.connect(self.reactions_requested.emit)
+        left.addWidget(self.reactions_button)
         left_box = QWidget(self)
         left_box.setObjectName("definitionsListPane")
         left_box.setLayout(left)

@@ -48,6 +48,7 @@ def load_conflicts(cl: Clienteling) -> tuple[ConflictRow, ...]:
         benefit=_safe(lambda bid: cl.benefits.get(bid).definition.name),
         benefit_definition=_safe(by_key.get),
         reward_definition=_safe(reward_definitions.get),
+        reaction=_safe(lambda rid: cl.reactions.get(rid).name),
     )
 
     def profile_name(pid: str) -> str | None:

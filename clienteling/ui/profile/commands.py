@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDialog, QTabWidget, QWidget
 from clienteling.engine.money import format_money
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.records import BenefitRow, ClaimRow, RewardRow, TimelineRow
+from clienteling.ui.checkout.earned import confirmed_words
 from clienteling.ui.common.action_message import ActionMessage
 from clienteling.ui.common.confirm import ask
 from clienteling.ui.common.errors import describe
@@ -230,7 +231,8 @@ class ProfileCommands(QObject):
                 return
             dialog = CheckoutDialog(self.state.worker, self.state.engine, actor, pid, benefits, balance,
                                     self.widget)
-            dialog.accepted.connect(lambda: self.panel.message.show_done("Checkout confirmed"))
+            dialog.accepted.connect(lambda: self.panel.message.show_done(
+                confirmed_words(dialog.result_, self.state.timezone)))
             self.panel.open_dialog(dialog)
 
         self.state.submit(load_checkout, pid).then(show, owner=self)

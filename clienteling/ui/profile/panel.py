@@ -254,7 +254,7 @@ class ProfilePanel(QWidget):
             model.set_context(data.now, tz)
         # A standalone (demo) till waits for no hub: no "pending sync" on what it did.
         standalone = self.state.standalone
-        for shown in (self.benefits_model, self.rewards_model):
+        for shown in (self.benefits_model, self.rewards_model, self.history_model):
             shown.badges_shown = not standalone
         self.header.show_header(replace(data.header, pending=False) if standalone else data.header)
         selected_benefit = self._select_benefit or (self._current_key(self.benefits_view) or "")

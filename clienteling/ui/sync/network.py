@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clienteling.engine.services import Clienteling
 from clienteling.sync.progress import Progress
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from clienteling.sync.client import HubClient
     from clienteling.sync.credentials import TokenStore
     from clienteling.sync.cycle import CycleReport
+    from clienteling.sync.reaction_dry_run import HubDryRun
 
 NOT_CONNECTED = "This till is not connected to a hub: a manager connects it under Hub connection…"
 
@@ -88,6 +89,17 @@ class HubLink:
         from clienteling.sync.cycle import run_cycle
 
         return Outcome(run_cycle(cl, client, progress=progress, cancel=cancel, force=force), url)
+
+    def dry_run_reaction(self, cl: Clienteling, staff_id: str, body: dict[str, Any]) -> HubDryRun | None:
+        """A reaction's dry run at the hub (SPEC RX6), or None when the till has no hub or
+        token; raises what ``dry_run_at_hub`` raises."""
+        url = hub_url(cl)
+        client = self.client(url) if url else None
+        if client is None:
+            return None
+        from clienteling.sync.reaction_dry_run import dry_run_at_hub
+
+        return dry_run_at_hub(client, staff_id, body)
 
     def save_token(self, url: str, token: str) -> str:
         """Keep the token (keyring or a private file, never the database); says where."""
