@@ -1,0 +1,164 @@
+"""A synced record's fingerprint: 64 bits of the SHA-256 of the canonical JSON of its synced
+stored columns (the id first) and of the rows it owns (SPEC §6 "Verify").
+
+What is covered is the registry's (``engine.entities``: ``SyncedType.digest_columns``,
+``ChildRows``). Left out: what a till keeps for itself (a staff member's ``failed_attempts``
+and ``locked_until``), search keys derived from the record, and anything computed from "now"
+(``is_expired``, ``is_redeemable`` are never stored), which would make equal copies differ by
+the clock. Values are read with Core through the column types, so a till's SQLite and the
+hub's PostgreSQL give the same Python values (aware UTC datetimes, exact Decimals) and the
+same fingerprints.
+
+A record's *bucket* is the first byte of the SHA-256 of its id (the first two hex digits of
+the id hash the drill-down walks): ids may be chosen by a client, and hashing spreads any ids
+evenly. Fingerprints are added into their bucket mod 2**64 (``engine.digest_keeper``), so a
+bucket's value does not depend on the order its records were written in, and one change
+updates it by taking the old fingerprint out and adding the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from clienteling.engine.entities import SyncedType
+
+MASK = (1 << 64) - 1
+BUCKETS = 256
+# Ids per IN list (SQLite's default limit on parameters is far above; this keeps statements
+# small) and records per page of a full read (memory stays flat at any size).
+_SLICE = 500
+_PAGE = 5000
+
+Scope = Callable[[str, str], bool]
+"""(role, store id) -> whether a device receives that staff member's PIN hash."""
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no canonical form")
+
+
+_DUMPS = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          default=_canonical).encode
+
+
+def bucket_of(record_id: str) -> int:
+    return hashlib.sha256(record_id.encode()).digest()[0]
+
+
+def id_hash(record_id: str) -> str:
+    return hashlib.sha256(record_id.encode()).hexdigest()
+
+
+def signed(value: int) -> int:
+    """An unsigned 64-bit value as the signed BIGINT both backends store."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hex64(value: int) -> str:
+    return f"{value & MASK:016x}"
+
+
+Reader = Connection | Session
+
+
+class Fingerprints:
+    """The fingerprints of one synced type's records, read from a connection or session.
+
+    ``scope`` (the hub, answering one device): a staff member outside it is fingerprinted
+    with the registry's withheld PIN hash, as that device stored them."""
+
+    def __init__(self, kind: SyncedType, scope: Scope | None = None) -> None:
+        self.kind = kind
+        table = kind.table
+        self.table = table
+        self.columns = [table.c[name] for name in kind.digest_columns]
+        view = kind.device_view
+        self.scope = scope if view is not None else None
+        if view is not None:
+            names = kind.digest_columns
+            self._at_role, self._at_store = (names.index(n) for n in view.scope)
+            self._at_pin, self._withheld = names.index(view.column), view.withheld
+
+    def of_ids(self, s: Reader, ids: Sequence[str]) -> dict[str, int]:
+        """id -> fingerprint of those of ``ids`` that exist."""
+        out: dict[str, int] = {}
+        key = self.table.c.id
+        for start in range(0, len(ids), _SLICE):
+            part = list(ids[start:start + _SLICE])
+            rows = s.execute(select(*self.columns).where(key.in_(part))).all()
+            if not rows:
+                continue
+            children = self._children(s, part)
+            for row in rows:
+                record_id, value = self._one(row, children)
+                out[record_id] = value
+        return out
+
+    def all(self, s: Reader) -> Iterator[tuple[str, int]]:
+        """(id, fingerprint) of every record, in id order, a page at a time."""
+        key = self.table.c.id
+        last: str | None = None
+        while True:
+            query = select(*self.columns).order_by(key).limit(_PAGE)
+            if last is not None:
+                query = query.where(key > last)
+            rows = s.execute(query).all()
+            if not rows:
+                return
+            children = self._children_between(s, rows[0][0], rows[-1][0])
+            for row in rows:
+                yield self._one(row, children)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def _one(self, row: Any, children: dict[str, list[Any]]) -> tuple[str, int]:
+        values = list(row)
+        record_id = values[0]
+        scope = self.scope
+        if scope is not None and not scope(values[self._at_role], values[self._at_store]):
+            values[self._at_pin] = self._withheld
+        values.append(children.get(record_id, []))
+        digest = hashlib.sha256(_DUMPS(values).encode()).digest()
+        return record_id, int.from_bytes(digest[:8], "big")
+
+    def _children_query(self) -> Any:
+        declared = self.kind.children
+        assert declared is not None
+        table, key = declared.table, declared.parent_key
+        names = [key, *(n for n in declared.columns if n != key)]
+        return table.c[key], select(*(table.c[n] for n in names)).order_by(
+            table.c[key], *(table.c[n] for n in declared.order))
+
+    def _children(self, s: Reader, parents: list[str]) -> dict[str, list[Any]]:
+        """The rows each record owns (their own ids are not synced): each row's synced columns
+        but the parent's id, in the declared order."""
+        if self.kind.children is None:
+            return {}
+        key, query = self._children_query()
+        return _grouped(s.execute(query.where(key.in_(parents))))
+
+    def _children_between(self, s: Reader, first: str, last: str) -> dict[str, list[Any]]:
+        if self.kind.children is None:
+            return {}
+        key, query = self._children_query()
+        return _grouped(s.execute(query.where(key >= first, key <= last)))
+
+
+def _grouped(rows: Any) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for owner, *rest in rows:
+        out.setdefault(owner, []).append(rest)
+    return out
