@@ -37,7 +37,8 @@ from clienteling.engine.errors import DomainError
 log = logging.getLogger(__name__)
 
 #: The parts, in the order they run (keys.md): each is ``clienteling.bench.<name>.measure``.
-PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "importload", "machine")
+PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "importload", "verifyload",
+         "machine")
 MIN_SCALE, MAX_SCALE = 1_000, 5_000_000
 PG_ENV = "CLIENTELING_BENCH_PG"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -73,6 +74,8 @@ TARGETS: tuple[tuple[str, str, Any, Callable[[dict[str, Any]], Any]], ...] = tup
         ("build_s", "<=", 180, lambda r: r.get("build_s")),
         # SPEC §8: a million profiles imported in at most 5 minutes, at any scale a rate.
         ("hub_import_rows_per_s", ">=", 3_334, lambda r: r.get("hub_import_rows_per_s")),
+        # Issue 19: `sync --verify` on a till holding the whole set, till and hub together.
+        ("verify_s", "<=", 10, lambda r: r.get("verify_s")),
     )
 )
 
