@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench.hubserver import _child_env, hub_server, remove_sqlite_file, store_token
+from clienteling.bench.hubserver import _child_env, hub_server, remove_sqlite_file
 from clienteling.bench.run import BenchRun
 from clienteling.demo import FIRST_NAMES
 from clienteling.engine.services import Clienteling
@@ -54,18 +54,22 @@ def measure(run: BenchRun) -> dict[str, Any]:
         run.progress("verifyload: copying the data set for a hub and a till")
         _copy(run.db_path, hub_path)
         hub_url = f"sqlite:///{hub_path}"
-        token = store_token(hub_url)
         with Clienteling.open(hub_url, mode="hub") as hub_cl:
+            staff = hub_cl.staff.list_staff(active_only=False)
+            manager = next(m for m in staff if m.role == "manager")
+            # A till of the manager's store: the change below is theirs to make there.
+            token, _ = hub_cl.devices.create_token(None, {"store_id": manager.store_id,
+                                                          "name": "Verify bench"})
             cursor = hub_cl.listing.last_seq()
-            staff_ids = [s.id for s in hub_cl.staff.list_staff(active_only=False)]
+            staff_ids = [s.id for s in staff]
         _copy(hub_path, till_path)
         with hub_server(hub_url, run.workdir / "hub-verify.log") as hub, \
                 HubClient(hub.base_url, token, timeout=CLIENT_TIMEOUT_S) as client:
             till = Clienteling.open(str(till_path), mode="till")
             try:
                 # The staff as this device receives them (PIN hashes of its scope only).
-                staff = client.get_json("/sync/records", {"type": "staff", "id": staff_ids})
-                till.remote.apply(staff["data"], cursor=cursor)
+                given = client.get_json("/sync/records", {"type": "staff", "id": staff_ids})
+                till.remote.apply(given["data"], cursor=cursor)
                 run.progress("verifyload: verify, equal copies")
                 started = time.perf_counter()
                 equal = verify(till, client)
@@ -73,7 +77,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
                 if not equal.equal:
                     raise RuntimeError(f"the copies differ: {equal.describe()}")
                 run.progress("verifyload: verify --detail, one profile changed")
-                changed = _change_one_profile(till)
+                changed = _change_one_profile(till, manager.id)
                 started = time.perf_counter()
                 found = verify(till, client, detail=True)
                 detail_s = time.perf_counter() - started
@@ -106,12 +110,11 @@ def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
-def _change_one_profile(till: Clienteling) -> str:
+def _change_one_profile(till: Clienteling, manager_id: str) -> str:
     """One profile changed through the till's services (its entry stays in the outbox: the
-    walk must find it)."""
-    manager = next(m for m in till.staff.list_staff(active_only=False) if m.role == "manager")
+    walk must find it; the command then sends it, and the copies agree again)."""
     target = till.profiles.search(FIRST_NAMES[0], limit=1)[0].id
-    till.profiles.update(till.staff.actor(manager.id), target, {"tier": "verify-bench"})
+    till.profiles.update(till.staff.actor(manager_id), target, {"tier": "verify-bench"})
     return target
 
 
@@ -121,7 +124,7 @@ def _command_rss_kb(till_path: Path, hub_url: str, token: str) -> int:
          "--token", token, "--verify", "--detail", "--timeout", str(CLIENT_TIMEOUT_S)],
         capture_output=True, text=True, env=_child_env(), timeout=3600)
     last = json.loads(done.stdout.strip().splitlines()[-1])
-    if "verified" not in last:
+    if last.get("verified") is not True or last.get("pushed") != 1:
         raise RuntimeError(f"sync --verify did not verify: {done.stdout[-300:]} "
                            f"{done.stderr[-300:]}")
     marks = [line.split() for line in done.stderr.splitlines() if line.startswith("maxrss_kb")]

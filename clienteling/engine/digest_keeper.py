@@ -29,7 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from clienteling.engine.entities import BY_NAME, NAMES
 from clienteling.engine.fingerprints import (
@@ -48,15 +50,9 @@ _SLICE = 500
 _BATCH = 5000
 
 _INSERT_ROW = insert(_ROWS)
-_UPDATE_ROW = (update(_ROWS).where(_ROWS.c.entity_type == bindparam("t"),
-                                   _ROWS.c.bucket == bindparam("b"), _ROWS.c.id == bindparam("i"))
-               .values(hash=bindparam("h")))
 _DELETE_ROW = delete(_ROWS).where(_ROWS.c.entity_type == bindparam("t"),
                                   _ROWS.c.bucket == bindparam("b"), _ROWS.c.id == bindparam("i"))
 _INSERT_BUCKET = insert(_BUCKETS)
-_UPDATE_BUCKET = (update(_BUCKETS).where(_BUCKETS.c.entity_type == bindparam("t"),
-                                         _BUCKETS.c.bucket == bindparam("b"))
-                  .values(count=bindparam("c"), hash=bindparam("h")))
 _DELETE_BUCKET = delete(_BUCKETS).where(_BUCKETS.c.entity_type == bindparam("t"),
                                         _BUCKETS.c.bucket == bindparam("b"))
 
@@ -69,92 +65,114 @@ def keep(s: Reader, affected: Mapping[str, Iterable[str]]) -> None:
     this transaction (a record that is gone leaves its bucket). Types that are not synced
     (a child row's, the outbox) are ignored: a child changes with its parent, which the
     writer names."""
-    deltas: dict[tuple[str, int], list[int]] = {}
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    deletes: list[dict[str, Any]] = []
+    wanted: dict[str, list[str]] = {}
     for entity_type, given in affected.items():
-        kind = BY_NAME.get(entity_type)
-        if kind is None:
+        if entity_type in BY_NAME:
+            ids = list(dict.fromkeys(given))
+            if ids:
+                wanted[entity_type] = ids
+    if not wanted:
+        return
+    # The session's connection: Core statements through the ORM session cost twice as much.
+    s = s.connection() if isinstance(s, Session) else s
+    new = {t: Fingerprints(BY_NAME[t]).of_ids(s, ids) for t, ids in wanted.items()}
+    keys = [(t, bucket_of(i), i) for t, ids in wanted.items() for i in ids]
+    old = _kept(s, keys)
+    deltas: dict[tuple[str, int], list[int]] = {}
+    writes: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    for entity_type, bucket, record_id in keys:
+        before, after = old.get((entity_type, record_id)), new[entity_type].get(record_id)
+        if before == after:
             continue
-        ids = list(dict.fromkeys(given))
-        if not ids:
+        delta = deltas.setdefault((entity_type, bucket), [0, 0])
+        if before is not None:
+            delta[0] -= 1
+            delta[1] -= before
+        if after is None:
+            deletes.append({"t": entity_type, "b": bucket, "i": record_id})
             continue
-        new = Fingerprints(kind).of_ids(s, ids)
-        old = _kept(s, entity_type, ids)
-        for record_id in ids:
-            before, after = old.get(record_id), new.get(record_id)
-            if before == after:
-                continue
-            bucket = bucket_of(record_id)
-            delta = deltas.setdefault((entity_type, bucket), [0, 0])
-            key = {"t": entity_type, "b": bucket, "i": record_id}
-            if before is not None:
-                delta[0] -= 1
-                delta[1] -= before
-            if after is not None:
-                delta[0] += 1
-                delta[1] += after
-                if before is None:
-                    inserts.append({"entity_type": entity_type, "bucket": bucket,
-                                    "id": record_id, "hash": signed(after)})
-                else:
-                    updates.append({**key, "h": signed(after)})
-            else:
-                deletes.append(key)
+        delta[0] += 1
+        delta[1] += after
+        writes.append({"entity_type": entity_type, "bucket": bucket, "id": record_id,
+                       "hash": signed(after)})
     if not deltas:
         return
     if deletes:
         s.execute(_DELETE_ROW, deletes)
-    if updates:
-        s.execute(_UPDATE_ROW, updates)
-    if inserts:
-        s.execute(_INSERT_ROW, inserts)
+    if writes:
+        s.execute(_upsert(s, _ROWS, ("entity_type", "bucket", "id"), ("hash",)), writes)
     _add(s, deltas)
 
 
-def _kept(s: Reader, entity_type: str, ids: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for start in range(0, len(ids), _SLICE):
-        pairs = [(bucket_of(i), i) for i in ids[start:start + _SLICE]]
-        out.update((i, h & MASK) for i, h in s.execute(
-            select(_ROWS.c.id, _ROWS.c.hash).where(
-                _ROWS.c.entity_type == entity_type,
-                tuple_(_ROWS.c.bucket, _ROWS.c.id).in_(pairs))))
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(s: Connection, table: Table, key: tuple[str, ...], values: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` (both backends have it), built once: one
+    statement where an insert and an update were two."""
+    name = s.dialect.name
+    found = _UPSERTS.get((name, table.name))
+    if found is None:
+        stmt = (postgresql.insert(table) if name == "postgresql" else sqlite.insert(table))
+        found = _UPSERTS[(name, table.name)] = stmt.on_conflict_do_update(
+            index_elements=list(key), set_={c: stmt.excluded[c] for c in values})
+    return found
+
+
+def _matching(s: Connection, keys: list[tuple[Any, ...]], columns: tuple[str, ...],
+              table: str, select_list: str, lock: bool = False) -> list[Any]:
+    """Rows of ``table`` whose ``columns`` equal one of ``keys``: a list of values joined to
+    the primary key, so each key is one index seek on both backends (SQLite answers a
+    row-value ``IN`` by scanning the type's whole range)."""
+    out: list[Any] = []
+    names = ", ".join(f"k{n}" for n in range(len(columns)))
+    on = " AND ".join(f"d.{c} = v.k{n}" for n, c in enumerate(columns))
+    postgres = s.dialect.name == "postgresql"
+    for start in range(0, len(keys), _SLICE):
+        part = keys[start:start + _SLICE]
+        params: dict[str, Any] = {}
+        rows = []
+        for r, key in enumerate(part):
+            marks = []
+            for n, value in enumerate(key):
+                params[f"p{r}_{n}"] = value
+                marks.append(f":p{r}_{n}")
+            rows.append(f"({', '.join(marks)})")
+        sql = (f"WITH v({names}) AS (VALUES {', '.join(rows)}) SELECT {select_list} "
+               f"FROM v JOIN {table} AS d ON {on}")
+        if lock and postgres:
+            sql += " FOR UPDATE OF d"
+        out.extend(s.execute(text(sql), params).all())
     return out
 
 
-def _add(s: Reader, deltas: Mapping[tuple[str, int], list[int]]) -> None:
+def _kept(s: Connection, keys: list[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
+    return {(t, i): h & MASK for t, i, h in _matching(
+        s, keys, ("entity_type", "bucket", "id"), "digest_rows", "d.entity_type, d.id, d.hash")}
+
+
+def _add(s: Connection, deltas: Mapping[tuple[str, int], list[int]]) -> None:
     """Add (count, hash) deltas to their buckets: read, added in Python mod 2**64 (a SQL
     addition would overflow a BIGINT), written back."""
-    keys = list(deltas)
-    current: dict[tuple[str, int], tuple[int, int]] = {}
-    for start in range(0, len(keys), _SLICE):
-        part = keys[start:start + _SLICE]
-        current.update(((t, b), (c, h & MASK)) for t, b, c, h in s.execute(
-            select(_BUCKETS.c.entity_type, _BUCKETS.c.bucket, _BUCKETS.c.count, _BUCKETS.c.hash)
-            .where(tuple_(_BUCKETS.c.entity_type, _BUCKETS.c.bucket).in_(part))
-            .with_for_update()))
-    inserts, updates, deletes = [], [], []
+    current = {(t, b): (c, h & MASK) for t, b, c, h in _matching(
+        s, list(deltas), ("entity_type", "bucket"), "digest_buckets",
+        "d.entity_type, d.bucket, d.count, d.hash", lock=True)}
+    writes, deletes = [], []
     for (entity_type, bucket), (dc, dh) in deltas.items():
         was = current.get((entity_type, bucket))
         count, value = was if was is not None else (0, 0)
         count, value = count + dc, (value + dh) & MASK
-        key = {"t": entity_type, "b": bucket}
         if count == 0:
             if was is not None:
-                deletes.append(key)
-        elif was is None:
-            inserts.append({"entity_type": entity_type, "bucket": bucket, "count": count,
-                            "hash": signed(value)})
+                deletes.append({"t": entity_type, "b": bucket})
         else:
-            updates.append({**key, "c": count, "h": signed(value)})
+            writes.append({"entity_type": entity_type, "bucket": bucket, "count": count,
+                           "hash": signed(value)})
     if deletes:
         s.execute(_DELETE_BUCKET, deletes)
-    if updates:
-        s.execute(_UPDATE_BUCKET, updates)
-    if inserts:
-        s.execute(_INSERT_BUCKET, inserts)
+    if writes:
+        s.execute(_upsert(s, _BUCKETS, ("entity_type", "bucket"), ("count", "hash")), writes)
 
 
 def rebuild(s: Reader, types: Iterable[str] = NAMES) -> None:

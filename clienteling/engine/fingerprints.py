@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine.entities import SyncedType
@@ -94,13 +94,15 @@ class Fingerprints:
     def of_ids(self, s: Reader, ids: Sequence[str]) -> dict[str, int]:
         """id -> fingerprint of those of ``ids`` that exist."""
         out: dict[str, int] = {}
-        key = self.table.c.id
+        conn = s.connection() if isinstance(s, Session) else s
+        by_ids, children_of = _statements(self.kind)
         for start in range(0, len(ids), _SLICE):
             part = list(ids[start:start + _SLICE])
-            rows = s.execute(select(*self.columns).where(key.in_(part))).all()
+            rows = conn.execute(by_ids, {"ids": part}).all()
             if not rows:
                 continue
-            children = self._children(s, part)
+            children = ({} if children_of is None else
+                        _grouped(conn.execute(children_of, {"ids": part})))
             for row in rows:
                 record_id, value = self._one(row, children)
                 out[record_id] = value
@@ -134,27 +136,42 @@ class Fingerprints:
         digest = hashlib.sha256(_DUMPS(values).encode()).digest()
         return record_id, int.from_bytes(digest[:8], "big")
 
-    def _children_query(self) -> Any:
-        declared = self.kind.children
-        assert declared is not None
-        table, key = declared.table, declared.parent_key
-        names = [key, *(n for n in declared.columns if n != key)]
-        return table.c[key], select(*(table.c[n] for n in names)).order_by(
-            table.c[key], *(table.c[n] for n in declared.order))
-
-    def _children(self, s: Reader, parents: list[str]) -> dict[str, list[Any]]:
-        """The rows each record owns (their own ids are not synced): each row's synced columns
-        but the parent's id, in the declared order."""
-        if self.kind.children is None:
-            return {}
-        key, query = self._children_query()
-        return _grouped(s.execute(query.where(key.in_(parents))))
-
     def _children_between(self, s: Reader, first: str, last: str) -> dict[str, list[Any]]:
         if self.kind.children is None:
             return {}
-        key, query = self._children_query()
+        key, query = _children_query(self.kind)
         return _grouped(s.execute(query.where(key >= first, key <= last)))
+
+
+def _children_query(kind: SyncedType) -> Any:
+    """The rows a record owns (their own ids are not synced): each row's synced columns but
+    the parent's id, in the declared order, parent first."""
+    declared = kind.children
+    assert declared is not None
+    table, key = declared.table, declared.parent_key
+    names = [key, *(n for n in declared.columns if n != key)]
+    return table.c[key], select(*(table.c[n] for n in names)).order_by(
+        table.c[key], *(table.c[n] for n in declared.order))
+
+
+_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _statements(kind: SyncedType) -> tuple[Any, Any]:
+    """A type's records by ids and their children by parent ids, built once (a unit of work
+    reads a few records of a few types: building the statements cost as much as running
+    them)."""
+    found = _STATEMENTS.get(kind.name)
+    if found is None:
+        table = kind.table
+        by_ids = select(*(table.c[n] for n in kind.digest_columns)).where(
+            table.c.id.in_(bindparam("ids", expanding=True)))
+        children_of = None
+        if kind.children is not None:
+            key, query = _children_query(kind)
+            children_of = query.where(key.in_(bindparam("ids", expanding=True)))
+        found = _STATEMENTS[kind.name] = (by_ids, children_of)
+    return found
 
 
 def _grouped(rows: Any) -> dict[str, list[Any]]:
