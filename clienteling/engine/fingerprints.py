@@ -1,5 +1,6 @@
 """A synced record's fingerprint: 64 bits of the SHA-256 of the canonical JSON of its synced
-stored columns (the id first) and of the rows it owns (SPEC §6 "Verify").
+stored columns (the id first) and of the rows it owns (SPEC §6 "Verify"): keys sorted,
+instants in UTC, money as whole cents (as stored on both backends).
 
 What is covered is the registry's (``engine.entities``: ``SyncedType.digest_columns``,
 ``ChildRows``). Left out: what a till keeps for itself (a staff member's ``failed_attempts``
@@ -19,16 +20,16 @@ updates it by taking the old fingerprint out and adding the new one.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+import orjson
+from sqlalchemy import BigInteger, Connection, DateTime, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from clienteling.engine.entities import SyncedType
+from clienteling.engine.types import Money, UTCDateTime
 
 MASK = (1 << 64) - 1
 BUCKETS = 256
@@ -42,15 +43,18 @@ Scope = Callable[[str, str], bool]
 
 
 def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no canonical form")
 
 
-_DUMPS = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          default=_canonical).encode
+def _dumps(values: list[Any]) -> bytes:
+    """Canonical JSON: keys sorted, UTF-8, instants as ISO 8601 in UTC (a naive one is UTC:
+    SQLite's stored form, read without the column type's conversion), dates ISO."""
+    return orjson.dumps(values, default=_canonical, option=_OPTIONS)
+
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NAIVE_UTC
 
 
 def bucket_of(record_id: str) -> int:
@@ -81,9 +85,7 @@ class Fingerprints:
 
     def __init__(self, kind: SyncedType, scope: Scope | None = None) -> None:
         self.kind = kind
-        table = kind.table
-        self.table = table
-        self.columns = [table.c[name] for name in kind.digest_columns]
+        self.table = kind.table
         view = kind.device_view
         self.scope = scope if view is not None else None
         if view is not None:
@@ -95,7 +97,7 @@ class Fingerprints:
         """id -> fingerprint of those of ``ids`` that exist."""
         out: dict[str, int] = {}
         conn = s.connection() if isinstance(s, Session) else s
-        by_ids, children_of = _statements(self.kind)
+        by_ids, children_of = _statements(self.kind, conn.dialect.name)
         for start in range(0, len(ids), _SLICE):
             part = list(ids[start:start + _SLICE])
             rows = conn.execute(by_ids, {"ids": part}).all()
@@ -111,15 +113,17 @@ class Fingerprints:
     def all(self, s: Reader) -> Iterator[tuple[str, int]]:
         """(id, fingerprint) of every record, in id order, a page at a time."""
         key = self.table.c.id
+        conn = s.connection() if isinstance(s, Session) else s
+        columns = _columns(self.kind, conn.dialect.name)
         last: str | None = None
         while True:
-            query = select(*self.columns).order_by(key).limit(_PAGE)
+            query = select(*columns).order_by(key).limit(_PAGE)
             if last is not None:
                 query = query.where(key > last)
-            rows = s.execute(query).all()
+            rows = conn.execute(query).all()
             if not rows:
                 return
-            children = self._children_between(s, rows[0][0], rows[-1][0])
+            children = self._children_between(conn, rows[0][0], rows[-1][0])
             for row in rows:
                 yield self._one(row, children)
             if len(rows) < _PAGE:
@@ -133,7 +137,7 @@ class Fingerprints:
         if scope is not None and not scope(values[self._at_role], values[self._at_store]):
             values[self._at_pin] = self._withheld
         values.append(children.get(record_id, []))
-        digest = hashlib.sha256(_DUMPS(values).encode()).digest()
+        digest = hashlib.sha256(_dumps(values)).digest()
         return record_id, int.from_bytes(digest[:8], "big")
 
     def _children_between(self, s: Reader, first: str, last: str) -> dict[str, list[Any]]:
@@ -150,27 +154,46 @@ def _children_query(kind: SyncedType) -> Any:
     assert declared is not None
     table, key = declared.table, declared.parent_key
     names = [key, *(n for n in declared.columns if n != key)]
-    return table.c[key], select(*(table.c[n] for n in names)).order_by(
+    columns = [type_coerce(table.c[n], BigInteger()).label(n)
+               if isinstance(table.c[n].type, Money) else table.c[n] for n in names]
+    return table.c[key], select(*columns).order_by(
         table.c[key], *(table.c[n] for n in declared.order))
 
 
-_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+def _columns(kind: SyncedType, dialect: str) -> list[Any]:
+    """The digest's columns as read for a fingerprint. Money as its stored whole cents on
+    both backends (no Decimal built per value); on SQLite an instant as the naive UTC it is
+    stored as (the canonical JSON writes it as UTC either way): reading a million records,
+    the column types' conversions cost more than the hashing."""
+    out: list[Any] = []
+    for name in kind.digest_columns:
+        column = kind.table.c[name]
+        if isinstance(column.type, Money):
+            out.append(type_coerce(column, BigInteger()).label(name))
+        elif isinstance(column.type, UTCDateTime) and dialect == "sqlite":
+            out.append(type_coerce(column, DateTime()).label(name))
+        else:
+            out.append(column)
+    return out
 
 
-def _statements(kind: SyncedType) -> tuple[Any, Any]:
+_STATEMENTS: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
+def _statements(kind: SyncedType, dialect: str) -> tuple[Any, Any]:
     """A type's records by ids and their children by parent ids, built once (a unit of work
     reads a few records of a few types: building the statements cost as much as running
     them)."""
-    found = _STATEMENTS.get(kind.name)
+    found = _STATEMENTS.get((kind.name, dialect))
     if found is None:
         table = kind.table
-        by_ids = select(*(table.c[n] for n in kind.digest_columns)).where(
+        by_ids = select(*_columns(kind, dialect)).where(
             table.c.id.in_(bindparam("ids", expanding=True)))
         children_of = None
         if kind.children is not None:
             key, query = _children_query(kind)
             children_of = query.where(key.in_(bindparam("ids", expanding=True)))
-        found = _STATEMENTS[kind.name] = (by_ids, children_of)
+        found = _STATEMENTS[(kind.name, dialect)] = (by_ids, children_of)
     return found
 
 
