@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from clienteling.engine.fingerprints import (
     bucket_of,
     signed,
 )
+from clienteling.engine.key_lists import matching
 from clienteling.engine.models import DigestBucket, DigestRow
 
 _ROWS: Table = DigestRow.__table__  # type: ignore[assignment]
@@ -60,11 +61,13 @@ Buckets = dict[int, tuple[int, int]]
 """bucket -> (count, sum of fingerprints mod 2**64)."""
 
 
-def keep(s: Reader, affected: Mapping[str, Iterable[str]]) -> None:
+def keep(s: Reader, affected: Mapping[str, Iterable[str]],
+         known: Mapping[str, Mapping[str, int]] | None = None) -> None:
     """Bring the kept digests of these records up to date with the rows as they now are in
     this transaction (a record that is gone leaves its bucket). Types that are not synced
     (a child row's, the outbox) are ignored: a child changes with its parent, which the
-    writer names."""
+    writer names. ``known``: fingerprints the writer computed from exactly what it wrote
+    (``Fingerprints.of_stored``); the others are read back."""
     wanted: dict[str, list[str]] = {}
     for entity_type, given in affected.items():
         if entity_type in BY_NAME:
@@ -75,7 +78,12 @@ def keep(s: Reader, affected: Mapping[str, Iterable[str]]) -> None:
         return
     # The session's connection: Core statements through the ORM session cost twice as much.
     s = s.connection() if isinstance(s, Session) else s
-    new = {t: Fingerprints(BY_NAME[t]).of_ids(s, ids) for t, ids in wanted.items()}
+    given = known or {}
+    new: dict[str, dict[str, int]] = {}
+    for t, ids in wanted.items():
+        have = given.get(t, {})
+        missing = [i for i in ids if i not in have]
+        new[t] = {**have, **(Fingerprints(BY_NAME[t]).of_ids(s, missing) if missing else {})}
     keys = [(t, bucket_of(i), i) for t, ids in wanted.items() for i in ids]
     old = _kept(s, keys)
     deltas: dict[tuple[str, int], list[int]] = {}
@@ -120,43 +128,16 @@ def _upsert(s: Connection, table: Table, key: tuple[str, ...], values: tuple[str
     return found
 
 
-def _matching(s: Connection, keys: list[tuple[Any, ...]], columns: tuple[str, ...],
-              table: str, select_list: str, lock: bool = False) -> list[Any]:
-    """Rows of ``table`` whose ``columns`` equal one of ``keys``: a list of values joined to
-    the primary key, so each key is one index seek on both backends (SQLite answers a
-    row-value ``IN`` by scanning the type's whole range)."""
-    out: list[Any] = []
-    names = ", ".join(f"k{n}" for n in range(len(columns)))
-    on = " AND ".join(f"d.{c} = v.k{n}" for n, c in enumerate(columns))
-    postgres = s.dialect.name == "postgresql"
-    for start in range(0, len(keys), _SLICE):
-        part = keys[start:start + _SLICE]
-        params: dict[str, Any] = {}
-        rows = []
-        for r, key in enumerate(part):
-            marks = []
-            for n, value in enumerate(key):
-                params[f"p{r}_{n}"] = value
-                marks.append(f":p{r}_{n}")
-            rows.append(f"({', '.join(marks)})")
-        sql = (f"WITH v({names}) AS (VALUES {', '.join(rows)}) SELECT {select_list} "
-               f"FROM v JOIN {table} AS d ON {on}")
-        if lock and postgres:
-            sql += " FOR UPDATE OF d"
-        out.extend(s.execute(text(sql), params).all())
-    return out
-
-
 def _kept(s: Connection, keys: list[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
-    return {(t, i): h & MASK for t, i, h in _matching(
-        s, keys, ("entity_type", "bucket", "id"), "digest_rows", "d.entity_type, d.id, d.hash")}
+    return {(t, i): h & MASK for t, i, h in matching(
+        s, "digest_rows", ("entity_type", "bucket", "id"), keys, "d.entity_type, d.id, d.hash")}
 
 
 def _add(s: Connection, deltas: Mapping[tuple[str, int], list[int]]) -> None:
     """Add (count, hash) deltas to their buckets: read, added in Python mod 2**64 (a SQL
     addition would overflow a BIGINT), written back."""
-    current = {(t, b): (c, h & MASK) for t, b, c, h in _matching(
-        s, list(deltas), ("entity_type", "bucket"), "digest_buckets",
+    current = {(t, b): (c, h & MASK) for t, b, c, h in matching(
+        s, "digest_buckets", ("entity_type", "bucket"), list(deltas),
         "d.entity_type, d.bucket, d.count, d.hash", lock=True)}
     writes, deletes = [], []
     for (entity_type, bucket), (dc, dh) in deltas.items():

@@ -20,7 +20,8 @@ updates it by taking the old fingerprint out and adding the new one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ import orjson
 from sqlalchemy import BigInteger, Connection, DateTime, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
+from clienteling.engine import wire_rows
 from clienteling.engine.entities import SyncedType
 from clienteling.engine.types import Money, UTCDateTime
 
@@ -104,7 +106,7 @@ class Fingerprints:
             if not rows:
                 continue
             children = ({} if children_of is None else
-                        _grouped(conn.execute(children_of, {"ids": part})))
+                        _order(self.kind, _grouped(conn.execute(children_of, {"ids": part}))))
             for row in rows:
                 record_id, value = self._one(row, children)
                 out[record_id] = value
@@ -130,6 +132,31 @@ class Fingerprints:
                 return
             last = rows[-1][0]
 
+    def of_stored(self, values: Mapping[str, Sequence[Any]],
+                  children: Mapping[str, Sequence[Any]] | None) -> dict[str, int]:
+        """id -> fingerprint of a rows-v2 block as the remote door writes it: its columns in
+        the till's storage form (``engine.wire_rows``), children included. The same values
+        the read path gets back from the rows it writes, without reading them back (a first
+        sync's pages spent twice as long reading their own rows back as writing them)."""
+        kind = self.kind
+        rules = wire_rows.RULES[kind.name]
+        names = kind.digest_columns
+        columns = [_python(values[n], "text" if n == "id" else rules[n].kind) for n in names]
+        owned: dict[str, list[Any]] = {}
+        declared = kind.children
+        if children is not None and declared is not None:
+            child_rules = wire_rows.CHILD_RULES[kind.name]
+            child_names = _child_names(kind)
+            child_columns = [_python(children[n], child_rules[n].kind) for n in child_names]
+            for owner, *rest in zip(*child_columns, strict=True):
+                owned.setdefault(owner, []).append(rest)
+            _order(kind, owned)
+        out: dict[str, int] = {}
+        for row in zip(*columns, strict=True):
+            record_id, value = self._one(row, owned)
+            out[record_id] = value
+        return out
+
     def _one(self, row: Any, children: dict[str, list[Any]]) -> tuple[str, int]:
         values = list(row)
         record_id = values[0]
@@ -144,20 +171,54 @@ class Fingerprints:
         if self.kind.children is None:
             return {}
         key, query = _children_query(self.kind)
-        return _grouped(s.execute(query.where(key >= first, key <= last)))
+        return _order(self.kind, _grouped(s.execute(query.where(key >= first, key <= last))))
+
+
+def _child_names(kind: SyncedType) -> list[str]:
+    """A child row's synced columns, the parent's id first (the digest leaves the derived
+    id out)."""
+    declared = kind.children
+    assert declared is not None
+    key = declared.parent_key
+    return [key, *(n for n in declared.columns if n != key)]
 
 
 def _children_query(kind: SyncedType) -> Any:
-    """The rows a record owns (their own ids are not synced): each row's synced columns but
-    the parent's id, in the declared order, parent first."""
+    """The rows a record owns (their own ids are not synced): each row's synced columns, the
+    parent's id first; in parent order (``_order`` sorts each parent's rows)."""
     declared = kind.children
     assert declared is not None
     table, key = declared.table, declared.parent_key
-    names = [key, *(n for n in declared.columns if n != key)]
     columns = [type_coerce(table.c[n], BigInteger()).label(n)
-               if isinstance(table.c[n].type, Money) else table.c[n] for n in names]
-    return table.c[key], select(*columns).order_by(
-        table.c[key], *(table.c[n] for n in declared.order))
+               if isinstance(table.c[n].type, Money) else table.c[n] for n in _child_names(kind)]
+    return table.c[key], select(*columns).order_by(table.c[key])
+
+
+def _order(kind: SyncedType, owned: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Each parent's rows in the declared order, compared in Python: SQL would order text by
+    the database's collation, which PostgreSQL and SQLite need not share."""
+    declared = kind.children
+    assert declared is not None
+    names = _child_names(kind)[1:]
+    at = [names.index(n) for n in declared.order]
+
+    def key(row: list[Any]) -> tuple[Any, ...]:
+        return tuple((row[n] is not None, row[n]) for n in at)
+
+    for rows in owned.values():
+        if len(rows) > 1:
+            rows.sort(key=key)
+    return owned
+
+
+def _python(column: Sequence[Any], rule_kind: str) -> Sequence[Any]:
+    """A stored-form column as the read path gets it back from SQLite: instants naive UTC,
+    days as dates; the rest (cents, flags, JSON, text) are already the same values."""
+    if rule_kind == "instant":
+        return [None if v is None else datetime.fromisoformat(v) for v in column]
+    if rule_kind == "day":
+        return [None if v is None else date.fromisoformat(v) for v in column]
+    return column
 
 
 def _columns(kind: SyncedType, dialect: str) -> list[Any]:

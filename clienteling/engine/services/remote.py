@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, delete, select, tuple_
+from sqlalchemy import JSON, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,8 @@ from clienteling.engine.context import Context
 from clienteling.engine.digest_keeper import keep
 from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, parse
 from clienteling.engine.errors import ValidationError
+from clienteling.engine.fingerprints import Fingerprints
+from clienteling.engine.key_lists import matching
 from clienteling.engine.models import KeyValue, OutboxEntity, OutboxEntry
 from clienteling.engine.services.outbox import UNCONFIRMED
 from clienteling.engine.wire_in import Parsed, child_id, refusal
@@ -219,12 +221,9 @@ def _moved_from(conn: Connection, children: Mapping[str, list[dict[str, Any]]]
         declared = BY_NAME[entity_type].children
         if declared is None or not declared.moves_by or not rows:
             continue
-        table, names = declared.table, declared.moves_by
-        keys = list({tuple(r[n] for n in names) for r in rows})
-        found: list[str] = out.setdefault(entity_type, [])
-        for start in range(0, len(keys), 500):
-            found.extend(conn.scalars(select(table.c[declared.parent_key]).where(
-                tuple_(*(table.c[n] for n in names)).in_(keys[start:start + 500]))))
+        keys = list({tuple(r[n] for n in declared.moves_by) for r in rows})
+        out[entity_type] = [parent for (parent,) in matching(
+            conn, declared.table.name, declared.moves_by, keys, f"d.{declared.parent_key}")]
     return out
 
 
@@ -330,9 +329,11 @@ class RemoteService:
                         c.type: _child_rows(c.children) for c in checked
                         if c.children is not None and c.ids}).items():
                     affected.setdefault(t, []).extend(parents)
+                written = {c.type: Fingerprints(BY_NAME[c.type]).of_stored(c.values, c.children)
+                           for c in checked if c.ids}
                 for block in checked:
                     self._write_block(conn, block)
-                keep(conn, affected)
+                keep(conn, affected, written)
 
             self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
         written = [c for c in checked if c.ids]
