@@ -87,7 +87,7 @@ def keep(s: Reader, affected: Mapping[str, Iterable[str]],
     keys = [(t, bucket_of(i), i) for t, ids in wanted.items() for i in ids]
     old = _kept(s, keys)
     deltas: dict[tuple[str, int], list[int]] = {}
-    writes: list[dict[str, Any]] = []
+    writes: list[tuple[str, int, str, int]] = []
     deletes: list[dict[str, Any]] = []
     for entity_type, bucket, record_id in keys:
         before, after = old.get((entity_type, record_id)), new[entity_type].get(record_id)
@@ -102,15 +102,23 @@ def keep(s: Reader, affected: Mapping[str, Iterable[str]],
             continue
         delta[0] += 1
         delta[1] += after
-        writes.append({"entity_type": entity_type, "bucket": bucket, "id": record_id,
-                       "hash": signed(after)})
+        writes.append((entity_type, bucket, record_id, signed(after)))
     if not deltas:
         return
     if deletes:
         s.execute(_DELETE_ROW, deletes)
     if writes:
-        s.execute(_upsert(s, _ROWS, ("entity_type", "bucket", "id"), ("hash",)), writes)
+        if s.dialect.paramstyle == "qmark":  # a first sync's pages: tuples to the driver
+            s.exec_driver_sql(_UPSERT_ROWS_SQL, writes)
+        else:
+            s.execute(_upsert(s, _ROWS, ("entity_type", "bucket", "id"), ("hash",)),
+                      [{"entity_type": t, "bucket": b, "id": i, "hash": h}
+                       for t, b, i, h in writes])
     _add(s, deltas)
+
+
+_UPSERT_ROWS_SQL = ("INSERT INTO digest_rows (entity_type, bucket, id, hash) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (entity_type, bucket, id) DO UPDATE SET hash = excluded.hash")
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
