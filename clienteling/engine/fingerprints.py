@@ -57,6 +57,7 @@ def _dumps(values: list[Any]) -> bytes:
 
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NAIVE_UTC
+_NO_CHILDREN: list[Any] = []
 
 
 def bucket_of(record_id: str) -> int:
@@ -151,11 +152,13 @@ class Fingerprints:
             for owner, *rest in zip(*child_columns, strict=True):
                 owned.setdefault(owner, []).append(rest)
             _order(kind, owned)
-        out: dict[str, int] = {}
-        for row in zip(*columns, strict=True):
-            record_id, value = self._one(row, owned)
-            out[record_id] = value
-        return out
+        if self.scope is not None:
+            return dict(self._one(row, owned) for row in zip(*columns, strict=True))
+        # ``_one`` inlined: a first sync fingerprints every record it writes this way.
+        sha, dumps, number, none = hashlib.sha256, orjson.dumps, int.from_bytes, _NO_CHILDREN
+        return {row[0]: number(sha(dumps([*row, owned.get(row[0], none)], default=_canonical,
+                                         option=_OPTIONS)).digest()[:8], "big")
+                for row in zip(*columns, strict=True)}
 
     def _one(self, row: Any, children: dict[str, list[Any]]) -> tuple[str, int]:
         values = list(row)
