@@ -47,7 +47,6 @@ from clienteling.engine.models import DigestBucket, DigestRow
 
 _ROWS: Table = DigestRow.__table__  # type: ignore[assignment]
 _BUCKETS: Table = DigestBucket.__table__  # type: ignore[assignment]
-_SLICE = 500
 _BATCH = 5000
 
 _INSERT_ROW = insert(_ROWS)
