@@ -58,16 +58,12 @@ def test_a_refused_change_keeps_nothing(world: World) -> None:
     cl = world.cl
     p = make_profile(world)
     before = cl.digest.summary()
-    with pytest.raises(RuntimeError), cl_transaction(world) as uow:
+    with pytest.raises(RuntimeError), context_of(cl).transaction(world.manager) as uow:
         uow.session.execute(update(Profile).where(Profile.id == p.id).values(tier="gold"))
         uow.touch("profile", p.id)
         raise RuntimeError("refused")
     assert cl.digest.summary() == before
     assert_kept(cl, "rolled back")
-
-
-def cl_transaction(world: World):  # type: ignore[no-untyped-def]
-    return context_of(world.cl).transaction(world.manager)
 
 
 def test_the_remote_door_keeps_them_for_entries_blocks_and_moved_cards(world: World,
