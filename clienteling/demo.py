@@ -20,6 +20,7 @@ from clienteling.engine import rules
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.context import Context
 from clienteling.engine.db import Database, open_database
+from clienteling.engine.digest_keeper import keep
 from clienteling.engine.frozen import BenefitDefinitionRecord, RewardDefinitionRecord
 from clienteling.engine.models import Benefit, BenefitDefinition, Identity, Profile, Reward, RewardDefinition
 from clienteling.engine.services import Clienteling
@@ -319,6 +320,13 @@ class _BulkWriter:
             for definition_id, n in self.issued.items():
                 d = s.get_one(BenefitDefinition, definition_id)
                 d.total_issued += n
+            s.flush()
+            # Written behind the services, so the kept digests are told here, in the same
+            # transaction (engine.digest_keeper).
+            keep(s, {"profile": [r["id"] for r in self.profiles],
+                     "benefit": [r["id"] for r in self.benefits],
+                     "reward": [r["id"] for r in self.rewards],
+                     "benefit_definition": list(self.issued)})
         for rows in (self.profiles, self.identities, self.benefits, self.rewards):
             rows.clear()
         self.issued.clear()

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 #: The parts, in the order they run (keys.md): each is ``clienteling.bench.<name>.measure``.
 PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "importload", "reactionsload",
-         "machine")
+         "verifyload", "machine")
 MIN_SCALE, MAX_SCALE = 1_000, 5_000_000
 PG_ENV = "CLIENTELING_BENCH_PG"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -77,6 +77,8 @@ TARGETS: tuple[tuple[str, str, Any, Callable[[dict[str, Any]], Any]], ...] = tup
         # SPEC §8 (issue 17): the daily reactions run over 1M profiles, a checkout firing them.
         ("reactions_daily_run_s", "<=", 60, lambda r: r.get("reactions_daily_run_s")),
         ("checkout_reactions_p95_ms", "<=", 15, lambda r: r.get("checkout_reactions_p95_ms")),
+        # Issue 19: `sync --verify` on a till holding the whole set, till and hub together.
+        ("verify_s", "<=", 10, lambda r: r.get("verify_s")),
     )
 )
 

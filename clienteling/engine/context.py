@@ -199,6 +199,7 @@ class UnitOfWork:
         conn = session.connection()
         if conn.dialect.name == "postgresql":
             conn.execute(_JOURNAL_LOCK)
+        self._keep_digests()
         prev = audit.last_hash(session)
         actor = self.actor
         staff_id = actor.staff_id if actor else None
@@ -256,6 +257,20 @@ class UnitOfWork:
                 for entity_type, entity_id, op in self.touched
             ])
         session.flush()
+
+    def _keep_digests(self) -> None:
+        """The kept digests of every synced record this unit touched, in its transaction
+        and under the journal lock (``engine.digest_keeper``). The feed carries exactly
+        these records to the tills, so they are all a change can have altered."""
+        # Imported on first use: the registry imports the models and renderers, which need
+        # not load with the context (as ``changes.areas``).
+        from clienteling.engine.digest_keeper import keep
+
+        affected: dict[str, list[str]] = {}
+        for entity_type, entity_id, _op in self.touched:
+            affected.setdefault(entity_type, []).append(entity_id)
+        if affected:
+            keep(self.session, affected)
 
     def _entry(self, call: HubCall, rec: _Record, action: str | None = None) -> OutboxEntry:
         actor = self.actor

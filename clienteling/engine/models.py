@@ -505,6 +505,34 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime]
 
 
+class DigestRow(Base):
+    """One synced record's fingerprint as last kept (``engine.digest_keeper``): what a change
+    to the record takes out of its bucket before adding the new one. Keyed by bucket first,
+    so a drill-down reads one bucket's rows as a range and a first sync's pages (in id order
+    per type) append at 256 places, not at random."""
+
+    __tablename__ = "digest_rows"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    entity_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    # The fingerprint's 64 bits as a signed BIGINT (both backends' widest integer).
+    hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class DigestBucket(Base):
+    """Per synced type and id bucket, how many records and the sum of their fingerprints mod
+    2**64, kept in each write's transaction (``engine.digest_keeper``; SPEC §6 "Verify")."""
+
+    __tablename__ = "digest_buckets"
+
+    entity_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[int] = mapped_column(BigInteger)
+
+
 class KeyValue(Base):
     """A till's small key/value state: the hub it syncs with, the feed cursor, a first sync's
     resume point. Not the programme policy (``engine.context.Policy``). The table keeps its

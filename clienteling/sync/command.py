@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from clienteling.cli_paths import chosen_database
     from clienteling.engine.services import Clienteling
     from clienteling.sync import state
-    from clienteling.sync.client import HubClient
+    from clienteling.sync.client import HubClient, SyncError
     from clienteling.sync.credentials import TokenStore
     from clienteling.sync.cycle import run_cycle
     from clienteling.sync.progress import Progress
@@ -81,7 +81,12 @@ def run(args: argparse.Namespace) -> int:
                                    "online": report.online, "error": report.error}
             code = 0
             if args.verify and report.error is None:
-                checked = verify(cl, client, detail=args.detail)
+                try:
+                    checked = verify(cl, client, detail=args.detail)
+                except SyncError as exc:
+                    # A hub that times out, refuses or fails while answering the digest is
+                    # a hub problem said in one line, not a crash (issue 19).
+                    raise DomainError(f"--verify: {exc}") from None
                 out["verified"] = checked.equal
                 if not checked.equal:
                     out["first_difference"] = {"type": checked.first_type,

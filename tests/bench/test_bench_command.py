@@ -35,6 +35,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "reactionsload": ("reactions_first_run_s", "reactions_first_run_issued",
                       "reactions_daily_rerun_s", "reactions_daily_run_s", "reactions_daily_issued",
                       "checkout_plain_p95_ms", "checkout_reactions_p95_ms"),
+    "verifyload": ("verify_s", "verify_detail_s", "verify_rss_mb", "verify_profiles"),
     "machine": ("machine",),
     "command": ("scale", "seed", "started_at", "duration_s", "targets", "skipped"),
 }
@@ -45,7 +46,7 @@ TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "re
            "report_redemptions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
            "rss_mb", "build_s", "hub_import_rows_per_s", "reactions_daily_run_s",
-           "checkout_reactions_p95_ms")
+           "checkout_reactions_p95_ms", "verify_s")
 
 
 def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:

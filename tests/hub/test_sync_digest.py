@@ -28,14 +28,17 @@ from tests.internals import database_of
 SYNCED = ("stores", "staff", "benefit_definitions", "reward_definitions", "profiles",
           "identities", "benefits", "rewards", "redemptions", "redemption_items", "purchases",
           "reactions")
+# The digests the engine keeps as it writes (issue 19): copied with the rows they describe,
+# since this copy is written behind the engine.
+KEPT = ("digest_rows", "digest_buckets")
 
 
 def _copy_records(source: str, target: str) -> None:
     """Build a second hub with the same records as the first, row for row."""
     open_database(target).dispose()  # migrated
     src, dst = create_engine(source), create_engine(target)
-    tables = [t for t in Base.metadata.sorted_tables if t.name in SYNCED]
-    assert len(tables) == len(SYNCED)
+    tables = [t for t in Base.metadata.sorted_tables if t.name in SYNCED + KEPT]
+    assert len(tables) == len(SYNCED + KEPT)
     with src.connect() as read, dst.begin() as write:
         for table in tables:
             rows = [dict(r) for r in read.execute(select(table)).mappings()]
@@ -123,10 +126,12 @@ def test_till_local_fields_are_left_out(tmp_path: Path) -> None:
         with database_of(cl).read() as s:
             ava = s.scalars(select(Staff).where(Staff.username == "ava")).one()
             assert ava.failed_attempts > 0 or ava.locked_until is not None
-        assert cl.digest.summary() == before
+        assert cl.digest.summary() == before == cl.digest.recomputed_summary()
+        # Written behind the engine, so compared with the digest computed from the rows (the
+        # kept one hears of the engine's own writes, issue 19).
         with database_of(cl).write() as s:
             s.execute(update(Staff).where(Staff.username == "ava").values(display_name="Eva"))
-        after = cl.digest.summary()
+        after = cl.digest.recomputed_summary()
     assert after["types"]["staff"] != before["types"]["staff"]
     assert {k: v for k, v in after["types"].items() if k != "staff"} == \
         {k: v for k, v in before["types"].items() if k != "staff"}

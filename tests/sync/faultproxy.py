@@ -112,12 +112,16 @@ def _loopback(host: str) -> bool:
 class FaultProxy:
     """``with FaultProxy(hub_url, seed=1) as proxy:`` tills talk to ``proxy.url``."""
 
-    def __init__(self, upstream: str, *, seed: int = 0, rates: FaultRates | None = None) -> None:
+    def __init__(self, upstream: str, *, seed: int = 0, rates: FaultRates | None = None,
+                 hang: tuple[str, ...] = (), fail: tuple[str, ...] = ()) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname or not _loopback(parts.hostname):
             raise ValueError(f"upstream must be http:// on a loopback address, not {upstream!r}")
         self.upstream = f"{parts.scheme}://{parts.netloc}"
         self.rates = rates or FaultRates()
+        # Paths (prefixes, after the API prefix) whose requests are read and then never
+        # answered, or answered 503, every time: a hub that hangs or fails on one call.
+        self.hang, self.fail = hang, fail
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -190,6 +194,16 @@ class FaultProxy:
                     return
                 if request is None:
                     return
+                path = urlsplit(request.target).path
+                if any(p in path for p in self.hang):
+                    self._count("hang")
+                    self._stopping.wait()  # the connection stays open, silent
+                    return
+                if any(p in path for p in self.fail):
+                    self._count("fail")
+                    self._answer(conn, 503, [("Content-Type", "application/json")],
+                                 b'{"code":"proxy_fault","message":"injected 503"}')
+                    continue
                 kind, pause = self._decide()
                 if kind == "drop":
                     self._count("drop")

@@ -12,6 +12,7 @@ from clienteling.engine.clock import FixedClock
 from clienteling.engine.services import Clienteling
 from tests.conftest import REPO, T0
 from tests.sync.conftest import SyncWorld, closed_port
+from tests.sync.faultproxy import FaultProxy, FaultRates
 from tests.sync.support import stock
 
 
@@ -64,3 +65,27 @@ def test_sync_command_refuses_in_one_line(sync_world: SyncWorld, tmp_path: Path)
         assert done.returncode == 2, (name, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and words[name] in done.stderr, (
             name, done.stderr)
+
+
+def test_verify_with_a_hub_that_does_not_answer_is_one_line(sync_world: SyncWorld,
+                                                            tmp_path: Path) -> None:
+    """Issue 19: the hub's digest timed out and `sync --verify` ended in "unexpected error"
+    with a traceback (exit 3). A hub that accepts the connection and never answers the digest
+    (a real socket, a short --timeout), or answers it 503, is one line and exit 2."""
+    sw = sync_world
+    stock(sw)
+    till = str(tmp_path / "verify-till.db")
+    first = sync("--db", till, "--hub", sw.url, "--token", sw.world.token)
+    assert first.returncode == 0, first.stderr
+    quiet = FaultRates(0, 0, 0, 0)
+    cases = {"silent": ({"hang": ("/sync/digest",)}, "did not answer in time"),
+             "5xx": ({"fail": ("/sync/digest",)}, "HTTP 503")}
+    for name, (faults, words) in cases.items():
+        with FaultProxy(sw.url, rates=quiet, **faults) as proxy:
+            done = sync("--db", till, "--hub", proxy.url, "--token", sw.world.token,
+                        "--verify", "--timeout", "0.5")
+            assert proxy.counts[{"silent": "hang", "5xx": "fail"}[name]] >= 1, proxy.counts
+        assert done.returncode == 2, (name, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0] and "--verify" in lines[0], (name, lines)
+        assert "unexpected error" not in done.stderr and "Traceback" not in done.stderr

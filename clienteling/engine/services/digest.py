@@ -1,83 +1,48 @@
 """Do two copies agree? Per synced type a count and a hash, drillable to the first differing
-record (SPEC §7, ``clienteling sync --verify``).
+record (SPEC §6 "Verify", ``clienteling sync --verify``).
 
-The hub and a till compute exactly this over their own copies (the hub answers it on
-``GET /sync/digest``), so equal digests prove the copies agree:
+The hub and a till answer exactly this over their own copies (the hub on ``GET /sync/digest``),
+so equal digests prove the copies agree:
 
-- Each record's *fingerprint* is the SHA-256 of the canonical JSON of its synced stored
-  columns (the id first, versions, values, timestamps; for definitions the version is
-  one of those columns) and of the rows it owns (a profile's identities, a redemption's
-  items). Left out: what a till keeps for itself (a staff member's ``failed_attempts`` and
-  ``locked_until``), search keys derived from the record, and anything computed from "now"
-  (``is_expired``, ``is_redeemable`` are never stored), which would make equal copies
-  differ by the clock. The types, their columns and children are the registry's
-  (``engine.entities``: ``SyncedType.digest_columns``, ``ChildRows``).
-- Records are bucketed by the SHA-256 of their *id* (hex), not by the id itself: ids may be
-  chosen by a client, and hashing spreads any ids evenly over 16 buckets per hex digit.
-- A set of records hashes to the SHA-256 of its lines ``<id hash> <id> <fingerprint>`` in
-  id-hash order, so the hash of a bucket depends on exactly its records.
+- Each record's *fingerprint* (``engine.fingerprints``) covers its synced stored columns and
+  the rows it owns, nothing a till keeps for itself or computes from "now".
+- Records are bucketed by the SHA-256 of their id (hex): the first two hex digits are the
+  bucket the engine keeps (``engine.digest_keeper``: per type and bucket, a count and the sum
+  of the fingerprints mod 2**64, updated in each write's transaction).
+- A set of records hashes to the sum of its fingerprints mod 2**64 (16 hex digits): it
+  depends on exactly its records and not on their order, so a type's hash is its buckets'
+  sum and a bucket's is its sub-buckets'.
 
-``drill(type, prefix)`` answers a bucket: its count and hash, its 16 sub-buckets, and when
-it holds at most ``LIST_AT`` records, their ``(id, fingerprint)``. ``first_difference``
-walks two sources (the local service and, on a till, a callable fetching the hub's
-buckets over HTTP) down the differing buckets to the first differing record.
+``summary()`` reads the kept buckets (a few hundred numbers). ``drill(type, prefix)`` answers
+a bucket: its count and hash, its 16 sub-buckets, and when it holds at most ``LIST_AT``
+records, their ``(id, fingerprint)``; down to one hex digit it reads kept buckets, below that
+the kept fingerprints of one bucket's records. ``first_difference`` walks two sources (the
+local service and, on a till, a callable fetching the hub's buckets over HTTP) down the
+differing buckets to the first differing record. ``rows`` and ``recomputed_summary`` are the
+reference: computed from the records themselves, nothing kept read.
+
+On the hub a device's digest is over what it receives: a type with a per-device view (staff
+PIN hashes) is computed from its rows for that device, as the feed renders it; those types are
+a few hundred rows.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from clienteling.engine import digest_keeper
 from clienteling.engine.context import Context
 from clienteling.engine.entities import BY_NAME, NAMES
 from clienteling.engine.errors import ValidationError
+from clienteling.engine.fingerprints import MASK, Fingerprints, hex64, id_hash
 
 HEX = "0123456789abcdef"
 LIST_AT = 64  # a bucket this small lists its records instead of being drilled further
 
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} has no canonical form")
-
-
-def _children(s: Session, entity_type: str) -> dict[str, list[Any]]:
-    """The rows a record owns, as part of its fingerprint (their own ids are not synced):
-    per parent, each row's synced columns but the parent's id, in the declared order."""
-    out: dict[str, list[Any]] = {}
-    declared = BY_NAME[entity_type].children
-    if declared is None:
-        return out
-    table, key = declared.table, declared.parent_key
-    names = [key, *(n for n in declared.columns if n != key)]
-    query = select(*(table.c[n] for n in names)).order_by(
-        table.c[key], *(table.c[n] for n in declared.order))
-    for owner, *rest in s.execute(query):
-        out.setdefault(owner, []).append(rest)
-    return out
-
-
-def id_hash(record_id: str) -> str:
-    return hashlib.sha256(record_id.encode()).hexdigest()
-
-
-def _set_hash(rows: list[tuple[str, str, str]]) -> str:
-    h = hashlib.sha256()
-    for key, record_id, fp in rows:
-        h.update(f"{key} {record_id} {fp}\n".encode())
-    return h.hexdigest()
+__all__ = ["HEX", "LIST_AT", "Difference", "DigestService", "Source", "StaffScope",
+           "first_difference", "id_hash"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +62,14 @@ StaffScope = Callable[[str, str], bool]
 """(role, store id) -> whether a device receives that staff member's PIN hash."""
 
 
+def _total(values: Any) -> dict[str, Any]:
+    count = total = 0
+    for c, h in values:
+        count += c
+        total += h
+    return {"count": count, "hash": hex64(total & MASK)}
+
+
 class DigestService:
     """``summary()`` and ``drill()`` over this database (the shapes ``GET /sync/digest``
     answers).
@@ -109,45 +82,36 @@ class DigestService:
         self.ctx = ctx
         self.staff_scope = staff_scope
 
-    def rows(self, entity_type: str) -> list[tuple[str, str, str]]:
-        """(id hash, id, fingerprint) of every record of a type, in id-hash order.
+    def _live(self, entity_type: str) -> bool:
+        """Whether this copy's digest of the type is computed for a device, not kept."""
+        return self.staff_scope is not None and BY_NAME[entity_type].device_view is not None
 
-        Read with Core, not through the ORM and ``wire``: the stored values are the same
-        either way (the column types give aware UTC datetimes and exact Decimals on every
-        backend), and building ORM objects cost most of the time for 100,000s of rows."""
-        kind = BY_NAME[entity_type]
-        table = kind.table
-        columns = [table.c[name] for name in kind.digest_columns]
-        dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                                 default=_canonical).encode
-        sha = hashlib.sha256
-        rows = []
-        view = kind.device_view
-        scope = self.staff_scope if view is not None else None
-        if view is not None and scope is not None:
-            names = kind.digest_columns
-            at_role, at_store = (names.index(n) for n in view.scope)
-            at_pin, withheld = names.index(view.column), view.withheld
+    def _fingerprints(self, entity_type: str) -> list[tuple[str, int]]:
+        """(id, fingerprint) of every record of the type, computed from the rows."""
         with self.ctx.reading() as s:
-            children = _children(s, entity_type)
-            for row in s.execute(select(*columns)):
-                values = list(row)
-                record_id = values[0]
-                if scope is not None and not scope(values[at_role], values[at_store]):
-                    values[at_pin] = withheld
-                values.append(children.get(record_id, []))
-                rows.append((sha(record_id.encode()).hexdigest(), record_id,
-                             sha(dumps(values).encode()).hexdigest()))
-        rows.sort()
-        return rows
+            return list(Fingerprints(BY_NAME[entity_type], self.staff_scope).all(s))
+
+    def rows(self, entity_type: str) -> list[tuple[str, str, str]]:
+        """(id hash, id, fingerprint) of every record of a type, in id-hash order, computed
+        from the records (the reference the kept digests must equal)."""
+        return sorted((id_hash(i), i, hex64(v)) for i, v in self._fingerprints(entity_type))
 
     def summary(self) -> dict[str, Any]:
         """``{"types": {type: {"count", "hash"}}}`` for every synced type."""
+        with self.ctx.reading() as s:
+            kept = digest_keeper.all_buckets(s)
         out = {}
         for kind in NAMES:
-            rows = self.rows(kind)
-            out[kind] = {"count": len(rows), "hash": _set_hash(rows)}
+            if self._live(kind):
+                out[kind] = _total((1, v) for _, v in self._fingerprints(kind))
+            else:
+                out[kind] = _total(kept[kind].values())
         return {"types": out}
+
+    def recomputed_summary(self) -> dict[str, Any]:
+        """``summary()`` computed from the records themselves (the reference)."""
+        return {"types": {kind: _total((1, v) for _, v in self._fingerprints(kind))
+                          for kind in NAMES}}
 
     def drill(self, entity_type: str, prefix: str = "") -> dict[str, Any]:
         """The bucket of ``entity_type`` records whose id hash starts with ``prefix``."""
@@ -156,23 +120,55 @@ class DigestService:
         prefix = prefix.lower()
         if len(prefix) > 63 or any(c not in HEX for c in prefix):
             raise ValidationError.field("prefix", "must be up to 63 hex digits (0-9, a-f)")
-        rows = [r for r in self.rows(entity_type) if r[0].startswith(prefix)]
         depth = len(prefix)
-        buckets = []
+        if self._live(entity_type):
+            rows = [(id_hash(i), i, v) for i, v in self._fingerprints(entity_type)]
+        elif depth >= 2:
+            bucket = int(prefix[:2], 16)
+            with self.ctx.reading() as s:
+                rows = [(id_hash(i), i, v)
+                        for i, v in digest_keeper.kept_rows(s, entity_type, bucket, bucket)]
+        else:
+            return self._drill_kept(entity_type, prefix)
+        rows = [r for r in rows if r[0].startswith(prefix)]
+        subs = []
         for digit in HEX:
-            inside = [r for r in rows if r[0][depth] == digit]
-            buckets.append({"prefix": prefix + digit, "count": len(inside),
-                            "hash": _set_hash(inside)})
-        return {
-            "type": entity_type, "prefix": prefix, "count": len(rows), "hash": _set_hash(rows),
-            "buckets": buckets,
-            "records": ([{"id": i, "fingerprint": fp} for _, i, fp in rows]
-                        if len(rows) <= LIST_AT else None),
-        }
+            inside = [(1, v) for h, _, v in rows if h[depth] == digit]
+            subs.append({"prefix": prefix + digit, **_total(inside)})
+        return {"type": entity_type, "prefix": prefix, **_total((1, v) for _, _, v in rows),
+                "buckets": subs, "records": _records(rows)}
+
+    def _drill_kept(self, entity_type: str, prefix: str) -> dict[str, Any]:
+        """Down to one hex digit: sub-buckets are kept buckets (or sums of 16 of them)."""
+        with self.ctx.reading() as s:
+            kept = digest_keeper.buckets(s, entity_type)
+            if prefix:
+                first = int(prefix, 16) << 4
+                subs = [{"prefix": prefix + d, **_total([kept.get(first + n, (0, 0))])}
+                        for n, d in enumerate(HEX)]
+                last = first + 15
+            else:
+                subs = [{"prefix": d, **_total(kept.get((n << 4) + m, (0, 0))
+                                               for m in range(16))}
+                        for n, d in enumerate(HEX)]
+                first, last = 0, 255
+            total = _total((b["count"], int(b["hash"], 16)) for b in subs)
+            records = None
+            if total["count"] <= LIST_AT:
+                records = _records([(id_hash(i), i, v) for i, v in
+                                    digest_keeper.kept_rows(s, entity_type, first, last)])
+        return {"type": entity_type, "prefix": prefix, **total, "buckets": subs,
+                "records": records}
 
     def source(self, entity_type: str | None, prefix: str) -> dict[str, Any]:
         """This copy as a ``Source`` for ``first_difference``."""
         return self.summary() if entity_type is None else self.drill(entity_type, prefix)
+
+
+def _records(rows: list[tuple[str, str, int]]) -> list[dict[str, str]] | None:
+    if len(rows) > LIST_AT:
+        return None
+    return [{"id": i, "fingerprint": hex64(v)} for _, i, v in sorted(rows)]
 
 
 def first_difference(local: Source, remote: Source) -> Difference | None:

@@ -40,8 +40,11 @@ from sqlalchemy.exc import IntegrityError
 from clienteling.engine import wire_rows
 from clienteling.engine.changes import Changes, areas_of
 from clienteling.engine.context import Context
+from clienteling.engine.digest_keeper import keep
 from clienteling.engine.entities import BY_NAME, ENTITIES, NAMES, parse
 from clienteling.engine.errors import ValidationError
+from clienteling.engine.fingerprints import Fingerprints
+from clienteling.engine.key_lists import matching
 from clienteling.engine.models import KeyValue, OutboxEntity, OutboxEntry
 from clienteling.engine.services.outbox import UNCONFIRMED
 from clienteling.engine.wire_in import Parsed, child_id, refusal
@@ -203,6 +206,27 @@ def _delete_where(conn: Connection, table: Table, names: tuple[str, ...],
                         for row in rows])
 
 
+def _child_rows(columns: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _moved_from(conn: Connection, children: Mapping[str, list[dict[str, Any]]]
+                ) -> dict[str, list[str]]:
+    """Per type, the records that lose a child row to another record in this write (a card
+    moved between profiles, ``ChildRows.moves_by``): their fingerprints change too, so the
+    kept digests must hear of them. Read before the write moves them."""
+    out: dict[str, list[str]] = {}
+    for entity_type, rows in children.items():
+        declared = BY_NAME[entity_type].children
+        if declared is None or not declared.moves_by or not rows:
+            continue
+        keys = list({tuple(r[n] for n in declared.moves_by) for r in rows})
+        out[entity_type] = [parent for (parent,) in matching(
+            conn, declared.table.name, declared.moves_by, keys, f"d.{declared.parent_key}")]
+    return out
+
+
 class RemoteService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -264,8 +288,14 @@ class RemoteService:
                            if p.profile_id is not None}
 
             def write() -> None:
+                affected = {t: [*(p.row["id"] for p in upserts[t]), *deletes[t]] for t in NAMES}
+                for t, parents in _moved_from(conn, {
+                        t: [c for p in rows for c in p.children] for t, rows in upserts.items()
+                        }).items():
+                    affected[t].extend(parents)
                 profile_ids.update(self._delete(conn, deletes))
                 self._write(conn, upserts)
+                keep(conn, affected)
 
             self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
         upserted = sum(len(rows) for rows in upserts.values())
@@ -294,8 +324,16 @@ class RemoteService:
                 checked = [self._without(c, busy, skipped) for c in checked]
 
             def write() -> None:
+                affected = {c.type: list(c.ids) for c in checked}
+                for t, parents in _moved_from(conn, {
+                        c.type: _child_rows(c.children) for c in checked
+                        if c.children is not None and c.ids}).items():
+                    affected.setdefault(t, []).extend(parents)
+                written = {c.type: Fingerprints(BY_NAME[c.type]).of_stored(c.values, c.children)
+                           for c in checked if c.ids}
                 for block in checked:
                     self._write_block(conn, block)
+                keep(conn, affected, written)
 
             self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
         written = [c for c in checked if c.ids]
