@@ -15,6 +15,7 @@ from clienteling.engine.models import Profile, Reward
 from clienteling.engine.services import Clienteling
 from tests.conftest import REPO, T0
 from tests.internals import context_of
+from tests.kept_digests import assert_kept
 
 FIVE = {"joined", "birthday", "spend_milestone", "join_anniversary", "lapsed"}
 
@@ -44,3 +45,20 @@ def test_a_new_hubs_examples_come_switched_off() -> None:
     examples = [json.loads(line) for line in lines if line.strip()]
     assert {e["trigger"]["type"] for e in examples} == FIVE
     assert all(e["enabled"] is False for e in examples)
+
+
+def test_what_reactions_issue_keeps_the_digests(tmp_path: Path) -> None:
+    """Issue 19 × 17: the demo's own daily run, a welcome at a new customer and the hub's daily
+    run a year on all write through the unit of work, so the kept digests equal the recompute."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    create_demo(url, profiles=100, clock=FixedClock(T0))
+    with Clienteling.open(url, clock=FixedClock(T0)) as cl:
+        assert_kept(cl, "after the demo's daily run")
+        ava = cl.staff.sign_in("ava", "4821")
+        cl.profiles.create(ava, {"first_name": "New", "last_name": "Customer"})
+        assert_kept(cl, "after a welcome")
+    with Clienteling.open(url, clock=FixedClock(T0), mode="hub") as hub:
+        ada = hub.staff.sign_in("ada", "905238")
+        result = hub.reactions.run_daily(ada, T0.replace(year=T0.year + 1))
+        assert sum(result.issued.values()) > 0
+        assert_kept(hub, "after a daily run a year on")
