@@ -273,6 +273,22 @@ class Reward(Base):
     definition: Mapped[RewardDefinition] = relationship(lazy="joined")
 
 
+class ReportTotal(Base):
+    """Live instances summed per kind × home store × definition × UTC expiry bucket, kept by
+    triggers (``engine/report_totals.py``, migration 0012): the liability report reads these."""
+
+    __tablename__ = "report_totals"
+
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)  # r(eward) | b(enefit)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # d(ay) | m(onth) | n(one)
+    bucket: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM[-DD] UTC, or ''
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # '' = no home store
+    definition_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)  # instances that still count
+    amount: Mapped[int] = mapped_column(BigInteger)  # reward cents | benefit uses left
+    unlimited: Mapped[int] = mapped_column(BigInteger)  # benefits with no use limit
+
+
 class Redemption(Base):
     """Omneo's redemption transaction, for benefits and rewards alike (append-only)."""
 
