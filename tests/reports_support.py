@@ -16,14 +16,18 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     Profile,
     Redemption,
     RedemptionItem,
+    ReportTotal,
     Reward,
     RewardDefinition,
+    Store,
     new_id,
 )
 from clienteling.engine.rules import add_local_days
@@ -260,3 +264,81 @@ def redemptions(data: Dataset, store_id: str | None, chain_zone: str, start: dat
                 acc[kind][key][slot] += amount
     return {k: {key: tuple(v) for key, v in d.items()}  # type: ignore[misc]
             for k, d in acc.items()}
+
+
+# ------------------------------------------------------------------ the kept totals (0012)
+
+
+def kept_totals(cl: Clienteling) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """``report_totals`` as it stands, rows that add up to nothing left out."""
+    with database_of(cl).read() as s:
+        rows = s.execute(select(ReportTotal.kind, ReportTotal.grain, ReportTotal.bucket,
+                                ReportTotal.store_id, ReportTotal.definition_id, ReportTotal.n,
+                                ReportTotal.amount, ReportTotal.unlimited)).all()
+    return {tuple(r[:5]): (int(r[5]), int(r[6]), int(r[7])) for r in rows
+            if (r[5], r[6], r[7]) != (0, 0, 0)}
+
+
+def recounted_totals(cl: Clienteling) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """What ``report_totals`` must hold, counted in Python from every reward and benefit."""
+    out: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    with database_of(cl).read() as s:
+        homes = dict(s.execute(select(Profile.id, Profile.home_store_id)).all())
+        rewards = s.execute(select(Reward.profile_id, Reward.reward_definition_id,
+                                   Reward.expires_at, Reward.is_active,
+                                   Reward.value_remaining)).all()
+        benefits = s.execute(select(Benefit.profile_id, Benefit.benefit_definition_id,
+                                    Benefit.expires_at, Benefit.redemptions_remaining)).all()
+
+    def add(kind: str, pid: str, definition: str, expires: datetime | None,
+            part: tuple[int, int, int]) -> None:
+        store = homes.get(pid) or ""
+        if expires is None:
+            keys = [(kind, "n", "", store, definition)]
+        else:
+            day = expires.astimezone(UTC).date().isoformat()
+            keys = [(kind, "d", day, store, definition), (kind, "m", day[:7], store, definition)]
+        for key in keys:
+            slot = out[key]
+            for i, v in enumerate(part):
+                slot[i] += v
+
+    for pid, definition, expires, active, remaining in rewards:
+        if active and remaining > 0:
+            add("r", pid, definition, expires, (1, int(remaining * 100), 0))
+    for pid, definition, expires, left in benefits:
+        if left is None or left > 0:
+            add("b", pid, definition, expires, (1, left or 0, 1 if left is None else 0))
+    return {k: (v[0], v[1], v[2]) for k, v in out.items() if v != [0, 0, 0]}
+
+
+def dataset_of(cl: Clienteling) -> Dataset:
+    """The references' data set read back from the database as it stands now."""
+    with database_of(cl).read() as s:
+        stores = dict(s.execute(select(Store.id, Store.timezone)).all())
+        data = Dataset(cl.now(), stores)
+        for p in s.scalars(select(Profile)):
+            data.profiles.append({"id": p.id, "first_name": p.first_name,
+                                  "last_name": p.last_name, "email": p.email,
+                                  "mobile_phone": p.mobile_phone,
+                                  "home_store_id": p.home_store_id,
+                                  "attributes": p.attributes or {}})
+        for rd in s.scalars(select(RewardDefinition)):
+            data.reward_definitions[rd.id] = {"type": rd.type, "name": rd.name}
+        for bd in s.scalars(select(BenefitDefinition)):
+            data.benefit_definitions[bd.id] = {
+                "name": bd.name, "handle": bd.handle, "end_at": bd.end_at,
+                "max_global": bd.max_global_redemptions,
+                "total_global": bd.total_global_redemptions}
+        for r in s.scalars(select(Reward)):
+            data.rewards.append({"id": r.id, "profile_id": r.profile_id,
+                                 "reward_definition_id": r.reward_definition_id,
+                                 "value_initial": r.value_initial,
+                                 "value_remaining": r.value_remaining, "issued_at": r.issued_at,
+                                 "expires_at": r.expires_at, "is_active": r.is_active})
+        for b in s.scalars(select(Benefit)):
+            data.benefits.append({"id": b.id, "profile_id": b.profile_id,
+                                  "benefit_definition_id": b.benefit_definition_id,
+                                  "issued_at": b.issued_at, "expires_at": b.expires_at,
+                                  "redemptions_remaining": b.redemptions_remaining})
+    return data

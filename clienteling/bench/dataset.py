@@ -46,7 +46,7 @@ from clienteling.demo import (
     _Ids,
     _jane,
 )
-from clienteling.engine import rules
+from clienteling.engine import report_totals, rules
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.context import Context
 from clienteling.engine.db import open_database
@@ -103,6 +103,10 @@ def build(path: Path, sizes: Sizes, seed: int, progress: Progress, *,
                        "locking_mode=EXCLUSIVE", "temp_store=FILE", "threads=2"):
             conn.execute(f"PRAGMA {pragma}")
         indexes = _drop_indexes(conn)
+        # The liability totals' triggers would add two upserts to every row written: they are
+        # dropped for the load, and the totals counted once from the loaded rows after it.
+        for statement in report_totals.drop_trigger_statements("sqlite"):
+            conn.execute(statement)
         loader = _Loader(conn, rng, now, progress)
         conn.execute("BEGIN")
         profile_ids = loader.profiles(sizes.profiles, stores)
@@ -114,6 +118,12 @@ def build(path: Path, sizes: Sizes, seed: int, progress: Progress, *,
         for name, sql in indexes:
             progress(f"building: index {name}")
             conn.execute(sql)
+        progress("building: the liability report's totals")
+        conn.execute("BEGIN")
+        for statement in [*report_totals.create_trigger_statements("sqlite"),
+                          *report_totals.rebuild_statements("sqlite")]:
+            conn.execute(statement)
+        conn.execute("COMMIT")
         progress("building: ANALYZE")
         conn.execute("ANALYZE")
         conn.execute("PRAGMA locking_mode=NORMAL")
