@@ -94,6 +94,7 @@ class Profile(Base):
     __table_args__ = (
         Index("ix_profiles_by_name", "name_key", "id", "last_name_key"),
         Index("ix_profiles_by_last_name", "last_name_key", "name_key", "id"),
+        Index("ix_profiles_home_store", "home_store_id", "id"),  # a store's customers (0012)
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -204,7 +205,9 @@ class Benefit(Base):
     __tablename__ = "benefits"
     __table_args__ = (
         Index("ix_benefits_profile_definition", "profile_id", "benefit_definition_id"),
-        Index("ix_benefits_expires_at", "expires_at"),  # expiring-soon report (migration 0008)
+        # Expiring soon reads its window from this index alone (migration 0012).
+        Index("ix_benefits_expiring", "expires_at", "profile_id", "redemptions_remaining",
+              "benefit_definition_id"),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -250,7 +253,10 @@ class RewardDefinition(Base):
 
 class Reward(Base):
     __tablename__ = "rewards"
-    __table_args__ = (Index("ix_rewards_expires_at", "expires_at"),)  # expiring-soon (0008)
+    __table_args__ = (  # expiring soon reads its window from this index alone (0012)
+        Index("ix_rewards_expiring", "expires_at", "profile_id", "is_active", "value_remaining",
+              "reward_definition_id"),
+    )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)

@@ -11,6 +11,9 @@ Triggers on rewards, benefits and profiles.home_store_id keep them in every writ
 transaction, whichever path writes (dialect-specific DDL: SQLite trigger bodies, PostgreSQL
 plpgsql functions). The table is filled from the rows here.
 
+Expiring soon gets covering indexes in place of 0008's (see upgrade), and one store's
+customers an index (home_store_id, id).
+
 Another branch adds 0011; the integrator re-chains this one after it. A migration that
 rebuilds rewards, benefits or profiles on SQLite (batch mode) drops their triggers and must
 call ``report_totals.install`` again.
@@ -43,8 +46,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "grain", "bucket", "store_id", "definition_id"),
     )
     report_totals.install(op.get_bind())
+    # Expiring soon reads a window of expiries and groups it per customer: with every column
+    # it reads in the index, the window is read from the index alone (0008's indexes on
+    # expires_at alone made each row a table read). Each still leads with expires_at.
+    op.drop_index("ix_rewards_expires_at", table_name="rewards")
+    op.drop_index("ix_benefits_expires_at", table_name="benefits")
+    op.create_index("ix_rewards_expiring", "rewards", [
+        "expires_at", "profile_id", "is_active", "value_remaining", "reward_definition_id"])
+    op.create_index("ix_benefits_expiring", "benefits", [
+        "expires_at", "profile_id", "redemptions_remaining", "benefit_definition_id"])
+    # One store's customers as a list read from an index, not a scan of every profile.
+    op.create_index("ix_profiles_home_store", "profiles", ["home_store_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_profiles_home_store", table_name="profiles")
+    op.drop_index("ix_benefits_expiring", table_name="benefits")
+    op.drop_index("ix_rewards_expiring", table_name="rewards")
+    op.create_index("ix_benefits_expires_at", "benefits", ["expires_at"])
+    op.create_index("ix_rewards_expires_at", "rewards", ["expires_at"])
     report_totals.uninstall(op.get_bind())
     op.drop_table("report_totals")
