@@ -18,7 +18,7 @@ from clienteling.engine.services.reports import (
     LiabilityReport,
     RedemptionsReport,
 )
-from clienteling.engine.services.reports.tables import table, to_csv
+from clienteling.engine.services.reports.tables import csv_cell, table, to_csv
 from tests import reports_support as ref
 from tests.conftest import World
 
@@ -99,7 +99,34 @@ def test_csv_has_the_tables_columns_and_rows(world: World) -> None:
         header, rows = table(report)
         parsed = list(csv.reader(io.StringIO(to_csv(report))))
         assert tuple(parsed[0]) == header
-        assert [tuple(r) for r in parsed[1:]] == rows
+        assert [tuple(r) for r in parsed[1:]] == [tuple(map(csv_cell, r)) for r in rows]
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("+61 400 000 001", "'+61 400 000 001"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("-5.00", "-5.00"), ("-12", "-12"), ("12.50", "12.50"),
+    ("Ann", "Ann"), ("", ""), ("O'Brien", "O'Brien"),
+])
+def test_a_csv_cell_is_never_a_formula_and_a_number_stays_a_number(cell: str,
+                                                                    written: str) -> None:
+    assert csv_cell(cell) == written
+
+
+def test_a_customer_named_like_a_formula_is_text_in_the_call_list(world: World) -> None:
+    """CSV injection: names and contact details come from anyone who signs up."""
+    from tests.engine.support import give_reward, make_profile, make_reward_definition
+
+    rdef = make_reward_definition(world, period=10)
+    for first, last, phone in (("=cmd|' /C calc'!A0", "@Evil", "+61 400 000 001"),
+                               ("-1+1", "+Plain", None)):
+        give_reward(world, rdef, make_profile(world, first_name=first, last_name=last,
+                                              mobile_phone=phone), "10.00")
+    report = world.cl.reports.expiring(world.manager, days=30)
+    rows = list(csv.DictReader(io.StringIO(to_csv(report))))
+    assert {(r["first_name"], r["last_name"], r["mobile_phone"][:1]) for r in rows} == {
+        ("'=cmd|' /C calc'!A0", "'@Evil", "'"), ("'-1+1", "'+Plain", "")}
+    assert {r["reward_dollars"] for r in rows} == {"10.00"}  # numbers as numbers
 
 
 def test_the_liability_total_row_adds_up_to_the_cent(world: World) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from zoneinfo import ZoneInfo
 
 from clienteling.engine.services.reports.expiring import ExpiringReport
@@ -67,10 +68,24 @@ def table(report: Report) -> Table:
     return redemptions_table(report)
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a customer
+#: named ``=HYPERLINK(...)`` must not become a live link or a command in a manager's Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a spreadsheet will read it as text: a leading ``'`` before a formula
+    start. A number (``-5.00``, a voided amount) stays a number."""
+    if value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def to_csv(report: Report) -> str:
     header, rows = table(report)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
