@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from clienteling.engine import wire, wire_in
+from clienteling.engine import reaction_shapes, wire, wire_in
 from clienteling.engine.areas import Area
 from clienteling.engine.models import (
     Base,
@@ -42,6 +42,7 @@ from clienteling.engine.models import (
     Identity,
     Profile,
     Purchase,
+    Reaction,
     Redemption,
     RedemptionItem,
     Reward,
@@ -238,6 +239,10 @@ def _purchase(record: Any, now: datetime) -> dict[str, Any]:
     return wire.purchase(record)
 
 
+def _reaction(record: Any, now: datetime) -> dict[str, Any]:
+    return wire.reaction(record)
+
+
 _ZONE: Mapping[str, Any] = {"kind": "zone"}
 # A return's amounts are negative (SPEC P1): rows-v2 takes cents down to wire_in's bound.
 _SIGNED_CENTS: Mapping[str, Any] = {"low": -(10**14 - 1)}
@@ -290,6 +295,12 @@ ENTITIES: tuple[SyncedType, ...] = (
         rules={"total": _SIGNED_CENTS, "eligible_spend": _SIGNED_CENTS,
                "source": {"kind": "choice", "options": wire_in.PURCHASE_SOURCES},
                "lines": {"kind": "list"}}),
+    # SPEC 3.9: admin-edited like a definition; its effect names a definition inside JSON.
+    SyncedType(
+        "reaction", Reaction, _reaction, wire_in.reaction, frozenset({Area.DEFINITIONS}),
+        rules={"trigger": {"kind": "object"}, "effect": {"kind": "object"},
+               "limit": {"kind": "choice", "options": reaction_shapes.LIMITS},
+               "version": _VERSION}),
 )
 
 BY_NAME: Mapping[str, SyncedType] = MappingProxyType({e.name: e for e in ENTITIES})

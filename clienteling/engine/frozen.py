@@ -25,6 +25,7 @@ from clienteling.engine.models import (
     Identity,
     Profile,
     Purchase,
+    Reaction,
     Redemption,
     RedemptionItem,
     Reward,
@@ -220,6 +221,9 @@ class RewardRecord:
     created_at: datetime
     updated_at: datetime
     definition: RewardDefinitionRecord
+    # RX5: "reaction:<handle>" for what a reaction issued; defaulted so a record built by
+    # hand (tests outside the project) still builds.
+    source: str = "issued"
 
 
 @dataclass(frozen=True)
@@ -269,10 +273,86 @@ class PurchaseRecord:
     source: str
     created_at: datetime
     updated_at: datetime
+    # What the purchase earned from reactions in its own transaction (RX4), never stored.
+    earned: tuple[EarnedRecord, ...] = ()
 
     @property
     def is_return(self) -> bool:
         return self.returns_purchase_id is not None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class ReactionRecord:
+    """A benefit or reward that issues itself (SPEC 3.9 RX1; the shared contract)."""
+
+    id: str
+    handle: str
+    name: str
+    trigger: dict[str, Any]  # wire shape, RX2: {"type": "purchase", "min_spend": "100.00"}
+    condition: dict[str, Any] | None  # JsonLogic over the profile (+ "event")
+    effect: dict[str, Any]  # {"benefit_definition_id": id} | {"reward_definition_id", "value"}
+    limit: str  # once | once_per_year | once_per_month | every_time
+    active_from: datetime | None
+    active_to: datetime | None
+    enabled: bool
+    version: int
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    # Why it does not fire although enabled, in words ("Its benefit definition Free Coffee
+    # is archived."), else None. Computed when read; never stored or synced.
+    problem: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        """The API body (the hub's JSON): the synced record plus ``problem``."""
+        return {
+            "id": self.id, "handle": self.handle, "name": self.name,
+            "trigger": dict(self.trigger),
+            "condition": self.condition, "effect": dict(self.effect), "limit": self.limit,
+            "active_from": _iso(self.active_from), "active_to": _iso(self.active_to),
+            "enabled": self.enabled, "archived": self.archived, "version": self.version,
+            "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class DryRunResult:
+    """RX6: how many profiles a reaction would fire for now, nothing issued."""
+
+    count: int
+    sample: tuple[tuple[str, str], ...]  # up to 10 (profile_id, "First Last")
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class DailyRunResult:
+    """What one daily run of the time triggers issued (RX4), per reaction handle."""
+
+    at: datetime
+    issued: dict[str, int]
+    skipped: dict[str, str]  # handle -> why it did not run (switched off, problem, ...)
+    ran: bool = True  # False when another process held the run's lock
+
+    @property
+    def total(self) -> int:
+        return sum(self.issued.values())
+
+
+@dataclass(frozen=True)
+class EarnedRecord:
+    """What a purchase or a new profile earned from reactions (the checkout says so)."""
+
+    kind: str  # "benefit" | "reward"
+    id: str
+    name: str  # the definition's name
+    value: Decimal | None  # reward dollars, None for a benefit
+    expires_at: datetime | None
+    reaction: str  # the reaction's name
 
 
 @dataclass(frozen=True)
@@ -355,7 +435,11 @@ def redemption(row: Redemption) -> RedemptionTransaction:
 
 
 def purchase(row: Purchase) -> PurchaseRecord:
-    return _copy(PurchaseRecord, row)
+    return _copy(PurchaseRecord, row, earned=())
+
+
+def reaction(row: Reaction, problem: str | None = None) -> ReactionRecord:
+    return _copy(ReactionRecord, row, problem=problem)
 
 
 def device_token(row: DeviceToken) -> DeviceTokenRecord:
@@ -368,5 +452,5 @@ COPIES: dict[type[Any], type[Any]] = {
     BenefitDefinitionRecord: BenefitDefinition, BenefitRecord: Benefit,
     RewardDefinitionRecord: RewardDefinition, RewardRecord: Reward,
     RedemptionItemRecord: RedemptionItem, RedemptionTransaction: Redemption,
-    DeviceTokenRecord: DeviceToken, AuditEventRecord: AuditEvent,
+    DeviceTokenRecord: DeviceToken, AuditEventRecord: AuditEvent, ReactionRecord: Reaction,
 }

@@ -58,6 +58,8 @@ class Base(DeclarativeBase):
 
 
 Id = String(36)
+# An instance's ``source``: "reaction:" and a handle of up to 100 characters (RX5).
+SOURCE_LENGTH = 120
 
 
 class Store(Base):
@@ -222,7 +224,8 @@ class Benefit(Base):
     meta: Mapped[Any | None] = mapped_column(JSON)
     redeem_code_pos: Mapped[str | None] = mapped_column(String(64), index=True)
     redeem_code_online: Mapped[str | None] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(16), default="issued")
+    # issued | claimed | import | reaction:<handle> (RX5; widened for the handle, 0011)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), default="issued")
     issued_by_staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -275,6 +278,10 @@ class Reward(Base):
     meta: Mapped[Any | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # issued | import | reaction:<handle> (RX5, migration 0011); last so older rows-v2
+    # column lists stay a prefix.
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), default="issued",
+                                        server_default="issued")
 
     definition: Mapped[RewardDefinition] = relationship(lazy="joined")
 
@@ -353,6 +360,31 @@ class Purchase(Base):
                                                             index=True)
     lines: Mapped[Any | None] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(16), default="counter")  # counter | api | import
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Reaction(Base):
+    """A benefit or reward that issues itself (SPEC 3.9 RX1): when (``trigger``), for whom
+    (``condition``), what (``effect``) and how often (``limit``), within an optional window.
+
+    ``effect`` names its definition inside JSON, not by a foreign key: a reaction outlives
+    its definition being archived (it then stops firing and says why, ``problem``)."""
+
+    __tablename__ = "reactions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    handle: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    trigger: Mapped[dict[str, Any]] = mapped_column(JSON)
+    condition: Mapped[Any | None] = mapped_column(JSON)
+    effect: Mapped[dict[str, Any]] = mapped_column(JSON)
+    limit: Mapped[str] = mapped_column(String(16))
+    active_from: Mapped[datetime | None]
+    active_to: Mapped[datetime | None]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

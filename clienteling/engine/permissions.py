@@ -34,6 +34,9 @@ class Action(StrEnum):
     RECORD_PURCHASE = "record a purchase or a return"
     VIEW_REPORTS = "view reports for their store"
     VIEW_CHAIN_REPORTS = "view reports for every store (chain-wide) or another store"
+    # What a reaction issued at a till's counter (RX4), repeated on the hub: whoever was at
+    # the counter, since the reaction issued it, not the staff member.
+    SEND_REACTION_ISSUE = "send what a reaction issued at this till"
 
 
 _EVERYONE = frozenset(Role)
@@ -64,6 +67,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # Reports (SPEC §3.7, §5): a manager their own store's, an admin any store's or the chain's.
     Action.VIEW_REPORTS: _MANAGERS,
     Action.VIEW_CHAIN_REPORTS: _ADMINS,
+    Action.SEND_REACTION_ISSUE: _EVERYONE,
 }
 
 # Actions only an admin may take: the hub accepts them only from a device enrolled with the

@@ -16,6 +16,7 @@ from clienteling.engine.frozen import (
     BenefitRecord,
     ProfileRecord,
     PurchaseRecord,
+    ReactionRecord,
     RedemptionTransaction,
     RewardDefinitionRecord,
     RewardRecord,
@@ -28,6 +29,7 @@ from clienteling.engine.models import (
     BenefitDefinition,
     Profile,
     Purchase,
+    Reaction,
     Redemption,
     Reward,
     RewardDefinition,
@@ -162,6 +164,7 @@ def reward(r: Reward | RewardRecord, now: datetime | None = None, *,
         "issued_by": r.issued_by_staff_id,
         "reason": r.reason,
         "meta": r.meta,
+        "source": r.source,
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
@@ -209,6 +212,26 @@ def purchase(p: Purchase | PurchaseRecord) -> dict[str, Any]:
         "source": p.source,
         "created_at": iso(p.created_at),
         "updated_at": iso(p.updated_at),
+    }
+
+
+def reaction(r: Reaction | ReactionRecord) -> dict[str, Any]:
+    """A reaction as it is synced (SPEC 3.9): the API adds ``problem`` (``ReactionRecord.wire``)."""
+    return {
+        "id": r.id,
+        "handle": r.handle,
+        "name": r.name,
+        "trigger": r.trigger,
+        "condition": r.condition,
+        "effect": r.effect,
+        "limit": r.limit,
+        "active_from": iso(r.active_from),
+        "active_to": iso(r.active_to),
+        "enabled": r.enabled,
+        "archived": r.archived,
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
     }
 
 

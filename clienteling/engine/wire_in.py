@@ -24,8 +24,10 @@ from decimal import Decimal, InvalidOperation
 from hashlib import sha1
 from typing import Any
 
+from clienteling.engine import conditions, reaction_shapes
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, zone
+from clienteling.engine.models import SOURCE_LENGTH
 from clienteling.engine.permissions import Role
 from clienteling.engine.wire import (
     BENEFIT_DEFINITION_FLAGS,
@@ -332,7 +334,7 @@ def benefit(r: Reader) -> Parsed:
         "meta": r.json("meta"),
         "redeem_code_pos": r.text("redeem_code_pos", 64),
         "redeem_code_online": r.text("redeem_code_online", 64),
-        "source": r.req_text("source", 16),
+        "source": r.req_text("source", SOURCE_LENGTH),
         "issued_by_staff_id": r.ident("issued_by"),
         **r.stamps(),
     })
@@ -368,6 +370,35 @@ def reward(r: Reader) -> Parsed:
         "issued_by_staff_id": r.ident("issued_by"),
         "reason": r.text("reason", 100_000),
         "meta": r.json("meta"),
+        # A reward from before reactions (0011) carries none: it was issued (RX5).
+        "source": r.text("source", SOURCE_LENGTH) or "issued",
+        **r.stamps(),
+    })
+
+
+def reaction(r: Reader) -> Parsed:
+    """A synced reaction, its trigger, effect and limit checked as the API checks them."""
+    try:
+        trigger = reaction_shapes.trigger(r.data.get("trigger"))
+        effect = reaction_shapes.effect(r.data.get("effect"))
+        limit = reaction_shapes.limit(r.data.get("limit"))
+    except reaction_shapes.ShapeError as bad:
+        raise Bad(bad.field, bad.problem) from None
+    condition = r.json("condition")
+    if condition is not None:
+        try:
+            conditions.validate(condition)
+        except conditions.InvalidRule as exc:
+            raise Bad("condition", f"invalid JsonLogic rule: {exc}") from None
+    active_from, active_to = r.instant("active_from"), r.instant("active_to")
+    if active_from is not None and active_to is not None and active_to <= active_from:
+        raise Bad("active_to", "must be after active_from")
+    return Parsed("reaction", {
+        "handle": r.req_text("handle", 100), "name": r.req_text("name", 200),
+        "trigger": trigger, "condition": condition, "effect": effect, "limit": limit,
+        "active_from": active_from, "active_to": active_to,
+        "enabled": r.flag("enabled", default=True), "archived": r.flag("archived", default=False),
+        "version": r.integer("version", required=True, minimum=1),
         **r.stamps(),
     })
 

@@ -10,6 +10,8 @@ catch-all, which logs it, remembers it on ``app.state.hub.unhandled`` and answer
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -27,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from clienteling import __version__
 from clienteling.engine.clock import Clock
 from clienteling.engine.services import Clienteling, Policy
+from clienteling.hub.daily import daily_runs
 from clienteling.hub.errors import ApiError, classify, validation_body
 from clienteling.hub.idempotency import Replay, replay_response
 from clienteling.hub.push import direct_routes
@@ -138,17 +141,26 @@ class RejectNul:
 
 
 def create_app(
-    database_url: str, *, clock: Clock | None = None, policy: Policy | None = None
+    database_url: str, *, clock: Clock | None = None, policy: Policy | None = None,
+    daily_reactions: bool = False,
 ) -> FastAPI:
-    """The hub over the database at ``database_url`` (SQLite path/URL or PostgreSQL URL)."""
+    """The hub over the database at ``database_url`` (SQLite path/URL or PostgreSQL URL).
+
+    ``daily_reactions``: run the time-triggered reactions once a day while it serves
+    (``clienteling hub serve`` does; tests and embedders choose)."""
     cl = Clienteling.open(database_url, clock=clock, policy=policy, mode="hub")
     hub = Hub.over(cl)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(daily_runs(cl)) if daily_reactions else None
         try:
             yield
         finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             cl.close()
 
     app = FastAPI(
@@ -201,7 +213,7 @@ def create_app_from_env() -> FastAPI:
         raise RuntimeError("set CLIENTELING_HUB_DB to the hub's database URL")
     from clienteling.hub.deployment import policy_from_env
 
-    return create_app(url, policy=policy_from_env())
+    return create_app(url, policy=policy_from_env(), daily_reactions=True)
 
 
 def _classified_types() -> list[type[Exception]]:

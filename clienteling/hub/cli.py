@@ -13,6 +13,7 @@
     clienteling hub token revoke --db URL --id TOKEN_ID
     clienteling hub import --db URL --kind KIND FILE [--as ADMIN] [--dry-run] [--report PATH]
     clienteling hub export --db URL --kind KIND --out FILE
+    clienteling hub reactions run --db URL [--at TIME]
     clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
                            [--offline-allowance-hours HOURS]
 
@@ -25,6 +26,9 @@ role, store_id, active; tokens: id, name, store_id, admin, created_at, revoked â
 never a PIN hash or a token). They read an existing hub database only.
 ``--db`` defaults to ``$CLIENTELING_HUB_DB``; it is a SQLite path or URL, or
 ``postgresql+psycopg://user@host/dbname`` (created by ``init`` if missing).
+``reactions run`` issues the day's time-triggered reactions (birthday, join
+anniversary, lapsed; docs/reactions.md) and prints a JSON summary; ``serve`` also
+runs it by itself once a day.
 
 The top-level ``clienteling`` command calls :func:`register`; ``python -m
 clienteling.hub.cli`` works on its own too.
@@ -284,7 +288,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                            f"{MAX_ALLOWANCE_HOURS:g}")
     policy = Policy(offline_allowance=timedelta(hours=hours))
     # opens and migrates once, and fails here (one line) if it cannot
-    app = create_app(url, policy=policy)
+    app = create_app(url, policy=policy, daily_reactions=True)
     print(f"Clienteling hub on http://{args.host}:{args.port}/api/v3 (database {_masked(url)}, "
           f"{args.workers} worker{'s' if args.workers != 1 else ''}); Ctrl+C stops it", flush=True)
     try:
@@ -301,6 +305,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if exc.code not in (0, None):
             raise CommandError(f"the server could not start on {args.host}:{args.port} "
                                "(see the log above)") from exc
+    return 0
+
+
+def _at(value: str | None) -> datetime:
+    """``--at``: an ISO 8601 time (UTC when it has no offset), or now."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise CommandError(f"--at: '{value[:40]}' is not a time; give ISO 8601 such as "
+                           "2026-03-02T09:00:00+11:00") from None
+    return _utc(parsed)
+
+
+def cmd_reactions_run(args: argparse.Namespace) -> int:
+    """The daily run of the time triggers (SPEC 3.9 RX4), for cron or to catch up."""
+    at = _at(args.at)
+    with _open_existing(args) as cl:
+        result = cl.reactions.run_daily(None, at)
+    print(json.dumps({"at": _instant(result.at), "ran": result.ran, "issued": result.issued,
+                      "total": result.total, "skipped": result.skipped}, ensure_ascii=False))
     return 0
 
 
@@ -348,9 +374,10 @@ def register(subparsers: Any) -> None:
     """Add ``hub`` and its commands to the ``clienteling`` command's subparsers."""
     hub = subparsers.add_parser("hub", help="set up and run the central hub",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    hub.set_defaults(func=_needs("hub", "init, store, staff, token, import, export, serve"))
+    hub.set_defaults(func=_needs("hub", "init, store, staff, token, import, export, "
+                                        "reactions, serve"))
     commands = hub.add_subparsers(dest="hub_command", parser_class=OneLineParser,
-                                  metavar="{init,store,staff,token,import,export,serve}",
+                                  metavar="{init,store,staff,token,import,export,reactions,serve}",
                                   title="commands (each has --help)")
 
     init = commands.add_parser("init", help="create or migrate the hub database (safe to repeat)")
@@ -424,6 +451,18 @@ def register(subparsers: Any) -> None:
 
     add_transfer_commands(commands, guarded=_guarded, db_option=_db_option, db=_db,
                           open_hub=_open, command_error=CommandError)
+
+    reactions = commands.add_parser("reactions", help="reactions: run the daily time triggers")
+    reactions.set_defaults(func=_needs("hub reactions", "run"))
+    reaction_commands = reactions.add_subparsers(dest="hub_reactions_command",
+                                                 parser_class=OneLineParser)
+    run = reaction_commands.add_parser(
+        "run", help="issue today's birthday, join anniversary and lapsed reactions (safe to "
+        "repeat: nothing is issued twice); prints a JSON summary")
+    _db_option(run)
+    run.add_argument("--at", metavar="TIME", help="the time to run for, ISO 8601 (default now; "
+                     "UTC without an offset): to catch up after downtime")
+    run.set_defaults(func=_guarded(cmd_reactions_run))
 
     serve = commands.add_parser("serve", help="run the hub (uvicorn)")
     _db_option(serve)

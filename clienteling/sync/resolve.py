@@ -18,7 +18,9 @@ from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.outbox import CONFLICT
 
-_DEFINITIONS = {"benefit_definition": "benefit", "reward_definition": "reward"}
+# Reactions are edited like definitions (SPEC 3.9 RX1): conflict kind "reaction".
+_DEFINITIONS = {"benefit_definition": "benefit", "reward_definition": "reward",
+                "reaction": "reaction"}
 
 
 def definition_versions(cl: Clienteling, seq: int) -> tuple[dict[str, Any], Any]:
@@ -27,8 +29,13 @@ def definition_versions(cl: Clienteling, seq: int) -> tuple[dict[str, Any], Any]
     kind = _DEFINITIONS.get(item.entity_type)
     if kind is None or item.method != "PUT":
         raise ValidationError.field("seq", "is not an edit of a definition")
-    current = (cl.definitions.benefit_definition(item.entity_id) if kind == "benefit"
-               else cl.definitions.reward_definition(item.entity_id))
+    current: Any
+    if kind == "reaction":
+        current = cl.reactions.get(item.entity_id)
+    elif kind == "benefit":
+        current = cl.definitions.benefit_definition(item.entity_id)
+    else:
+        current = cl.definitions.reward_definition(item.entity_id)
     return dict(item.body or {}), current
 
 
@@ -44,7 +51,10 @@ def keep_mine(cl: Clienteling, actor: Actor, seq: int) -> Any:
     mine, current = definition_versions(cl, seq)
     updated: Any
     with cl.shared_unit(actor):
-        if item.entity_type == "benefit_definition":
+        if item.entity_type == "reaction":
+            updated = cl.reactions.update(actor, item.entity_id, mine,
+                                          expected_version=current.version)
+        elif item.entity_type == "benefit_definition":
             updated = cl.definitions.update_benefit_definition(
                 actor, item.entity_id, mine, expected_version=current.version)
         else:

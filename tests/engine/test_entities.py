@@ -88,7 +88,14 @@ def synced(tmp_path_factory: pytest.TempPathFactory,
         "lines": [{"sku": "TEE-1", "quantity": 1, "unit_price": "182.50"}]})
     back = cl.purchases.record_return(world.associate, jane.id, sale.id,
                                       {"receipt_ref": "10023-R", "total": "20.00"})
-    made = {"purchase": [sale.id, back.id], "store": [other.id], "staff": [member.id], "profile": [jane.id],
+    reaction = cl.reactions.create(world.admin, {
+        "handle": "spend-100", "name": "Spend 100", "limit": "once_per_year",
+        "trigger": {"type": "spend_milestone", "threshold": "100.00"},
+        "condition": {"==": [{"var": "attributes.vip"}, True]},
+        "effect": {"benefit_definition_id": d.id},
+        "active_from": "2026-01-01T00:00:00+00:00", "enabled": False})
+    made = {"reaction": [reaction.id], "purchase": [sale.id, back.id], "store": [other.id],
+            "staff": [member.id], "profile": [jane.id],
             "benefit_definition": [d.id], "benefit": [b.id], "reward_definition": [rd.id],
             "reward": [r.id], "redemption": [used.id, drawn.id, void.id]}
     hub = Hub.over(cl)

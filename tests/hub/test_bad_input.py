@@ -38,8 +38,12 @@ def _ids(world: World) -> dict[str, str]:
     rd = reward_definition(admin)
     r = reward(manager, rd["id"], pid, "50.00")
     spent = ok(admin.post(f"/profiles/{pid}/redeem", json={"amount": "1.00"}), 201)["data"]
+    rx = ok(admin.post("/reactions", json={
+        "handle": "fuzz-rx", "name": "Fuzz", "trigger": {"type": "joined"}, "limit": "once",
+        "effect": {"benefit_definition_id": d["id"]}}), 201)["data"]
     return {"profile_id": pid, "definition_id": d["id"], "handle": d["handle"], "benefit_id": b["id"],
-            "reward_definition_id": rd["id"], "reward_id": r["id"], "redemption_id": spent["id"]}
+            "reward_definition_id": rd["id"], "reward_id": r["id"], "redemption_id": spent["id"],
+            "reaction_id": rx["id"]}
 
 
 def _assert_answered(response: httpx.Response) -> None:
@@ -192,10 +196,18 @@ def _templates(ids: dict[str, str], handle: str) -> dict[tuple[str, str], dict[s
                                "value_initial": "1.00", "reason": "fuzz"},
         ("POST", "/rewards/extend"): {"ids": [ids["reward_id"]], "profile_id": pid},
         ("POST", "/profiles/{profile_id}/redeem"): {"amount": "0.50"},
+        ("POST", "/reactions"): {"handle": handle, "name": "R", "trigger": {"type": "joined"},
+                                 "effect": {"benefit_definition_id": ids["definition_id"]},
+                                 "limit": "once"},
+        ("PUT", "/reactions/{reaction_id}"): {"name": "R2"},
+        ("POST", "/reactions/dry-run"): {"handle": handle, "name": "R", "limit": "once",
+                                         "trigger": {"type": "birthday", "when": "month"},
+                                         "effect": {"benefit_definition_id": ids["definition_id"]}},
     }
 
 
-_PATH_IDS = {"profile_id": "profile_id", "benefit_id": "benefit_id", "redemption_id": "redemption_id"}
+_PATH_IDS = {"profile_id": "profile_id", "benefit_id": "benefit_id", "redemption_id": "redemption_id",
+             "reaction_id": "reaction_id"}
 
 
 def test_fuzzing_every_write_endpoint_from_the_openapi_description_never_gets_a_5xx(

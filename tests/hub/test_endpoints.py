@@ -185,6 +185,28 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
     assert [p["id"] for p in ok(associate.get(f"/profiles/{pid}/transactions"))["data"]] == [
         sale["id"]]
 
+    # -- reactions (SPEC 3.9; details in test_reactions.py) -----------------------------------
+    rx = ok(admin.post("/reactions", json={
+        "handle": unique("rx"), "name": "Spend 100", "limit": "every_time",
+        "trigger": {"type": "purchase", "min_spend": "100.00"},
+        "effect": {"benefit_definition_id": d["id"]}}), 201)["data"]
+    assert [r["id"] for r in ok(admin.get("/reactions"))["data"]] == [rx["id"]]
+    assert ok(admin.get(f"/reactions/{rx['id']}"))["data"]["version"] == 1
+    rx = ok(admin.put(f"/reactions/{rx['id']}", json={"name": "Spend 100+"},
+                      headers={"If-Match": '"1"'}))["data"]
+    assert isinstance(ok(admin.post(f"/reactions/{rx['id']}/dry-run"))["data"]["count"], int)
+    assert isinstance(ok(admin.post("/reactions/dry-run", json={
+        **{k: rx[k] for k in ("trigger", "effect", "limit")}, "handle": "dry",
+        "name": "Dry"}))["data"]["count"], int)
+    earned = ok(associate.post(f"/profiles/{pid}/transactions",
+                               json={"receipt_ref": "10024", "total": "120.00"}), 201)["data"]
+    issued = next(b for b in ok(associate.get(f"/profiles/{pid}/benefits"))["data"]
+                  if b["source"] == f"reaction:{rx['handle']}")
+    assert ok(associate.post(f"/reactions/{rx['id']}/issues", json={
+        "id": issued["id"], "profile_id": pid, "period": f"purchase:{earned['id']}"}), 200)
+    assert ok(admin.delete(f"/reactions/{rx['id']}", headers={"If-Match": '"2"'}))["data"][
+        "archived"] is True
+
     # -- push, snapshot, digest (details in test_sync_*.py) -----------------------------------
     pushed = ok(till.post("/sync/push", json={"entries": [{
         "key": str(uuid.uuid4()), "method": "POST", "path": "/profiles",

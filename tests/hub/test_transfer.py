@@ -387,3 +387,48 @@ def test_purchases_come_in_by_store_and_receipt_once(
     run(capsys, "hub", "export", "--db", hub_url, "--kind", "purchases", "--out", str(out))
     [held] = map(json.loads, out.read_text().splitlines())
     assert (held["store_id"], held["receipt_ref"], held["total"]) == ("s-mel", "10023", "182.50")
+
+
+REACTIONS = """
+{"handle": "member-activation", "name": "Member Activation", "trigger": {"type": "joined"}, \
+"effect": {"benefit_definition_id": "welcome"}, "limit": "once", "enabled": false}
+{"handle": "bad-trigger", "name": "Bad", "trigger": {"type": "wedding"}, \
+"effect": {"benefit_definition_id": "welcome"}, "limit": "once"}
+{"handle": "bad-effect", "name": "Bad", "trigger": {"type": "joined"}, \
+"effect": {"benefit_definition_id": "nope"}, "limit": "once"}
+{"handle": "birthday", "name": "Birthday", "trigger": {"type": "birthday", "when": "month"}, \
+"effect": {"reward_definition_id": "bday", "value": "10.00"}, "limit": "once_per_year"}
+"""
+
+
+def test_reactions_come_in_by_handle_once_and_export_as_they_import(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    set_up(capsys, url, tmp_path)
+    run(capsys, "hub", "import", "--db", url, "--kind", "benefit_definitions", "--as", "ada",
+        str(write(tmp_path / "d.jsonl", '{"name": "Welcome", "handle": "welcome"}\n')))
+    run(capsys, "hub", "import", "--db", url, "--kind", "reward_definitions", "--as", "ada",
+        str(write(tmp_path / "r.jsonl", '{"name": "Bday", "handle": "bday", "type": "birthday"}\n')))
+    source = write(tmp_path / "reactions.jsonl", REACTIONS)
+    code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
+                         "ada", str(source))
+    first = summary(lines)
+    assert (first["created"], first["rejected"]) == (2, 2)
+    with Path(first["report"]).open(encoding="utf-8") as stream:
+        assert [(int(r["line"]), r["field"]) for r in csv.DictReader(stream)] == [
+            (2, "trigger.type"), (3, "effect.benefit_definition_id")]
+    code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
+                         "ada", str(source))
+    assert (code, summary(lines)["created"], summary(lines)["unchanged"]) == (1, 0, 2)
+    out = tmp_path / "reactions.csv"
+    run(capsys, "hub", "export", "--db", url, "--kind", "reactions", "--out", str(out))
+    with out.open(encoding="utf-8") as stream:
+        rows = {r["handle"]: r for r in csv.DictReader(stream)}
+    assert set(rows) == {"member-activation", "birthday"}
+    assert json.loads(rows["birthday"]["trigger"]) == {"type": "birthday", "when": "month"}
+    with Clienteling.open(url, mode="hub") as cl:
+        assert cl.reactions.get("member-activation").enabled is False
+    # What export wrote, import reads: nothing changes.
+    code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
+                         "ada", str(out))
+    assert code == 0 and summary(lines)["unchanged"] == 2, lines

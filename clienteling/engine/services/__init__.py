@@ -29,6 +29,7 @@ from clienteling.engine.services.profiles import (
     SearchPage,
 )
 from clienteling.engine.services.purchases import PurchaseService
+from clienteling.engine.services.reactions import ReactionService
 from clienteling.engine.services.refetch import RefetchService
 from clienteling.engine.services.remote import RemoteResult, RemoteService
 from clienteling.engine.services.reports import ReportService
@@ -59,6 +60,7 @@ class Clienteling:
         self.benefits = BenefitService(ctx)
         self.rewards = RewardService(ctx)
         self.purchases = PurchaseService(ctx)
+        self.reactions = ReactionService(ctx)
         self.checkout = CheckoutService(ctx, self.benefits, self.rewards, self.purchases)
         self.outbox = OutboxService(ctx)
         self._overview = OverviewReader(ctx, self.profiles, self.benefits, self.rewards, self.outbox)

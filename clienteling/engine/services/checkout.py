@@ -18,7 +18,7 @@ from clienteling.engine import rules
 from clienteling.engine.context import Context, UnitOfWork
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import Form, opt, read_amount, read_ref
-from clienteling.engine.frozen import PurchaseRecord
+from clienteling.engine.frozen import EarnedRecord, PurchaseRecord
 from clienteling.engine.models import Benefit, Redemption, Reward, new_id
 from clienteling.engine.money import apportion
 from clienteling.engine.permissions import Action, Actor, require
@@ -92,6 +92,8 @@ class CheckoutResult:
     preview: CheckoutPreview
     redemptions: list[Redemption]
     purchase: PurchaseRecord | None = None
+    # What the purchase earned from reactions (RX4), to say on the confirmation.
+    earned: tuple[EarnedRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class CheckoutReceipt:
     preview: CheckoutPreview
     redemptions: tuple[RedemptionRecord, ...]
     purchase: PurchaseRecord | None = None
+    earned: tuple[EarnedRecord, ...] = ()
 
 
 def read_basket(lines: Any) -> list[BasketLine]:
@@ -257,7 +260,7 @@ class CheckoutService:
             purchase = self._purchases.record_in(uow, actor, profile_id,
                                                  purchase_of(preview, ref), source="counter",
                                                  refuse_repeat=True)
-        return CheckoutResult(preview, redemptions, purchase)
+        return CheckoutResult(preview, redemptions, purchase, purchase.earned)
 
     def confirm_receipt(self, actor: Actor, profile_id: str, lines: Any, benefit_ids: Any = (),
                         reward_amount: Any = None, *, receipt: str | None = None,
@@ -267,7 +270,7 @@ class CheckoutService:
                               receipt=receipt, receipt_ref=receipt_ref)
         return CheckoutReceipt(result.preview, tuple(
             RedemptionRecord(r.id, r.type, r.total, r.redeem_at) for r in result.redemptions),
-            result.purchase)
+            result.purchase, result.earned)
 
     def _perform(self, uow: UnitOfWork, profile_id: str, preview: CheckoutPreview,
                  receipt: str | None) -> list[Redemption]:

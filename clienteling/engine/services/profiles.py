@@ -6,19 +6,20 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from clienteling.engine import frozen, rules, wire
+from clienteling.engine import frozen, wire
 from clienteling.engine.context import Context, HubCall
 from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
 from clienteling.engine.frozen import IdentityRecord, ProfileRecord
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
 from clienteling.engine.permissions import Action, Actor, require
+from clienteling.engine.profile_data import condition_data as condition_data  # re-exported
+from clienteling.engine.reactions.fire import fire
 from clienteling.engine.search_keys import name_key as name_key  # re-exported, as before
 from clienteling.engine.search_keys import phone_key as phone_key
 from clienteling.engine.services.lookup import get_or_not_found
@@ -69,44 +70,6 @@ class SearchPage:
 class ScanResult:
     profile_id: str
     benefit_id: str | None
-
-
-def condition_data(profile: Profile | ProfileRecord, now: datetime) -> dict[str, Any]:
-    """The JSON a claim or visibility condition is evaluated against (C4)."""
-    return {
-        "id": profile.id,
-        "first_name": profile.first_name,
-        "last_name": profile.last_name,
-        "email": profile.email,
-        "mobile_phone": profile.mobile_phone,
-        "gender": profile.gender,
-        "birth_date": wire.day(profile.birth_date),
-        "age": rules.age_on(profile.birth_date, now.date()),
-        "tier": profile.tier,
-        "join_date": wire.day(profile.join_date),
-        "home_store_id": profile.home_store_id,
-        "attributes": profile.attributes or {},
-        # P3. JsonLogic has only JavaScript numbers: the spend is handed over as one for
-        # comparing ({">=": [{"var": "lifetime_spend"}, 500]}), never stored or summed.
-        "lifetime_spend": _js_number(profile.lifetime_spend),
-        "days_since_last_purchase": _days_since(profile.last_purchase_at, now),
-        "days_since_joined": (now.date() - profile.join_date).days if profile.join_date
-        else _days_since(profile.created_at, now),
-    }
-
-
-def _js_number(amount: Decimal | None) -> int | float:
-    """Money as a JsonLogic condition reads it (P3): JsonLogic has only JavaScript numbers,
-    so a condition compares ``lifetime_spend`` as one. Never stored, summed or shown so: the
-    Decimal stays the amount everywhere else."""
-    if amount is None:
-        return 0
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
-
-
-def _days_since(at: datetime | None, now: datetime) -> int | None:
-    """Whole days from ``at`` to ``now`` (None when it never happened)."""
-    return (now - at).days if at is not None else None
 
 
 def _card_subquery() -> Any:
@@ -409,6 +372,11 @@ class ProfileService:
             body = wire.profile(profile)
             uow.record("profile.create", "profile", profile.id, profile_id=profile.id,
                        after=body, call=HubCall("POST", "/profiles", body))
+            # RX2 Member Activation, in the creation's own transaction (a till offline too,
+            # RX4). The period comes from the join date the record carries, so the hub,
+            # applying the till's creation, derives the same id.
+            fire(uow, "joined", profile.id, {"type": "joined"}, at=uow.judged_at,
+                 every="joined", on=profile.join_date)
             return frozen.profile(profile)
 
     def create_many(self, actor: Actor,
@@ -480,6 +448,7 @@ class ProfileService:
             s = uow.session
             profile = get_or_not_found(s, Profile, profile_id, "profile")
             before = wire.profile(profile)
+            old_tier = profile.tier
             values = self._read(s, data, partial=True, profile_id=profile_id)
             identities = values.pop("identities", None)
             for key, value in values.items():
@@ -500,6 +469,12 @@ class ProfileService:
             uow.record("profile.update", "profile", profile.id, profile_id=profile.id,
                        before=before, after=after,
                        call=HubCall("PUT", f"/profiles/{profile.id}", changed))
+            if profile.tier != old_tier:
+                # RX2 tier attainment: the hub runs it (a till does not, RX4).
+                at = uow.judged_at
+                fire(uow, "tier_changed", profile.id,
+                     {"type": "tier_changed", "from": old_tier, "to": profile.tier}, at=at,
+                     every=f"tier:{old_tier}>{profile.tier}:{at.isoformat()}")
             return frozen.profile(profile)
 
     @staticmethod

@@ -10,6 +10,7 @@ answers the purchase already recorded, whichever channel reported it first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from clienteling.engine.frozen import PurchaseRecord
 from clienteling.engine.models import Profile, Purchase, Staff, Store, new_id
 from clienteling.engine.money import MoneyError, parse_amount
 from clienteling.engine.permissions import Action, Actor, Role, require
+from clienteling.engine.reactions.fire import fire, js_number, spend_event
 from clienteling.engine.wire_in import PURCHASE_SOURCES
 
 ZERO = Decimal("0.00")
@@ -201,7 +203,7 @@ class PurchaseService:
                 raise ValidationError.field(
                     "receipt_ref", f"receipt {receipt} is already recorded at this store") from None
             return frozen.purchase(raced)
-        _move_profile(s, profile_id, eligible, None if returns else at)
+        spend = _move_profile(s, profile_id, eligible, None if returns else at)
         uow.touch("profile", profile_id)
         record = frozen.purchase(purchase)
         body = wire.purchase(record)
@@ -209,6 +211,19 @@ class PurchaseService:
                    profile_id=profile_id, after=body,
                    refs=[("purchase", returns)] if returns else (),
                    call=HubCall("POST", transactions_path(profile_id), body))
+        if returns is None:
+            # RX4: the purchase's reactions, in its own transaction, after its own entry (the
+            # hub applies the purchase first and derives the same ids).
+            earned = fire(uow, "purchase", profile_id, {
+                "type": "purchase", "purchase_id": purchase.id, "store_id": store_id,
+                "total": js_number(total), "eligible_spend": js_number(eligible)},
+                at=at, every=f"purchase:{purchase.id}")
+            if spend is not None:
+                earned += fire(uow, "spend_milestone", profile_id,
+                               spend_event(purchase.id, spend - eligible, spend),
+                               at=at, every=f"purchase:{purchase.id}")
+            if earned:
+                record = replace(record, earned=tuple(earned))
         return record
 
 
@@ -238,7 +253,8 @@ def _check_return(s: Session, profile_id: str, returns: str, total: Decimal,
                                     f"returns more than is left of the sale ({left:.2f})")
 
 
-def _move_profile(s: Session, profile_id: str, delta: Decimal, at: datetime | None) -> None:
+def _move_profile(s: Session, profile_id: str, delta: Decimal,
+                  at: datetime | None) -> Decimal | None:
     """P3 in one conditional UPDATE: spend moved by ``delta`` and never below zero; the last
     purchase moved to ``at`` unless a later one is already there (a sale reported late)."""
     spend = Profile.lifetime_spend + delta
@@ -247,9 +263,13 @@ def _move_profile(s: Session, profile_id: str, delta: Decimal, at: datetime | No
         values["last_purchase_at"] = case(
             (Profile.last_purchase_at.is_(None), at),
             (Profile.last_purchase_at < at, at), else_=Profile.last_purchase_at)
-    s.execute(update(Profile).where(Profile.id == profile_id).values(**values)
-              .execution_options(synchronize_session=False))
+    # The spend it moved to, from the UPDATE itself (RETURNING): a spend milestone is judged
+    # on what this transaction wrote, not on a read another purchase may have moved since.
+    moved = s.execute(update(Profile).where(Profile.id == profile_id).values(**values)
+                      .returning(Profile.lifetime_spend)
+                      .execution_options(synchronize_session=False)).scalar()
     # The session may hold the profile: it must not write its stale spend back.
     held = s.identity_map.get(identity_key(Profile, profile_id))
     if held is not None:
         s.expire(held, ["lifetime_spend", "last_purchase_at"])
+    return Decimal(moved) if moved is not None else None

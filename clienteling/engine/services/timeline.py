@@ -19,7 +19,9 @@ from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     Purchase,
+    Reaction,
     Redemption,
+    Reward,
     RewardDefinition,
     Staff,
     Store,
@@ -210,6 +212,45 @@ def _purchase_rows(s: Session, profile_id: str, limit: int,
     return rows
 
 
+_REACTION = "reaction:"
+
+
+def _reaction_rows(s: Session, profile_id: str, limit: int,
+                   pending: frozenset[str]) -> list[TimelineRow]:
+    """What reactions issued to this customer (RX5), from the instances themselves: one the
+    hub's daily run issued reaches this till by sync, with no audit event here."""
+    pattern = _REACTION + "%"
+    benefits = s.execute(
+        select(Benefit.id, Benefit.source, Benefit.issued_at, BenefitDefinition.name)
+        .join(BenefitDefinition, BenefitDefinition.id == Benefit.benefit_definition_id)
+        .where(Benefit.profile_id == profile_id, Benefit.source.like(pattern))
+        .order_by(Benefit.issued_at.desc()).limit(limit)).all()
+    rewards = s.execute(
+        select(Reward.id, Reward.source, Reward.issued_at, RewardDefinition.name,
+               Reward.value_initial)
+        .join(RewardDefinition, RewardDefinition.id == Reward.reward_definition_id)
+        .where(Reward.profile_id == profile_id, Reward.source.like(pattern))
+        .order_by(Reward.issued_at.desc()).limit(limit)).all()
+    if not benefits and not rewards:
+        return []
+    names = {str(h): str(n) for h, n in s.execute(select(Reaction.handle, Reaction.name))}
+
+    def by(source: str) -> str:
+        handle = source[len(_REACTION):]
+        return names.get(handle, handle)
+
+    rows = [TimelineRow(kind=EventKind.ISSUE, at=at, text=f"Issued automatically by {by(src)}: "
+                        f"{name}", staff="System", amount=None, entity_id=i, redemption_id=None,
+                        voided=False, overridden_by=None, pending=i in pending)
+            for i, src, at, name in benefits]
+    rows += [TimelineRow(kind=EventKind.REWARD_ISSUE, at=at, text=f"Issued automatically by "
+                         f"{by(src)}: {name}", staff="System", amount=value, entity_id=i,
+                         redemption_id=None, voided=False, overridden_by=None,
+                         pending=i in pending)
+             for i, src, at, name, value in rewards]
+    return rows
+
+
 class TimelineReader:
     def __init__(self, ctx: Context, outbox: OutboxService) -> None:
         self.ctx = ctx
@@ -222,10 +263,13 @@ class TimelineReader:
             events = list(s.scalars(
                 select(AuditEvent).where(AuditEvent.profile_id == profile_id)
                 .order_by(AuditEvent.seq.desc()).limit(limit)))
-            events = [e for e in events if e.action not in _PURCHASE_ACTIONS]
-            names = _names(s, events)
             pending = self._outbox.pending_ids(profile_id)
-            purchases = _purchase_rows(s, profile_id, limit, pending)
+            automatic = _reaction_rows(s, profile_id, limit, pending)
+            issued = {r.entity_id for r in automatic}
+            events = [e for e in events if e.action not in _PURCHASE_ACTIONS
+                      and not (e.action.endswith(".issue") and e.entity_id in issued)]
+            names = _names(s, events)
+            purchases = _purchase_rows(s, profile_id, limit, pending) + automatic
         rows = [_row(e, names, pending, tz) for e in events]
         if purchases:  # newest first across both; a stable sort keeps the audit order on ties
             rows = sorted(rows + purchases, key=lambda r: r.at, reverse=True)[:limit]

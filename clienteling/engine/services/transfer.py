@@ -32,6 +32,7 @@ from clienteling.engine.models import (
     Identity,
     Profile,
     Purchase,
+    Reaction,
     Reward,
     RewardDefinition,
     Staff,
@@ -51,6 +52,7 @@ _MODELS: dict[str, Any] = {
     "benefits": Benefit,
     "purchases": Purchase,
     "rewards": Reward,
+    "reactions": Reaction,
 }
 _RENDER: dict[str, Any] = {
     "stores": wire.store,
@@ -61,6 +63,7 @@ _RENDER: dict[str, Any] = {
     "benefits": wire.benefit_record,
     "purchases": wire.purchase,
     "rewards": lambda r: wire.reward(r, embed_definition=False),
+    "reactions": wire.reaction,
 }
 
 

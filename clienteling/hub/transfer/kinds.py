@@ -354,6 +354,30 @@ _register(Kind(
 ))
 
 
+def _reaction_update(cl: Clienteling, actor: Actor | None, current: dict[str, Any],
+                     body: dict[str, Any]) -> Any:
+    assert actor is not None
+    data = {k: v for k, v in body.items() if k not in ("id", "archived", *_STAMPS)}
+    return cl.reactions.update(actor, current["id"], data)
+
+
+def _reaction_columns() -> tuple[str, ...]:
+    from clienteling.engine import wire
+    from clienteling.engine.models import Reaction
+
+    return _columns_of(wire.reaction, Reaction)
+
+
+# SPEC 3.9, §7: a reaction by handle; its effect may name its definition by id or handle.
+_register(Kind(
+    "reactions", _reaction_columns(), json_fields=frozenset({"trigger", "condition", "effect"}),
+    describe="reactions (SPEC 3.9), found by handle; the effect's definition by id or handle",
+    _find=lambda t, b: t.find_definition("reactions", _text(b, "handle")),
+    _create=lambda cl, actor, b: cl.reactions.create(actor, b),  # type: ignore[arg-type]
+    _update=_reaction_update,
+))
+
+
 def kind_named(name: str) -> Kind:
     if name not in KINDS:
         raise ValidationError.field("kind", f"must be one of {', '.join(KINDS)}")
