@@ -1,7 +1,7 @@
 """report_totals: the liability report's running totals, kept by triggers
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 11:00:00
 
 Liability read every live reward and benefit: 14.5 s for a manager at 1,000,000 profiles
@@ -14,9 +14,9 @@ plpgsql functions). The table is filled from the rows here.
 Expiring soon gets covering indexes in place of 0008's (see upgrade), and one store's
 customers an index (home_store_id, id).
 
-Another branch adds 0011; the integrator re-chains this one after it. A migration that
-rebuilds rewards, benefits or profiles on SQLite (batch mode) drops their triggers and must
-call ``report_totals.install`` again.
+It comes after 0011 (reactions), whose widening of benefits.source rebuilds that table on
+SQLite: a migration that rebuilds rewards, benefits or profiles on SQLite (batch mode) drops
+their triggers and must call ``report_totals.install`` again.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from alembic import op
 from clienteling.engine import report_totals
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
