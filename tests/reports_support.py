@@ -22,6 +22,7 @@ from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     Profile,
+    Reaction,
     Redemption,
     RedemptionItem,
     ReportTotal,
@@ -50,6 +51,7 @@ class Dataset:
     benefits: list[dict[str, Any]] = field(default_factory=list)
     redemptions: list[dict[str, Any]] = field(default_factory=list)
     staff: dict[str, str] = field(default_factory=dict)  # id -> display name
+    reactions: dict[str, str] = field(default_factory=dict)  # handle -> name
 
 
 def _money(rng: random.Random, high: int = 20000) -> Decimal:
@@ -342,3 +344,94 @@ def dataset_of(cl: Clienteling) -> Dataset:
                                   "issued_at": b.issued_at, "expires_at": b.expires_at,
                                   "redemptions_remaining": b.redemptions_remaining})
     return data
+
+
+# ------------------------------------------------------------------------- reactions (RX5)
+
+
+def add_reaction_instances(cl: Clienteling, data: Dataset, seed: int, *,
+                           instances: int = 80) -> None:
+    """Reactions (one archived) and benefits and rewards they issued (``source``
+    ``reaction:<handle>``, one handle no reaction on this database has), some redeemed, some
+    voided, some partly spent, some expired — written straight in, added to ``data``."""
+    rng = random.Random(seed * 7919)
+    now = data.now
+    rows: list[Any] = []
+    for i, archived in enumerate((False, False, True)):
+        handle = f"rx{seed}-{i}"
+        data.reactions[handle] = f"Reaction {chr(90 - i)}"  # names sort apart from handles
+        rows.append(Reaction(id=new_id(), handle=handle, name=data.reactions[handle],
+                             trigger={"type": "joined"}, condition=None,
+                             effect={"benefit_definition_id": new_id()}, limit="once",
+                             enabled=True, archived=archived, version=1, created_at=now,
+                             updated_at=now))
+    handles = [*data.reactions, f"gone{seed}"]
+    pids = [p["id"] for p in data.profiles]
+    issued: list[dict[str, Any]] = []
+    for _ in range(instances):
+        source = "reaction:" + rng.choice(handles)
+        expires = rng.choice([None, _instant(rng, now, 60)])
+        if rng.random() < 0.5:
+            initial = _money(rng)
+            remaining = rng.choice([initial, initial, Decimal("0.00"),
+                                    (initial / 2).quantize(CENT)])
+            reward = {"id": new_id(), "profile_id": rng.choice(pids),
+                      "reward_definition_id": rng.choice(list(data.reward_definitions)),
+                      "value_initial": initial, "value_remaining": remaining,
+                      "issued_at": now - timedelta(days=rng.randint(0, 90)),
+                      "expires_at": expires, "timezone": "Australia/Melbourne",
+                      "is_active": True, "source": source}
+            data.rewards.append(reward)
+            rows.append(Reward(**reward, created_at=now, updated_at=now))
+        else:
+            benefit = {"id": new_id(), "profile_id": rng.choice(pids),
+                       "benefit_definition_id": rng.choice(list(data.benefit_definitions)),
+                       "issued_at": now - timedelta(days=rng.randint(0, 90)),
+                       "expires_at": expires, "timezone": "Australia/Melbourne",
+                       "redemptions_remaining": rng.choice([None, 0, 1, 2]), "source": source}
+            data.benefits.append(benefit)
+            issued.append(benefit)
+            rows.append(Benefit(**benefit, created_at=now, updated_at=now))
+    # Uses of some of them, and voids of some uses (a void's items are the uses it takes back).
+    for benefit in rng.sample(issued, k=len(issued) // 2):
+        for kind in rng.choice([["redeem"], ["redeem", "reversal"], ["redeem", "redeem",
+                                                                      "reversal"]]):
+            item = {"type": "benefit", "item_id": benefit["id"], "value": Decimal("0.00"),
+                    "count": 1, "position": 0}
+            redemption = {"id": new_id(), "profile_id": benefit["profile_id"], "type": kind,
+                          "total": Decimal("0.00"), "location_id": None, "staff_id": None,
+                          "redeem_at": now - timedelta(days=1), "items": [item]}
+            data.redemptions.append(redemption)
+            rows.append(Redemption(**{k: v for k, v in redemption.items() if k != "items"},
+                                   created_at=now, items=[RedemptionItem(id=new_id(), **item)]))
+    with database_of(cl).write() as s:
+        s.add_all(rows)
+        s.commit()
+
+
+def reactions(data: Dataset, store_id: str | None) -> dict[str, tuple[Any, ...]]:
+    """handle -> (name, issued, redeemed, expired unused, reward dollars), every reaction."""
+    profiles = {p["id"]: p for p in data.profiles}
+    uses: dict[str, int] = defaultdict(int)
+    for red in data.redemptions:
+        for it in red["items"]:
+            if it["type"] == "benefit":
+                uses[it["item_id"]] += -it["count"] if red["type"] == "reversal" else it["count"]
+    out: dict[str, list[Any]] = {h: [0, 0, 0, Decimal("0.00")] for h in data.reactions}
+    for kind, rows in (("benefit", data.benefits), ("reward", data.rewards)):
+        for row in rows:
+            source = row.get("source", "issued")
+            if not source.startswith("reaction:") or not _in_store(profiles[row["profile_id"]],
+                                                                   store_id):
+                continue
+            slot = out.setdefault(source[len("reaction:"):], [0, 0, 0, Decimal("0.00")])
+            if kind == "benefit":
+                used = uses[row["id"]] > 0
+            else:
+                used = row["value_remaining"] < row["value_initial"]
+                slot[3] += row["value_initial"]
+            expired = row["expires_at"] is not None and row["expires_at"] <= data.now
+            slot[0] += 1
+            slot[1] += used
+            slot[2] += (not used) and expired
+    return {h: (data.reactions.get(h, h), *v) for h, v in out.items()}

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -210,6 +211,10 @@ class Benefit(Base):
         # Expiring soon reads its window from this index alone (migration 0012).
         Index("ix_benefits_expiring", "expires_at", "profile_id", "redemptions_remaining",
               "benefit_definition_id"),
+        # What reactions issued, for the reactions report (0012): a partial index.
+        Index("ix_benefits_by_reaction", "source", "profile_id",
+              sqlite_where=text("benefits.source LIKE 'reaction:%'"),
+              postgresql_where=text("benefits.source LIKE 'reaction:%'")),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -259,6 +264,9 @@ class Reward(Base):
     __table_args__ = (  # expiring soon reads its window from this index alone (0012)
         Index("ix_rewards_expiring", "expires_at", "profile_id", "is_active", "value_remaining",
               "reward_definition_id"),
+        Index("ix_rewards_by_reaction", "source", "profile_id",  # the reactions report (0012)
+              sqlite_where=text("rewards.source LIKE 'reaction:%'"),
+              postgresql_where=text("rewards.source LIKE 'reaction:%'")),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)

@@ -16,6 +16,7 @@ from clienteling.engine.services import Clienteling
 from clienteling.engine.services.reports import (
     ExpiringReport,
     LiabilityReport,
+    ReactionsReport,
     RedemptionsReport,
 )
 from clienteling.engine.services.reports.tables import csv_cell, table, to_csv
@@ -90,12 +91,39 @@ def test_reports_equal_the_brute_force_reference(world: World, seed: int) -> Non
     check_all(cl, data, world.manager, world.store_id, MEL, ask=False)
 
 
+def reaction_numbers(report: ReactionsReport) -> dict[str, tuple[Any, ...]]:
+    return {x.handle: (x.name, x.issued, x.redeemed, x.expired_unused, x.reward_dollars)
+            for x in report.reactions}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_reactions_report_equals_the_reference(world: World, seed: int) -> None:
+    """Per reaction (RX5): issued, redeemed (net of voids), expired unused, reward dollars."""
+    cl = world.cl
+    other = cl.staff.create_store(None, {"name": "Copenhagen", "timezone": "Europe/Copenhagen"})
+    data = ref.make_dataset(cl, seed, {world.store_id: MEL, other.id: "Europe/Copenhagen"}, {},
+                            rewards=30, benefits=30, redemptions=10)
+    ref.add_reaction_instances(cl, data, seed)
+    for actor, store, asked in ((world.admin, None, None), (world.admin, other.id, other.id),
+                                (world.manager, world.store_id, None)):
+        report = cl.reports.reactions(actor, **({} if asked is None else {"store_id": asked}))
+        want = ref.reactions(data, store)
+        assert reaction_numbers(report) == want
+        assert [x.name for x in report.reactions] == sorted(v[0] for v in want.values())
+        assert (report.total.issued, report.total.reward_dollars) == (
+            sum(v[1] for v in want.values()), sum((v[4] for v in want.values()), Decimal("0")))
+    assert any(v[2] for v in want.values()) and any(v[3] for v in want.values())
+    with pytest.raises(PermissionDenied):
+        cl.reports.reactions(world.associate)
+
+
 def test_csv_has_the_tables_columns_and_rows(world: World) -> None:
     cl = world.cl
     ref.make_dataset(cl, 7, {world.store_id: MEL}, {world.manager.staff_id: "Max"})
     for report in (cl.reports.liability(world.manager),
                    cl.reports.expiring(world.manager, days=30),
-                   cl.reports.redemptions(world.manager, by="week")):
+                   cl.reports.redemptions(world.manager, by="week"),
+                   cl.reports.reactions(world.manager)):
         header, rows = table(report)
         parsed = list(csv.reader(io.StringIO(to_csv(report))))
         assert tuple(parsed[0]) == header

@@ -28,6 +28,11 @@ from clienteling.engine.services.reports.liability import (
     LiabilityReport,
     liability,
 )
+from clienteling.engine.services.reports.reactions import (
+    ReactionLine,
+    ReactionsReport,
+    reactions,
+)
 from clienteling.engine.services.reports.redemptions import (
     BucketLine,
     DefinitionLine,
@@ -47,7 +52,8 @@ from clienteling.engine.services.reports.scope import (
 
 __all__ = [
     "BenefitUses", "BucketLine", "DefinitionLine", "ExpiringCustomer", "ExpiringReport",
-    "Figures", "LiabilityCell", "LiabilityReport", "RedemptionsReport", "ReportScope",
+    "Figures", "LiabilityCell", "LiabilityReport", "ReactionLine", "ReactionsReport",
+    "RedemptionsReport", "ReportScope",
     "ReportService", "StaffLine",
 ]
 
@@ -71,6 +77,12 @@ class ReportService:
         with self.ctx.reading() as s:
             scope = resolve_scope(s, actor, store_id)
             return expiring(s, scope, self.ctx.clock.now(), n, cap)
+
+    def reactions(self, actor: Actor, *, store_id: str | None = None) -> ReactionsReport:
+        """Per reaction: issued, redeemed, expired unused, reward dollars issued (RX5)."""
+        with self.ctx.reading() as s:
+            scope = resolve_scope(s, actor, store_id)
+            return reactions(s, scope, self.ctx.clock.now())
 
     def redemptions(self, actor: Actor, *, start: date | str | None = None,
                     end: date | str | None = None, by: str = "day",

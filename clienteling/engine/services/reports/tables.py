@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 from clienteling.engine.services.reports.expiring import ExpiringReport
 from clienteling.engine.services.reports.liability import LiabilityReport
+from clienteling.engine.services.reports.reactions import ReactionLine, ReactionsReport
 from clienteling.engine.services.reports.redemptions import Figures, RedemptionsReport
 
 Table = tuple[tuple[str, ...], list[tuple[str, ...]]]
-Report = LiabilityReport | ExpiringReport | RedemptionsReport
+Report = LiabilityReport | ExpiringReport | RedemptionsReport | ReactionsReport
 
 LIABILITY_COLUMNS: tuple[str, ...] = (
     "kind", "expiry_month", "reward_type", "definition_id", "definition_name", "reward_dollars",
@@ -25,6 +26,8 @@ EXPIRING_COLUMNS: tuple[str, ...] = (
 REDEMPTIONS_COLUMNS: tuple[str, ...] = (
     "breakdown", "key", "name", "benefit_uses", "voided_uses", "net_uses",
     "reward_dollars", "voided_dollars", "net_dollars")
+REACTIONS_COLUMNS: tuple[str, ...] = (
+    "kind", "handle", "name", "issued", "redeemed", "expired_unused", "reward_dollars")
 
 
 def liability_table(report: LiabilityReport) -> Table:
@@ -60,11 +63,22 @@ def redemptions_table(report: RedemptionsReport) -> Table:
     return REDEMPTIONS_COLUMNS, rows
 
 
+def reactions_table(report: ReactionsReport) -> Table:
+    def row(kind: str, line: ReactionLine) -> tuple[str, ...]:
+        return (kind, line.handle, line.name, str(line.issued), str(line.redeemed),
+                str(line.expired_unused), str(line.reward_dollars))
+    rows = [row("reaction", line) for line in report.reactions]
+    rows.append(row("total", report.total))
+    return REACTIONS_COLUMNS, rows
+
+
 def table(report: Report) -> Table:
     if isinstance(report, LiabilityReport):
         return liability_table(report)
     if isinstance(report, ExpiringReport):
         return expiring_table(report)
+    if isinstance(report, ReactionsReport):
+        return reactions_table(report)
     return redemptions_table(report)
 
 
