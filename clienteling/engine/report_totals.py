@@ -83,10 +83,23 @@ def _many_rows(dialect: str, kind: str, *, store: str, sign: int, where: str) ->
 
 
 def rebuild_statements(dialect: str) -> list[str]:
-    """Recount every total from the rows (the migration's fill, the bench's bulk load)."""
-    return [f"DELETE FROM {TABLE}"] + [
-        _many_rows(dialect, kind, store="coalesce(p.home_store_id, '')", sign=1, where="1 = 1")
-        for kind in _KINDS]
+    """Recount every total from the rows (the migration's fill, the bench's bulk load): one
+    pass over each table for the days and no-expiry rows, then the months from the days."""
+    out = [f"DELETE FROM {TABLE}"]
+    for kind, (table, definition, counts, amount, unlimited, _) in _KINDS.items():
+        day = _bucket(dialect, "x.expires_at").replace("g.grain", "CASE WHEN x.expires_at IS "
+                                                                 "NULL THEN 'n' ELSE 'd' END")
+        grain = "CASE WHEN x.expires_at IS NULL THEN 'n' ELSE 'd' END"
+        store = "coalesce(p.home_store_id, '')"
+        out.append(f"{_INSERT}SELECT '{kind}', {grain}, {day}, {store}, x.{definition}, "
+                   f"count(*), sum({amount.format(x='x')}), sum({unlimited.format(x='x')}) "
+                   f"FROM {table} x LEFT JOIN profiles p ON p.id = x.profile_id "
+                   f"WHERE {counts.format(x='x')} "
+                   f"GROUP BY {grain}, {day}, {store}, x.{definition}{_UPSERT}")
+    out.append(f"{_INSERT}SELECT kind, 'm', substr(bucket, 1, 7), store_id, definition_id, "
+               f"sum(n), sum(amount), sum(unlimited) FROM {TABLE} WHERE grain = 'd' "
+               f"GROUP BY kind, substr(bucket, 1, 7), store_id, definition_id{_UPSERT}")
+    return out
 
 
 def _moved_home(dialect: str) -> list[str]:
