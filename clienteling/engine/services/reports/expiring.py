@@ -1,10 +1,12 @@
 """Expiring soon (SPEC §5): the call list of customers whose reward dollars or redeemable
 benefits expire within N days, most value first.
 
-One aggregate query: the expiring rewards and benefits are stacked (``UNION ALL``), grouped
-per customer, joined to the profile for contact details, sorted and capped in SQL; a second
-counts the customers. A customer whose profile attribute ``marketing_opt_in`` is ``false``
-is marked as opted out of contact (docs/reports.md).
+One aggregate query: the expiring rewards and benefits are read from covering indexes and
+stacked (``UNION ALL``), grouped per customer once (a store's customers kept by one list
+from ``ix_profiles_home_store``), sorted and capped in SQL, the page shown joined to its
+profiles for contact details, and the totals over every customer computed beside it.
+A customer whose profile attribute ``marketing_opt_in`` is ``false`` is marked as opted out
+of contact (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Integer, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import Integer, func, literal, or_, select, true, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from clienteling.engine.models import Benefit, BenefitDefinition, Profile, Reward
@@ -75,36 +76,35 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
                        or_(Benefit.redemptions_remaining.is_(None),
                            Benefit.redemptions_remaining > 0),
                        Benefit.benefit_definition_id.in_(open_definitions)))
-    if scope.store_id is not None:  # the chain's view needs no home store
-        # A semi-join on a list made once from ix_profiles_home_store. On SQLite the column
-        # is wrapped (``|| ''``) so the planner cannot walk the store's customers through
-        # the profile_id index instead of reading the window in expiry order.
-        of_store = select(Profile.id).where(Profile.home_store_id == scope.store_id)
-        sqlite = s.get_bind().dialect.name == "sqlite"
-        rewards = rewards.where(_unindexed(Reward.profile_id, sqlite).in_(of_store))
-        benefits = benefits.where(_unindexed(Benefit.profile_id, sqlite).in_(of_store))
     stacked = union_all(rewards, benefits).subquery()
-    per = (select(stacked.c.profile_id,
-                  func.sum(stacked.c.cents).label("cents"),
-                  func.sum(stacked.c.rewards).label("rewards"),
-                  func.sum(stacked.c.benefits).label("benefits"),
-                  func.min(stacked.c.expires_at).label("first_expiry"))
-           .group_by(stacked.c.profile_id).subquery())
-    # The totals over every matching customer ride on each listed row (window aggregates are
-    # computed before LIMIT), so the grouping runs once; the profiles are read for the page
-    # shown only.
+    # Each customer's sums once, kept (MATERIALIZED) for both the page and the totals: a
+    # window aggregate over every customer cost a third more at 1,000,000 profiles.
+    grouped = (select(stacked.c.profile_id,
+                      func.sum(stacked.c.cents).label("cents"),
+                      func.sum(stacked.c.rewards).label("rewards"),
+                      func.sum(stacked.c.benefits).label("benefits"),
+                      func.min(stacked.c.expires_at).label("first_expiry"))
+               .group_by(stacked.c.profile_id))
+    if scope.store_id is not None:  # the chain's view needs no home store
+        # Each customer's sums checked once against a list of the store's customers made
+        # once from ix_profiles_home_store: per row of each half, it was made twice and
+        # probed half a million times at 1,000,000 profiles.
+        grouped = grouped.having(stacked.c.profile_id.in_(
+            select(Profile.id).where(Profile.home_store_id == scope.store_id)))
+    per = grouped.cte("per").prefix_with("MATERIALIZED")
     order = (per.c.cents.desc(), per.c.benefits.desc(), per.c.first_expiry, per.c.profile_id)
     page = (select(per.c.profile_id, per.c.cents, per.c.rewards, per.c.benefits,
-                   per.c.first_expiry, func.count().over().label("n"),
-                   func.sum(per.c.cents).over().label("total_cents"),
-                   func.sum(per.c.benefits).over().label("total_benefits"))
-            .order_by(*order).limit(limit).subquery())
+                   per.c.first_expiry).order_by(*order).limit(limit).subquery())
+    # Over every matching customer, not only the page (limit >= 1, so no page, no customer).
+    totals = select(func.count().label("n"), func.sum(per.c.cents).label("cents"),
+                    func.sum(per.c.benefits).label("benefits")).subquery()
     opt_in = Profile.attributes[OPT_IN_ATTRIBUTE].as_boolean()
+    # The profiles are read for the page shown only.
     rows = s.execute(
         select(page.c.profile_id, Profile.first_name, Profile.last_name, Profile.email,
                Profile.mobile_phone, page.c.cents, page.c.rewards, page.c.benefits,
-               page.c.first_expiry, opt_in, page.c.n, page.c.total_cents, page.c.total_benefits)
-        .join(Profile, Profile.id == page.c.profile_id)
+               page.c.first_expiry, opt_in, totals.c.n, totals.c.cents, totals.c.benefits)
+        .join(Profile, Profile.id == page.c.profile_id).join(totals, true())
         .order_by(page.c.cents.desc(), page.c.benefits.desc(), page.c.first_expiry,
                   page.c.profile_id)
     ).all()
@@ -115,10 +115,6 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
     count, cents_total, benefit_total = rows[0][-3:] if rows else (0, 0, 0)
     return ExpiringReport(scope, now, days, until, customers, int(count), _money(cents_total),
                           int(benefit_total))
-
-
-def _unindexed(column: Any, sqlite: bool) -> Any:
-    return column.op("||")(literal("")) if sqlite else column
 
 
 def _money(cents: int | Decimal) -> Decimal:
