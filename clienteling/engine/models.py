@@ -212,7 +212,7 @@ class Benefit(Base):
         Index("ix_benefits_expiring", "expires_at", "profile_id", "redemptions_remaining",
               "benefit_definition_id"),
         # What reactions issued, for the reactions report (0012): a partial index.
-        Index("ix_benefits_by_reaction", "source", "profile_id",
+        Index("ix_benefits_by_reaction", "source", "profile_id", "expires_at", "id",
               sqlite_where=text("benefits.source LIKE 'reaction:%'"),
               postgresql_where=text("benefits.source LIKE 'reaction:%'")),
     )
@@ -264,7 +264,8 @@ class Reward(Base):
     __table_args__ = (  # expiring soon reads its window from this index alone (0012)
         Index("ix_rewards_expiring", "expires_at", "profile_id", "is_active", "value_remaining",
               "reward_definition_id"),
-        Index("ix_rewards_by_reaction", "source", "profile_id",  # the reactions report (0012)
+        Index("ix_rewards_by_reaction", "source", "profile_id", "expires_at",  # reactions report
+              "value_initial", "value_remaining",
               sqlite_where=text("rewards.source LIKE 'reaction:%'"),
               postgresql_where=text("rewards.source LIKE 'reaction:%'")),
     )

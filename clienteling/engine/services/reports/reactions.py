@@ -98,7 +98,8 @@ def _benefit_counts(s: Session, scope: ReportScope, now: datetime) -> list[Any]:
     issued = (select(Benefit.source.label("source"), net_uses.label("uses"),
                      Benefit.expires_at.label("expires_at"))
               .where(literal_column(REACTION_SOURCE.format(table="benefits"))))
-    per = _of_store(issued, Benefit.profile_id, scope).subquery()
+    # Kept (MATERIALIZED) so each instance's uses are looked up once, not once per CASE.
+    per = _of_store(issued, Benefit.profile_id, scope).cte("uses").prefix_with("MATERIALIZED")
     used = per.c.uses > 0
     expired = per.c.expires_at.is_not(None) & (per.c.expires_at <= now)
     return list(s.execute(
