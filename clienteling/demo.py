@@ -117,6 +117,13 @@ def _benefit_definitions(now: datetime) -> list[dict[str, Any]]:
             "max_redemptions": None, "is_published": True, "category": "entitlement",
             "description": "Shop the sale before everyone else.",
         },
+        {   # what Member Activation issues (a reaction, SPEC 3.9)
+            "name": "Welcome Coffee", "handle": "welcome-coffee", "period": 30,
+            "description": "A free coffee at the in-store cafe, on us, for joining.",
+            "max_redemptions": 1, "is_published": True, "tags": ["welcome"],
+            "category": "free_product", "redeem_code_pos": "WELCOME",
+            "discount": {"percent_off": "100", "categories": [], "skus": ["CAFE-COFFEE"]},
+        },
     ]
 
 
@@ -137,6 +144,29 @@ REWARD_DEFINITIONS: list[dict[str, Any]] = [
     {"name": "Bonus", "handle": "bonus", "type": "bonus", "value": "5.00", "period": 30},
     {"name": "Other", "handle": "other", "type": "other", "value": None, "period": 60},
 ]
+
+
+def _reactions(benefits: dict[str, Any], rewards: dict[str, Any]) -> list[dict[str, Any]]:
+    """Seed 004's automatic reward types as reactions (SPEC 3.9), switched on in the demo so a
+    new customer gets the welcome coffee at once and this month's birthdays get their reward
+    (a new hub's examples come switched off: examples/reactions.jsonl)."""
+    return [
+        {"handle": "member-activation", "name": "Member Activation", "limit": "once",
+         "trigger": {"type": "joined"},
+         "effect": {"benefit_definition_id": benefits["welcome-coffee"].id}},
+        {"handle": "birthday", "name": "Birthday", "limit": "once_per_year",
+         "trigger": {"type": "birthday", "when": "month"},
+         "effect": {"reward_definition_id": rewards["birthday"].id}},
+        {"handle": "spend-500", "name": "Spend milestone $500", "limit": "every_time",
+         "trigger": {"type": "spend_milestone", "threshold": "500.00"},
+         "effect": {"reward_definition_id": rewards["spend"].id}},
+        {"handle": "join-anniversary", "name": "Join Anniversary", "limit": "once_per_year",
+         "trigger": {"type": "join_anniversary"},
+         "effect": {"reward_definition_id": rewards["anniversary"].id}},
+        {"handle": "re-activation", "name": "Re-activation", "limit": "every_time",
+         "trigger": {"type": "lapsed", "days": 180},
+         "effect": {"reward_definition_id": rewards["reactivation"].id}},
+    ]
 
 
 class _Ids:
@@ -169,6 +199,8 @@ def _populate(cl: Clienteling, db: Database, count: int, seed: int, now: datetim
                     for d in _benefit_definitions(now)}
     reward_defs = {d["handle"]: cl.definitions.create_reward_definition(admin, {"id": ids(), **d})
                    for d in REWARD_DEFINITIONS}
+    for reaction in _reactions(benefit_defs, reward_defs):
+        cl.reactions.create(admin, {"id": ids(), **reaction})
     writer = _BulkWriter(db, now)
     writer.add_profile(*_jane(ids, store.id, now))
     jane_id = writer.profiles[-1]["id"]
@@ -213,6 +245,8 @@ def _populate(cl: Clienteling, db: Database, count: int, seed: int, now: datetim
                 Decimal("0.01")))
         writer.flush_if_full()
     writer.flush()
+    # Today's birthdays, anniversaries and lapsed customers, as the hub's daily run issues them.
+    cl.reactions.run_daily(admin, now)
 
 
 def _jane(ids: _Ids, store_id: str, now: datetime) -> tuple[dict[str, Any], str]:

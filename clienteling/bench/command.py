@@ -37,7 +37,8 @@ from clienteling.engine.errors import DomainError
 log = logging.getLogger(__name__)
 
 #: The parts, in the order they run (keys.md): each is ``clienteling.bench.<name>.measure``.
-PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "importload", "machine")
+PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "importload", "reactionsload",
+         "machine")
 MIN_SCALE, MAX_SCALE = 1_000, 5_000_000
 PG_ENV = "CLIENTELING_BENCH_PG"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -74,6 +75,9 @@ TARGETS: tuple[tuple[str, str, Any, Callable[[dict[str, Any]], Any]], ...] = tup
         ("build_s", "<=", 180, lambda r: r.get("build_s")),
         # SPEC §8: a million profiles imported in at most 5 minutes, at any scale a rate.
         ("hub_import_rows_per_s", ">=", 3_334, lambda r: r.get("hub_import_rows_per_s")),
+        # SPEC §8 (issue 17): the daily reactions run over 1M profiles, a checkout firing them.
+        ("reactions_daily_run_s", "<=", 60, lambda r: r.get("reactions_daily_run_s")),
+        ("checkout_reactions_p95_ms", "<=", 15, lambda r: r.get("checkout_reactions_p95_ms")),
     )
 )
 

@@ -103,6 +103,9 @@ class UnitOfWork:
     mode: Mode
     records: list[_Record] = field(default_factory=list)
     touched: list[tuple[str, str, str]] = field(default_factory=list)
+    # ``touched`` as a set, so a unit that touches thousands (a bulk import, a daily run of
+    # reactions) checks each in constant time rather than scanning the list.
+    _touched_keys: set[tuple[str, str, str]] = field(default_factory=set)
     areas: set[Area] = field(default_factory=set)
     profile_ids: set[str] = field(default_factory=set)
     # One id for every outbox entry this unit writes: sync sends them all or none.
@@ -177,7 +180,12 @@ class UnitOfWork:
 
     def _touch(self, entity_type: str, entity_id: str, op: str) -> None:
         key = (entity_type, entity_id, op)
-        if key not in self.touched:
+        seen = self._touched_keys
+        if len(seen) != len(self.touched):  # the list was cut back (a savepoint undone)
+            seen.clear()
+            seen.update(self.touched)
+        if key not in seen:
+            seen.add(key)
             self.touched.append(key)
 
     def write_journal(self) -> None:

@@ -301,11 +301,12 @@ class ReactionRecord:
     enabled: bool
     version: int
     archived: bool
-    created_at: datetime
-    updated_at: datetime
     # Why it does not fire although enabled, in words ("Its benefit definition Free Coffee
     # is archived."), else None. Computed when read; never stored or synced.
     problem: str | None = None
+    # Defaulted (after the contract's fields) so a record built by hand still builds.
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     def wire(self) -> dict[str, Any]:
         """The API body (the hub's JSON): the synced record plus ``problem``."""

@@ -32,6 +32,9 @@ KEYS: dict[str, tuple[str, ...]] = {
                 "hub_redeem_rps_postgres_benefit", "hub_redeem_rps_postgres_amount", "hub_caps_held",
                 "local_redeem_p50_ms", "hub_redeem_p50_ms"),
     "importload": ("hub_import_s", "hub_import_rows_per_s", "hub_import_rss_mb"),
+    "reactionsload": ("reactions_first_run_s", "reactions_first_run_issued",
+                      "reactions_daily_rerun_s", "reactions_daily_run_s", "reactions_daily_issued",
+                      "checkout_plain_p95_ms", "checkout_reactions_p95_ms"),
     "machine": ("machine",),
     "command": ("scale", "seed", "started_at", "duration_s", "targets", "skipped"),
 }
@@ -41,7 +44,8 @@ TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "re
            "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
            "report_redemptions_ms", "report_reactions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
-           "rss_mb", "build_s", "hub_import_rows_per_s")
+           "rss_mb", "build_s", "hub_import_rows_per_s", "reactions_daily_run_s",
+           "checkout_reactions_p95_ms")
 
 
 def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:

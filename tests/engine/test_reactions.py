@@ -230,3 +230,40 @@ def test_rx5_history_says_what_was_issued_automatically_and_by_which_reaction(
     assert ("Issued automatically by Spend reward 2026: Spend reward", "System", D("10.00"),
             True) in rows
     assert sum("Issued" in text for text, *_ in rows) == 2  # not also as a manual issue
+
+
+def test_rx4_imported_purchases_and_returns_fire_nothing(world: World, spend_reward: Any) -> None:
+    cl = world.cl
+    cl.reactions.create(world.admin, {
+        "handle": "any-purchase", "name": "Any purchase", "limit": "every_time",
+        "trigger": {"type": "purchase"}, "effect": {"reward_definition_id": spend_reward.id}})
+    jane = make_profile(world)
+    old = cl.purchases.record(world.admin, jane.id, {"receipt_ref": "OLD", "total": "80.00"},
+                              source="import")
+    assert old.earned == ()
+    cl.purchases.record_return(world.associate, jane.id, old.id,
+                               {"receipt_ref": "OLD-R", "total": "10.00"})
+    assert cl.rewards.for_profile(jane.id) == []
+    live = cl.purchases.record(world.associate, jane.id, {"receipt_ref": "NEW", "total": "1.00"})
+    assert len(live.earned) == 1
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"trigger": {"type": "wedding"}}, "trigger.type"),
+    ({"trigger": {"type": "spend_milestone", "threshold": "1.001"}}, "trigger.threshold"),
+    ({"effect": {}}, "effect"),
+    ({"limit": "sometimes"}, "limit"),
+    ({"active_to": "2025-01-01T00:00:00+00:00"}, "active_to"),
+    ({"condition": {"nope": [1]}}, "condition"),
+])
+def test_s4_a_bad_synced_reaction_is_refused_naming_its_field(
+        world: World, welcome: Any, change: dict[str, Any], field: str) -> None:
+    from clienteling.engine import entities, wire
+
+    record = wire.reaction(world.cl.reactions.create(
+        world.admin, body({"benefit_definition_id": welcome.id},
+                          active_from="2026-01-01T00:00:00+00:00")))
+    assert entities.parse("reaction", record).row["handle"] == "welcome"
+    with pytest.raises(ValidationError) as error:
+        entities.parse("reaction", {**record, **change})
+    assert field in error.value.errors and "synced reaction" in str(error.value)

@@ -206,3 +206,15 @@ def test_dry_run_counts_without_issuing(hub: World) -> None:
 def test_the_daily_run_is_the_hubs(world: World) -> None:
     with pytest.raises(RuleRefused):
         world.cl.reactions.run_daily(None, T0)
+
+
+def test_tier_changed_fires_on_the_hub_not_at_a_till(hub: World, world: World) -> None:
+    for w in (hub, world):
+        _reaction(w, {"type": "tier_changed", "to": "gold"}, limit="once", handle="gold")
+        pid = _person(w, "Tia", tier="silver")
+        w.cl.profiles.update(w.admin, pid, {"tier": "platinum"})
+        assert _held(w) == {}  # not to gold
+        w.cl.profiles.update(w.admin, pid, {"tier": "gold"})
+        w.cl.profiles.update(w.admin, pid, {"tier": "silver"})
+        w.cl.profiles.update(w.admin, pid, {"tier": "gold"})  # once: not again
+        assert _held(w) == ({pid: 1} if w is hub else {})

@@ -26,7 +26,8 @@ from tests.internals import database_of
 
 # The tables holding synced records (the journal, tokens and idempotency keys are per copy).
 SYNCED = ("stores", "staff", "benefit_definitions", "reward_definitions", "profiles",
-          "identities", "benefits", "rewards", "redemptions", "redemption_items")
+          "identities", "benefits", "rewards", "redemptions", "redemption_items", "purchases",
+          "reactions")
 
 
 def _copy_records(source: str, target: str) -> None:

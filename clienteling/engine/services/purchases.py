@@ -211,9 +211,10 @@ class PurchaseService:
                    profile_id=profile_id, after=body,
                    refs=[("purchase", returns)] if returns else (),
                    call=HubCall("POST", transactions_path(profile_id), body))
-        if returns is None:
+        if returns is None and purchase.source != "import":
             # RX4: the purchase's reactions, in its own transaction, after its own entry (the
-            # hub applies the purchase first and derives the same ids).
+            # hub applies the purchase first and derives the same ids). An imported purchase
+            # is history from another system: it earns nothing again (docs/reactions.md).
             earned = fire(uow, "purchase", profile_id, {
                 "type": "purchase", "purchase_id": purchase.id, "store_id": store_id,
                 "total": js_number(total), "eligible_spend": js_number(eligible)},
