@@ -26,6 +26,11 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 TABLE = "report_totals"
+#: Set (a ``settings`` key) while a till's first sync writes without the triggers: the totals
+#: are recounted on its last page, and liability refuses until then rather than be wrong.
+DEFERRED_SETTING = "sync.deferred_report_totals"
+NOT_READY = ("Liability is ready when this till's first sync has finished: its totals are "
+             "counted once all the customers' rewards and benefits have arrived.")
 #: The three bucket grains: a UTC day (``YYYY-MM-DD``), a UTC month (``YYYY-MM``), no expiry.
 DAY, MONTH, NONE = "d", "m", "n"
 REWARD, BENEFIT = "r", "b"
@@ -188,6 +193,13 @@ def drop_trigger_statements(dialect: str) -> list[str]:
             out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             out.append(f"DROP FUNCTION IF EXISTS {name}()")
     return out
+
+
+def installed(conn: Connection) -> bool:
+    """Whether the triggers are there (SQLite; a PostgreSQL till does not exist)."""
+    found = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                 "AND name LIKE 'report_totals_%'").scalar()
+    return bool(found)
 
 
 def install(conn: Connection) -> None:

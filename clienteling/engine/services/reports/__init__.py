@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from clienteling.engine.context import Context
-from clienteling.engine.errors import ValidationError
+from clienteling.engine.errors import DomainError, ValidationError
+from clienteling.engine.models import KeyValue
 from clienteling.engine.permissions import Actor
+from clienteling.engine.report_totals import DEFERRED_SETTING, NOT_READY
 from clienteling.engine.services.reports.expiring import (
     DEFAULT_LIMIT,
     MAX_DAYS,
@@ -68,6 +72,8 @@ class ReportService:
     def liability(self, actor: Actor, *, store_id: str | None = None) -> LiabilityReport:
         with self.ctx.reading() as s:
             scope = resolve_scope(s, actor, store_id)
+            if s.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_SETTING)):
+                raise DomainError(NOT_READY)
             return liability(s, scope, self.ctx.clock.now())
 
     def expiring(self, actor: Actor, *, days: int | str = 30, limit: int | str = DEFAULT_LIMIT,
