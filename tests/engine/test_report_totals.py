@@ -37,6 +37,7 @@ class Env:
     per: str
     manager: Actor
     admin: Actor
+    url: str
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -62,7 +63,7 @@ def _env(url: str, clock: FixedClock) -> Iterator[Env]:
             people[role] = cl.staff.actor(cl.staff.create_staff(None, {
                 "username": username, "display_name": username, "role": role,
                 "store_id": mel.id, "pin": pin}).id)
-        yield Env(cl, clock, mel.id, per.id, people["manager"], people["admin"])
+        yield Env(cl, clock, mel.id, per.id, people["manager"], people["admin"], url)
 
 
 def check(env: Env) -> None:
@@ -225,3 +226,46 @@ def test_sync_apply_keeps_the_totals(env: Env) -> None:
             if e["type"] != "profile"]
     cl.remote.apply(gone)
     check(env)
+
+
+def test_what_reactions_issue_is_in_the_totals(env: Env) -> None:
+    """Reactions issue by insert-if-absent (RX3): in a profile's creation, in a purchase's
+    unit of work, and in the daily run's batches — each kept like any other issue."""
+    cl, admin = env.cl, env.admin
+    welcome = cl.definitions.create_benefit_definition(admin, {
+        "name": "Welcome", "handle": "welcome-coffee", "is_published": True,
+        "is_assignable": True, "period": 30})
+    spend = cl.definitions.create_reward_definition(admin, {
+        "name": "Spend", "handle": "spend-reward", "type": "spend", "value": "10.00",
+        "max_value": "50.00", "period": 45})
+    birthday = cl.definitions.create_reward_definition(admin, {
+        "name": "Birthday", "handle": "birthday-reward", "type": "birthday", "value": "15.00",
+        "period": 31})
+    cl.reactions.create(admin, {"handle": "welcome", "name": "Member Activation",
+                                "trigger": {"type": "joined"}, "limit": "once",
+                                "effect": {"benefit_definition_id": welcome.id}})
+    cl.reactions.create(admin, {"handle": "big-spend", "name": "Big spender",
+                                "trigger": {"type": "purchase", "min_spend": "100.00"},
+                                "limit": "every_time",
+                                "effect": {"reward_definition_id": spend.id}})
+    cl.reactions.create(admin, {"handle": "birthday", "name": "Birthday",
+                                "trigger": {"type": "birthday", "when": "month"},
+                                "limit": "once_per_year",
+                                "effect": {"reward_definition_id": birthday.id}})
+    ann = cl.profiles.create(admin, {"first_name": "Ann", "last_name": "A",
+                                     "home_store_id": env.mel, "birth_date": "1990-03-12"})
+    bob = cl.profiles.create(admin, {"first_name": "Bob", "last_name": "B",
+                                     "home_store_id": env.per, "birth_date": "1985-03-30"})
+    check(env)
+    cl.purchases.record(env.manager, ann.id, {"receipt_ref": "R1", "total": "150.00"})
+    cl.purchases.record(env.manager, bob.id, {"receipt_ref": "R2", "total": "120.00"})
+    check(env)
+    with Clienteling.open(env.url, clock=env.clock, mode="hub") as hub:  # it runs there
+        hub.reactions.run_daily(None, T0)
+        hub.reactions.run_daily(None, T0)  # again: nothing more
+    check(env)
+    data = ref.dataset_of(cl)
+    assert sum(1 for r in data.rewards if r["value_initial"] == 15) == 2  # two birthdays
+    report = cl.reports.reactions(admin)
+    assert {x.handle: x.issued for x in report.reactions} == {
+        "welcome": 2, "big-spend": 2, "birthday": 2}
