@@ -26,6 +26,7 @@ from clienteling.engine.models import (
     Redemption,
     RedemptionItem,
     ReportTotal,
+    ReportTotalDelta,
     Reward,
     RewardDefinition,
     Store,
@@ -273,12 +274,16 @@ def redemptions(data: Dataset, store_id: str | None, chain_zone: str, start: dat
 
 def kept_totals(cl: Clienteling) -> dict[tuple[str, ...], tuple[int, int, int]]:
     """``report_totals`` as it stands, rows that add up to nothing left out."""
+    out: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     with database_of(cl).read() as s:
-        rows = s.execute(select(ReportTotal.kind, ReportTotal.grain, ReportTotal.bucket,
-                                ReportTotal.store_id, ReportTotal.definition_id, ReportTotal.n,
-                                ReportTotal.amount, ReportTotal.unlimited)).all()
-    return {tuple(r[:5]): (int(r[5]), int(r[6]), int(r[7])) for r in rows
-            if (r[5], r[6], r[7]) != (0, 0, 0)}
+        for model in (ReportTotal, ReportTotalDelta):  # PostgreSQL's unfolded deltas added in
+            for r in s.execute(select(model.kind, model.grain, model.bucket, model.store_id,
+                                      model.definition_id, model.n, model.amount,
+                                      model.unlimited)):
+                slot = out[tuple(r[:5])]
+                for i, v in enumerate(r[5:]):
+                    slot[i] += int(v)
+    return {k: (v[0], v[1], v[2]) for k, v in out.items() if v != [0, 0, 0]}
 
 
 def recounted_totals(cl: Clienteling) -> dict[tuple[str, ...], tuple[int, int, int]]:

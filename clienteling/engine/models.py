@@ -311,6 +311,25 @@ class ReportTotal(Base):
     unlimited: Mapped[int] = mapped_column(BigInteger)  # benefits with no use limit
 
 
+class ReportTotalDelta(Base):
+    """On PostgreSQL the triggers append changes here instead of updating ``report_totals``
+    (whose rows every writer of a store shares: updated in place, concurrent redeems
+    deadlocked on them); the reports add these in and fold them into the totals."""
+
+    __tablename__ = "report_total_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    grain: Mapped[str] = mapped_column(String(1))
+    bucket: Mapped[str] = mapped_column(String(10))
+    store_id: Mapped[str] = mapped_column(String(36))
+    definition_id: Mapped[str] = mapped_column(String(36))
+    n: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    unlimited: Mapped[int] = mapped_column(BigInteger)
+
+
 class Redemption(Base):
     """Omneo's redemption transaction, for benefits and rewards alike (append-only)."""
 

@@ -5,6 +5,11 @@ extend, expire, reassign, delete, sync apply, hub import, claims, bulk creation)
 ``rewards``, ``benefits`` and ``profiles.home_store_id`` keeps the totals right on every one
 of them, in the writing transaction, without any service knowing (docs/reports.md, Speed).
 
+On PostgreSQL the triggers append each change to ``report_total_deltas`` instead, because
+the totals rows are shared by every writer of a store and, updated in place, concurrent
+redeems deadlocked on them (8 threads: 232 of 320 refused); the reports add the deltas in
+and :func:`fold` them into the totals first.
+
 What is kept: for each kind (``r`` reward dollars in cents, ``b`` benefit uses), each
 customer's home store (``''`` for none) and each definition, the instances that still count
 — a reward active with dollars left, a benefit with uses left or no use limit — summed by the
@@ -51,6 +56,15 @@ _UPSERT = (" ON CONFLICT (kind, grain, bucket, store_id, definition_id) DO UPDAT
            "n = report_totals.n + excluded.n, amount = report_totals.amount + excluded.amount, "
            "unlimited = report_totals.unlimited + excluded.unlimited")
 _INSERT = f"INSERT INTO {TABLE} (kind, grain, bucket, store_id, definition_id, n, amount, unlimited) "
+DELTAS = "report_total_deltas"
+_APPEND = f"INSERT INTO {DELTAS} (kind, grain, bucket, store_id, definition_id, n, amount, unlimited) "
+
+
+def _write(dialect: str) -> tuple[str, str]:
+    """How a trigger writes a change: SQLite updates the totals in place (its writers take
+    turns anyway); PostgreSQL appends it to the deltas, because rows every writer of a store
+    shares, updated in place and locked to commit, deadlocked concurrent redeems."""
+    return (_INSERT, _UPSERT) if dialect == "sqlite" else (_APPEND, "")
 
 
 def _bucket(dialect: str, instant: str) -> str:
@@ -65,32 +79,34 @@ def _bucket(dialect: str, instant: str) -> str:
 def _one_row(dialect: str, kind: str, row: str, sign: int) -> str:
     """Add (``sign`` 1) or take away (-1) one instance's part: ``row`` is NEW or OLD."""
     _, definition, counts, amount, unlimited, _ = _KINDS[kind]
-    return (f"{_INSERT}SELECT '{kind}', g.grain, {_bucket(dialect, f'{row}.expires_at')}, "
+    into, upsert = _write(dialect)
+    return (f"{into}SELECT '{kind}', g.grain, {_bucket(dialect, f'{row}.expires_at')}, "
             f"coalesce((SELECT p.home_store_id FROM profiles p WHERE p.id = {row}.profile_id), ''), "
             f"{row}.{definition}, {sign}, {sign} * {amount.format(x=row)}, "
             f"{sign} * {unlimited.format(x=row)} FROM {_GRAINS} AS g "
             f"WHERE (g.grain = 'n') = ({row}.expires_at IS NULL) AND {counts.format(x=row)}"
-            f"{_UPSERT}")
+            f"{upsert}")
 
 
 def _many_rows(dialect: str, kind: str, *, store: str, sign: int, where: str) -> str:
     """Add or take away the parts of every instance ``where`` picks (alias ``x``), counted
     under ``store`` (an SQL expression; ``p`` is the instance's profile)."""
     table, definition, counts, amount, unlimited, _ = _KINDS[kind]
-    return (f"{_INSERT}SELECT '{kind}', g.grain, {_bucket(dialect, 'x.expires_at')}, {store}, "
+    into, upsert = _write(dialect)
+    return (f"{into}SELECT '{kind}', g.grain, {_bucket(dialect, 'x.expires_at')}, {store}, "
             f"x.{definition}, {sign} * count(*), {sign} * sum({amount.format(x='x')}), "
             f"{sign} * sum({unlimited.format(x='x')}) "
             f"FROM {table} x LEFT JOIN profiles p ON p.id = x.profile_id "
             f"JOIN {_GRAINS} AS g ON (g.grain = 'n') = (x.expires_at IS NULL) "
             f"WHERE {counts.format(x='x')} AND {where} "
             f"GROUP BY g.grain, {_bucket(dialect, 'x.expires_at')}, {store}, x.{definition}"
-            f"{_UPSERT}")
+            f"{upsert}")
 
 
 def rebuild_statements(dialect: str) -> list[str]:
     """Recount every total from the rows (the migration's fill, the bench's bulk load): one
     pass over each table for the days and no-expiry rows, then the months from the days."""
-    out = [f"DELETE FROM {TABLE}"]
+    out = [f"DELETE FROM {TABLE}", f"DELETE FROM {DELTAS}"]
     for kind, (table, definition, counts, amount, unlimited, _) in _KINDS.items():
         day = _bucket(dialect, "x.expires_at").replace("g.grain", "CASE WHEN x.expires_at IS "
                                                                  "NULL THEN 'n' ELSE 'd' END")
@@ -193,6 +209,26 @@ def drop_trigger_statements(dialect: str) -> list[str]:
             out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             out.append(f"DROP FUNCTION IF EXISTS {name}()")
     return out
+
+
+#: Folds take turns (a transaction-scoped advisory lock): two folding at once would upsert
+#: the same totals rows in different orders. Writers never touch the totals on PostgreSQL.
+_FOLD_LOCK = 0x7265706F7274  # "report"
+
+
+def fold(conn: Connection) -> None:
+    """PostgreSQL: move the deltas committed so far into the totals (their own transaction,
+    the caller's). A delta committed after this one's snapshot stays for the next fold, and
+    the reports add in whatever is left, so they are exact either way."""
+    if conn.dialect.name == "sqlite":
+        return
+    conn.execute(text(f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})"))
+    conn.execute(text(
+        f"WITH moved AS (DELETE FROM {DELTAS} RETURNING kind, grain, bucket, store_id, "
+        "definition_id, n, amount, unlimited) "
+        f"{_INSERT}SELECT kind, grain, bucket, store_id, definition_id, sum(n), sum(amount), "
+        "sum(unlimited) FROM moved GROUP BY kind, grain, bucket, store_id, definition_id"
+        f"{_UPSERT}"))
 
 
 def installed(conn: Connection) -> bool:

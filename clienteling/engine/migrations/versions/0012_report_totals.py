@@ -45,6 +45,20 @@ def upgrade() -> None:
         sa.Column("unlimited", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "grain", "bucket", "store_id", "definition_id"),
     )
+    op.create_table(
+        "report_total_deltas",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(1), nullable=False),
+        sa.Column("grain", sa.String(1), nullable=False),
+        sa.Column("bucket", sa.String(10), nullable=False),
+        sa.Column("store_id", sa.String(36), nullable=False),
+        sa.Column("definition_id", sa.String(36), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("unlimited", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     report_totals.install(op.get_bind())
     # Expiring soon reads a window of expiries and groups it per customer: with every column
     # it reads in the index, the window is read from the index alone (0008's indexes on
@@ -77,4 +91,5 @@ def downgrade() -> None:
     op.create_index("ix_benefits_expires_at", "benefits", ["expires_at"])
     op.create_index("ix_rewards_expires_at", "rewards", ["expires_at"])
     report_totals.uninstall(op.get_bind())
+    op.drop_table("report_total_deltas")
     op.drop_table("report_totals")

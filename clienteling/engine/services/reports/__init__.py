@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from clienteling.engine import report_totals
 from clienteling.engine.context import Context
 from clienteling.engine.errors import DomainError, ValidationError
 from clienteling.engine.models import KeyValue
@@ -70,6 +71,11 @@ class ReportService:
         self.ctx = ctx
 
     def liability(self, actor: Actor, *, store_id: str | None = None) -> LiabilityReport:
+        if self.ctx.db.dialect != "sqlite":
+            # The deltas the triggers appended since the last report, into the totals (a
+            # short transaction of its own); the report adds in any committed after it.
+            with self.ctx.db.writer.begin() as conn:
+                report_totals.fold(conn)
         with self.ctx.reading() as s:
             scope = resolve_scope(s, actor, store_id)
             if s.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_SETTING)):

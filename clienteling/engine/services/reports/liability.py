@@ -17,7 +17,6 @@ from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     Profile,
-    ReportTotal,
     Reward,
     RewardDefinition,
 )
@@ -36,6 +35,7 @@ from clienteling.engine.services.reports.scope import (
 from clienteling.engine.services.reports.totals import (
     ROWS,
     Piece,
+    kept,
     labelled,
     pieces_of,
     stacked,
@@ -131,20 +131,21 @@ def _reward_parts(s: Session, scope: ReportScope, now: datetime,
                             Reward.expires_at > now if piece.lo <= now else true()))
             return _of_store(query, Reward.profile_id, scope).group_by(RewardDefinition.type)
         rows += s.execute(stacked(pieces[ROWS], Reward.expires_at, edge)).all()
+    totals = kept(s.get_bind().dialect.name)
     for grain in (DAY, MONTH):
         if pieces[grain]:
-            label, inside = labelled(ReportTotal.bucket, pieces[grain])
+            label, inside = labelled(totals.c.bucket, pieces[grain])
             rows += s.execute(
-                select(label, RewardDefinition.type, func.sum(ReportTotal.n),
-                       func.sum(ReportTotal.amount))
-                .join(RewardDefinition, RewardDefinition.id == ReportTotal.definition_id)
-                .where(*totals_where(REWARD, grain, scope.store_id), inside)
+                select(label, RewardDefinition.type, func.sum(totals.c.n),
+                       func.sum(totals.c.amount))
+                .join(RewardDefinition, RewardDefinition.id == totals.c.definition_id)
+                .where(*totals_where(totals, REWARD, grain, scope.store_id), inside)
                 .group_by(label, RewardDefinition.type)).all()
     rows += s.execute(
-        select(literal(NO_EXPIRY), RewardDefinition.type, func.sum(ReportTotal.n),
-               func.sum(ReportTotal.amount))
-        .join(RewardDefinition, RewardDefinition.id == ReportTotal.definition_id)
-        .where(*totals_where(REWARD, NONE, scope.store_id))
+        select(literal(NO_EXPIRY), RewardDefinition.type, func.sum(totals.c.n),
+               func.sum(totals.c.amount))
+        .join(RewardDefinition, RewardDefinition.id == totals.c.definition_id)
+        .where(*totals_where(totals, REWARD, NONE, scope.store_id))
         .group_by(RewardDefinition.type)).all()
     return rows
 
@@ -164,18 +165,19 @@ def _benefit_uses(s: Session, scope: ReportScope, now: datetime) -> tuple[Benefi
                  .where(redeemable_benefit(now), inside))
         parts += s.execute(_of_store(query, Benefit.profile_id, scope)
                            .group_by(Benefit.benefit_definition_id)).all()
+    totals = kept(s.get_bind().dialect.name)
     for grain, grain_pieces in ((DAY, pieces[DAY]), (MONTH, pieces[MONTH]), (NONE, [])):
         if grain != NONE and not grain_pieces:
             continue
-        where = list(totals_where(BENEFIT, grain, scope.store_id))
+        where = list(totals_where(totals, BENEFIT, grain, scope.store_id))
         if grain_pieces:
-            where.append(labelled(ReportTotal.bucket, grain_pieces)[1])
+            where.append(labelled(totals.c.bucket, grain_pieces)[1])
         parts += s.execute(
-            select(ReportTotal.definition_id, func.sum(ReportTotal.n),
-                   func.sum(ReportTotal.amount), func.sum(ReportTotal.unlimited))
-            .join(BenefitDefinition, BenefitDefinition.id == ReportTotal.definition_id)
+            select(totals.c.definition_id, func.sum(totals.c.n),
+                   func.sum(totals.c.amount), func.sum(totals.c.unlimited))
+            .join(BenefitDefinition, BenefitDefinition.id == totals.c.definition_id)
             .where(definition_redeemable(now), *where)
-            .group_by(ReportTotal.definition_id)).all()
+            .group_by(totals.c.definition_id)).all()
     for definition_id, n, uses, unlimited in parts:
         slot = sums[definition_id]
         slot[0] += int(n or 0)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, literal, or_, union_all
+from sqlalchemy import and_, case, literal, or_, select, union_all
 
-from clienteling.engine.models import ReportTotal
+from clienteling.engine.models import ReportTotal, ReportTotalDelta
 from clienteling.engine.report_totals import DAY, MONTH
 
 ROWS = "rows"
@@ -107,10 +107,24 @@ def stacked(pieces: Sequence[Piece], column: Any,
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def totals_where(kind: str, grain: str, store_id: str | None) -> list[Any]:
-    out = [ReportTotal.kind == kind, ReportTotal.grain == grain]
+_COLUMNS = ("kind", "grain", "bucket", "store_id", "definition_id", "n", "amount", "unlimited")
+
+
+def kept(dialect: str) -> Any:
+    """What the totals say: ``report_totals`` itself on SQLite; on PostgreSQL with the
+    deltas not yet folded in added (``report_totals.fold``), so a report is exact in its
+    own snapshot whatever was committed since the fold."""
+    if dialect == "sqlite":
+        return ReportTotal.__table__
+    totals, deltas = ReportTotal.__table__, ReportTotalDelta.__table__
+    return union_all(select(*[totals.c[c] for c in _COLUMNS]),
+                     select(*[deltas.c[c] for c in _COLUMNS])).subquery("kept")
+
+
+def totals_where(source: Any, kind: str, grain: str, store_id: str | None) -> list[Any]:
+    out = [source.c.kind == kind, source.c.grain == grain]
     if store_id is not None:
-        out.append(ReportTotal.store_id == store_id)
+        out.append(source.c.store_id == store_id)
     return out
 
 
