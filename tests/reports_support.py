@@ -16,14 +16,20 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
     Profile,
+    Reaction,
     Redemption,
     RedemptionItem,
+    ReportTotal,
+    ReportTotalDelta,
     Reward,
     RewardDefinition,
+    Store,
     new_id,
 )
 from clienteling.engine.rules import add_local_days
@@ -46,6 +52,7 @@ class Dataset:
     benefits: list[dict[str, Any]] = field(default_factory=list)
     redemptions: list[dict[str, Any]] = field(default_factory=list)
     staff: dict[str, str] = field(default_factory=dict)  # id -> display name
+    reactions: dict[str, str] = field(default_factory=dict)  # handle -> name
 
 
 def _money(rng: random.Random, high: int = 20000) -> Decimal:
@@ -260,3 +267,176 @@ def redemptions(data: Dataset, store_id: str | None, chain_zone: str, start: dat
                 acc[kind][key][slot] += amount
     return {k: {key: tuple(v) for key, v in d.items()}  # type: ignore[misc]
             for k, d in acc.items()}
+
+
+# ------------------------------------------------------------------ the kept totals (0012)
+
+
+def kept_totals(cl: Clienteling) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """``report_totals`` as it stands, rows that add up to nothing left out."""
+    out: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    with database_of(cl).read() as s:
+        for model in (ReportTotal, ReportTotalDelta):  # PostgreSQL's unfolded deltas added in
+            for r in s.execute(select(model.kind, model.grain, model.bucket, model.store_id,
+                                      model.definition_id, model.n, model.amount,
+                                      model.unlimited)):
+                slot = out[tuple(r[:5])]
+                for i, v in enumerate(r[5:]):
+                    slot[i] += int(v)
+    return {k: (v[0], v[1], v[2]) for k, v in out.items() if v != [0, 0, 0]}
+
+
+def recounted_totals(cl: Clienteling) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """What ``report_totals`` must hold, counted in Python from every reward and benefit."""
+    out: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    with database_of(cl).read() as s:
+        homes = dict(s.execute(select(Profile.id, Profile.home_store_id)).all())
+        rewards = s.execute(select(Reward.profile_id, Reward.reward_definition_id,
+                                   Reward.expires_at, Reward.is_active,
+                                   Reward.value_remaining)).all()
+        benefits = s.execute(select(Benefit.profile_id, Benefit.benefit_definition_id,
+                                    Benefit.expires_at, Benefit.redemptions_remaining)).all()
+
+    def add(kind: str, pid: str, definition: str, expires: datetime | None,
+            part: tuple[int, int, int]) -> None:
+        store = homes.get(pid) or ""
+        if expires is None:
+            keys = [(kind, "n", "", store, definition)]
+        else:
+            day = expires.astimezone(UTC).date().isoformat()
+            keys = [(kind, "d", day, store, definition), (kind, "m", day[:7], store, definition)]
+        for key in keys:
+            slot = out[key]
+            for i, v in enumerate(part):
+                slot[i] += v
+
+    for pid, definition, expires, active, remaining in rewards:
+        if active and remaining > 0:
+            add("r", pid, definition, expires, (1, int(remaining * 100), 0))
+    for pid, definition, expires, left in benefits:
+        if left is None or left > 0:
+            add("b", pid, definition, expires, (1, left or 0, 1 if left is None else 0))
+    return {k: (v[0], v[1], v[2]) for k, v in out.items() if v != [0, 0, 0]}
+
+
+def dataset_of(cl: Clienteling) -> Dataset:
+    """The references' data set read back from the database as it stands now."""
+    with database_of(cl).read() as s:
+        stores = dict(s.execute(select(Store.id, Store.timezone)).all())
+        data = Dataset(cl.now(), stores)
+        for p in s.scalars(select(Profile)):
+            data.profiles.append({"id": p.id, "first_name": p.first_name,
+                                  "last_name": p.last_name, "email": p.email,
+                                  "mobile_phone": p.mobile_phone,
+                                  "home_store_id": p.home_store_id,
+                                  "attributes": p.attributes or {}})
+        for rd in s.scalars(select(RewardDefinition)):
+            data.reward_definitions[rd.id] = {"type": rd.type, "name": rd.name}
+        for bd in s.scalars(select(BenefitDefinition)):
+            data.benefit_definitions[bd.id] = {
+                "name": bd.name, "handle": bd.handle, "end_at": bd.end_at,
+                "max_global": bd.max_global_redemptions,
+                "total_global": bd.total_global_redemptions}
+        for r in s.scalars(select(Reward)):
+            data.rewards.append({"id": r.id, "profile_id": r.profile_id,
+                                 "reward_definition_id": r.reward_definition_id,
+                                 "value_initial": r.value_initial,
+                                 "value_remaining": r.value_remaining, "issued_at": r.issued_at,
+                                 "expires_at": r.expires_at, "is_active": r.is_active})
+        for b in s.scalars(select(Benefit)):
+            data.benefits.append({"id": b.id, "profile_id": b.profile_id,
+                                  "benefit_definition_id": b.benefit_definition_id,
+                                  "issued_at": b.issued_at, "expires_at": b.expires_at,
+                                  "redemptions_remaining": b.redemptions_remaining})
+    return data
+
+
+# ------------------------------------------------------------------------- reactions (RX5)
+
+
+def add_reaction_instances(cl: Clienteling, data: Dataset, seed: int, *,
+                           instances: int = 80) -> None:
+    """Reactions (one archived) and benefits and rewards they issued (``source``
+    ``reaction:<handle>``, one handle no reaction on this database has), some redeemed, some
+    voided, some partly spent, some expired — written straight in, added to ``data``."""
+    rng = random.Random(seed * 7919)
+    now = data.now
+    rows: list[Any] = []
+    for i, archived in enumerate((False, False, True)):
+        handle = f"rx{seed}-{i}"
+        data.reactions[handle] = f"Reaction {chr(90 - i)}"  # names sort apart from handles
+        rows.append(Reaction(id=new_id(), handle=handle, name=data.reactions[handle],
+                             trigger={"type": "joined"}, condition=None,
+                             effect={"benefit_definition_id": new_id()}, limit="once",
+                             enabled=True, archived=archived, version=1, created_at=now,
+                             updated_at=now))
+    handles = [*data.reactions, f"gone{seed}"]
+    pids = [p["id"] for p in data.profiles]
+    issued: list[dict[str, Any]] = []
+    for _ in range(instances):
+        source = "reaction:" + rng.choice(handles)
+        expires = rng.choice([None, _instant(rng, now, 60)])
+        if rng.random() < 0.5:
+            initial = _money(rng)
+            remaining = rng.choice([initial, initial, Decimal("0.00"),
+                                    (initial / 2).quantize(CENT)])
+            reward = {"id": new_id(), "profile_id": rng.choice(pids),
+                      "reward_definition_id": rng.choice(list(data.reward_definitions)),
+                      "value_initial": initial, "value_remaining": remaining,
+                      "issued_at": now - timedelta(days=rng.randint(0, 90)),
+                      "expires_at": expires, "timezone": "Australia/Melbourne",
+                      "is_active": True, "source": source}
+            data.rewards.append(reward)
+            rows.append(Reward(**reward, created_at=now, updated_at=now))
+        else:
+            benefit = {"id": new_id(), "profile_id": rng.choice(pids),
+                       "benefit_definition_id": rng.choice(list(data.benefit_definitions)),
+                       "issued_at": now - timedelta(days=rng.randint(0, 90)),
+                       "expires_at": expires, "timezone": "Australia/Melbourne",
+                       "redemptions_remaining": rng.choice([None, 0, 1, 2]), "source": source}
+            data.benefits.append(benefit)
+            issued.append(benefit)
+            rows.append(Benefit(**benefit, created_at=now, updated_at=now))
+    # Uses of some of them, and voids of some uses (a void's items are the uses it takes back).
+    for benefit in rng.sample(issued, k=len(issued) // 2):
+        for kind in rng.choice([["redeem"], ["redeem", "reversal"], ["redeem", "redeem",
+                                                                      "reversal"]]):
+            item = {"type": "benefit", "item_id": benefit["id"], "value": Decimal("0.00"),
+                    "count": 1, "position": 0}
+            redemption = {"id": new_id(), "profile_id": benefit["profile_id"], "type": kind,
+                          "total": Decimal("0.00"), "location_id": None, "staff_id": None,
+                          "redeem_at": now - timedelta(days=1), "items": [item]}
+            data.redemptions.append(redemption)
+            rows.append(Redemption(**{k: v for k, v in redemption.items() if k != "items"},
+                                   created_at=now, items=[RedemptionItem(id=new_id(), **item)]))
+    with database_of(cl).write() as s:
+        s.add_all(rows)
+        s.commit()
+
+
+def reactions(data: Dataset, store_id: str | None) -> dict[str, tuple[Any, ...]]:
+    """handle -> (name, issued, redeemed, expired unused, reward dollars), every reaction."""
+    profiles = {p["id"]: p for p in data.profiles}
+    uses: dict[str, int] = defaultdict(int)
+    for red in data.redemptions:
+        for it in red["items"]:
+            if it["type"] == "benefit":
+                uses[it["item_id"]] += -it["count"] if red["type"] == "reversal" else it["count"]
+    out: dict[str, list[Any]] = {h: [0, 0, 0, Decimal("0.00")] for h in data.reactions}
+    for kind, rows in (("benefit", data.benefits), ("reward", data.rewards)):
+        for row in rows:
+            source = row.get("source", "issued")
+            if not source.startswith("reaction:") or not _in_store(profiles[row["profile_id"]],
+                                                                   store_id):
+                continue
+            slot = out.setdefault(source[len("reaction:"):], [0, 0, 0, Decimal("0.00")])
+            if kind == "benefit":
+                used = uses[row["id"]] > 0
+            else:
+                used = row["value_remaining"] < row["value_initial"]
+                slot[3] += row["value_initial"]
+            expired = row["expires_at"] is not None and row["expires_at"] <= data.now
+            slot[0] += 1
+            slot[1] += used
+            slot[2] += (not used) and expired
+    return {h: (data.reactions.get(h, h), *v) for h, v in out.items()}

@@ -63,6 +63,7 @@ TARGETS: tuple[tuple[str, str, Any, Callable[[dict[str, Any]], Any]], ...] = tup
         ("report_liability_ms", "<=", 1000, lambda r: r.get("report_liability_ms")),
         ("report_expiring_ms", "<=", 1000, lambda r: r.get("report_expiring_ms")),
         ("report_redemptions_ms", "<=", 1000, lambda r: r.get("report_redemptions_ms")),
+        ("report_reactions_ms", "<=", 1000, lambda r: r.get("report_reactions_ms")),
         ("condition_evals_per_s", ">=", 200_000, lambda r: r.get("condition_evals_per_s")),
         ("first_sync_rows_per_s", ">=", 50_000, lambda r: r.get("first_sync_rows_per_s")),
         ("raw_over_first_sync", "<=", 3, _ratio),

@@ -34,7 +34,8 @@ MANAGER = (DEMO_STAFF[1][0], DEMO_STAFF[1][3])
 #: Each report is timed this often after one warm-up run; the key is the median (a report is
 #: a whole-table aggregate, seconds at worst, not a p95 over hundreds of calls).
 REPORT_RUNS = 3
-REPORT_KEYS = ("report_liability_ms", "report_expiring_ms", "report_redemptions_ms")
+REPORT_KEYS = ("report_liability_ms", "report_expiring_ms", "report_redemptions_ms",
+               "report_reactions_ms")
 
 
 def samples_for(scale: int) -> int:
@@ -67,12 +68,14 @@ def measure(run: BenchRun) -> dict[str, Any]:
         run.progress("local: redeem reward dollars")
         out["redeem_reward_p95_ms"] = ms(percentile(_time_reward_redeems(cl, actor, picker, n), 95))
         # After the redeems, so the redemptions report has the run's redemptions to count.
-        run.progress("local: reports (liability, expiring within 30 days, redemptions by day)")
+        run.progress("local: reports (liability, expiring within 30 days, redemptions by day, "
+                     "reactions)")
         manager = cl.staff.sign_in(*MANAGER)
         calls: tuple[Callable[[], object], ...] = (
             lambda: cl.reports.liability(manager),
             lambda: cl.reports.expiring(manager, days=30),
             lambda: cl.reports.redemptions(manager, by="day"),
+            lambda: cl.reports.reactions(manager),
         )
         for key, call in zip(REPORT_KEYS, calls, strict=True):
             out[key] = ms(_median_of_runs(call))

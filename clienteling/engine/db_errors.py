@@ -130,6 +130,9 @@ _SQLSTATE: dict[str, type[_Environmental]] = {
     "53100": DiskFull,              # disk_full
     "25006": DatabaseReadOnly,      # read_only_sql_transaction (a standby, or read-only mode)
     "55P03": DatabaseBusy,          # lock_not_available
+    # Two writers' report_totals rows locked in opposite orders (migration 0012): the server
+    # rolled one back, and trying again is safe.
+    "40P01": DatabaseBusy,          # deadlock_detected
     "57014": DatabaseBusy,          # query_canceled (statement or lock timeout)
     "58030": DiskIOError,           # io_error
     "XX001": DatabaseCorrupt,       # data_corrupted

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -96,6 +97,7 @@ class Profile(Base):
     __table_args__ = (
         Index("ix_profiles_by_name", "name_key", "id", "last_name_key"),
         Index("ix_profiles_by_last_name", "last_name_key", "name_key", "id"),
+        Index("ix_profiles_home_store", "home_store_id", "id"),  # a store's customers (0012)
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -206,7 +208,13 @@ class Benefit(Base):
     __tablename__ = "benefits"
     __table_args__ = (
         Index("ix_benefits_profile_definition", "profile_id", "benefit_definition_id"),
-        Index("ix_benefits_expires_at", "expires_at"),  # expiring-soon report (migration 0008)
+        # Expiring soon reads its window from this index alone (migration 0012).
+        Index("ix_benefits_expiring", "expires_at", "profile_id", "redemptions_remaining",
+              "benefit_definition_id"),
+        # What reactions issued, for the reactions report (0012): a partial index.
+        Index("ix_benefits_by_reaction", "source", "profile_id", "expires_at", "id",
+              sqlite_where=text("benefits.source LIKE 'reaction:%'"),
+              postgresql_where=text("benefits.source LIKE 'reaction:%'")),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -253,7 +261,14 @@ class RewardDefinition(Base):
 
 class Reward(Base):
     __tablename__ = "rewards"
-    __table_args__ = (Index("ix_rewards_expires_at", "expires_at"),)  # expiring-soon (0008)
+    __table_args__ = (  # expiring soon reads its window from this index alone (0012)
+        Index("ix_rewards_expiring", "expires_at", "profile_id", "is_active", "value_remaining",
+              "reward_definition_id"),
+        Index("ix_rewards_by_reaction", "source", "profile_id", "expires_at",  # reactions report
+              "value_initial", "value_remaining",
+              sqlite_where=text("rewards.source LIKE 'reaction:%'"),
+              postgresql_where=text("rewards.source LIKE 'reaction:%'")),
+    )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id"), index=True)
@@ -278,6 +293,41 @@ class Reward(Base):
                                         server_default="issued")
 
     definition: Mapped[RewardDefinition] = relationship(lazy="joined")
+
+
+class ReportTotal(Base):
+    """Live instances summed per kind × home store × definition × UTC expiry bucket, kept by
+    triggers (``engine/report_totals.py``, migration 0012): the liability report reads these."""
+
+    __tablename__ = "report_totals"
+
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)  # r(eward) | b(enefit)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # d(ay) | m(onth) | n(one)
+    bucket: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM[-DD] UTC, or ''
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # '' = no home store
+    definition_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)  # instances that still count
+    amount: Mapped[int] = mapped_column(BigInteger)  # reward cents | benefit uses left
+    unlimited: Mapped[int] = mapped_column(BigInteger)  # benefits with no use limit
+
+
+class ReportTotalDelta(Base):
+    """On PostgreSQL the triggers append changes here instead of updating ``report_totals``
+    (whose rows every writer of a store shares: updated in place, concurrent redeems
+    deadlocked on them); the reports add these in and fold them into the totals."""
+
+    __tablename__ = "report_total_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    grain: Mapped[str] = mapped_column(String(1))
+    bucket: Mapped[str] = mapped_column(String(10))
+    store_id: Mapped[str] = mapped_column(String(36))
+    definition_id: Mapped[str] = mapped_column(String(36))
+    n: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    unlimited: Mapped[int] = mapped_column(BigInteger)
 
 
 class Redemption(Base):

@@ -24,7 +24,7 @@ KEYS: dict[str, tuple[str, ...]] = {
               "search_full_name_p95_ms", "search_email_p95_ms", "search_phone_p95_ms",
               "search_card_p95_ms", "open_profile_p95_ms", "redeem_benefit_p95_ms",
               "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
-              "report_redemptions_ms"),
+              "report_redemptions_ms", "report_reactions_ms"),
     "desktop": ("startup_s", "rss_mb", "open_profile_ui_p95_ms"),
     "conditions": ("condition_evals_per_s", "panzi_evals_per_s"),
     "syncload": ("first_sync_rows_per_s", "raw_sqlite_rows_per_s", "first_sync_rows", "push_ops_per_s"),
@@ -43,7 +43,7 @@ SIZES = ("profiles", "benefits", "rewards", "benefit_definitions", "reward_defin
 MACHINE = ("cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platform")
 TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "redeem_benefit_p95_ms",
            "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
-           "report_redemptions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
+           "report_redemptions_ms", "report_reactions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
            "rss_mb", "build_s", "hub_import_rows_per_s", "reactions_daily_run_s",
            "checkout_reactions_p95_ms", "verify_s")

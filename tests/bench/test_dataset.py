@@ -173,3 +173,25 @@ def test_an_existing_file_is_refused(tmp_path: Path) -> None:
     existing.write_bytes(b"")
     with pytest.raises(dataset.DomainError, match="already exists"):
         build_small(existing)
+
+
+def test_the_liability_totals_are_the_rows_recount_and_kept_after(built: Built,
+                                                                   tmp_path: Path) -> None:
+    """The loader counts report_totals as it writes (migration 0012), as the triggers would
+    have; the triggers are back for what comes after (a redeem here)."""
+    import shutil
+
+    from tests import reports_support as ref
+
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(built[0], copy)
+    with Clienteling.open(str(copy), clock=FixedClock(NOW)) as cl:
+        kept = ref.kept_totals(cl)
+        assert kept == ref.recounted_totals(cl)
+        assert {k[0] for k in kept} == {"r", "b"} and {k[1] for k in kept} >= {"d", "m"}
+        ava = cl.staff.sign_in("ava", "4821")
+        with database_of(cl).read() as s:
+            pid = s.scalars(select(Reward.profile_id).where(
+                Reward.value_remaining >= 1, Reward.expires_at > NOW).limit(1)).one()
+        cl.rewards.redeem_amount(ava, pid, "1.00")
+        assert ref.kept_totals(cl) == ref.recounted_totals(cl) != kept

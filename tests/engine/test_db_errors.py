@@ -133,6 +133,7 @@ def test_bugs_stay_bugs(world: World) -> None:
     ("ReadOnlySqlTransaction", DatabaseReadOnly),
     ("LockNotAvailable", DatabaseBusy),
     ("QueryCanceled", DatabaseBusy),
+    ("DeadlockDetected", DatabaseBusy),  # report_totals rows locked in opposite orders
     ("IoError", DiskIOError),
     ("DataCorrupted", DatabaseCorrupt),
     ("AdminShutdown", DatabaseUnavailable),

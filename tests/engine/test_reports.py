@@ -16,9 +16,10 @@ from clienteling.engine.services import Clienteling
 from clienteling.engine.services.reports import (
     ExpiringReport,
     LiabilityReport,
+    ReactionsReport,
     RedemptionsReport,
 )
-from clienteling.engine.services.reports.tables import table, to_csv
+from clienteling.engine.services.reports.tables import csv_cell, table, to_csv
 from tests import reports_support as ref
 from tests.conftest import World
 
@@ -90,16 +91,70 @@ def test_reports_equal_the_brute_force_reference(world: World, seed: int) -> Non
     check_all(cl, data, world.manager, world.store_id, MEL, ask=False)
 
 
+def reaction_numbers(report: ReactionsReport) -> dict[str, tuple[Any, ...]]:
+    return {x.handle: (x.name, x.issued, x.redeemed, x.expired_unused, x.reward_dollars)
+            for x in report.reactions}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_reactions_report_equals_the_reference(world: World, seed: int) -> None:
+    """Per reaction (RX5): issued, redeemed (net of voids), expired unused, reward dollars."""
+    cl = world.cl
+    other = cl.staff.create_store(None, {"name": "Copenhagen", "timezone": "Europe/Copenhagen"})
+    data = ref.make_dataset(cl, seed, {world.store_id: MEL, other.id: "Europe/Copenhagen"}, {},
+                            rewards=30, benefits=30, redemptions=10)
+    ref.add_reaction_instances(cl, data, seed)
+    for actor, store, asked in ((world.admin, None, None), (world.admin, other.id, other.id),
+                                (world.manager, world.store_id, None)):
+        report = cl.reports.reactions(actor, **({} if asked is None else {"store_id": asked}))
+        want = ref.reactions(data, store)
+        assert reaction_numbers(report) == want
+        assert [x.name for x in report.reactions] == sorted(v[0] for v in want.values())
+        assert (report.total.issued, report.total.reward_dollars) == (
+            sum(v[1] for v in want.values()), sum((v[4] for v in want.values()), Decimal("0")))
+    assert any(v[2] for v in want.values()) and any(v[3] for v in want.values())
+    with pytest.raises(PermissionDenied):
+        cl.reports.reactions(world.associate)
+
+
 def test_csv_has_the_tables_columns_and_rows(world: World) -> None:
     cl = world.cl
     ref.make_dataset(cl, 7, {world.store_id: MEL}, {world.manager.staff_id: "Max"})
     for report in (cl.reports.liability(world.manager),
                    cl.reports.expiring(world.manager, days=30),
-                   cl.reports.redemptions(world.manager, by="week")):
+                   cl.reports.redemptions(world.manager, by="week"),
+                   cl.reports.reactions(world.manager)):
         header, rows = table(report)
         parsed = list(csv.reader(io.StringIO(to_csv(report))))
         assert tuple(parsed[0]) == header
-        assert [tuple(r) for r in parsed[1:]] == rows
+        assert [tuple(r) for r in parsed[1:]] == [tuple(map(csv_cell, r)) for r in rows]
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("+61 400 000 001", "'+61 400 000 001"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("-5.00", "-5.00"), ("-12", "-12"), ("12.50", "12.50"),
+    ("Ann", "Ann"), ("", ""), ("O'Brien", "O'Brien"),
+])
+def test_a_csv_cell_is_never_a_formula_and_a_number_stays_a_number(cell: str,
+                                                                    written: str) -> None:
+    assert csv_cell(cell) == written
+
+
+def test_a_customer_named_like_a_formula_is_text_in_the_call_list(world: World) -> None:
+    """CSV injection: names and contact details come from anyone who signs up."""
+    from tests.engine.support import give_reward, make_profile, make_reward_definition
+
+    rdef = make_reward_definition(world, period=10)
+    for first, last, phone in (("=cmd|' /C calc'!A0", "@Evil", "+61 400 000 001"),
+                               ("-1+1", "+Plain", None)):
+        give_reward(world, rdef, make_profile(world, first_name=first, last_name=last,
+                                              mobile_phone=phone), "10.00")
+    report = world.cl.reports.expiring(world.manager, days=30)
+    rows = list(csv.DictReader(io.StringIO(to_csv(report))))
+    assert {(r["first_name"], r["last_name"], r["mobile_phone"][:1]) for r in rows} == {
+        ("'=cmd|' /C calc'!A0", "'@Evil", "'"), ("'-1+1", "'+Plain", "")}
+    assert {r["reward_dollars"] for r in rows} == {"10.00"}  # numbers as numbers
 
 
 def test_the_liability_total_row_adds_up_to_the_cent(world: World) -> None:

@@ -228,7 +228,8 @@ def test_every_endpoint_answers_its_happy_path_over_http(world: World) -> None:
 
     # -- reports (SPEC §5, §7; numbers against a brute-force reference in test_reports.py) ---
     for report, params in (("liability", {}), ("expiring", {"days": "30"}),
-                           ("redemptions", {"from": "2026-03-01", "to": "2026-03-31"})):
+                           ("redemptions", {"from": "2026-03-01", "to": "2026-03-31"}),
+                           ("reactions", {})):
         assert isinstance(ok(manager.get(f"/reports/{report}", params=params))["data"], dict)
 
     # -- nothing in the OpenAPI description was left out --------------------------------------

@@ -78,6 +78,21 @@ def test_reports_equal_the_reference_and_the_csv_is_the_engines(world: World) ->
                 data, store, MEL, date.fromisoformat(span["from"]),
                 date.fromisoformat(span["to"]), by)
 
+    # Reactions (RX5): the same numbers, and the engine's CSV.
+    ref.add_reaction_instances(cl, data, 31)
+    for client, store, asked in ((admin, None, None),
+                                 (admin, world.other_store_id, world.other_store_id),
+                                 (manager, world.store_id, None)):
+        scope = {} if asked is None else {"filter[store_id]": asked}
+        doc = _get(client, "/reports/reactions", **scope)
+        assert {x["handle"]: (x["name"], x["issued"], x["redeemed"], x["expired_unused"],
+                              Decimal(x["reward_dollars"])) for x in doc["reactions"]} == \
+            ref.reactions(data, store)
+    actor = world.hub.actor(world.staff["manager"])
+    reactions_csv = manager.get("/reports/reactions", params={"format": "csv"})
+    assert reactions_csv.text == to_csv(cl.reports.reactions(actor))
+    assert reactions_csv.text.startswith("kind,handle,name,issued,redeemed,expired_unused,")
+
     # Same CSV as the engine hands the desktop, by ?format=csv and by Accept.
     actor = world.hub.actor(world.staff["manager"])
     engine_csv = to_csv(cl.reports.redemptions(actor, start=span["from"], end=span["to"],
@@ -94,7 +109,8 @@ def test_reports_equal_the_reference_and_the_csv_is_the_engines(world: World) ->
 
 def test_roles(world: World) -> None:
     associate, manager = world.as_("associate"), world.as_("manager")
-    for path in ("/reports/liability", "/reports/expiring", "/reports/redemptions"):
+    for path in ("/reports/liability", "/reports/expiring", "/reports/redemptions",
+                 "/reports/reactions"):
         assert associate.get(path).status_code == 403
         assert world.device().get(path).status_code == 401  # no staff member named
         other = manager.get(path, params={"filter[store_id]": world.other_store_id})
@@ -117,6 +133,8 @@ BAD_PARAMETERS: list[tuple[str, dict[str, str], str]] = [
     ("/reports/liability", {"filter[store_id]": ""}, "filter[store_id]"),
     ("/reports/liability", {"format": "pdf"}, "format"),
     ("/reports/liability", {"filter[name]": "x"}, "filter[name]"),
+    ("/reports/reactions", {"filter[store_id]": "no-such-store"}, "filter[store_id]"),
+    ("/reports/reactions", {"days": "7"}, "days"),
 ]
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
 from clienteling.engine.services import Clienteling
@@ -106,10 +108,46 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     liability.save_pdf(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    for kind in ("expiring", "redemptions"):
+    for kind in ("expiring", "redemptions", "reactions"):
         page = window.pages[kind]
         assert page.result is not None
         assert page.result.report.scope.store_id == manager.store_id
+
+
+def test_the_reactions_tab_counts_this_stores_customers(
+        open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock) -> None:
+    """What a reaction issued (RX5) to a customer of this store is on the Reactions tab, a
+    customer of another store's is not; the chart, the table and the CSV say the same."""
+    other_store = _another_stores_customer_owed(demo_url, clock)
+    with Clienteling.open(demo_url, clock=clock) as cl:
+        now = cl.now()
+        with database_of(cl).write() as s:
+            mine = s.scalars(select(Profile.id).where(Profile.home_store_id.is_not(None),
+                                                      Profile.home_store_id != other_store)
+                             .limit(1)).one()
+            theirs = s.scalars(select(Profile.id).where(Profile.first_name == "Far")).one()
+            definition = s.scalars(select(RewardDefinition.id).limit(1)).one()
+            for pid, value in ((mine, "12.00"), (theirs, "30.00")):
+                s.add(Reward(id=new_id(), profile_id=pid, reward_definition_id=definition,
+                             value_initial=Decimal(value), value_remaining=Decimal(value),
+                             issued_at=now, expires_at=now - timedelta(days=1),
+                             timezone="Australia/Melbourne", source="reaction:ui-welcome",
+                             created_at=now, updated_at=now))
+            s.commit()
+    w = open_window("max")
+    window = _open_reports(qtbot, w)
+    page = window.pages["reactions"]
+    assert page.result is not None
+    report = page.result.report
+    (line,) = [x for x in report.reactions if x.handle == "ui-welcome"]
+    assert (line.issued, line.redeemed, line.expired_unused, line.reward_dollars) == (
+        1, 0, 1, Decimal("12.00"))
+    assert page.result.csv == to_csv(report)
+    rows = page.result.table[1]
+    assert ("reaction", "ui-welcome", "ui-welcome", "1", "0", "1", "12.00") in rows
+    chart = chart_data(report)
+    issued = dict(chart.series)["Issued"]
+    assert sum(issued, Decimal(0)) == report.total.issued
 
 
 def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(

@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from clienteling.engine import wire_rows
+from clienteling.engine import report_totals, wire_rows
 from clienteling.engine.changes import Changes, areas_of
 from clienteling.engine.context import Context
 from clienteling.engine.digest_keeper import keep
@@ -371,6 +371,11 @@ class RemoteService:
     def _defer_indexes(cls, conn: Connection) -> None:
         if conn.dialect.name != "sqlite":
             return
+        # The liability totals' triggers cost a first sync as much again as its own writes
+        # (report_totals: two upserts per instance): off while it loads, recounted once after.
+        if report_totals.installed(conn):
+            report_totals.uninstall(conn)
+            cls._store_setting(conn, report_totals.DEFERRED_SETTING, True)
         tables = ", ".join(f"'{t}'" for t in _DEFERRABLE)
         found = [(str(n), str(q)) for n, q in conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -387,6 +392,10 @@ class RemoteService:
 
     @classmethod
     def _build_indexes(cls, conn: Connection) -> None:
+        if conn.scalar(select(KeyValue.value)
+                       .where(KeyValue.key == report_totals.DEFERRED_SETTING)):
+            report_totals.install(conn)
+            cls._store_setting(conn, report_totals.DEFERRED_SETTING, None)
         held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES))
         if not held:
             return

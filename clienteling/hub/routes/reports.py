@@ -1,4 +1,4 @@
-"""Reports (SPEC §5, §7): liability, expiring soon and redemptions, for one store
+"""Reports (SPEC §5, §7): liability, expiring soon, redemptions and reactions, for one store
 (``filter[store_id]``) or, for an admin at an admin device, the chain.
 
 The numbers are the engine's (``cl.reports``) and ``?format=csv`` (or ``Accept: text/csv``)
@@ -24,6 +24,8 @@ from clienteling.engine.services.reports import (
     ExpiringReport,
     Figures,
     LiabilityReport,
+    ReactionLine,
+    ReactionsReport,
     RedemptionsReport,
     ReportScope,
 )
@@ -38,6 +40,7 @@ _KNOWN = {
     "liability": {"format", "filter[store_id]"},
     "expiring": {"format", "filter[store_id]", "days", "limit"},
     "redemptions": {"format", "filter[store_id]", "from", "to", "by"},
+    "reactions": {"format", "filter[store_id]"},
 }
 
 
@@ -136,6 +139,23 @@ def redemptions_doc(r: RedemptionsReport) -> dict[str, Any]:
     }
 
 
+def _reaction(line: ReactionLine) -> dict[str, Any]:
+    return {"handle": line.handle, "name": line.name, "issued": line.issued,
+            "redeemed": line.redeemed, "expired_unused": line.expired_unused,
+            "reward_dollars": str(line.reward_dollars)}
+
+
+def reactions_doc(r: ReactionsReport) -> dict[str, Any]:
+    total = _reaction(r.total)
+    del total["handle"], total["name"]
+    return {"scope": _scope(r.scope), "as_of": r.as_of.isoformat(), "total": total,
+            "reactions": [_reaction(line) for line in r.reactions]}
+
+
+def _reactions_viewer(request: Request) -> Viewer:
+    return _viewer(request, "reactions")
+
+
 def _liability_viewer(request: Request) -> Viewer:
     return _viewer(request, "liability")
 
@@ -177,3 +197,11 @@ def redemptions(request: Request,
         viewer.actor, start=params.get("from"), end=params.get("to"),
         by=params.get("by", "day"), store_id=viewer.store_id))
     return _answer(viewer, report, "redemptions", redemptions_doc(report))
+
+
+@router.get("/reports/reactions", summary="Per reaction: instances issued, redeemed (net of "
+            "voids), expired unused, and reward dollars issued (filter[store_id], format=csv)")
+def reactions(viewer: Annotated[Viewer, Depends(_reactions_viewer)]) -> Response:
+    report = _renamed_store_error(
+        lambda: viewer.hub.cl.reports.reactions(viewer.actor, store_id=viewer.store_id))
+    return _answer(viewer, report, "reactions", reactions_doc(report))

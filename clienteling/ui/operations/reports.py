@@ -9,10 +9,15 @@ from typing import Any
 
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.reports import ExpiringReport, LiabilityReport, RedemptionsReport
+from clienteling.engine.services.reports import (
+    ExpiringReport,
+    LiabilityReport,
+    ReactionsReport,
+    RedemptionsReport,
+)
 from clienteling.engine.services.reports.tables import Table, table, to_csv
 
-Report = LiabilityReport | ExpiringReport | RedemptionsReport
+Report = LiabilityReport | ExpiringReport | RedemptionsReport | ReactionsReport
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ def load_report(cl: Clienteling, actor: Actor, kind: str, *, days: int = 30, by:
         report = cl.reports.liability(actor)
     elif kind == "expiring":
         report = cl.reports.expiring(actor, days=days)
+    elif kind == "reactions":
+        report = cl.reports.reactions(actor)
     else:
         report = cl.reports.redemptions(actor, start=start, end=end, by=by)
     return LoadedReport(report, table(report), to_csv(report), cl.sync_state.last_synced_at())

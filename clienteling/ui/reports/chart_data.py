@@ -7,7 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from clienteling.engine.services.reports import ExpiringReport, LiabilityReport, RedemptionsReport
+from clienteling.engine.services.reports import (
+    ExpiringReport,
+    LiabilityReport,
+    ReactionsReport,
+    RedemptionsReport,
+)
 
 ZERO = Decimal("0.00")
 TOP_CUSTOMERS = 15  # the call list's chart shows the most valuable; the table has them all
@@ -53,9 +58,26 @@ def redemptions_chart(report: RedemptionsReport) -> ChartData:
                      False, "Dollars / uses")
 
 
-def chart_data(report: LiabilityReport | ExpiringReport | RedemptionsReport) -> ChartData:
+def reactions_chart(report: ReactionsReport) -> ChartData:
+    """Issued beside redeemed beside expired unused, per reaction (counts of instances); the
+    reward dollars are in the title and the table."""
+    lines = report.reactions
+    t = report.total
+    return ChartData(f"Reactions — {t.issued} issued, {t.redeemed} redeemed, "
+                     f"{t.expired_unused} expired unused, {t.reward_dollars} reward dollars "
+                     "issued", tuple(x.name for x in lines),
+                     (("Issued", tuple(Decimal(x.issued) for x in lines)),
+                      ("Redeemed", tuple(Decimal(x.redeemed) for x in lines)),
+                      ("Expired unused", tuple(Decimal(x.expired_unused) for x in lines))),
+                     False, "Benefits and rewards", horizontal=True)
+
+
+def chart_data(report: LiabilityReport | ExpiringReport | RedemptionsReport | ReactionsReport
+               ) -> ChartData:
     if isinstance(report, LiabilityReport):
         return liability_chart(report)
     if isinstance(report, ExpiringReport):
         return expiring_chart(report)
+    if isinstance(report, ReactionsReport):
+        return reactions_chart(report)
     return redemptions_chart(report)

@@ -1,6 +1,6 @@
-"""The Reports window (SPEC §5, issue 18): liability, expiring soon and redemptions, each a chart
-(QtCharts) with its table beside it, a CSV export (the hub's columns) and a PDF for the store
-meeting. Every report is computed on the engine worker from this till's own database — a
+"""The Reports window (SPEC §5, issue 18): liability, expiring soon, redemptions and reactions,
+each a chart (QtCharts) with its table beside it, a CSV export (the hub's columns) and a PDF
+for the store meeting. Every report is computed on the engine worker from this till's own database — a
 manager's store only — and labelled with the last sync, since that is how current it is."""
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ from clienteling.ui.operations.reports import LoadedReport, load_report
 from clienteling.ui.reports.chart_data import ChartData, chart_data
 from clienteling.ui.state import AppState
 
-TITLES = {"liability": "Liability", "expiring": "Expiring soon", "redemptions": "Redemptions"}
+TITLES = {"liability": "Liability", "expiring": "Expiring soon", "redemptions": "Redemptions",
+          "reactions": "Reactions"}
 Row = tuple[str, ...]
 
 
@@ -273,7 +274,7 @@ def _cell(i: int) -> Callable[[Row], str]:
 
 
 class ReportsWindow(QWidget):
-    """The three reports as tabs; each computes when first shown and on Refresh."""
+    """The four reports as tabs; each computes when first shown and on Refresh."""
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)

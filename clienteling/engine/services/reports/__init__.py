@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
+from clienteling.engine import report_totals
 from clienteling.engine.context import Context
-from clienteling.engine.errors import ValidationError
+from clienteling.engine.errors import DomainError, ValidationError
+from clienteling.engine.models import KeyValue
 from clienteling.engine.permissions import Actor
+from clienteling.engine.report_totals import DEFERRED_SETTING, NOT_READY
 from clienteling.engine.services.reports.expiring import (
     DEFAULT_LIMIT,
     MAX_DAYS,
@@ -27,6 +32,11 @@ from clienteling.engine.services.reports.liability import (
     LiabilityCell,
     LiabilityReport,
     liability,
+)
+from clienteling.engine.services.reports.reactions import (
+    ReactionLine,
+    ReactionsReport,
+    reactions,
 )
 from clienteling.engine.services.reports.redemptions import (
     BucketLine,
@@ -47,7 +57,8 @@ from clienteling.engine.services.reports.scope import (
 
 __all__ = [
     "BenefitUses", "BucketLine", "DefinitionLine", "ExpiringCustomer", "ExpiringReport",
-    "Figures", "LiabilityCell", "LiabilityReport", "RedemptionsReport", "ReportScope",
+    "Figures", "LiabilityCell", "LiabilityReport", "ReactionLine", "ReactionsReport",
+    "RedemptionsReport", "ReportScope",
     "ReportService", "StaffLine",
 ]
 
@@ -60,8 +71,15 @@ class ReportService:
         self.ctx = ctx
 
     def liability(self, actor: Actor, *, store_id: str | None = None) -> LiabilityReport:
+        if self.ctx.db.dialect != "sqlite":
+            # The deltas the triggers appended since the last report, into the totals (a
+            # short transaction of its own); the report adds in any committed after it.
+            with self.ctx.db.writer.begin() as conn:
+                report_totals.fold(conn)
         with self.ctx.reading() as s:
             scope = resolve_scope(s, actor, store_id)
+            if s.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_SETTING)):
+                raise DomainError(NOT_READY)
             return liability(s, scope, self.ctx.clock.now())
 
     def expiring(self, actor: Actor, *, days: int | str = 30, limit: int | str = DEFAULT_LIMIT,
@@ -71,6 +89,12 @@ class ReportService:
         with self.ctx.reading() as s:
             scope = resolve_scope(s, actor, store_id)
             return expiring(s, scope, self.ctx.clock.now(), n, cap)
+
+    def reactions(self, actor: Actor, *, store_id: str | None = None) -> ReactionsReport:
+        """Per reaction: issued, redeemed, expired unused, reward dollars issued (RX5)."""
+        with self.ctx.reading() as s:
+            scope = resolve_scope(s, actor, store_id)
+            return reactions(s, scope, self.ctx.clock.now())
 
     def redemptions(self, actor: Actor, *, start: date | str | None = None,
                     end: date | str | None = None, by: str = "day",

@@ -1,10 +1,12 @@
 """Expiring soon (SPEC §5): the call list of customers whose reward dollars or redeemable
 benefits expire within N days, most value first.
 
-One aggregate query: the expiring rewards and benefits are stacked (``UNION ALL``), grouped
-per customer, joined to the profile for contact details, sorted and capped in SQL; a second
-counts the customers. A customer whose profile attribute ``marketing_opt_in`` is ``false``
-is marked as opted out of contact (docs/reports.md).
+One aggregate query: the expiring rewards and benefits are read from covering indexes and
+stacked (``UNION ALL``), grouped per customer once (a store's customers kept by one list
+from ``ix_profiles_home_store``), sorted and capped in SQL, the page shown joined to its
+profiles for contact details, and the totals over every customer computed beside it.
+A customer whose profile attribute ``marketing_opt_in`` is ``false`` is marked as opted out
+of contact (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, func, literal, select, type_coerce, union_all
+from sqlalchemy import Integer, func, literal, or_, select, true, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from clienteling.engine.models import Benefit, BenefitDefinition, Profile, Reward
 from clienteling.engine.rules import add_local_days
-from clienteling.engine.services.reports.live import home_store, live_reward, redeemable_benefit
+from clienteling.engine.services.reports.live import definition_redeemable
 from clienteling.engine.services.reports.scope import ReportScope
 
 MAX_DAYS = 3660
@@ -59,40 +61,52 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
     # Money is stored as whole cents (types.Money): summing the raw integers is exact, and
     # the stacked query needs one integer type for both halves.
     cents = type_coerce(Reward.value_remaining, Integer)
+    # B2's definition part as a list of the open definitions (a few hundred), so each half
+    # reads only its covering index (0012: expires_at, profile_id and the counted columns).
+    open_definitions = select(BenefitDefinition.id).where(definition_redeemable(now))
     rewards = (select(Reward.profile_id.label("profile_id"), cents.label("cents"),
                       literal(1).label("rewards"), literal(0).label("benefits"),
                       Reward.expires_at.label("expires_at"))
-               .where(live_reward(now), Reward.expires_at <= until))
+               .where(Reward.expires_at > now, Reward.expires_at <= until,
+                      Reward.is_active.is_(True), Reward.value_remaining > 0))
     benefits = (select(Benefit.profile_id.label("profile_id"), literal(0).label("cents"),
                        literal(0).label("rewards"), literal(1).label("benefits"),
                        Benefit.expires_at.label("expires_at"))
-                .join(BenefitDefinition, BenefitDefinition.id == Benefit.benefit_definition_id)
-                .where(redeemable_benefit(now), Benefit.expires_at <= until))
-    if scope.store_id is not None:  # the chain's view needs no home store
-        # A semi-join (IN a list made once): a join lets the planner walk the store's
-        # profiles and look each one's rows up, far slower than one scan.
-        of_store = select(Profile.id).where(home_store(scope.store_id))
-        rewards = rewards.where(Reward.profile_id.in_(of_store))
-        benefits = benefits.where(Benefit.profile_id.in_(of_store))
+                .where(Benefit.expires_at > now, Benefit.expires_at <= until,
+                       or_(Benefit.redemptions_remaining.is_(None),
+                           Benefit.redemptions_remaining > 0),
+                       Benefit.benefit_definition_id.in_(open_definitions)))
     stacked = union_all(rewards, benefits).subquery()
-    per = (select(stacked.c.profile_id,
-                  func.sum(stacked.c.cents).label("cents"),
-                  func.sum(stacked.c.rewards).label("rewards"),
-                  func.sum(stacked.c.benefits).label("benefits"),
-                  func.min(stacked.c.expires_at).label("first_expiry"))
-           .group_by(stacked.c.profile_id).subquery())
+    # Each customer's sums once, kept (MATERIALIZED) for both the page and the totals: a
+    # window aggregate over every customer cost a third more at 1,000,000 profiles.
+    grouped = (select(stacked.c.profile_id,
+                      func.sum(stacked.c.cents).label("cents"),
+                      func.sum(stacked.c.rewards).label("rewards"),
+                      func.sum(stacked.c.benefits).label("benefits"),
+                      func.min(stacked.c.expires_at).label("first_expiry"))
+               .group_by(stacked.c.profile_id))
+    if scope.store_id is not None:  # the chain's view needs no home store
+        # Each customer's sums checked once against a list of the store's customers made
+        # once from ix_profiles_home_store: per row of each half, it was made twice and
+        # probed half a million times at 1,000,000 profiles.
+        grouped = grouped.having(stacked.c.profile_id.in_(
+            select(Profile.id).where(Profile.home_store_id == scope.store_id)))
+    per = grouped.cte("per").prefix_with("MATERIALIZED")
+    order = (per.c.cents.desc(), per.c.benefits.desc(), per.c.first_expiry, per.c.profile_id)
+    page = (select(per.c.profile_id, per.c.cents, per.c.rewards, per.c.benefits,
+                   per.c.first_expiry).order_by(*order).limit(limit).subquery())
+    # Over every matching customer, not only the page (limit >= 1, so no page, no customer).
+    totals = select(func.count().label("n"), func.sum(per.c.cents).label("cents"),
+                    func.sum(per.c.benefits).label("benefits")).subquery()
     opt_in = Profile.attributes[OPT_IN_ATTRIBUTE].as_boolean()
-    # The totals over every matching customer ride on each listed row (window aggregates are
-    # computed before LIMIT), so the grouping runs once, not once more for a count.
+    # The profiles are read for the page shown only.
     rows = s.execute(
-        select(per.c.profile_id, Profile.first_name, Profile.last_name, Profile.email,
-               Profile.mobile_phone, per.c.cents, per.c.rewards, per.c.benefits,
-               per.c.first_expiry, opt_in, func.count().over(), func.sum(per.c.cents).over(),
-               func.sum(per.c.benefits).over())
-        .join(Profile, Profile.id == per.c.profile_id)
-        .order_by(per.c.cents.desc(), per.c.benefits.desc(), per.c.first_expiry,
-                  per.c.profile_id)
-        .limit(limit)
+        select(page.c.profile_id, Profile.first_name, Profile.last_name, Profile.email,
+               Profile.mobile_phone, page.c.cents, page.c.rewards, page.c.benefits,
+               page.c.first_expiry, opt_in, totals.c.n, totals.c.cents, totals.c.benefits)
+        .join(Profile, Profile.id == page.c.profile_id).join(totals, true())
+        .order_by(page.c.cents.desc(), page.c.benefits.desc(), page.c.first_expiry,
+                  page.c.profile_id)
     ).all()
     customers = tuple(
         ExpiringCustomer(pid, first, last, email, phone, _money(c), int(r), int(b),

@@ -18,15 +18,22 @@ def live_reward(now: datetime) -> Any:
                 or_(Reward.expires_at.is_(None), Reward.expires_at > now))
 
 
+def definition_redeemable(now: datetime) -> Any:
+    """B2's part that is the definition's: window open, global limit not reached."""
+    return and_(
+        or_(BenefitDefinition.end_at.is_(None), BenefitDefinition.end_at > now),
+        or_(BenefitDefinition.max_global_redemptions.is_(None),
+            BenefitDefinition.total_global_redemptions < BenefitDefinition.max_global_redemptions),
+    )
+
+
 def redeemable_benefit(now: datetime) -> Any:
     """B2 (needs ``BenefitDefinition`` joined): window open, unexpired, uses left, global
     limit not reached."""
     return and_(
-        or_(BenefitDefinition.end_at.is_(None), BenefitDefinition.end_at > now),
+        definition_redeemable(now),
         or_(Benefit.expires_at.is_(None), Benefit.expires_at > now),
         or_(Benefit.redemptions_remaining.is_(None), Benefit.redemptions_remaining > 0),
-        or_(BenefitDefinition.max_global_redemptions.is_(None),
-            BenefitDefinition.total_global_redemptions < BenefitDefinition.max_global_redemptions),
     )
 
 

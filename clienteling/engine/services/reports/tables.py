@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from zoneinfo import ZoneInfo
 
 from clienteling.engine.services.reports.expiring import ExpiringReport
 from clienteling.engine.services.reports.liability import LiabilityReport
+from clienteling.engine.services.reports.reactions import ReactionLine, ReactionsReport
 from clienteling.engine.services.reports.redemptions import Figures, RedemptionsReport
 
 Table = tuple[tuple[str, ...], list[tuple[str, ...]]]
-Report = LiabilityReport | ExpiringReport | RedemptionsReport
+Report = LiabilityReport | ExpiringReport | RedemptionsReport | ReactionsReport
 
 LIABILITY_COLUMNS: tuple[str, ...] = (
     "kind", "expiry_month", "reward_type", "definition_id", "definition_name", "reward_dollars",
@@ -24,6 +26,8 @@ EXPIRING_COLUMNS: tuple[str, ...] = (
 REDEMPTIONS_COLUMNS: tuple[str, ...] = (
     "breakdown", "key", "name", "benefit_uses", "voided_uses", "net_uses",
     "reward_dollars", "voided_dollars", "net_dollars")
+REACTIONS_COLUMNS: tuple[str, ...] = (
+    "kind", "handle", "name", "issued", "redeemed", "expired_unused", "reward_dollars")
 
 
 def liability_table(report: LiabilityReport) -> Table:
@@ -59,12 +63,37 @@ def redemptions_table(report: RedemptionsReport) -> Table:
     return REDEMPTIONS_COLUMNS, rows
 
 
+def reactions_table(report: ReactionsReport) -> Table:
+    def row(kind: str, line: ReactionLine) -> tuple[str, ...]:
+        return (kind, line.handle, line.name, str(line.issued), str(line.redeemed),
+                str(line.expired_unused), str(line.reward_dollars))
+    rows = [row("reaction", line) for line in report.reactions]
+    rows.append(row("total", report.total))
+    return REACTIONS_COLUMNS, rows
+
+
 def table(report: Report) -> Table:
     if isinstance(report, LiabilityReport):
         return liability_table(report)
     if isinstance(report, ExpiringReport):
         return expiring_table(report)
+    if isinstance(report, ReactionsReport):
+        return reactions_table(report)
     return redemptions_table(report)
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a customer
+#: named ``=HYPERLINK(...)`` must not become a live link or a command in a manager's Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a spreadsheet will read it as text: a leading ``'`` before a formula
+    start. A number (``-5.00``, a voided amount) stays a number."""
+    if value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def to_csv(report: Report) -> str:
@@ -72,5 +101,5 @@ def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
