@@ -311,6 +311,8 @@ NAMES: tuple[str, ...] = tuple(BY_NAME)
 LOCAL_TABLES = frozenset({
     "audit_events", "outbox", "outbox_entities", "change_log", "device_tokens",
     "idempotency_records", "settings", "digest_rows", "digest_buckets",
+    # The reports' kept totals (issue 18): derived from synced rows, each copy counts its own.
+    "report_totals", "report_total_deltas",
 })
 
 
