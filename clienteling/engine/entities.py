@@ -299,7 +299,7 @@ NAMES: tuple[str, ...] = tuple(BY_NAME)
 # hub's change log, tokens and idempotency records; the audit chain of what was done there).
 LOCAL_TABLES = frozenset({
     "audit_events", "outbox", "outbox_entities", "change_log", "device_tokens",
-    "idempotency_records", "settings",
+    "idempotency_records", "settings", "token_failures", "token_turns",
 })
 
 

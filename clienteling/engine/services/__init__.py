@@ -39,6 +39,7 @@ from clienteling.engine.services.timeline import TIMELINE_LIMIT, TimelineReader
 
 if TYPE_CHECKING:  # the hub's services, made on first use (a till never needs them)
     from clienteling.engine.services.devices import DeviceService
+    from clienteling.engine.services.feed import FeedService
     from clienteling.engine.services.idempotency import IdempotencyStore
     from clienteling.engine.services.listing import ListingService
     from clienteling.engine.services.snapshot import RecordsPage, RowsPage
@@ -156,6 +157,13 @@ class Clienteling:
         from clienteling.engine.services.listing import ListingService
 
         return ListingService(self._ctx)
+
+    @cached_property
+    def feed(self) -> FeedService:
+        """The change feed's pages with their stored entries (``engine.services.feed``)."""
+        from clienteling.engine.services.feed import FeedService
+
+        return FeedService(self._ctx)
 
     @cached_property
     def devices(self) -> DeviceService:
