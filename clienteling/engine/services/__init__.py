@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the hub's services, made on first use (a till never needs t
     from clienteling.engine.services.idempotency import IdempotencyStore
     from clienteling.engine.services.listing import ListingService
     from clienteling.engine.services.snapshot import RecordsPage, RowsPage
+    from clienteling.engine.services.token_failures import TokenFailures
     from clienteling.engine.services.transfer import TransferService
 
 
@@ -164,6 +165,13 @@ class Clienteling:
         from clienteling.engine.services.feed import FeedService
 
         return FeedService(self._ctx)
+
+    @cached_property
+    def token_failures(self) -> TokenFailures:
+        """Failed device-token checks in the database (a hub of several processes)."""
+        from clienteling.engine.services.token_failures import TokenFailures
+
+        return TokenFailures(self._ctx)
 
     @cached_property
     def devices(self) -> DeviceService:
