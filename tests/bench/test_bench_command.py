@@ -31,6 +31,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "hubload": ("hub_redeem_rps", "hub_redeem_rps_sqlite_benefit", "hub_redeem_rps_sqlite_amount",
                 "hub_redeem_rps_postgres_benefit", "hub_redeem_rps_postgres_amount", "hub_caps_held",
                 "local_redeem_p50_ms", "hub_redeem_p50_ms"),
+    "chainload": ("chain_tills", "chain_hub_cpu_ms_per_till", "chain_feed_rows_per_s", "chain"),
     "importload": ("hub_import_s", "hub_import_rows_per_s", "hub_import_rss_mb"),
     "machine": ("machine",),
     "command": ("scale", "seed", "started_at", "duration_s", "targets", "skipped"),
@@ -41,11 +42,14 @@ TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "re
            "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
            "report_redemptions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
-           "rss_mb", "build_s", "hub_import_rows_per_s")
+           "rss_mb", "build_s", "hub_import_rows_per_s", "chain_tills")
 
 
 def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # The chain part in seconds: a few simulated tills, each doing ten tills' work.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CLIENTELING_BENCH_CHAIN_WINDOW_S": "2",
+           "CLIENTELING_BENCH_CHAIN_TIME_SCALE": "10", "CLIENTELING_BENCH_CHAIN_START": "2",
+           "CLIENTELING_BENCH_CHAIN_MAX": "4"}
     return subprocess.run([sys.executable, "-m", "clienteling.cli", "bench", *args],
                           capture_output=True, text=True, timeout=timeout, env=env)
 
