@@ -29,7 +29,12 @@ minutes. Keys, for the largest passing probe:
   304s, rows, CPU of the hub, the load generator and PostgreSQL).
 
 Configuration from the environment (``CLIENTELING_BENCH_CHAIN_*``: ``WINDOW_S``,
-``TIME_SCALE``, ``START``, ``MAX``, ``WORKERS``, ``PROFILES``); see ``ChainConfig``. The
+``TIME_SCALE``, ``START``, ``MAX``, ``WORKERS``, ``PROFILES``, ``DEFINITIONS``); see
+``ChainConfig``. The hub holds ``profiles`` customers (created in bulk, as ``hub import``
+does); ``holders`` of them hold one benefit each, of ``definitions`` definitions in turn —
+a chain's redeems spread over its programme's definitions, since every redeem moves its
+definition's counter (one row, locked to commit: a single definition redeemed by every
+till would measure that row, not the hub). The
 hub's database is a throwaway PostgreSQL database (without PostgreSQL the keys are null,
 with the reason under ``skipped``).
 """
@@ -44,14 +49,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import orjson
 
 from clienteling.bench.hubload import cpu_seconds
-from clienteling.bench.hubserver import API, Seeded, hub_database, hub_server, seed
+from clienteling.bench.hubserver import API, ASSOCIATE, hub_database, hub_server
 from clienteling.bench.run import BenchRun, ms, percentile
 from clienteling.engine.services import Clienteling
 
@@ -72,7 +76,9 @@ class ChainConfig:
     precision: float = 0.1        # bisect until the bracket is within 10% of the pass
     workers: int = 2              # hub processes (``hub serve --workers``)
     tokens: int = 16              # device tokens the tills share (each verified once)
-    profiles: int = 200           # seeded customers whose benefits the pushes redeem
+    profiles: int = 10_000        # customers in the hub's database
+    holders: int = 400            # of them, those holding the benefits the pushes redeem
+    definitions: int = 20         # benefit definitions those benefits spread over
     seed: int = 1
 
     @property
@@ -92,9 +98,10 @@ class ChainConfig:
         config = cls(**overrides)
         casts: dict[str, Callable[[str], Any]] = {
             "WINDOW_S": float, "TIME_SCALE": float, "START": int, "MAX": int, "WORKERS": int,
-            "PROFILES": int}
+            "PROFILES": int, "DEFINITIONS": int}
         names = {"WINDOW_S": "window_s", "TIME_SCALE": "time_scale", "START": "start",
-                 "MAX": "max_tills", "WORKERS": "workers", "PROFILES": "profiles"}
+                 "MAX": "max_tills", "WORKERS": "workers", "PROFILES": "profiles",
+                 "DEFINITIONS": "definitions"}
         for suffix, cast in casts.items():
             raw = os.environ.get(ENV + suffix)
             if raw:
@@ -173,7 +180,7 @@ def _at(entry: dict[str, Any]) -> float:
     return datetime.fromisoformat(entry["at"]).timestamp()
 
 
-async def _till(n: int, http: httpx.AsyncClient, token: str, world: Seeded, cursor: int,
+async def _till(n: int, http: httpx.AsyncClient, token: str, world: ChainWorld, cursor: int,
                 config: ChainConfig, started: float, stats: TillStats) -> None:
     loop = asyncio.get_running_loop()
     rng = random.Random(f"{config.seed}-{n}")
@@ -193,11 +200,11 @@ async def _till(n: int, http: httpx.AsyncClient, token: str, world: Seeded, curs
             break
         await asyncio.sleep(max(0.0, due - loop.time()))
         if due == push_due:
-            h = world.holdings[(n * 7 + count) % len(world.holdings)]
+            pid, bid = world.holdings[(n * 7 + count) % len(world.holdings)]
             count += 1
             body = orjson.dumps({"entries": [{
                 "key": str(uuid.uuid4()), "method": "POST",
-                "path": f"/profiles/{h.profile_id}/benefits/{h.open_benefit_id}/redeem",
+                "path": f"/profiles/{pid}/benefits/{bid}/redeem",
                 "body": {"redemption_id": str(uuid.uuid4()), "location_id": world.store_id,
                          "transaction_receipt_ref": f"C-{n}-{count}"},
                 "headers": {"X-Staff-Id": world.staff_id}}]})
@@ -248,7 +255,8 @@ async def _till(n: int, http: httpx.AsyncClient, token: str, world: Seeded, curs
     del cursor
 
 
-async def _run_tills(base_url: str, tokens: list[str], world: Seeded, head: int, tills: int,
+async def _run_tills(base_url: str, tokens: list[str], world: ChainWorld, head: int,
+                     tills: int,
                      config: ChainConfig) -> list[TillStats]:
     limits = httpx.Limits(max_connections=tills + 8, max_keepalive_connections=tills + 8)
     stats = [TillStats(cursor=head) for _ in range(tills)]
@@ -266,7 +274,7 @@ def _head(cl: Clienteling) -> int:
 
 
 def probe_once(base_url: str, hub_pid: int, cl: Clienteling, tokens: list[str],
-               world: Seeded, tills: int, config: ChainConfig) -> Probe:
+               world: ChainWorld, tills: int, config: ChainConfig) -> Probe:
     head = _head(cl)
     cpu0 = cpu_seconds(hub_pid)
     t0 = time.perf_counter()
@@ -303,6 +311,44 @@ def probe_once(base_url: str, hub_pid: int, cl: Clienteling, tokens: list[str],
 # --------------------------------------------------------------------------- the part
 
 
+@dataclass(frozen=True)
+class ChainWorld:
+    store_id: str
+    staff_id: str                        # the associate every push names
+    token: str
+    holdings: list[tuple[str, str]]      # (profile id, benefit id)
+
+
+def seed_chain(url: str, config: ChainConfig) -> ChainWorld:
+    """A store, an admin and an associate, a token, ``config.profiles`` customers (in
+    chunks, as ``hub import`` writes them) and a benefit for each of the first
+    ``config.holders``, of ``config.definitions`` uncapped definitions in turn."""
+    with Clienteling.open(url, mode="hub") as cl:
+        staff = cl.staff
+        store = staff.create_store(None, {"name": "Chain Central",
+                                          "timezone": "Australia/Melbourne"})
+        admin = staff.actor(staff.create_staff(None, {
+            "username": "chain-admin", "display_name": "Chain Admin", "role": "admin",
+            "store_id": store.id, "pin": "905238"}).id)
+        associate = staff.create_staff(None, {
+            "username": ASSOCIATE[0], "display_name": "Chain Associate", "role": "associate",
+            "store_id": store.id, "pin": ASSOCIATE[1]})
+        token, _ = cl.devices.create_token(None, {"store_id": store.id, "name": "Till"})
+        definitions = [cl.definitions.create_benefit_definition(admin, {
+            "name": f"Chain offer {n}", "handle": f"chain-offer-{n}", "is_published": True,
+            "max_redemptions": 1_000_000}).id for n in range(max(1, config.definitions))]
+        ids: list[str] = []
+        for start in range(0, config.profiles, 500):
+            made = cl.profiles.create_many(admin, [
+                {"first_name": "Chain", "last_name": f"Customer {n}"}
+                for n in range(start, min(config.profiles, start + 500))])
+            ids += [p.id for p in made if not isinstance(p, Exception)]
+        holdings = [(pid, cl.benefits.issue(admin, {
+            "benefit_definition_id": definitions[n % len(definitions)],
+            "profile_id": pid}).id) for n, pid in enumerate(ids[:max(1, config.holders)])]
+    return ChainWorld(store.id, associate.id, token, holdings)
+
+
 def device_tokens(url: str, count: int) -> list[str]:
     """``count`` more device tokens of the hub's first store."""
     with Clienteling.open(url, mode="hub") as cl:
@@ -325,7 +371,7 @@ def run_chain(run: BenchRun, config: ChainConfig) -> dict[str, Any]:
     probes: list[Probe] = []
     with hub_database("postgres", run.workdir, run.pg_url) as url:
         run.progress(f"chainload: seeding a postgres hub with {config.profiles} customers")
-        world = seed(url, profiles=config.profiles, cap=10**6, reward_value=Decimal("1.00"))
+        world = seed_chain(url, config)
         tokens = [world.token, *device_tokens(url, max(0, config.tokens - 1))]
         with hub_server(url, run.workdir / "hub-chain.log", workers=config.workers) as hub, \
                 Clienteling.open(url, mode="hub") as cl:

@@ -59,7 +59,7 @@ def test_a_tiny_chain_of_two_tills_against_a_postgres_hub(tmp_path: Path) -> Non
     run = BenchRun(scale=1000, sizes=Sizes.at(1000), db_path=tmp_path / "unused.db",
                    workdir=tmp_path, pg_url=pg, progress=messages.append)
     config = ChainConfig(window_s=2.0, time_scale=10.0, start=2, max_tills=2, workers=1,
-                         tokens=2, profiles=3)
+                         tokens=2, profiles=600, holders=4, definitions=2)
     out = chainload.measure(run, config)
     probe = out["chain"]["probes"][0]
     assert probe["tills"] == 2 and probe["errors"] == 0, probe
