@@ -13,7 +13,9 @@ seconds, then lets every till poll once more, and passes when
 - every till's feed lag — for each page, the time from the commit of its oldest entry
   (the entry's ``at``) to the page's arrival — stays at most ``lag_s`` (60 s), and every
   till ended holding the whole feed,
-- no request failed (transport error, 5xx, a push entry not applied).
+- no request failed (5xx, a push entry not applied, a transport error twice in a row: a
+  request that meets a connection the hub closed while idle is sent again once, as a
+  till's sync would; ``retries`` counts them).
 
 ``chain_tills`` is the largest N that passes, found by doubling from ``start`` and then
 bisecting between the last pass and the first failure (``largest_passing``). With
@@ -151,6 +153,7 @@ class TillStats:
     polls: int = 0
     pages: int = 0
     not_modified: int = 0
+    retries: int = 0
     errors: list[str] = field(default_factory=list)
     cursor: int = 0
 
@@ -169,6 +172,7 @@ class Probe:
     polls: int
     pages: int
     not_modified: int
+    retries: int
     rows: int
     seconds: float
     feed_rows_per_s: float
@@ -178,6 +182,20 @@ class Probe:
 
 def _at(entry: dict[str, Any]) -> float:
     return datetime.fromisoformat(entry["at"]).timestamp()
+
+
+async def _retried(send: Callable[..., Any], path: str, stats: TillStats,
+                   **kw: Any) -> httpx.Response:
+    """One request, sent again once after a transport error, as a till's sync does: a kept-
+    alive connection the hub closed while idle (uvicorn's keep-alive timeout is 5 s, a till
+    polls every 30) fails the request that raced the close. A push is sent again with its
+    idempotency key, so it is never applied twice."""
+    try:
+        response: httpx.Response = await send(path, **kw)
+    except httpx.TransportError:
+        stats.retries += 1
+        response = await send(path, **kw)
+    return response
 
 
 async def _till(n: int, http: httpx.AsyncClient, token: str, world: ChainWorld, cursor: int,
@@ -210,7 +228,8 @@ async def _till(n: int, http: httpx.AsyncClient, token: str, world: ChainWorld, 
                 "headers": {"X-Staff-Id": world.staff_id}}]})
             t0 = time.perf_counter()
             try:
-                response = await http.post("/sync/push", content=body, headers=push_headers)
+                response = await _retried(http.post, "/sync/push", stats, content=body,
+                                          headers=push_headers)
             except httpx.TransportError as exc:
                 stats.errors.append(f"push: {exc.__class__.__name__}")
             else:
@@ -227,7 +246,7 @@ async def _till(n: int, http: httpx.AsyncClient, token: str, world: ChainWorld, 
             if etag is not None:
                 headers["If-None-Match"] = etag
             try:
-                response = await http.get("/sync/changes", headers=headers,
+                response = await _retried(http.get, "/sync/changes", stats, headers=headers,
                                           params={"after": stats.cursor, "limit": FEED_LIMIT})
             except httpx.TransportError as exc:
                 stats.errors.append(f"poll: {exc.__class__.__name__}")
@@ -301,7 +320,8 @@ def probe_once(base_url: str, hub_pid: int, cl: Clienteling, tokens: list[str],
         worst_lag_s=round(worst, 2), behind=behind, errors=len(errors),
         first_error=errors[0] if errors else None, pushes=len(pushes),
         polls=sum(s.polls for s in stats), pages=sum(s.pages for s in stats),
-        not_modified=sum(s.not_modified for s in stats), rows=rows,
+        not_modified=sum(s.not_modified for s in stats),
+        retries=sum(s.retries for s in stats), rows=rows,
         seconds=round(seconds, 1), feed_rows_per_s=round(rows / seconds, 1),
         cpu_s=cpu,
         hub_cpu_ms_per_till_min=(round(hub_cpu * 1000 / till_minutes, 1)
