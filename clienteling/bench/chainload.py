@@ -34,9 +34,10 @@ Configuration from the environment (``CLIENTELING_BENCH_CHAIN_*``: ``WINDOW_S``,
 ``TIME_SCALE``, ``START``, ``MAX``, ``WORKERS``, ``PROFILES``, ``DEFINITIONS``); see
 ``ChainConfig``. The hub holds ``profiles`` customers (created in bulk, as ``hub import``
 does); ``holders`` of them hold one benefit each, of ``definitions`` definitions in turn —
-a chain's redeems spread over its programme's definitions, since every redeem moves its
-definition's counter (one row, locked to commit: a single definition redeemed by every
-till would measure that row, not the hub). The
+a chain's redeems spread over its programme's definitions, and every redeem moves its
+definition's counter (one row, locked to commit), so one definition for every till would be
+a hot spot no chain has (on the 2-core machine it made no measurable difference: 192 tills
+with one definition, 160 and 176 with twenty, docs/performance.md). The
 hub's database is a throwaway PostgreSQL database (without PostgreSQL the keys are null,
 with the reason under ``skipped``).
 """
