@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from clienteling.engine.models import ChangeLog
 from clienteling.engine.security import WITHHELD_HASH
+from tests.db_faults import read_only
 from tests.hub.conftest import LiveHub, World, seed, truncate
 from tests.hub.support import benefit_definition, issue, ok, profile, reward, reward_definition
-from tests.internals import context_of
+from tests.internals import context_of, database_of
 
 WRITERS = 6
 WRITES_EACH = 25
@@ -242,3 +243,16 @@ def test_an_idle_poll_is_answered_304_with_its_etag(world: World) -> None:
     stranger = world.live.client("made-up-token")
     assert stranger.get("/sync/changes", params={"after": cursor},
                         headers={"If-None-Match": tag}).status_code == 401
+
+
+def test_a_database_that_cannot_store_entries_still_serves_the_feed(world: World) -> None:
+    """Storing an entry is a cache fill: a read-only (or busy, or full) database serves the
+    page rendered as before, and the first reader after it stores the entries."""
+    admin, till = world.as_("admin"), world.device()
+    profile(admin)
+    with read_only(database_of(world.hub.cl)):
+        page = ok(till.get("/sync/changes", params={"after": 0, "limit": 1000}))
+        assert all(entry is None for entry in _stored(world).values())
+    assert ok(till.get("/sync/changes", params={"after": 0, "limit": 1000})) == page
+    assert {seq for seq, entry in _stored(world).items() if entry is not None} == {
+        row["seq"] for row in page["data"] if row["type"] != "staff"}

@@ -26,6 +26,7 @@ it writes no audit event.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,8 +36,11 @@ from sqlalchemy import bindparam, select, update
 
 from clienteling.engine import wire
 from clienteling.engine.context import Context
+from clienteling.engine.db_errors import DatabaseBusy, DatabaseReadOnly, DiskFull
 from clienteling.engine.entities import BY_NAME, ENTITIES
 from clienteling.engine.models import ChangeLog
+
+log = logging.getLogger(__name__)
 
 # Types whose entry is the same for every device, and so can be stored.
 SHARED_TYPES = frozenset(kind.name for kind in ENTITIES if kind.device_view is None)
@@ -116,9 +120,15 @@ class FeedService:
                                       None if entry is not None
                                       else records.get((r.entity_type, r.entity_id))))
         if fill:
-            # After the read, in a transaction of its own: the page is served either way.
-            with self.ctx.db.write() as w:
-                w.connection().execute(_STORE, fill)
+            # After the read, in a transaction of its own: the page is served either way. A
+            # database that cannot take the write now (busy, read-only, full) only means a
+            # later reader stores them; a reader is never refused for it.
+            try:
+                with self.ctx.db.write() as w:
+                    w.connection().execute(_STORE, fill)
+            except (DatabaseBusy, DatabaseReadOnly, DiskFull) as exc:
+                log.info("feed entries %s..%s not stored: %s", fill[0]["s"], fill[-1]["s"],
+                         exc)
         return items, has_more
 
 
