@@ -37,8 +37,8 @@ from clienteling.engine.errors import DomainError
 log = logging.getLogger(__name__)
 
 #: The parts, in the order they run (keys.md): each is ``clienteling.bench.<name>.measure``.
-PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "importload", "reactionsload",
-         "verifyload", "machine")
+PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "chainload", "importload",
+         "reactionsload", "verifyload", "machine")
 MIN_SCALE, MAX_SCALE = 1_000, 5_000_000
 PG_ENV = "CLIENTELING_BENCH_PG"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -70,6 +70,8 @@ TARGETS: tuple[tuple[str, str, Any, Callable[[dict[str, Any]], Any]], ...] = tup
         ("push_ops_per_s", ">=", 500, lambda r: r.get("push_ops_per_s")),
         ("hub_redeem_rps", ">=", 300, lambda r: r.get("hub_redeem_rps")),
         ("hub_caps_held", "==", True, lambda r: r.get("hub_caps_held")),
+        # Issue 19: one hub (PostgreSQL, same machine) serves a chain of a thousand tills.
+        ("chain_tills", ">=", 1000, lambda r: r.get("chain_tills")),
         ("startup_s", "<=", 1.5, lambda r: r.get("startup_s")),
         ("rss_mb", "<=", 300, lambda r: r.get("rss_mb")),
         ("build_s", "<=", 180, lambda r: r.get("build_s")),

@@ -97,6 +97,16 @@ class HubSizes:
         return cls(benefit, amount, max(2, min(100, amount // 10)), min(200, benefit))
 
 
+WORKERS_ENV = "CLIENTELING_BENCH_HUB_WORKERS"
+
+
+def hub_workers() -> int:
+    """``hub serve --workers`` for the redeem cells: 1, or ``$CLIENTELING_BENCH_HUB_WORKERS``
+    (how docs/operations.md's 1-to-2-worker scaling was measured)."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
 def measure(run: BenchRun) -> dict[str, Any]:
     sizes = HubSizes.at(run.scale)
     out: dict[str, Any] = {}
@@ -122,7 +132,8 @@ def measure(run: BenchRun) -> dict[str, Any]:
     out["hub_caps_held"] = not failures
     out["hub_check_failures"] = failures
     out["hub_cells"] = cells
-    out["hub_redeem_sizes"] = {"clients": CLIENTS, "profiles": sizes.profiles,
+    out["hub_redeem_sizes"] = {"clients": CLIENTS, "workers": hub_workers(),
+                               "profiles": sizes.profiles,
                                "benefit_requests": sizes.benefit_requests,
                                "amount_requests": sizes.amount_requests,
                                "sequential": sizes.sequential}
@@ -149,7 +160,8 @@ def measure_backend(run: BenchRun, backend: Backend, sizes: HubSizes) -> Backend
         run.progress(f"hubload: seeding a {backend} hub with {sizes.profiles} profiles")
         world = seed(url, profiles=sizes.profiles, cap=cap, reward_value=reward_value)
         headers = {"Authorization": f"Bearer {world.token}", "X-Staff-Id": world.staff_id}
-        with hub_server(url, run.workdir / f"hub-load-{backend}.log") as hub:
+        with hub_server(url, run.workdir / f"hub-load-{backend}.log",
+                        workers=hub_workers()) as hub:
             warm = world.warmup
             drive(hub, headers, max(CLIENTS, n // 10), lambda i: (
                 f"/profiles/{warm.profile_id}/benefits/{warm.open_benefit_id}/redeem", {}))

@@ -189,8 +189,11 @@ def hub_server(url: str, log: Path, *, workers: int = 1) -> Iterator[RunningHub]
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning"]
     with log.open("ab") as out:
+        # Started in the package's own folder: ``python -m`` puts the working directory
+        # first on the path, and another checkout there would be the one that runs.
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                env=_child_env(), start_new_session=True)
+                                env=_child_env(), start_new_session=True,
+                                cwd=Path(clienteling.__file__).resolve().parents[1])
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -310,7 +310,8 @@ NAMES: tuple[str, ...] = tuple(BY_NAME)
 # hub's change log, tokens and idempotency records; the audit chain of what was done there).
 LOCAL_TABLES = frozenset({
     "audit_events", "outbox", "outbox_entities", "change_log", "device_tokens",
-    "idempotency_records", "settings", "digest_rows", "digest_buckets",
+    "idempotency_records", "settings", "token_failures", "token_turns",
+    "digest_rows", "digest_buckets",
     # The reports' kept totals (issue 18): derived from synced rows, each copy counts its own.
     "report_totals", "report_total_deltas",
 })

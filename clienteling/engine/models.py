@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -515,6 +516,35 @@ class ChangeLog(Base):
     entity_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(8))  # upsert | delete
     at: Mapped[datetime]
+    # The feed entry as every device receives it (JSON text), stored by the first reader of
+    # its page so it is rendered once, not once per till (``engine.services.feed``). NULL
+    # until then, and always for types rendered per device (staff).
+    entry: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TokenFailure(Base):
+    """One failed device-token check, counted by the hub's failure throttle when the hub runs
+    on PostgreSQL, so every worker and host sees the same counts (``hub.throttle``). ``key``
+    is ``address:<ip>`` or ``lookup:<token prefix>``; ``at`` is wall-clock seconds."""
+
+    __tablename__ = "token_failures"
+    __table_args__ = (Index("ix_token_failures_key_at", "key", "at"),
+                      Index("ix_token_failures_at", "at"))
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[float] = mapped_column(Float)
+
+
+class TokenTurn(Base):
+    """When a throttled token prefix last had its rationed argon2 check (``hub.throttle``),
+    shared by the hub's workers on PostgreSQL: a turn is taken by a conditional UPDATE."""
+
+    __tablename__ = "token_turns"
+
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
 
 
 class DeviceToken(Base):

@@ -1,11 +1,15 @@
 """The change feed (SPEC §7): ``GET /sync/changes?after=<seq>&limit=<n>``.
 
-Answer: ``{"data": [{seq, type, id, op, data}], "meta": {"next", "has_more"}}`` where
-``data`` is the entity's *current* wire record, rendered as the registry of synced types
+Answer: ``{"data": [{seq, type, id, op, at, data}], "meta": {"next", "has_more", "after",
+"limit"}}`` where ``data`` is the entity's wire record as the registry of synced types
 declares (``engine.entities``; staff with ``pin_hash``, withheld for staff who may not act
 on the asking device: the type's ``device_view``, ``staff_view``), or ``null`` when it no
-longer exists (deleted). A till stores ``meta.next`` as its cursor and
-asks again with ``after=<next>`` until ``has_more`` is false.
+longer exists (deleted). Each entry is rendered once, by the first reader of its page, and
+stored on its change-log row; every later reader gets those bytes (``engine.services.feed``,
+issue 19). Staff entries are rendered per device on every read. A poll that nothing follows
+is one index probe and carries an ETag; sent back in ``If-None-Match`` it gets a 304.
+
+A till stores ``meta.next`` as its cursor and asks again with ``after=<next>`` until ``has_more`` is false.
 
 Why the feed never skips a committed change, even with concurrent writers on
 PostgreSQL (SPEC §7: "a sequence number taken before commit can become visible
@@ -35,15 +39,17 @@ reader on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from clienteling.engine import wire
 from clienteling.engine.entities import BY_NAME, ENTITIES, SyncedType
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.models import Staff
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.listing import Change
+from clienteling.engine.services.feed import dumps, entry_of
+from clienteling.engine.services.listing import MAX_FEED_PAGE, Change
 from clienteling.hub.state import Hub
 
 DEFAULT_LIMIT = 100
@@ -89,15 +95,58 @@ def entry(change: Change, render: dict[str, Render]) -> dict[str, Any]:
     data = None
     if change.record is not None and change.op != "delete" and change.entity_type in render:
         data = render[change.entity_type](change.record)
-    return {"seq": change.seq, "type": change.entity_type, "id": change.entity_id,
-            "op": change.op, "at": wire.iso(change.at), "data": data}
+    return entry_of(change.seq, change.entity_type, change.entity_id, change.op, change.at, data)
 
 
-def feed_page(hub: Hub, dev: Device, after: int, limit: int) -> dict[str, Any]:
+def rendered_page(hub: Hub, dev: Device, after: int, limit: int) -> dict[str, Any]:
+    """A page rendered for this device from the current records, every entry afresh: how the
+    feed was served before entries were stored (``feed_body`` serves the same bytes from
+    stored entries; tests compare the two)."""
     changes, has_more = hub.listing.changes(after, limit)
     render = renderers(hub.now(), dev)
     return {
         "data": [entry(c, render) for c in changes],
-        "meta": {"next": changes[-1].seq if changes else after, "has_more": has_more,
-                 "after": after, "limit": limit},
+        "meta": _meta(changes[-1].seq if changes else after, has_more, after, limit),
     }
+
+
+def _meta(next_seq: int, has_more: bool, after: int, limit: int) -> dict[str, Any]:
+    return {"next": next_seq, "has_more": has_more, "after": after, "limit": limit}
+
+
+def empty_body(after: int, limit: int) -> bytes:
+    """The page for a cursor nothing follows (an idle till's poll)."""
+    return f'{{"data":[],"meta":{dumps(_meta(after, False, after, limit))}}}'.encode()
+
+
+def feed_body(hub: Hub, dev: Device, after: int, limit: int) -> bytes:
+    """One page of the feed as the device receives it (JSON bytes): stored entries joined as
+    they are, per-device ones (staff) rendered for this device (``engine.services.feed``)."""
+    if not 0 <= after <= 2**62:
+        raise ValidationError.field("after", "must be a whole number of at least 0")
+    if not 1 <= limit <= MAX_FEED_PAGE:
+        raise ValidationError.field("limit", f"must be between 1 and {MAX_FEED_PAGE}")
+    items, has_more = hub.cl.feed.page(after, limit)
+    if not items:
+        return empty_body(after, limit)
+    parts: list[str] = []
+    render: dict[str, Render] | None = None
+    for item in items:
+        text = item.entry
+        if text is None:
+            if render is None:
+                render = renderers(hub.now(), dev)
+            kind = render.get(item.entity_type)
+            data = (kind(item.record) if kind is not None and item.record is not None
+                    and item.op != "delete" else None)
+            text = dumps(entry_of(item.seq, item.entity_type, item.entity_id, item.op, item.at,
+                                  data))
+        parts.append(text)
+    meta = dumps(_meta(items[-1].seq, has_more, after, limit))
+    return f'{{"data":[{",".join(parts)}],"meta":{meta}}}'.encode()
+
+
+def feed_page(hub: Hub, dev: Device, after: int, limit: int) -> dict[str, Any]:
+    """``feed_body`` parsed: the page as a till reads it."""
+    page: dict[str, Any] = json.loads(feed_body(hub, dev, after, limit))
+    return page

@@ -17,7 +17,7 @@ from clienteling.engine.services import Clienteling
 from clienteling.engine.services.devices import DeviceService
 from clienteling.engine.services.idempotency import IdempotencyStore
 from clienteling.engine.services.listing import ListingService
-from clienteling.hub.throttle import Throttle
+from clienteling.hub.throttle import FailureThrottle, SharedThrottle, Throttle
 
 # Staff members read during one request that acts for many (a push batch, ``hub.push``):
 # each is read once per request, as a single call reads it once (issue 9's "refused from
@@ -33,13 +33,16 @@ class Hub:
     idempotency: IdempotencyStore
     # Exceptions that reached the catch-all (real bugs); tests assert it stays empty.
     unhandled: list[BaseException] = field(default_factory=list)
-    throttle: Throttle = field(default_factory=Throttle)
+    throttle: FailureThrottle = field(default_factory=Throttle)
     _stores: frozenset[str] = field(default_factory=frozenset, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def over(cls, cl: Clienteling) -> Hub:
-        return cls(cl, cl.listing, cl.devices, cl.idempotency)
+        # On PostgreSQL the hub may run as several processes: they share the failure counts.
+        throttle: FailureThrottle = (SharedThrottle(cl.token_failures)
+                                     if cl.dialect == "postgresql" else Throttle())
+        return cls(cl, cl.listing, cl.devices, cl.idempotency, throttle=throttle)
 
     def now(self) -> datetime:
         return self.cl.now()

@@ -12,9 +12,13 @@ never costs a working till its service (issue 19).
 
 Why our own and not a rate-limiting library: only *failures* count (a till's normal traffic
 never does), the limit has to be checked before the argon2 verification it protects, and the
-answer is the hub's own 429 with ``Retry-After``. The counts live in each hub worker's
-memory: with N workers a guesser gets at most N times the allowance, still a few guesses a
-minute (docs/security.md).
+answer is the hub's own 429 with ``Retry-After``.
+
+Where the counts live: a hub on PostgreSQL keeps them in the database (``SharedThrottle`` over
+``engine.services.token_failures``), so several workers and hosts on one database give a
+guesser one allowance between them, not one each, and ration one prefix's checks together.
+A SQLite hub is one process and keeps them in its memory (``Throttle``). Failures are rare
+(a working till's traffic never counts), so the database rows cost nothing on the hot path.
 """
 
 from __future__ import annotations
@@ -25,11 +29,61 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from clienteling.engine.services.token_failures import TokenFailures
 
 WINDOW_SECONDS = 60.0
 PER_LOOKUP = 5  # failures with one token prefix (one till's token) in a window
 PER_ADDRESS = 20  # failures from one client address in a window (a shop's NAT has many tills)
 _MAX_KEYS = 50_000  # forget everything past this rather than grow without bound
+
+
+class FailureThrottle(Protocol):
+    """What the token check asks of a throttle (``hub.auth``)."""
+
+    def address_wait(self, address: str) -> int: ...
+
+    def check_wait(self, lookup: str) -> int: ...
+
+    def failed(self, address: str, lookup: str | None) -> None: ...
+
+
+def _keys(address: str, lookup: str | None) -> list[str]:
+    return [f"address:{address}", *([f"lookup:{lookup}"] if lookup else [])]
+
+
+@dataclass
+class SharedThrottle:
+    """``Throttle``'s rules over counts every hub process on the database shares."""
+
+    store: TokenFailures
+    window: float = WINDOW_SECONDS
+    per_lookup: int = PER_LOOKUP
+    per_address: int = PER_ADDRESS
+    clock: Callable[[], float] = time.time
+
+    def address_wait(self, address: str) -> int:
+        now = self.clock()
+        times = self.store.recent(f"address:{address}", now - self.window, self.per_address)
+        if len(times) < self.per_address:
+            return 0
+        longest = times[-1] + self.window - now  # the oldest of the last per_address
+        return math.ceil(longest) if longest > 0 else 0
+
+    def check_wait(self, lookup: str) -> int:
+        now = self.clock()
+        if self.store.count(f"lookup:{lookup}", now - self.window) < self.per_lookup:
+            return 0
+        turn = self.window / self.per_lookup
+        last = self.store.take_turn(lookup, now, turn)
+        if last is None:
+            return 0
+        return max(1, math.ceil(last + turn - now))
+
+    def failed(self, address: str, lookup: str | None) -> None:
+        self.store.add(_keys(address, lookup), self.clock(), window=self.window,
+                       turn_of=lookup or None)
 
 
 @dataclass

@@ -31,6 +31,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "hubload": ("hub_redeem_rps", "hub_redeem_rps_sqlite_benefit", "hub_redeem_rps_sqlite_amount",
                 "hub_redeem_rps_postgres_benefit", "hub_redeem_rps_postgres_amount", "hub_caps_held",
                 "local_redeem_p50_ms", "hub_redeem_p50_ms"),
+    "chainload": ("chain_tills", "chain_hub_cpu_ms_per_till", "chain_feed_rows_per_s", "chain"),
     "importload": ("hub_import_s", "hub_import_rows_per_s", "hub_import_rss_mb"),
     "reactionsload": ("reactions_first_run_s", "reactions_first_run_issued",
                       "reactions_daily_rerun_s", "reactions_daily_run_s", "reactions_daily_issued",
@@ -46,11 +47,14 @@ TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "re
            "report_redemptions_ms", "report_reactions_ms", "condition_evals_per_s", "first_sync_rows_per_s",
            "raw_over_first_sync", "push_ops_per_s", "hub_redeem_rps", "hub_caps_held", "startup_s",
            "rss_mb", "build_s", "hub_import_rows_per_s", "reactions_daily_run_s",
-           "checkout_reactions_p95_ms", "verify_s")
+           "checkout_reactions_p95_ms", "verify_s", "chain_tills")
 
 
 def bench(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # The chain part in seconds: a few simulated tills, each doing ten tills' work.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CLIENTELING_BENCH_CHAIN_WINDOW_S": "2",
+           "CLIENTELING_BENCH_CHAIN_TIME_SCALE": "10", "CLIENTELING_BENCH_CHAIN_START": "2",
+           "CLIENTELING_BENCH_CHAIN_MAX": "4"}
     return subprocess.run([sys.executable, "-m", "clienteling.cli", "bench", *args],
                           capture_output=True, text=True, timeout=timeout, env=env)
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from starlette.responses import JSONResponse
 
 from clienteling.engine.changes import areas_of
 from clienteling.engine.clock import FixedClock
@@ -29,7 +30,7 @@ from clienteling.engine.services.digest import DigestService
 from clienteling.engine.services.snapshot import snapshot_records, snapshot_rows
 from clienteling.engine.wire_in import Parsed
 from clienteling.engine.wire_rows import Block
-from clienteling.hub.changes import feed_page, renderers
+from clienteling.hub.changes import feed_body, feed_page, rendered_page, renderers
 from clienteling.hub.snapshot import snapshot, snapshot_rows_body
 from clienteling.hub.state import Hub
 from tests.conftest import T0, World
@@ -186,6 +187,36 @@ def test_the_feed_carries_it_as_the_device_receives_it(synced: Synced, name: str
     assert feed["meta"]["has_more"] is False
     latest = {e["id"]: e["data"] for e in feed["data"] if e["type"] == name}
     assert {i: latest.get(i) for i in expected} == expected
+
+
+def test_the_stored_feed_is_byte_for_byte_the_rendered_one(synced: Synced) -> None:
+    """Issue 19: entries rendered once and stored are the bytes every device got when each
+    page was rendered afresh for it — for every synced type, from rows with no stored entry
+    (written before the column existed, or not read yet) and from stored ones."""
+    ctx = context_of(synced.cl)
+    with ctx.db.write() as s:
+        s.execute(update(ChangeLog).values(entry=None))
+    before = JSONResponse(rendered_page(synced.hub, synced.device, 0, 1000)).body
+    page = orjson.loads(before)
+    assert {e["type"] for e in page["data"]} == set(NAMES)
+    filled = feed_body(synced.hub, synced.device, 0, 1000)
+    with ctx.reading() as s:
+        stored = {r.entity_type for r in s.scalars(select(ChangeLog)) if r.entry is not None}
+    assert stored == set(NAMES) - {"staff"}  # staff: per device, never stored
+    served = feed_body(synced.hub, synced.device, 0, 1000)
+    assert filled == before and served == before
+    for limit in (1, 7):  # pages of any size, cut anywhere
+        after, parts = 0, []
+        while True:
+            body = feed_body(synced.hub, synced.device, after, limit)
+            assert body == JSONResponse(rendered_page(synced.hub, synced.device, after,
+                                                      limit)).body
+            meta = orjson.loads(body)["meta"]
+            parts.append(body)
+            after = meta["next"]
+            if not meta["has_more"]:
+                break
+        assert len(parts) > 2
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -3,6 +3,7 @@ writers commit concurrently on PostgreSQL (seq order is commit order: see ``hub.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -14,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from clienteling.engine.models import ChangeLog
 from clienteling.engine.security import WITHHELD_HASH
+from tests.db_faults import read_only
 from tests.hub.conftest import LiveHub, World, seed, truncate
 from tests.hub.support import benefit_definition, issue, ok, profile, reward, reward_definition
-from tests.internals import context_of
+from tests.internals import context_of, database_of
 
 WRITERS = 6
 WRITES_EACH = 25
@@ -182,3 +184,75 @@ def test_the_feed_carries_current_records_deleted_as_null_and_pages_by_cursor(wo
     assert empty["data"] == [] and empty["meta"] == {"next": cursor, "has_more": False,
                                                      "after": cursor, "limit": 100}
 
+
+
+def _stored(world: World) -> dict[int, str | None]:
+    with context_of(world.hub.cl).reading() as s:
+        return {r.seq: r.entry for r in s.scalars(select(ChangeLog).order_by(ChangeLog.seq))}
+
+
+def test_an_entry_is_rendered_once_and_served_as_stored(world: World) -> None:
+    """Issue 19: the first reader of a page stores each shared entry; every later reader gets
+    those bytes. Staff entries stay per device (never stored)."""
+    admin = world.as_("admin")
+    till = world.device()
+    pid = profile(admin, first_name="Before")["id"]
+    assert all(entry is None for entry in _stored(world).values())  # written without a render
+    first = till.get("/sync/changes", params={"after": 0, "limit": 1000})
+    assert first.status_code == 200
+    stored = _stored(world)
+    by_type = {row["seq"]: row["type"] for row in first.json()["data"]}
+    assert {seq for seq, entry in stored.items() if entry is None} == {
+        seq for seq, kind in by_type.items() if kind == "staff"}
+    # The stored text is the entry the till received.
+    for row in first.json()["data"]:
+        if row["type"] != "staff":
+            assert stored[row["seq"]] is not None
+            assert row == json.loads(stored[row["seq"]])
+
+    ok(admin.put(f"/profiles/{pid}", json={"first_name": "After"}))
+    again = ok(till.get("/sync/changes", params={"after": 0, "limit": 1000}))
+    mine = [r for r in again["data"] if r["type"] == "profile" and r["id"] == pid]
+    # The first entry as it was first served; the rename is a later entry a till applies after.
+    assert [r["data"]["first_name"] for r in mine] == ["Before", "After"]
+    assert again["data"][:len(first.json()["data"])] == first.json()["data"]
+
+
+def test_an_idle_poll_is_answered_304_with_its_etag(world: World) -> None:
+    admin = world.as_("admin")
+    till = world.device()
+    page = ok(till.get("/sync/changes", params={"after": 0, "limit": 1000}))
+    cursor = page["meta"]["next"]
+    idle = till.get("/sync/changes", params={"after": cursor, "limit": 1000})
+    assert idle.status_code == 200 and idle.json()["data"] == []
+    tag = idle.headers["etag"]
+    unchanged = till.get("/sync/changes", params={"after": cursor, "limit": 1000},
+                         headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["etag"] == tag
+    # Another page size is another page: no 304 for it.
+    other = till.get("/sync/changes", params={"after": cursor, "limit": 10},
+                     headers={"If-None-Match": tag})
+    assert other.status_code == 200 and other.headers["etag"] != tag
+    pid = profile(admin)["id"]
+    changed = till.get("/sync/changes", params={"after": cursor, "limit": 1000},
+                       headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and "etag" not in changed.headers
+    assert pid in {r["id"] for r in changed.json()["data"]}
+    # A token that does not verify is refused before any of this.
+    stranger = world.live.client("made-up-token")
+    assert stranger.get("/sync/changes", params={"after": cursor},
+                        headers={"If-None-Match": tag}).status_code == 401
+
+
+def test_a_database_that_cannot_store_entries_still_serves_the_feed(world: World) -> None:
+    """Storing an entry is a cache fill: a read-only (or busy, or full) database serves the
+    page rendered as before, and the first reader after it stores the entries."""
+    admin, till = world.as_("admin"), world.device()
+    profile(admin)
+    with read_only(database_of(world.hub.cl)):
+        page = ok(till.get("/sync/changes", params={"after": 0, "limit": 1000}))
+        assert all(entry is None for entry in _stored(world).values())
+    assert ok(till.get("/sync/changes", params={"after": 0, "limit": 1000})) == page
+    assert {seq for seq, entry in _stored(world).items() if entry is not None} == {
+        row["seq"] for row in page["data"] if row["type"] != "staff"}

@@ -9,14 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import delete
 
 from clienteling.engine.clock import FixedClock
+from clienteling.engine.models import TokenFailure, TokenTurn
 from clienteling.engine.security import WITHHELD_HASH
 from clienteling.engine.services import Clienteling
-from clienteling.hub.throttle import PER_ADDRESS, PER_LOOKUP, WINDOW_SECONDS, Throttle
+from clienteling.hub.throttle import (
+    PER_ADDRESS,
+    PER_LOOKUP,
+    WINDOW_SECONDS,
+    FailureThrottle,
+    SharedThrottle,
+    Throttle,
+)
 from tests.conftest import T0
-from tests.hub.conftest import LiveHub, World
+from tests.hub.conftest import LiveHub, World, seed, truncate
 from tests.hub.support import benefit_definition, ok, profile, refused, reward, reward_definition
+from tests.internals import context_of
 
 
 def _hashes(rows: list[dict[str, Any]]) -> dict[str, str]:
@@ -132,9 +142,20 @@ def test_a_device_digest_is_over_what_it_receives(world: World, tmp_path: Path) 
         copy.close()
 
 
+def _throttle(world: World, clock: Callable[[], float]) -> FailureThrottle:
+    """A throttle with no failures yet, of the kind the hub uses on this backend: on
+    PostgreSQL the counts every worker shares, in the database (issue 19)."""
+    if world.hub.cl.dialect != "postgresql":
+        return Throttle(clock=clock)
+    with context_of(world.hub.cl).db.write() as s:
+        s.execute(delete(TokenFailure))
+        s.execute(delete(TokenTurn))
+    return SharedThrottle(world.hub.cl.token_failures, clock=clock)
+
+
 def test_failed_token_checks_are_throttled_by_prefix_and_address(world: World) -> None:
     times = [1000.0]
-    world.hub.throttle = Throttle(clock=lambda: times[0])
+    world.hub.throttle = _throttle(world, lambda: times[0])
     good = world.token
     ok(world.device().get("/profiles"))  # the till at work: its token verified once
     # Wrong secrets for a real token's prefix: each one costs an argon2 check, so only a few.
@@ -153,7 +174,7 @@ def test_failed_token_checks_are_throttled_by_prefix_and_address(world: World) -
     refused(world.live.client(guess).get("/profiles"), 401)
 
     # Many prefixes from one address: the address is held back.
-    world.hub.throttle = Throttle(clock=lambda: times[0])
+    world.hub.throttle = _throttle(world, lambda: times[0])
     for n in range(PER_ADDRESS):
         refused(world.live.client(f"clt_{n:016x}_secret").get("/profiles"), 401)
     answer = world.live.client("clt_ffffffffffffffff_secret").get("/profiles")
@@ -166,7 +187,7 @@ def test_a_working_till_is_never_throttled_by_other_peoples_failures(world: Worl
     prefix) must not lock the shop's working tills out. A token that verifies is served
     whatever the failure counts say; the counts only slow down tokens that fail."""
     times = [1000.0]
-    world.hub.throttle = Throttle(clock=lambda: times[0])
+    world.hub.throttle = _throttle(world, lambda: times[0])
     ok(world.device().get("/profiles"))  # the till at work: verified once
     # Many made-up tokens from the shop's address (every client here is 127.0.0.1) …
     for n in range(PER_ADDRESS):
@@ -192,7 +213,7 @@ def test_a_throttled_prefix_still_gets_a_rationed_check(world: World) -> None:
     hammering: the argon2 work stays bounded (one check per prefix every WINDOW / PER_LOOKUP
     seconds), and the right token gets through at its turn instead of never."""
     times = [5000.0]
-    world.hub.throttle = Throttle(clock=lambda: times[0])
+    world.hub.throttle = _throttle(world, lambda: times[0])
     token = world.hub.cl.devices.create_token(
         None, {"store_id": world.store_id, "name": "Till 2"})[0]
     guess = token[: token.rindex("_") + 1] + "y" * 43
@@ -207,13 +228,47 @@ def test_a_throttled_prefix_still_gets_a_rationed_check(world: World) -> None:
 
 
 def test_the_right_token_waits_while_its_prefix_is_throttled(world: World) -> None:
-    world.hub.throttle = Throttle(clock=lambda: 5000.0)
+    world.hub.throttle = _throttle(world, lambda: 5000.0)
     token, _ = world.hub.cl.devices.create_token(
         None, {"store_id": world.store_id, "name": "Till 2"})
     guess = token[: token.rindex("_") + 1] + "y" * 43
     for _ in range(PER_LOOKUP):
         refused(world.live.client(guess).get("/profiles"), 401)
     refused(world.live.client(token).get("/profiles"), 429, "throttled")
+
+
+def test_workers_on_one_postgres_database_share_the_failure_counts(
+    pg_database: str, start_hub: Callable[..., LiveHub],
+) -> None:
+    """Issue 19: several hub processes on one database give a guesser one allowance between
+    them, not one each, and ration a prefix's argon2 checks together. Two hubs over the same
+    database, each with its own memory, as two workers are."""
+    truncate(pg_database)
+    world = seed(start_hub(pg_database))
+    second = start_hub(pg_database)
+    assert isinstance(world.hub.throttle, SharedThrottle)
+    assert isinstance(second.hub.throttle, SharedThrottle)
+    times = [7000.0]
+    world.hub.throttle = _throttle(world, lambda: times[0])
+    second.hub.throttle = SharedThrottle(second.hub.cl.token_failures, clock=lambda: times[0])
+    hubs = (world.live, second)
+    ok(world.device().get("/profiles"))  # the till at work, verified by the first worker
+    guess = world.token[: world.token.rindex("_") + 1] + "z" * 43
+    for n in range(PER_LOOKUP):  # the guesses alternate between the two workers
+        refused(hubs[n % 2].client(guess).get("/profiles"), 401)
+    for live in hubs:
+        refused(live.client(guess).get("/profiles"), 429, "throttled")
+    times[0] += WINDOW_SECONDS / PER_LOOKUP
+    ok(second.client(world.token).get("/profiles"))  # the turn, taken on the second worker …
+    refused(world.live.client(guess).get("/profiles"), 429, "throttled")  # … is gone on both
+    # The address has the prefix's failures already: the rest of its allowance, shared too.
+    for n in range(PER_ADDRESS - PER_LOOKUP):
+        refused(hubs[n % 2].client(f"clt_{n:016x}_secret").get("/profiles"), 401)
+    for live in hubs:
+        refused(live.client("clt_ffffffffffffffff_secret").get("/profiles"), 429, "throttled")
+    # The working till is served on both: verified before by each (the second at its turn).
+    ok(world.device().get("/profiles"))
+    ok(second.client(world.token).get("/profiles"))
 
 
 def test_revoked_token_and_deactivated_staff_stop_on_the_next_request_on_every_worker(

@@ -21,6 +21,7 @@ addresses: the proxy listens on 127.0.0.1 and refuses an upstream that is not lo
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import random
 import socket
@@ -28,6 +29,7 @@ import socketserver
 import struct
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,12 +114,19 @@ def _loopback(host: str) -> bool:
 class FaultProxy:
     """``with FaultProxy(hub_url, seed=1) as proxy:`` tills talk to ``proxy.url``."""
 
-    def __init__(self, upstream: str, *, seed: int = 0, rates: FaultRates | None = None,
+    def __init__(self, upstream: str | Sequence[str], *, seed: int = 0,
+                 rates: FaultRates | None = None,
                  hang: tuple[str, ...] = (), fail: tuple[str, ...] = ()) -> None:
-        parts = urlsplit(upstream)
-        if parts.scheme != "http" or not parts.hostname or not _loopback(parts.hostname):
-            raise ValueError(f"upstream must be http:// on a loopback address, not {upstream!r}")
-        self.upstream = f"{parts.scheme}://{parts.netloc}"
+        # Several upstreams (hub processes on one database): requests go round them in turn,
+        # as a load balancer sends them, so one till's requests land on each.
+        self.upstreams: list[str] = []
+        for each in [upstream] if isinstance(upstream, str) else list(upstream):
+            parts = urlsplit(each)
+            if parts.scheme != "http" or not parts.hostname or not _loopback(parts.hostname):
+                raise ValueError(f"upstream must be http:// on a loopback address, not {each!r}")
+            self.upstreams.append(f"{parts.scheme}://{parts.netloc}")
+        self.upstream = self.upstreams[0]
+        self._turn = 0
         self.rates = rates or FaultRates()
         # Paths (prefixes, after the API prefix) whose requests are read and then never
         # answered, or answered 503, every time: a hub that hangs or fails on one call.
@@ -186,7 +195,9 @@ class FaultProxy:
 
     # ------------------------------------------------------------------ serving
     def _serve_connection(self, conn: socket.socket, rfile: Any) -> None:
-        with httpx.Client(base_url=self.upstream, timeout=60.0) as upstream:
+        with contextlib.ExitStack() as stack:
+            clients = [stack.enter_context(httpx.Client(base_url=u, timeout=60.0))
+                       for u in self.upstreams]
             while not self._stopping.is_set():
                 try:
                     request = _read_request(rfile)
@@ -217,6 +228,10 @@ class FaultProxy:
                     self._count("delay")
                     # Fault injection, not synchronisation: the till must cope with a slow hub.
                     self._stopping.wait(pause)
+                with self._lock:
+                    upstream = clients[self._turn % len(clients)]
+                    self.counts[f"to:{self._turn % len(clients)}"] += 1
+                    self._turn += 1
                 try:
                     response = self._forward(upstream, request)
                 except httpx.HTTPError:

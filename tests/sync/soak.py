@@ -292,16 +292,19 @@ class SoakResult:
 
 def run_soak(workdir: Path, *, changes: int, seed: int, profiles: int = 300,
              rates: FaultRates | None = None, serve: Callable[[str], Any],
-             seconds: float = 600) -> SoakResult:
+             seconds: float = 600, hub_db: str | None = None) -> SoakResult:
     """The whole scenario; ``serve(db_url)`` starts the hub and answers an object with
-    ``base_url`` and ``hub`` (tests.hub.conftest.LiveHub)."""
+    ``base_url`` and ``hub`` (tests.hub.conftest.LiveHub), and ``base_urls`` when the hub is
+    several processes (the proxy then sends requests to each in turn). ``hub_db``: an empty
+    database for the hub (a SQLite file in ``workdir`` if not given)."""
     started = time.monotonic()
-    hub_db = f"sqlite:///{workdir / 'hub.db'}"
+    hub_db = hub_db or f"sqlite:///{workdir / 'hub.db'}"
     hub = seed_hub(hub_db, profiles=profiles, tills=3, seed=seed)
     live = serve(hub_db)
     hub_cl: Clienteling = live.hub.cl
     tills: list[TillRun] = []
-    with FaultProxy(live.base_url, seed=seed, rates=rates) as proxy:
+    with FaultProxy(getattr(live, "base_urls", [live.base_url]), seed=seed,
+                    rates=rates) as proxy:
         for i, token in enumerate(hub.tokens):
             cl = Clienteling.open(f"sqlite:///{workdir / f'till{i + 1}.db'}")
             tills.append(TillRun(f"till{i + 1}", cl, token, hub.profile_ids[i::3],

@@ -40,9 +40,11 @@ from clienteling.engine.services.timeline import TIMELINE_LIMIT, TimelineReader
 
 if TYPE_CHECKING:  # the hub's services, made on first use (a till never needs them)
     from clienteling.engine.services.devices import DeviceService
+    from clienteling.engine.services.feed import FeedService
     from clienteling.engine.services.idempotency import IdempotencyStore
     from clienteling.engine.services.listing import ListingService
     from clienteling.engine.services.snapshot import RecordsPage, RowsPage
+    from clienteling.engine.services.token_failures import TokenFailures
     from clienteling.engine.services.transfer import TransferService
 
 
@@ -158,6 +160,20 @@ class Clienteling:
         from clienteling.engine.services.listing import ListingService
 
         return ListingService(self._ctx)
+
+    @cached_property
+    def feed(self) -> FeedService:
+        """The change feed's pages with their stored entries (``engine.services.feed``)."""
+        from clienteling.engine.services.feed import FeedService
+
+        return FeedService(self._ctx)
+
+    @cached_property
+    def token_failures(self) -> TokenFailures:
+        """Failed device-token checks in the database (a hub of several processes)."""
+        from clienteling.engine.services.token_failures import TokenFailures
+
+        return TokenFailures(self._ctx)
 
     @cached_property
     def devices(self) -> DeviceService:

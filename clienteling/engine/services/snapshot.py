@@ -12,8 +12,10 @@ change feed from there. By the feed's ordering argument (``hub.changes``: seqs b
 visible in commit order), every change with seq <= that cursor was committed before any row
 was read, so every row of every later page already reflects it. A row read on a later page
 may also reflect changes after the cursor (it is newer than the first page) — harmless: the
-feed from the first cursor repeats those changes, and feed entries carry the record's
-current state (or a delete), so applying them again converges on the hub's state. A row
+feed from the first cursor repeats those changes, and each feed entry carries the record's
+state at or after its change (stored when first served, ``engine.services.feed``), so a
+record's last entry carries its latest state (or a delete): applying them in order
+converges on the hub's state. A row
 created after the cursor and read by the snapshot comes again as an upsert; a row deleted
 after the cursor but read earlier comes again as a delete. What the till must never do is
 start the feed from a LATER page's cursor: changes to rows on earlier pages, made between

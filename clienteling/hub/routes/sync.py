@@ -23,7 +23,7 @@ from clienteling.engine.services.snapshot import (
 )
 from clienteling.engine.wire_rows import FORMAT as ROWS_FORMAT
 from clienteling.hub.auth import Reader, device
-from clienteling.hub.changes import DEFAULT_LIMIT, feed_page, renderers
+from clienteling.hub.changes import DEFAULT_LIMIT, empty_body, feed_body, renderers
 from clienteling.hub.push import MAX_ENTRIES, answer, apply, parse_batch
 from clienteling.hub.requests import parse_json, raw_body
 from clienteling.hub.snapshot import snapshot as snapshot_body
@@ -39,8 +39,24 @@ def changes(
     hub: Reader,
     after: Annotated[int, Query(ge=0, le=2**62, description="the last seq already applied")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = DEFAULT_LIMIT,
-) -> JSONResponse:
-    return JSONResponse(feed_page(hub, request.state.device, after, limit))
+) -> Response:
+    # An idle till's poll (nothing after its cursor) is one index probe, and with the ETag of
+    # its last empty page a 304 with no body (issue 19: at a thousand tills most polls are
+    # idle). Only an empty page has an ETag: a page with entries is read once per cursor.
+    if not hub.cl.feed.anything_after(after):
+        tag = f'"feed-{after}-{limit}"'
+        if tag in _tags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers={"ETag": tag})
+        return Response(empty_body(after, limit), media_type="application/json",
+                        headers={"ETag": tag})
+    return Response(feed_body(hub, request.state.device, after, limit),
+                    media_type="application/json")
+
+
+def _tags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {t.strip().removeprefix("W/") for t in header.split(",")}
 
 
 PUSH_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
