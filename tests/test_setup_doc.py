@@ -85,7 +85,8 @@ def test_setup_doc_runs_as_written(tmp_path: Path) -> None:
     # What the page promises is really in it.
     text = " ".join(lines)
     for needed in ("hub init", "--kind stores", "--kind staff", "--kind profiles",
-                   "--kind benefit_definitions", "--kind reward_definitions", "--admin",
+                   "--kind benefit_definitions", "--kind reward_definitions", "--kind reactions",
+                       "--admin",
                    "hub serve", "connect --db", "sync --db", "--verify"):
         assert needed in text, needed
     port = free_port()
@@ -111,4 +112,4 @@ def test_setup_doc_runs_as_written(tmp_path: Path) -> None:
     # The hub imported the samples: every import's summary rejected nothing.
     summaries = [json.loads(line) for line in done.stdout.splitlines()
                  if line.startswith("{") and '"rejected"' in line]
-    assert len(summaries) == 5 and all(s["rejected"] == 0 for s in summaries), summaries
+    assert len(summaries) == 6 and all(s["rejected"] == 0 for s in summaries), summaries
