@@ -344,13 +344,13 @@ def source_label(result: LoadedReport) -> str:
     tz = report.scope.timezone
     if result.from_hub:
         return f"Chain, from the hub at {fmt.local(report.as_of, tz):%H:%M}"
-    if result.last_synced_at is not None:
-        when = f"as of the last sync {fmt.local(result.last_synced_at, tz):%H:%M}"
-    else:
-        when = f"computed on this till at {fmt.local(report.as_of, tz):%H:%M}"
+    synced = (None if result.last_synced_at is None
+              else f"as of the last sync {fmt.local(result.last_synced_at, tz):%H:%M}")
+    computed = f"{fmt.local(report.as_of, tz):%H:%M}"
     if result.hub_problem is not None and report.scope.store_id is None:
-        return f"Chain, from this till's copy {when} — {result.hub_problem}"
-    return f"{report.scope.label} · {when}"
+        return (f"Chain, from this till's copy {synced or f'computed at {computed}'} — "
+                f"{result.hub_problem}")
+    return f"{report.scope.label} · {synced or f'computed on this till at {computed}'}"
 
 
 def _day(value: QDate) -> date:
