@@ -15,14 +15,17 @@ from typing import Any
 from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.reports.tables import table, to_csv
+from clienteling.sync.credentials import TokenStore
+from clienteling.sync.state import set_hub_url
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reports.chart_data import chart_data
 from clienteling.ui.reports.window import ReportsWindow
 from tests.internals import database_of
-from tests.ui.hub_support import HubWorld
+from tests.sync.conftest import closed_port
+from tests.ui.hub_support import HubWorld, MemoryKeyring
 from tests.ui.support import TIMEOUT
-from tests.ui.test_sync_cycles import _connected
+from tests.ui.test_sync_cycles import SYNC_TIMEOUT, _connected
 
 Open = Callable[..., MainWindow]
 ADA = ("ada", "905238")
@@ -123,6 +126,29 @@ def test_an_admin_on_a_till_without_a_hub_sees_the_tills_copy_labelled(
     at = fmt.local(report.as_of, report.scope.timezone)
     assert page.as_of.text() == (f"Chain, from this till's copy computed at {at:%H:%M} — "
                                  "this till is not connected to a hub")
+
+
+def test_a_hub_the_last_sync_could_not_reach_is_not_waited_on(
+        open_window: Open, qtbot: Any, memory_keyring: MemoryKeyring) -> None:
+    """The till's hub is down (nothing listens at its address): the chain is the till's copy
+    at once, labelled so, rather than another wait on a hub that did not answer."""
+    w = open_window("ada")
+    url = closed_port()
+
+    def point_at_nothing(cl: Clienteling) -> None:
+        set_hub_url(cl, cl.staff.sign_in(*ADA), url)
+        TokenStore().save(url, "clt_abc_def")
+
+    w.worker.run_sync(point_at_nothing, w.engine)
+    with qtbot.waitSignal(w.sync.finished, timeout=SYNC_TIMEOUT,
+                          check_params_cb=lambda o: o.report is not None and not o.report.online):
+        w.sync.sync_now()
+    w.sync.stop()
+    window = _open_reports(qtbot, w)
+    page = window.pages["liability"]
+    assert page.result is not None and not page.result.from_hub
+    assert page.as_of.text().startswith("Chain, from this till's copy ")
+    assert page.as_of.text().endswith(" — the hub could not be reached at the last sync")
 
 
 def test_a_chain_the_hub_refuses_is_the_tills_copy_and_says_why(
