@@ -175,8 +175,9 @@ class ReportPage(QWidget):
         generation = self._generation
         start = _day(self.start.date()) if self.kind == "redemptions" else None
         end = _day(self.end.date()) if self.kind == "redemptions" else None
-        options: dict[str, Any] = {"days": self.chosen_days(), "by": self.by.currentText() or "day",
-                   "start": start, "end": end}
+        options: dict[str, Any] = {"days": self.chosen_days(),
+                                   "by": self.by.currentText() or "day", "start": start,
+                                   "end": end}
         self.message.setText("Computing…")
         self.refresh_button.setEnabled(False)
         if not actor.may(Action.VIEW_CHAIN_REPORTS):  # a manager's store is the till's own
@@ -207,8 +208,7 @@ class ReportPage(QWidget):
         if actor is None:
             return
         self.state.worker.submit(
-            load_report_here, self.state.engine, actor, self.kind, problem,
-            **options,
+            load_report_here, self.state.engine, actor, self.kind, problem, **options,
         ).then(lambda r: self._show_if(generation, r),
                lambda e: self._refused_if(generation, e), owner=self)
 
