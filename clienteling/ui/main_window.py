@@ -613,13 +613,14 @@ class MainWindow(QMainWindow):
         self.reactions_window.raise_()
 
     def open_reports(self) -> None:
-        """Reports (managers and admins): computed on the worker from this till's database."""
+        """Reports (managers and admins): a store's computed on the worker from this till's
+        database; an admin's chain asked of the hub when the till is connected (issue 18)."""
         if not self.is_signed_in or not self.state.allows(Action.VIEW_REPORTS):
             return
         from clienteling.ui.reports.window import ReportsWindow
 
         if self.reports_window is None:
-            window = ReportsWindow(self.state, parent=self)
+            window = ReportsWindow(self.state, parent=self, sync=self.sync)
             self.reports_window = window
             window.refresh_all()
         self.reports_window.show()

@@ -1,13 +1,17 @@
 """The Reports window (SPEC §5, issue 18): liability, expiring soon, redemptions and reactions,
 each a chart (QtCharts) with its table beside it, a CSV export (the hub's columns) and a PDF
-for the store meeting. Every report is computed on the engine worker from this till's own database — a
-manager's store only — and labelled with the last sync, since that is how current it is."""
+for the store meeting. A manager's store is computed on the engine worker from this till's own
+database and labelled with the last sync, since that is how current it is. An admin's chain is
+asked of the hub on the network worker when the till is connected ("Chain, from the hub at
+14:02"); when it is not, or the hub cannot be asked, it is this till's copy, and the label says
+so and why."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import (
     QAbstractBarSeries,
@@ -37,18 +41,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clienteling.engine.errors import ValidationError
 from clienteling.engine.permissions import Action
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.rows_model import Column, RowsModel
 from clienteling.ui.common.tables import make_table
-from clienteling.ui.operations.reports import LoadedReport, load_report
+from clienteling.ui.operations.reports import (
+    LoadedReport,
+    load_report,
+    load_report_at_hub,
+    load_report_here,
+)
 from clienteling.ui.reports.chart_data import ChartData, chart_data
 from clienteling.ui.state import AppState
+
+if TYPE_CHECKING:
+    from clienteling.ui.sync.controller import SyncController
 
 TITLES = {"liability": "Liability", "expiring": "Expiring soon", "redemptions": "Redemptions",
           "reactions": "Reactions"}
 Row = tuple[str, ...]
+NOT_CONNECTED = "this till is not connected to a hub"
+HUB_UNREACHED = "the hub could not be reached at the last sync"
 
 
 class ReportPage(QWidget):
@@ -58,12 +73,15 @@ class ReportPage(QWidget):
     loaded = Signal()
     failed = Signal(str)
 
-    def __init__(self, state: AppState, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, kind: str, parent: QWidget | None = None, *,
+                 sync: SyncController | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"report_{kind}")
         self.state = state
         self.kind = kind
+        self.sync = sync
         self.result: LoadedReport | None = None
+        self._generation = 0  # a later Refresh wins over an answer still on its way
 
         controls = QHBoxLayout()
         self.days = QComboBox(self)
@@ -148,18 +166,78 @@ class ReportPage(QWidget):
         return {0: 7, 1: 30}.get(self.days.currentIndex(), self.custom_days.value())
 
     def refresh(self) -> None:
-        """Compute the report on the engine worker; the GUI thread only draws the result."""
+        """Compute the report on the engine worker, or for an admin on a connected till ask the
+        hub for the chain on the network worker; the GUI thread only draws the result."""
         actor = self.state.actor
         if actor is None or not self.state.allows(Action.VIEW_REPORTS):
             return
+        self._generation += 1
+        generation = self._generation
         start = _day(self.start.date()) if self.kind == "redemptions" else None
         end = _day(self.end.date()) if self.kind == "redemptions" else None
+        options: dict[str, Any] = {"days": self.chosen_days(),
+                                   "by": self.by.currentText() or "day", "start": start,
+                                   "end": end}
         self.message.setText("Computing…")
         self.refresh_button.setEnabled(False)
+        if not actor.may(Action.VIEW_CHAIN_REPORTS):  # a manager's store is the till's own
+            self.state.worker.submit(
+                load_report, self.state.engine, actor, self.kind, **options,
+            ).then(lambda r: self._show_if(generation, r),
+                   lambda e: self._refused_if(generation, e), owner=self)
+            return
+        problem = self.hub_problem()
+        if problem is not None or self.sync is None or self.state.network is None:
+            self._run_here(generation, problem or NOT_CONNECTED, options)
+            return
+        self.state.network.submit(
+            load_report_at_hub, self.sync.link.report, self.state.engine, actor, self.kind,
+            **options,
+        ).then(lambda r: self._hub_answered(generation, r, options),
+               lambda e: self._hub_failed(generation, e, options), owner=self)
+
+    def hub_problem(self) -> str | None:
+        """Why the hub is not asked, or None when the last sync cycle reached it."""
+        last = self.sync.last if self.sync is not None else None
+        if self.state.standalone or last is None or last.report is None:
+            return NOT_CONNECTED
+        return None if last.report.online else HUB_UNREACHED
+
+    def _run_here(self, generation: int, problem: str, options: dict[str, Any]) -> None:
+        actor = self.state.actor
+        if actor is None:
+            return
         self.state.worker.submit(
-            load_report, self.state.engine, actor, self.kind, days=self.chosen_days(),
-            by=self.by.currentText() or "day", start=start, end=end,
-        ).then(self._show, self._refused, owner=self)
+            load_report_here, self.state.engine, actor, self.kind, problem, **options,
+        ).then(lambda r: self._show_if(generation, r),
+               lambda e: self._refused_if(generation, e), owner=self)
+
+    def _hub_answered(self, generation: int, result: LoadedReport | None,
+                      options: dict[str, Any]) -> None:
+        if generation != self._generation:
+            return
+        if result is None:  # no hub or token any more
+            self._run_here(generation, NOT_CONNECTED, options)
+        else:
+            self._show(result)
+
+    def _hub_failed(self, generation: int, exc: BaseException,
+                    options: dict[str, Any]) -> None:
+        if generation != self._generation:
+            return
+        if isinstance(exc, ValidationError):  # the hub judged the parameters: say which
+            self._refused(exc)
+            return
+        reason = getattr(exc, "message", "") or describe(exc).text
+        self._run_here(generation, f"the hub could not be asked: {reason.rstrip('.')}", options)
+
+    def _show_if(self, generation: int, result: LoadedReport) -> None:
+        if generation == self._generation:
+            self._show(result)
+
+    def _refused_if(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self._refused(exc)
 
     def _refused(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
@@ -179,14 +257,8 @@ class ReportPage(QWidget):
         # The table is the CSV's; a column empty in every row (another kind's) is only hidden.
         for column in range(len(header)):
             self.table.setColumnHidden(column, all(not row[column] for row in rows))
-        report = result.report
-        tz = report.scope.timezone
-        if result.last_synced_at is not None:
-            when = f"as of the last sync {fmt.local(result.last_synced_at, tz):%H:%M}"
-        else:
-            when = f"computed on this till at {fmt.local(report.as_of, tz):%H:%M}"
-        self.as_of.setText(f"{report.scope.label} · {when}")
-        self._draw(chart_data(report))
+        self.as_of.setText(source_label(result))
+        self._draw(chart_data(result.report))
         self.loaded.emit()
 
     def _draw(self, data: ChartData) -> None:
@@ -265,6 +337,22 @@ class ReportPage(QWidget):
             self.save_pdf(Path(name))
 
 
+def source_label(result: LoadedReport) -> str:
+    """Where the numbers come from and how current they are: the hub's chain, the till's copy
+    of the chain and why not the hub's, or a store computed on this till."""
+    report = result.report
+    tz = report.scope.timezone
+    if result.from_hub:
+        return f"Chain, from the hub at {fmt.local(report.as_of, tz):%H:%M}"
+    synced = (None if result.last_synced_at is None
+              else f"as of the last sync {fmt.local(result.last_synced_at, tz):%H:%M}")
+    computed = f"{fmt.local(report.as_of, tz):%H:%M}"
+    if result.hub_problem is not None and report.scope.store_id is None:
+        return (f"Chain, from this till's copy {synced or f'computed at {computed}'} — "
+                f"{result.hub_problem}")
+    return f"{report.scope.label} · {synced or f'computed on this till at {computed}'}"
+
+
 def _day(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
@@ -276,13 +364,14 @@ def _cell(i: int) -> Callable[[Row], str]:
 class ReportsWindow(QWidget):
     """The four reports as tabs; each computes when first shown and on Refresh."""
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None, *,
+                 sync: SyncController | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("reportsWindow")
         self.setWindowTitle("Reports")
         self.resize(1180, 700)
         self.tabs = QTabWidget(self)
-        self.pages = {kind: ReportPage(state, kind, self) for kind in TITLES}
+        self.pages = {kind: ReportPage(state, kind, self, sync=sync) for kind in TITLES}
         for kind, page in self.pages.items():
             self.tabs.addTab(page, TITLES[kind])
         layout = QVBoxLayout(self)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from clienteling.sync.client import HubClient
     from clienteling.sync.credentials import TokenStore
     from clienteling.sync.cycle import CycleReport
+    from clienteling.sync.hub_reports import Report
     from clienteling.sync.reaction_dry_run import HubDryRun
 
 NOT_CONNECTED = "This till is not connected to a hub: a manager connects it under Hub connection…"
@@ -100,6 +101,18 @@ class HubLink:
         from clienteling.sync.reaction_dry_run import dry_run_at_hub
 
         return dry_run_at_hub(client, staff_id, body)
+
+    def report(self, cl: Clienteling, staff_id: str, kind: str,
+               params: dict[str, str]) -> Report | None:
+        """An admin's chain report from the hub (issue 18), or None when the till has no hub or
+        token; raises what ``report_at_hub`` raises."""
+        url = hub_url(cl)
+        client = self.client(url) if url else None
+        if client is None:
+            return None
+        from clienteling.sync.hub_reports import report_at_hub
+
+        return report_at_hub(client, staff_id, kind, params)
 
     def save_token(self, url: str, token: str) -> str:
         """Keep the token (keyring or a private file, never the database); says where."""
