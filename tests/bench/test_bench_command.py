@@ -33,7 +33,7 @@ KEYS: dict[str, tuple[str, ...]] = {
                 "local_redeem_p50_ms", "hub_redeem_p50_ms"),
     "chainload": ("chain_tills", "chain_hub_cpu_ms_per_till", "chain_feed_rows_per_s", "chain"),
     "importload": ("hub_import_s", "hub_import_rows_per_s", "hub_import_rss_mb"),
-    "reactionsload": ("reactions_first_run_s", "reactions_first_run_issued",
+    "reactionsload": ("reactions_first_run_s", "reactions_first_run_issued", "reactions_first_run_wal_mb",
                       "reactions_daily_rerun_s", "reactions_daily_run_s", "reactions_daily_issued",
                       "checkout_plain_p95_ms", "checkout_reactions_p95_ms"),
     "verifyload": ("verify_s", "verify_detail_s", "verify_rss_mb", "verify_profiles"),
