@@ -415,8 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         settle(200)
         box = editor.findChild(QWidget, "section_Claiming")
         if box is not None:
-            editor.scroll.ensureWidgetVisible(box, 0, 0)  # type: ignore[attr-defined]
-            bar = editor.scroll.verticalScrollBar()  # type: ignore[attr-defined]
+            editor.form_scroll.ensureWidgetVisible(box, 0, 0)  # type: ignore[attr-defined]
+            bar = editor.form_scroll.verticalScrollBar()  # type: ignore[attr-defined]
             bar.setValue(box.y())
         field = editor.field("claim_condition")  # type: ignore[attr-defined]
         field.widget.set_text('{"==": [{"var": "attributes.favourite_category"}, "denim"]}')
