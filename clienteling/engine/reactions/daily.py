@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -149,12 +148,14 @@ class Candidate:
 
 
 def candidates(s: Session, reaction: Reaction, tgt: Target, at: datetime,
-               *, skip_issued: bool = True) -> Iterator[Candidate]:
-    """The profiles a time trigger fires for on the day ``at`` falls on, per zone."""
+               *, skip_issued: bool = True, only: Zone | None = None, after_id: str | None = None,
+               page: int | None = None) -> Iterator[Candidate]:
+    """The profiles a time trigger fires for on the day ``at`` falls on, per zone; with
+    ``only`` and ``page``, one zone's next ``page`` of them by id after ``after_id``."""
     trigger = reaction.trigger or {}
     kind = trigger.get("type")
     limit = reaction.limit
-    for zone in zones(s):
+    for zone in [only] if only is not None else zones(s):
         where = zone.where()
         if where is None:
             continue
@@ -186,7 +187,13 @@ def candidates(s: Session, reaction: Reaction, tgt: Target, at: datetime,
             after = Profile.last_purchase_at if kind == "lapsed" and limit == "every_time" else None
             filters.append(_not_issued(reaction, tgt, since if kind != "lapsed" or
                                        limit != "every_time" else None, after))
-        query = select(*columns).where(*filters).execution_options(yield_per=BATCH)
+        query = select(*columns).where(*filters)
+        if after_id is not None:
+            query = query.where(Profile.id > after_id)
+        if page is not None:
+            query = query.order_by(Profile.id).limit(page)
+        else:
+            query = query.execution_options(yield_per=BATCH)
         for row in s.execute(query):
             if kind == "lapsed":
                 lapse = f"lapsed:{wire.iso(row[1].astimezone(UTC))}"
@@ -288,18 +295,20 @@ def _big_cache(conn: Connection) -> None:
 
 def run(ctx: Context, actor: Actor | None, at: datetime, *, batch_size: int = BATCH,
         after_batch: Callable[[int], None] | None = None) -> DailyRunResult:
-    """Each reaction's profiles are read as a stream (one query per timezone) and issued a
-    batch at a time, so a run's memory does not grow with the customers it finds. The read
-    keeps its snapshot while the batches commit on the writer: what they insert is decided by
-    the insert itself, not by that snapshot."""
+    """Each reaction's profiles are read a page at a time by id (one zone at a time), each
+    page in a read of its own, and issued a batch at a time: a run's memory does not grow
+    with the customers it finds, and no read holds one snapshot across the run's commits.
+    (One long read did: SQLite could not checkpoint, and at a million customers the first
+    run's log grew to 15 GB, which every read after it went through.) What a batch inserts is
+    decided by the insert itself, not by the page's snapshot."""
     issued: dict[str, int] = {}
     skipped: dict[str, str] = {}
     with run_lock(ctx.db) as got:
         if not got:
             return DailyRunResult(at, issued, skipped, ran=False)
         batches = 0
+        plan: list[tuple[Reaction, Target]] = []
         with ctx.db.read() as s:
-            _big_cache(s.connection())
             for reaction in live(s, TIME_TRIGGERS):
                 if not is_active(reaction, at):
                     skipped[reaction.handle] = "outside its active window"
@@ -308,11 +317,22 @@ def run(ctx: Context, actor: Actor | None, at: datetime, *, batch_size: int = BA
                 if found is None:
                     skipped[reaction.handle] = problem(s, reaction) or "its effect cannot be issued"
                     continue
-                tgt = _frozen_target(found)
-                issued[reaction.handle] = 0
-                stream = candidates(s, reaction, tgt, at)
-                while chunk := list(islice(stream, batch_size)):
-                    chunk = _passing(s, reaction, chunk, at)
+                plan.append((reaction, _frozen_target(found)))
+            zone_list = zones(s)
+        for reaction, tgt in plan:
+            issued[reaction.handle] = 0
+            exhausted = False
+            for zone in zone_list:
+                after: str | None = None
+                while not exhausted:
+                    with ctx.db.read() as s:
+                        _big_cache(s.connection())
+                        found_page = list(candidates(s, reaction, tgt, at, only=zone, after_id=after,
+                                                     page=batch_size))
+                        chunk = _passing(s, reaction, found_page, at)
+                    if not found_page:
+                        break
+                    after = found_page[-1].profile_id
                     if not chunk:
                         continue
                     try:
@@ -321,10 +341,13 @@ def run(ctx: Context, actor: Actor | None, at: datetime, *, batch_size: int = BA
                             issued[reaction.handle] += issue_batch(uow, reaction, tgt, chunk, at)
                     except _Exhausted as exc:
                         skipped[reaction.handle] = str(exc)
+                        exhausted = True
                         break
                     batches += 1
                     if after_batch is not None:
                         after_batch(batches)
+                if exhausted:
+                    break
     return DailyRunResult(at, issued, skipped)
 
 
