@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from clienteling.engine.checkpoints import Checkpointer
 from clienteling.engine.db_errors import DatabaseError, SchemaTooNew, classify, kind_of
 from clienteling.engine.errors import DomainError
 
@@ -57,7 +58,7 @@ def normalise_url(database: str | os.PathLike[str]) -> str:
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, checkpointer: Checkpointer | None) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -73,6 +74,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if checkpointer is not None:
+            checkpointer.configure(dbapi_connection)
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
@@ -80,6 +83,9 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
 
+    if checkpointer is not None and immediate:
+        # Told as the COMMIT is about to be sent; it checkpoints once the commits pause.
+        event.listen(engine, "commit", lambda _conn: checkpointer.nudge())
     return engine
 
 
@@ -94,6 +100,8 @@ class Database:
     url: str
     reader: Engine
     writer: Engine
+    #: Checkpoints a SQLite file's log off the committing thread (``engine.checkpoints``).
+    checkpointer: Checkpointer | None = None
 
     @property
     def dialect(self) -> str:
@@ -176,6 +184,8 @@ class Database:
         return unsubscribe
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()
@@ -192,8 +202,10 @@ def connect(database: str | os.PathLike[str]) -> Database:
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
             folder.mkdir(parents=True, exist_ok=True)
-        reader = _sqlite_engine(url, immediate=False)
-        writer = _sqlite_engine(url, immediate=True)
+        checkpointer = (Checkpointer(parsed.database)
+                        if parsed.database not in (None, "", ":memory:") else None)
+        reader = _sqlite_engine(url, immediate=False, checkpointer=checkpointer)
+        writer = _sqlite_engine(url, immediate=True, checkpointer=checkpointer)
         try:
             # The reader: opening must not wait for the write lock another till process holds.
             with reader.connect() as conn:
@@ -204,7 +216,7 @@ def connect(database: str | os.PathLike[str]) -> Database:
             raise _cannot_open(str(parsed.database), exc) from exc
         if parsed.database not in (None, "", ":memory:") and str(mode).lower() != "wal":
             raise DatabaseError(f"Could not switch {parsed.database} to WAL mode (got {mode})")
-        return Database(url, reader, writer)
+        return Database(url, reader, writer, checkpointer)
     try:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:
