@@ -107,7 +107,8 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class Change:
-    """One change-feed row with the entity's current record (None when it no longer exists)."""
+    """One change-feed row with the entity's current record, frozen (the registry's ``copy``;
+    None when it no longer exists)."""
 
     seq: int
     entity_type: str
@@ -526,11 +527,12 @@ class ListingService:
             found: dict[tuple[str, str], Any] = {}
             for entity_type, ids in wanted.items():
                 model: Any = BY_NAME[entity_type].model  # every synced model has an id
+                copy = BY_NAME[entity_type].copy
                 id_list = sorted(ids)
                 for start in range(0, len(id_list), 500):
                     chunk = id_list[start:start + 500]
                     for record in s.scalars(select(model).where(model.id.in_(chunk))).unique():
-                        found[(entity_type, record.id)] = record
+                        found[(entity_type, record.id)] = copy(record)
             return [
                 Change(row.seq, row.entity_type, row.entity_id, row.op, row.at,
                        found.get((row.entity_type, row.entity_id)))
