@@ -51,6 +51,20 @@ def test_contracts_name_the_ui_importing_orm_models_or_sqlalchemy(tmp_path: Path
     assert "clienteling.ui.sneaky_sql -> sqlalchemy" in done.stdout
 
 
+def test_the_hub_importing_orm_models_breaks_its_contract(tmp_path: Path) -> None:
+    """Issue 15: the hub renders the engine's frozen records (services, listings, the feed),
+    so a hub module importing the ORM models breaks the contract, named in the report."""
+    shutil.copytree(REPO / "clienteling", tmp_path / "clienteling",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    routes = tmp_path / "clienteling" / "hub" / "routes"
+    (routes / "sneaky.py").write_text("from clienteling.engine.models import Staff\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    assert "The hub gets records from the engine, never ORM models" in done.stdout
+    assert "clienteling.hub.routes.sneaky -> clienteling.engine.models" in done.stdout
+
+
 def test_sync_contracts_bite_and_allow_only_the_wire(tmp_path: Path) -> None:
     """Issue 8: sync never imports Qt or the hub, the engine never imports sync (nor httpx),
     and the hub may share sync's wire schemas but nothing else of it."""
