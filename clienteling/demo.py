@@ -55,7 +55,7 @@ GENDERS = ("female", "male", "female", "male", "non-binary", None)
 TIERS = ("bronze", "bronze", "bronze", "silver", "silver", "gold", "platinum", None)
 
 
-def _benefit_definitions(now: datetime) -> list[dict[str, Any]]:
+def demo_benefit_definitions(now: datetime) -> list[dict[str, Any]]:
     year_ago = (now - timedelta(days=365)).strftime("%Y-%m-%d %H:%M:%S")
     year_ahead = (now + timedelta(days=365)).strftime("%Y-%m-%d %H:%M:%S")
     return [
@@ -170,7 +170,7 @@ def _reactions(benefits: dict[str, Any], rewards: dict[str, Any]) -> list[dict[s
     ]
 
 
-class _Ids:
+class SeededIds:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
 
@@ -190,20 +190,20 @@ def create_demo(
 
 def _populate(cl: Clienteling, db: Database, count: int, seed: int, now: datetime) -> None:
     rng = random.Random(seed)
-    ids = _Ids(rng)
+    ids = SeededIds(rng)
     store = cl.staff.create_store(None, {"id": ids(), "name": "Melbourne Central", "timezone": TIMEZONE})
     for username, name, role, pin in STAFF:
         cl.staff.create_staff(None, {"username": username, "display_name": name, "role": role,
                                      "store_id": store.id, "pin": pin})
     admin = cl.staff.sign_in("ada", "905238")
     benefit_defs = {d["handle"]: cl.definitions.create_benefit_definition(admin, {"id": ids(), **d})
-                    for d in _benefit_definitions(now)}
+                    for d in demo_benefit_definitions(now)}
     reward_defs = {d["handle"]: cl.definitions.create_reward_definition(admin, {"id": ids(), **d})
                    for d in REWARD_DEFINITIONS}
     for reaction in _reactions(benefit_defs, reward_defs):
         cl.reactions.create(admin, {"id": ids(), **reaction})
     writer = _BulkWriter(db, now)
-    writer.add_profile(*_jane(ids, store.id, now))
+    writer.add_profile(*jane_profile(ids, store.id, now))
     jane_id = writer.profiles[-1]["id"]
     writer.add_benefit(ids(), jane_id, benefit_defs["free-alterations"], now - timedelta(days=20), 2)
     writer.add_benefit(ids(), jane_id, benefit_defs["vip-lounge"], now - timedelta(days=10), 3)
@@ -250,7 +250,7 @@ def _populate(cl: Clienteling, db: Database, count: int, seed: int, now: datetim
     cl.reactions.run_daily(admin, now)
 
 
-def _jane(ids: _Ids, store_id: str, now: datetime) -> tuple[dict[str, Any], str]:
+def jane_profile(ids: SeededIds, store_id: str, now: datetime) -> tuple[dict[str, Any], str]:
     return ({"id": ids(), "first_name": "Jane", "last_name": "Citizen", "email": "jane@example.com",
              "mobile_phone": "0412 345 678", "gender": "female", "birth_date": date(1988, 4, 12),
              "tier": "gold", "join_date": (now - timedelta(days=800)).date(),

@@ -51,6 +51,20 @@ def test_contracts_name_the_ui_importing_orm_models_or_sqlalchemy(tmp_path: Path
     assert "clienteling.ui.sneaky_sql -> sqlalchemy" in done.stdout
 
 
+def test_the_hub_importing_orm_models_breaks_its_contract(tmp_path: Path) -> None:
+    """Issue 15: the hub renders the engine's frozen records (services, listings, the feed),
+    so a hub module importing the ORM models breaks the contract, named in the report."""
+    shutil.copytree(REPO / "clienteling", tmp_path / "clienteling",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    routes = tmp_path / "clienteling" / "hub" / "routes"
+    (routes / "sneaky.py").write_text("from clienteling.engine.models import Staff\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    assert "The hub gets records from the engine, never ORM models" in done.stdout
+    assert "clienteling.hub.routes.sneaky -> clienteling.engine.models" in done.stdout
+
+
 def test_sync_contracts_bite_and_allow_only_the_wire(tmp_path: Path) -> None:
     """Issue 8: sync never imports Qt or the hub, the engine never imports sync (nor httpx),
     and the hub may share sync's wire schemas but nothing else of it."""
@@ -103,3 +117,65 @@ def test_nothing_outside_the_engine_reaches_into_its_context(tmp_path: Path) -> 
     sneaky.mkdir(parents=True)
     (sneaky / "sneaky.py").write_text("def f(cl):\n    return cl._ctx.clock\n")
     assert _private_engine_reads(tmp_path) == ["clienteling/hub/sneaky.py:2 ._ctx"]
+
+
+def _module_of(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(root: Path, name: str) -> bool:
+    base = root.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+def _private_name_imports(root: Path) -> list[str]:
+    """Another ``clienteling`` module's private names (``_name``) used by a module: imported
+    (``from clienteling.x import _name``) or read off an imported module (``x._name``)."""
+    found = []
+    for path in sorted((root / "clienteling").rglob("*.py")):
+        here = _module_of(root, path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: dict[str, str] = {}  # local name -> the clienteling module it is bound to
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                    and node.module.split(".")[0] == "clienteling":
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    if _is_module(root, full):
+                        modules[alias.asname or alias.name] = full
+                    elif (alias.name.startswith("_") and not alias.name.startswith("__")
+                          and node.module != here):
+                        found.append(f"{path.relative_to(root)}:{node.lineno} "
+                                     f"{node.module}.{alias.name}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname and alias.name.split(".")[0] == "clienteling":
+                        modules[alias.asname] = alias.name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in modules and node.attr.startswith("_")
+                    and not node.attr.startswith("__") and modules[node.value.id] != here):
+                found.append(f"{path.relative_to(root)}:{node.lineno} "
+                             f"{modules[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_another_modules_private_names(tmp_path: Path) -> None:
+    """Issue 15 ("the door stays shut"): a leading underscore means "only this module relies
+    on it", so it can change without a look elsewhere; what another module needs is given a
+    public name."""
+    assert _private_name_imports(REPO) == []
+    pkg = tmp_path / "clienteling" / "sync"
+    pkg.mkdir(parents=True)
+    (tmp_path / "clienteling" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "client.py").write_text("def _message(r):\n    return r\n")
+    (pkg / "own.py").write_text("from clienteling.sync.own import _ok\n")  # its own: fine
+    (pkg / "sneaky.py").write_text("from clienteling.sync.client import _message\n"
+                                   "from clienteling.sync import client as c\n"
+                                   "x = c._message\n")
+    assert _private_name_imports(tmp_path) == [
+        "clienteling/sync/sneaky.py:1 clienteling.sync.client._message",
+        "clienteling/sync/sneaky.py:3 clienteling.sync.client._message",
+    ]

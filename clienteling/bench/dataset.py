@@ -43,8 +43,8 @@ from clienteling.demo import (
     STAFF,
     TIERS,
     TIMEZONE,
-    _Ids,
-    _jane,
+    SeededIds,
+    jane_profile,
 )
 from clienteling.engine import report_totals, rules
 from clienteling.engine.clock import Clock, SystemClock
@@ -295,7 +295,7 @@ class _Loader:
         joined = [(now - timedelta(days=d)).date().isoformat() for d in range(3650)]
         attributes = [json.dumps({"favourite_category": c}) for c in CATEGORIES]
         names: dict[tuple[str, str], tuple[str, str]] = {}
-        jane, _card = _jane(_Ids(rng), stores[0], now)
+        jane, _card = jane_profile(SeededIds(rng), stores[0], now)
         jane_at = rng.randrange(n)
         n_first, n_last, n_genders, n_tiers = len(FIRST_NAMES), len(LAST_NAMES), len(GENDERS), len(TIERS)
         n_attributes, n_stores = len(attributes), len(stores)

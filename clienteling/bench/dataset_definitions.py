@@ -1,6 +1,6 @@
 """The bench data set's 300 benefit and 50 reward definitions (SPEC §8).
 
-The demo's own definitions come first (:func:`clienteling.demo._benefit_definitions` and
+The demo's own definitions come first (:func:`clienteling.demo.demo_benefit_definitions` and
 ``REWARD_DEFINITIONS``); the rest are variations on them, drawn from a seeded random
 generator, so that about 250 are claimable with the mix a large retailer has: conditions on
 gender, tier, age, favourite category and join date (alone and combined), visibility rules,
@@ -15,7 +15,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from clienteling.demo import REWARD_DEFINITIONS, TIMEZONE, _benefit_definitions
+from clienteling.demo import REWARD_DEFINITIONS, TIMEZONE, demo_benefit_definitions
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 WEEKEND = ("Saturday", "Sunday")
@@ -68,7 +68,7 @@ def _window(rng: random.Random, now: datetime) -> dict[str, str]:
 
 def benefit_definitions(rng: random.Random, now: datetime, count: int) -> list[dict[str, Any]]:
     """``count`` benefit definitions' data, the demo's first; about five in six claimable."""
-    found = _benefit_definitions(now)
+    found = demo_benefit_definitions(now)
     for i in range(len(found), count):
         kind = rng.choice(CLAIM_KINDS)
         category = rng.choice(CATEGORIES)

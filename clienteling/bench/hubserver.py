@@ -171,7 +171,7 @@ class RunningHub:
     log: Path
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """The environment of the server: the same ``clienteling`` package as this process
     (a worktree on PYTHONPATH, or the installed one), whatever the working directory."""
     env = dict(os.environ)
@@ -192,7 +192,7 @@ def hub_server(url: str, log: Path, *, workers: int = 1) -> Iterator[RunningHub]
         # Started in the package's own folder: ``python -m`` puts the working directory
         # first on the path, and another checkout there would be the one that runs.
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                env=_child_env(), start_new_session=True,
+                                env=child_env(), start_new_session=True,
                                 cwd=Path(clienteling.__file__).resolve().parents[1])
     base = f"http://127.0.0.1:{port}"
     try:

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench.hubserver import _child_env, hub_server, remove_sqlite_file
+from clienteling.bench.hubserver import child_env, hub_server, remove_sqlite_file
 from clienteling.bench.run import BenchRun
 from clienteling.demo import FIRST_NAMES
 from clienteling.engine.services import Clienteling
@@ -122,7 +122,7 @@ def _command_rss_kb(till_path: Path, hub_url: str, token: str) -> int:
     done = subprocess.run(
         [sys.executable, "-c", _REPORTING, "sync", "--db", str(till_path), "--hub", hub_url,
          "--token", token, "--verify", "--detail", "--timeout", str(CLIENT_TIMEOUT_S)],
-        capture_output=True, text=True, env=_child_env(), timeout=3600)
+        capture_output=True, text=True, env=child_env(), timeout=3600)
     last = json.loads(done.stdout.strip().splitlines()[-1])
     if last.get("verified") is not True or last.get("pushed") != 1:
         raise RuntimeError(f"sync --verify did not verify: {done.stdout[-300:]} "

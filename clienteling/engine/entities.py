@@ -9,6 +9,8 @@ these entries rather than listed again beside them:
 - the wire: ``render`` (``engine.wire``'s renderer, as the feed and snapshot send it) and
   ``parse`` (``engine.wire_in``'s parser) with ``SyncedType.read``, which names the record in
   a refusal and derives its children's ids;
+- ``copy``: the frozen record (``engine.frozen``) a row leaves the engine as, when the hub
+  renders it itself (the feed's per-device view; the reference rendering of a feed page);
 - the snapshot's type order, tokens, counts, embedded definitions and children
   (``engine.services.snapshot``), and rows-v2's columns and rules (``engine.wire_rows``);
 - the change feed's models (``engine.services.listing``) and renderers, with the hub's
@@ -33,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from clienteling.engine import reaction_shapes, wire, wire_in
+from clienteling.engine import frozen, reaction_shapes, wire, wire_in
 from clienteling.engine.areas import Area
 from clienteling.engine.models import (
     Base,
@@ -161,6 +163,9 @@ class SyncedType:
     # Grows with the customers (not a few definitions): a first sync loads it without its
     # secondary indexes and builds them with its last page (``RemoteService.apply``).
     bulk: bool = False
+    # The frozen record a row is handed out as, read inside its session (children and
+    # embedded records included): the hub renders records, never ORM rows (issue 15).
+    copy: Callable[[Any], Any] = field(kw_only=True)
 
     @property
     def table(self) -> Table:
@@ -250,17 +255,20 @@ _VERSION: Mapping[str, Any] = {"low": 1}
 
 ENTITIES: tuple[SyncedType, ...] = (
     SyncedType("store", Store, _store, wire_in.store, frozenset({Area.STAFF}),
-               rules={"timezone": _ZONE}),
+               rules={"timezone": _ZONE}, copy=frozen.store),
     SyncedType(
         "staff", Staff, _staff, wire_in.staff, frozenset({Area.STAFF}),
         till=TillColumns(kept={"failed_attempts": 0, "locked_until": None}),
         device_view=DeviceView("pin_hash", ("role", "store_id"), WITHHELD_HASH),
-        rules={"role": {"kind": "choice", "options": tuple(role.value for role in Role)}}),
+        rules={"role": {"kind": "choice", "options": tuple(role.value for role in Role)}},
+        copy=frozen.staff),
     SyncedType("benefit_definition", BenefitDefinition, _definition, wire_in.benefit_definition,
-               frozenset({Area.DEFINITIONS}), rules={"tags": {"kind": "list"}, "version": _VERSION}),
+               frozenset({Area.DEFINITIONS}), rules={"tags": {"kind": "list"}, "version": _VERSION},
+               copy=frozen.benefit_definition),
     SyncedType("reward_definition", RewardDefinition, _reward_definition,
                wire_in.reward_definition, frozenset({Area.DEFINITIONS}),
-               rules={"excluded_categories": {"kind": "list"}, "version": _VERSION}),
+               rules={"excluded_categories": {"kind": "list"}, "version": _VERSION},
+               copy=frozen.reward_definition),
     SyncedType(
         "profile", Profile, _profile, wire_in.profile, frozenset({Area.PROFILE}),
         children=ChildRows("identity", Identity, "profile_id", ("handle", "identifier"),
@@ -268,14 +276,15 @@ ENTITIES: tuple[SyncedType, ...] = (
                            moves_by=("handle", "identifier")),
         till=TillColumns(derived=PROFILE_KEY_COLUMNS, derive=profile_keys), bulk=True,
         # wire_in reads a missing last name as "".
-        rules={"last_name": {"nonblank": False}, "attributes": {"kind": "object"}}),
+        rules={"last_name": {"nonblank": False}, "attributes": {"kind": "object"}},
+        copy=frozen.profile),
     SyncedType("benefit", Benefit, _benefit, wire_in.benefit,
                frozenset({Area.BENEFITS, Area.CLAIMABLE}),
                embeds=Embedded("definition", "benefit_definition_id", "benefit_definition"),
-               rules={"timezone": _ZONE}, bulk=True),
+               rules={"timezone": _ZONE}, bulk=True, copy=frozen.benefit),
     SyncedType("reward", Reward, _reward, wire_in.reward, frozenset({Area.REWARDS}),
                embeds=Embedded("definition", "reward_definition_id", "reward_definition"),
-               rules={"timezone": _ZONE}, bulk=True),
+               rules={"timezone": _ZONE}, bulk=True, copy=frozen.reward),
     SyncedType(
         "redemption", Redemption, _redemption, wire_in.redemption,
         # A redemption draws on benefits or rewards and shows in the history; which of the
@@ -286,7 +295,8 @@ ENTITIES: tuple[SyncedType, ...] = (
                            rules={"type": {"kind": "choice", "options": ("benefit", "reward")},
                                   "count": {"low": 1}}),
         refers_to_own="reversal_of_id", bulk=True,
-        rules={"type": {"kind": "choice", "options": ("redeem", "reversal")}}),
+        rules={"type": {"kind": "choice", "options": ("redeem", "reversal")}},
+        copy=frozen.redemption),
     # Last: a first sync resumed across the upgrade goes on by type name (docs/architecture.md).
     SyncedType(
         "purchase", Purchase, _purchase, wire_in.purchase,
@@ -294,13 +304,15 @@ ENTITIES: tuple[SyncedType, ...] = (
         refers_to_own="returns_purchase_id", bulk=True,
         rules={"total": _SIGNED_CENTS, "eligible_spend": _SIGNED_CENTS,
                "source": {"kind": "choice", "options": wire_in.PURCHASE_SOURCES},
-               "lines": {"kind": "list"}}),
+               "lines": {"kind": "list"}},
+        copy=frozen.purchase),
     # SPEC 3.9: admin-edited like a definition; its effect names a definition inside JSON.
     SyncedType(
         "reaction", Reaction, _reaction, wire_in.reaction, frozenset({Area.DEFINITIONS}),
         rules={"trigger": {"kind": "object"}, "effect": {"kind": "object"},
                "limit": {"kind": "choice", "options": reaction_shapes.LIMITS},
-               "version": _VERSION}),
+               "version": _VERSION},
+        copy=frozen.reaction),
 )
 
 BY_NAME: Mapping[str, SyncedType] = MappingProxyType({e.name: e for e in ENTITIES})

@@ -30,8 +30,10 @@ class Action(StrEnum):
     MANAGE_STAFF = "manage staff"
     DISMISS_CHANGE = "dismiss a change the hub refused"
     CONNECT_TILL = "connect or reconnect this till to a hub"
+    CONNECT_TILL_ANY_STORE = "connect this till with another store's till token"
     AUTHORISE_OVERRIDE = "authorise an associate's action with their PIN"
     RECORD_PURCHASE = "record a purchase or a return"
+    RECORD_PURCHASE_ANY_STORE = "record a purchase at another store"
     VIEW_REPORTS = "view reports for their store"
     VIEW_CHAIN_REPORTS = "view reports for every store (chain-wide) or another store"
     # What a reaction issued at a till's counter (RX4), repeated on the hub: whoever was at
@@ -61,9 +63,12 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # so on a till no admin can sign in, and a till whose token was revoked could never be
     # reconnected (SPEC §3.7, §6 "Connecting a till").
     Action.CONNECT_TILL: _MANAGERS,
+    # A till's staff serve one store: a manager connects it only with their own store's token.
+    Action.CONNECT_TILL_ANY_STORE: _ADMINS,
     # Whose PIN lifts an associate to their role for one action (manager override, SPEC §5).
     Action.AUTHORISE_OVERRIDE: _MANAGERS,
     Action.RECORD_PURCHASE: _EVERYONE,  # SPEC §3.7 "record a purchase (checkout)"
+    Action.RECORD_PURCHASE_ANY_STORE: _ADMINS,  # everyone else records at their own store
     # Reports (SPEC §3.7, §5): a manager their own store's, an admin any store's or the chain's.
     Action.VIEW_REPORTS: _MANAGERS,
     Action.VIEW_CHAIN_REPORTS: _ADMINS,

@@ -130,7 +130,7 @@ def acting_staff(
     override = (request.headers.get("x-authorised-by") or "").strip()
     if override:
         manager = _staff(hub, dev, override, "X-Authorised-By")
-        if manager.role not in (Role.MANAGER, Role.ADMIN):
+        if not manager.may(Action.AUTHORISE_OVERRIDE):
             raise ApiError(403, f"{manager.display_name} is not a manager and cannot authorise "
                            "an override.", code="forbidden")
         actor = actor.with_override(manager)

@@ -46,7 +46,7 @@ from typing import Any
 
 from clienteling.engine.entities import BY_NAME, ENTITIES, SyncedType
 from clienteling.engine.errors import ValidationError
-from clienteling.engine.models import Staff
+from clienteling.engine.frozen import StaffRecord
 from clienteling.engine.services.devices import Device
 from clienteling.engine.services.feed import dumps, entry_of
 from clienteling.engine.services.listing import MAX_FEED_PAGE, Change
@@ -76,7 +76,7 @@ def for_device(kind: SyncedType, now: datetime, dev: Device) -> Render:
     return viewed
 
 
-def staff_view(member: Staff, dev: Device) -> dict[str, Any]:
+def staff_view(member: StaffRecord, dev: Device) -> dict[str, Any]:
     """A staff record as ``dev`` receives it: with the PIN hash only if they may act on it
     (``Device.may_act``). Others still come (rewards and redemptions name them), with
     ``security.WITHHELD_HASH``, which no PIN verifies against; the digest the device gets is

@@ -128,7 +128,7 @@ class HubClient:
                 raise TokenRejected(TOKEN_REJECTED)
             if response.status_code >= 500:
                 last = HubFailed(f"The hub had a problem (HTTP {response.status_code}: "
-                                 f"{_message(response)}); nothing is lost, sync will try again.")
+                                 f"{error_message(response)}); nothing is lost, sync will try again.")
                 continue
             return response
         assert last is not None
@@ -139,7 +139,7 @@ class HubClient:
         response = self.send("GET", path, params=params)
         if response.status_code != 200:
             raise HubFailed(f"The hub refused GET {path} (HTTP {response.status_code}: "
-                            f"{_message(response)}).")
+                            f"{error_message(response)}).")
         try:
             # orjson: a first sync's pages are MBs each (docs/performance.md).
             return orjson.loads(response.content)
@@ -156,7 +156,7 @@ class HubClient:
             time.sleep(delay)
 
 
-def _message(response: httpx.Response) -> str:
+def error_message(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:

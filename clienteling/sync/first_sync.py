@@ -167,11 +167,11 @@ def first_sync(cl: Clienteling, client: HubClient, *, cancel: threading.Event | 
             if more:
                 resume = {"cursor": first_cursor, "next": page.next, "done": done,
                           "total": total}
-                result = cl.remote.apply(page.entries, settings={sync_state.FIRST_SYNC: resume},
+                result = cl.remote.apply(page.entries, sync_state={sync_state.FIRST_SYNC: resume},
                                          defer_indexes=True)
             else:
                 result = cl.remote.apply(page.entries, cursor=first_cursor,
-                                         settings={sync_state.FIRST_SYNC: None},
+                                         sync_state={sync_state.FIRST_SYNC: None},
                                          build_indexes=True)
             applied += result.upserted
             if progress is not None:

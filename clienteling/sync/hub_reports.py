@@ -30,7 +30,7 @@ from clienteling.engine.services.reports import (
     ReportScope,
     StaffLine,
 )
-from clienteling.sync.client import HubClient, HubFailed, _message
+from clienteling.sync.client import HubClient, HubFailed, error_message
 
 Report = LiabilityReport | ExpiringReport | RedemptionsReport | ReactionsReport
 KINDS = ("liability", "expiring", "redemptions", "reactions")
@@ -61,7 +61,7 @@ def report_at_hub(client: HubClient, staff_id: str, kind: str,
             raise ValidationError(errors)
     if response.status_code != 200:
         raise HubFailed(f"The hub refused the {kind} report (HTTP {response.status_code}: "
-                        f"{_message(response)}).")
+                        f"{error_message(response)}).")
     try:
         body = response.json()
     except ValueError:

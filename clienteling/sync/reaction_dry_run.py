@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clienteling.engine.errors import ValidationError
-from clienteling.sync.client import HubClient, HubFailed, _message
+from clienteling.sync.client import HubClient, HubFailed, error_message
 
 PATH = "/reactions/dry-run"
 
@@ -46,7 +46,7 @@ def dry_run_at_hub(client: HubClient, staff_id: str, body: dict[str, Any]) -> Hu
             raise ValidationError(errors)
     if response.status_code != 200:
         raise HubFailed(f"The hub refused the dry run (HTTP {response.status_code}: "
-                        f"{_message(response)}).")
+                        f"{error_message(response)}).")
     try:
         data = response.json()["data"]
         sample = tuple((str(s["profile_id"]), str(s["name"])) for s in data.get("sample") or ())

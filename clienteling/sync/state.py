@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from clienteling.engine.permissions import Action, Actor
+from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.sync_state import (
     FIRST_SYNC,
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from clienteling.sync.connect import Connection
 
 __all__ = ["FIRST_SYNC", "HUB_URL", "LAST_SYNCED", "REFETCH", "REJECTED", "check_hub_url",
-           "connect", "get", "hub_url", "last_synced_at", "may_connect", "put", "set_hub_url",
+           "connect", "get", "hub_url", "last_synced_at", "put", "set_hub_url",
            "update"]
 
 
@@ -59,8 +59,3 @@ def connect(cl: Clienteling, actor: Actor | None, found: Connection) -> str:
 
 def last_synced_at(cl: Clienteling) -> datetime | None:
     return cl.sync_state.last_synced_at()
-
-
-def may_connect(actor: Actor) -> bool:
-    """Kept for the main window until it asks ``actor.may(Action.CONNECT_TILL)`` itself."""
-    return actor.may(Action.CONNECT_TILL)

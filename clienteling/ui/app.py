@@ -87,7 +87,7 @@ def _first_run(url: str) -> bool:
         cl.close()
 
 
-def _prepare(url: str) -> bool:
+def prepare_database(url: str) -> bool:
     """On the worker: migrate, and create the demo store on a database without staff.
     Returns True when demo data was created."""
     if _has_staff(url):
@@ -101,7 +101,7 @@ def _prepare(url: str) -> bool:
     return True
 
 
-def _wait(worker: EngineWorker, fn: Any, *args: Any) -> Any:
+def wait_on_worker(worker: EngineWorker, fn: Any, *args: Any) -> Any:
     """Run ``fn`` on the worker while the event loop keeps the splash painted."""
     loop = QEventLoop()
     outcome: dict[str, Any] = {}
@@ -151,7 +151,7 @@ def run(database: str | None = None, *,
     first_run: FirstRunDialog | None = None
     try:
         splash.setText("Opening the database…")
-        if _wait(worker, _first_run, url):
+        if wait_on_worker(worker, _first_run, url):
             splash.hide()
             first_run = FirstRunDialog()
             if first_run.exec() != FirstRunDialog.DialogCode.Accepted:
@@ -160,8 +160,8 @@ def run(database: str | None = None, *,
             splash.show()
             if first_run.choice == DEMO:
                 splash.setText("Setting up a demo store…")
-                _wait(worker, _prepare, url)
-        engine, store_name = _wait(worker, open_engine, url)
+                wait_on_worker(worker, prepare_database, url)
+        engine, store_name = wait_on_worker(worker, open_engine, url)
     except BaseException as exc:
         worker.stop()
         splash.close()

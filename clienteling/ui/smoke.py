@@ -125,9 +125,9 @@ def exercise(database: Path) -> Iterator[str]:
     try:
         with _step("demo database"):
             setup_logging(str(database))
-            created = app_module._wait(worker, app_module._prepare, url)
+            created = app_module.wait_on_worker(worker, app_module.prepare_database, url)
             _check(bool(created), "demo database: a fresh database got no demo data")
-            engine, store_name = app_module._wait(worker, open_engine, url)
+            engine, store_name = app_module.wait_on_worker(worker, open_engine, url)
         yield f"demo database created at {database}"
 
         with _step("main window"):

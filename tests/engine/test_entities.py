@@ -9,6 +9,7 @@ feed) filled through the services, and two empty tills that receive its snapshot
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -187,6 +188,27 @@ def test_the_feed_carries_it_as_the_device_receives_it(synced: Synced, name: str
     assert feed["meta"]["has_more"] is False
     latest = {e["id"]: e["data"] for e in feed["data"] if e["type"] == name}
     assert {i: latest.get(i) for i in expected} == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_row_leaves_the_engine_as_its_frozen_record(synced: Synced, name: str) -> None:
+    """Issue 15: what the hub renders itself (the feed's per-device records, the reference
+    rendering of a feed page) is the registry's ``copy`` of the row — frozen, rendered
+    exactly as the row — never the ORM object."""
+    kind, now = BY_NAME[name], synced.hub.now()
+    with context_of(synced.cl).reading():
+        for record in _records(synced, kind):
+            copied = kind.copy(record)
+            assert dataclasses.is_dataclass(copied) and not isinstance(copied, Base)
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                copied.id = "changed"
+            assert kind.render(copied, now) == kind.render(record, now)
+    items, _ = synced.cl.feed.page(0, 1000)
+    changes, _ = synced.hub.listing.changes(0, 1000)
+    handed = [i.record for i in items if i.entity_type == name] + [
+        c.record for c in changes if c.entity_type == name]
+    assert handed, f"no {name} record reached the hub"
+    assert not any(isinstance(r, Base) for r in handed)
 
 
 def test_the_stored_feed_is_byte_for_byte_the_rendered_one(synced: Synced) -> None:

@@ -133,7 +133,7 @@ def test_a_malformed_rows_v2_record_is_refused_naming_it_and_changes_nothing(
     empty.subscribe(heard.append)
 
     with pytest.raises(ValidationError) as info:
-        empty.remote.apply(blocks, cursor=9, settings={"sync.first_sync": {"next": "x"}})
+        empty.remote.apply(blocks, cursor=9, sync_state={"sync.first_sync": {"next": "x"}})
 
     message = str(info.value)
     assert f"synced {kind} {ident}: {field} " in message and problem in message, message

@@ -98,13 +98,13 @@ def test_run_asks_on_first_run_and_makes_demo_data_when_chosen(
         qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[str] = []
     monkeypatch.setattr(app_module, "DEMO_PROFILES", 20)
-    real_prepare = app_module._prepare
+    real_prepare = app_module.prepare_database
 
     def prepare(url: str) -> bool:
         made.append(url)
         return real_prepare(url)
 
-    monkeypatch.setattr(app_module, "_prepare", prepare)
+    monkeypatch.setattr(app_module, "prepare_database", prepare)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     seen: dict[str, Any] = {}
 

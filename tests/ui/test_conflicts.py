@@ -15,8 +15,8 @@ from clienteling.engine.models import OutboxEntry
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.conflicts.dialog import EMPTY, ConflictsDialog
-from clienteling.ui.conflicts.rows import Names, describe_entry
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.operations.conflict_rows import Names, describe_entry
 from clienteling.ui.operations.conflicts import load_conflicts
 from tests.internals import database_of
 from tests.ui.conftest import T0

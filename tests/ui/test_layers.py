@@ -5,6 +5,7 @@ in an import cycle: ``tests/test_import_cycles.py``.)"""
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -25,3 +26,12 @@ def test_operations_importing_a_feature_breaks_the_layers_contract(tmp_path: Pat
     assert "features sit above its operations" in done.stdout
     assert "clienteling.ui.operations.sneaky -> clienteling.ui.profile.panel" in done.stdout
     assert "clienteling.ui.common.sneaky -> clienteling.ui.search.panel" in done.stdout
+
+
+def test_the_layers_contract_makes_no_exception() -> None:
+    """No module of ``ui.operations`` or ``ui.common`` is let off: the contract lists no
+    ignored imports (the Conflicts rows moved down into ``ui/operations/conflict_rows.py``)."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    [layers] = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    assert layers["containers"] == ["clienteling.ui"]
+    assert layers.get("ignore_imports", []) == []

@@ -38,7 +38,7 @@ from clienteling.engine.reaction_shapes import TIME_TRIGGERS
 from clienteling.engine.reactions import keys
 from clienteling.engine.reactions.fire import (
     Target,
-    _allocate,
+    allocate,
     insert_absent,
     instance_row,
     is_active,
@@ -259,7 +259,7 @@ def issue_batch(uow: UnitOfWork, reaction: Reaction, tgt: Target, batch: list[Ca
     if not inserted:
         return 0
     if tgt.kind == "benefit":
-        if not _allocate(s, tgt.definition, len(inserted)):
+        if not allocate(s, tgt.definition, len(inserted)):
             raise _Exhausted(tgt.definition.name)
         uow.touch("benefit_definition", tgt.definition.id)
     for row in rows:

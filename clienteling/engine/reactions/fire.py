@@ -193,7 +193,7 @@ def instance_row(reaction: Reaction, tgt: Target, profile_id: str, period: str,
                            if d.period is not None else None)}
 
 
-def _allocate(s: Session, definition: BenefitDefinition, count: int) -> bool:
+def allocate(s: Session, definition: BenefitDefinition, count: int) -> bool:
     """Move the definition's issued count by ``count`` if its allocations allow (C1), by a
     conditional UPDATE whose row count decides."""
     won = rowcount(s.connection().execute(  # Core: no ORM bookkeeping on a checkout's path
@@ -216,7 +216,7 @@ def issue(uow: UnitOfWork, reaction: Reaction, tgt: Target, profile_id: str, per
     if not insert_absent(s.connection(), table, [row]):
         return None
     if tgt.kind == "benefit":
-        if not _allocate(s, tgt.definition, 1):
+        if not allocate(s, tgt.definition, 1):
             s.execute(delete(Benefit).where(Benefit.id == row["id"]))
             return None
         uow.touch("benefit_definition", tgt.definition.id)

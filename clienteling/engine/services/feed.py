@@ -64,7 +64,8 @@ def entry_of(seq: int, entity_type: str, entity_id: str, op: str, at: datetime,
 @dataclass(frozen=True)
 class FeedItem:
     """One row of a page: its stored entry (JSON text), or — for a per-device type — the
-    row and its current record (None when it no longer exists) to render per device."""
+    row and its current record as a frozen record (the registry's ``copy``; None when it no
+    longer exists) to render per device."""
 
     seq: int
     entry: str | None
@@ -116,9 +117,10 @@ class FeedService:
                             if record is not None and r.op != "delete" else None)
                     entry = dumps(entry_of(r.seq, r.entity_type, r.entity_id, r.op, r.at, data))
                     fill.append({"s": r.seq, "e": entry})
+                record = None if entry is not None else records.get((r.entity_type, r.entity_id))
                 items.append(FeedItem(r.seq, entry, r.entity_type, r.entity_id, r.op, r.at,
-                                      None if entry is not None
-                                      else records.get((r.entity_type, r.entity_id))))
+                                      None if record is None
+                                      else BY_NAME[r.entity_type].copy(record)))
         if fill:
             # After the read, in a transaction of its own: the page is served either way. A
             # database that cannot take the write now (busy, read-only, full) only means a

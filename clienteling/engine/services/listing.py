@@ -22,10 +22,21 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, Text, cast, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from clienteling.engine import frozen
 from clienteling.engine.context import Context
 from clienteling.engine.entities import BY_NAME
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.form import MAX_INT, parse_instant, zone
+from clienteling.engine.frozen import (
+    BenefitDefinitionRecord,
+    BenefitRecord,
+    ProfileRecord,
+    RedemptionTransaction,
+    RewardDefinitionRecord,
+    RewardRecord,
+    StaffRecord,
+    StoreRecord,
+)
 from clienteling.engine.models import (
     Benefit,
     BenefitDefinition,
@@ -96,7 +107,8 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class Change:
-    """One change-feed row with the entity's current record (None when it no longer exists)."""
+    """One change-feed row with the entity's current record, frozen (the registry's ``copy``;
+    None when it no longer exists)."""
 
     seq: int
     entity_type: str
@@ -367,10 +379,13 @@ def _tags_match(tags: Sequence[str]) -> Any:
     return or_(*clauses) if clauses else false()
 
 
-def _page(s: Session, query: Select[Any], order: list[Any], q: ListQuery) -> Page[Any]:
+def _page(s: Session, query: Select[Any], order: list[Any], q: ListQuery,
+          copy: Callable[[Any], T]) -> Page[T]:
+    """One page of ``query``, each row copied into its frozen record while the read is open
+    (the hub renders records, never ORM objects: issue 15)."""
     total = int(s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
-    items = list(s.scalars(query.order_by(*order).limit(q.size).offset(q.offset)).unique())
-    return Page(items, total, q.page, q.size)
+    rows = s.scalars(query.order_by(*order).limit(q.size).offset(q.offset)).unique()
+    return Page([copy(row) for row in rows], total, q.page, q.size)
 
 
 def _prefix(column: Any, prefix: str) -> Any:
@@ -402,37 +417,40 @@ _PROFILES.extra["identities.identifier"] = _identity_filter
 
 
 class ListingService:
-    """Paged, filtered, sorted reads for the hub's list endpoints (read-only)."""
+    """Paged, filtered, sorted reads for the hub's list endpoints (read-only), as frozen
+    records (``engine.frozen``)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def _list(self, model: Any, spec: _Spec, q: ListQuery, *where: Any) -> Page[Any]:
+    def _list(self, model: Any, spec: _Spec, q: ListQuery, copy: Callable[[Any], T],
+              *where: Any) -> Page[T]:
         with self.ctx.reading() as s:
             query = _apply(select(model).where(*where), spec, q)
-            return _page(s, query, _order(spec, q), q)
+            return _page(s, query, _order(spec, q), q, copy)
 
     # -- profiles -----------------------------------------------------------------
-    def profiles(self, q: ListQuery) -> Page[Profile]:
+    def profiles(self, q: ListQuery) -> Page[ProfileRecord]:
         where = []
         if q.search is not None and q.search.strip():
             where.append(_search(q.search))
-        return self._list(Profile, _PROFILES, q, *where)
+        return self._list(Profile, _PROFILES, q, frozen.profile, *where)
 
     def _require_profile(self, s: Session, profile_id: str) -> None:
         get_or_not_found(s, Profile, profile_id, "profile")
 
     # -- definitions ----------------------------------------------------------------
-    def benefit_definitions(self, q: ListQuery) -> Page[BenefitDefinition]:
+    def benefit_definitions(self, q: ListQuery) -> Page[BenefitDefinitionRecord]:
         where = [_tags_match(q.tags)] if q.tags else []
-        return self._list(BenefitDefinition, _BENEFIT_DEFINITIONS, q, *where)
+        return self._list(BenefitDefinition, _BENEFIT_DEFINITIONS, q, frozen.benefit_definition,
+                          *where)
 
-    def reward_definitions(self, q: ListQuery) -> Page[RewardDefinition]:
-        return self._list(RewardDefinition, _REWARD_DEFINITIONS, q)
+    def reward_definitions(self, q: ListQuery) -> Page[RewardDefinitionRecord]:
+        return self._list(RewardDefinition, _REWARD_DEFINITIONS, q, frozen.reward_definition)
 
     # -- instances -------------------------------------------------------------------
     def profile_benefits(self, profile_id: str, q: ListQuery, *, redeemable_only: bool = False,
-                         now: datetime | None = None) -> Page[Benefit]:
+                         now: datetime | None = None) -> Page[BenefitRecord]:
         """A profile's benefits; ``redeemable_only`` keeps those B2 says are redeemable now."""
         now = now or self.ctx.clock.now()
         with self.ctx.reading() as s:
@@ -452,33 +470,36 @@ class ListingService:
                         < BenefitDefinition.max_global_redemptions),
                 )
             query = _apply(query, _BENEFITS, q)
-            return _page(s, query, _order(_BENEFITS, q), q)
+            definitions: dict[str, BenefitDefinitionRecord] = {}  # one copy per definition
+            return _page(s, query, _order(_BENEFITS, q), q,
+                         lambda row: frozen.benefit(row, definitions))
 
-    def profile_rewards(self, profile_id: str, q: ListQuery) -> Page[Reward]:
+    def profile_rewards(self, profile_id: str, q: ListQuery) -> Page[RewardRecord]:
         with self.ctx.reading() as s:
             self._require_profile(s, profile_id)
             query = _apply(select(Reward).where(Reward.profile_id == profile_id), _REWARDS, q)
-            return _page(s, query, _order(_REWARDS, q), q)
+            return _page(s, query, _order(_REWARDS, q), q, frozen.reward)
 
-    def redemptions(self, q: ListQuery, *, profile_id: str | None = None) -> Page[Redemption]:
+    def redemptions(self, q: ListQuery, *,
+                    profile_id: str | None = None) -> Page[RedemptionTransaction]:
         with self.ctx.reading() as s:
             query = select(Redemption)
             if profile_id is not None:
                 self._require_profile(s, profile_id)
                 query = query.where(Redemption.profile_id == profile_id)
             query = _apply(query, _REDEMPTIONS, q)
-            return _page(s, query, _order(_REDEMPTIONS, q), q)
+            return _page(s, query, _order(_REDEMPTIONS, q), q, frozen.redemption)
 
-    def reward(self, reward_id: str) -> Reward:
+    def reward(self, reward_id: str) -> RewardRecord:
         with self.ctx.reading() as s:
-            return get_or_not_found(s, Reward, reward_id, "reward")
+            return frozen.reward(get_or_not_found(s, Reward, reward_id, "reward"))
 
     # -- people and places ---------------------------------------------------------------
-    def staff(self, q: ListQuery) -> Page[Staff]:
-        return self._list(Staff, _STAFF, q)
+    def staff(self, q: ListQuery) -> Page[StaffRecord]:
+        return self._list(Staff, _STAFF, q, frozen.staff)
 
-    def stores(self, q: ListQuery) -> Page[Store]:
-        return self._list(Store, _STORES, q)
+    def stores(self, q: ListQuery) -> Page[StoreRecord]:
+        return self._list(Store, _STORES, q, frozen.store)
 
     # -- change feed ---------------------------------------------------------------------
     def changes(self, after: int, limit: int) -> tuple[list[Change], bool]:
@@ -506,11 +527,12 @@ class ListingService:
             found: dict[tuple[str, str], Any] = {}
             for entity_type, ids in wanted.items():
                 model: Any = BY_NAME[entity_type].model  # every synced model has an id
+                copy = BY_NAME[entity_type].copy
                 id_list = sorted(ids)
                 for start in range(0, len(id_list), 500):
                     chunk = id_list[start:start + 500]
                     for record in s.scalars(select(model).where(model.id.in_(chunk))).unique():
-                        found[(entity_type, record.id)] = record
+                        found[(entity_type, record.id)] = copy(record)
             return [
                 Change(row.seq, row.entity_type, row.entity_id, row.op, row.at,
                        found.get((row.entity_type, row.entity_id)))

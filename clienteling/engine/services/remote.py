@@ -237,7 +237,7 @@ class RemoteService:
             return s.scalar(select(KeyValue.value).where(KeyValue.key == CURSOR_KEY))
 
     def apply(self, entries: Sequence[Any], *, cursor: Any = None,
-              settings: Mapping[str, Any] | None = None, defer_indexes: bool = False,
+              sync_state: Mapping[str, Any] | None = None, defer_indexes: bool = False,
               build_indexes: bool = False) -> RemoteResult:
         """Apply change-feed entries and store ``cursor`` (when given) in one transaction.
 
@@ -255,7 +255,8 @@ class RemoteService:
         (``wire_rows.check_block``) and written without per-value conversion, with the same
         transaction, skipping, refusals and notice as entries.
 
-        ``settings`` are more keys stored in that transaction (None removes one): a first
+        ``sync_state`` are more of the till's sync-state keys (``cl.sync_state``'s, as
+        ``sync.first_sync``) stored in that transaction (None removes one): a first
         sync keeps its resume point with each snapshot page, so a crash never leaves a page
         applied but not remembered, or remembered but not applied.
 
@@ -266,7 +267,7 @@ class RemoteService:
             raise RuntimeError("remote changes are applied on a till, not on the hub")
         if (isinstance(entries, Sequence) and not isinstance(entries, str | bytes)
                 and any(isinstance(e, Block) for e in entries)):
-            return self._apply_blocks(entries, cursor, settings, defer_indexes, build_indexes)
+            return self._apply_blocks(entries, cursor, sync_state, defer_indexes, build_indexes)
         parsed = self._read(entries)
         # Registry order: parents before children for upserts, the reverse for deletes.
         upserts: dict[str, list[Parsed]] = {t: [] for t in NAMES}
@@ -297,7 +298,7 @@ class RemoteService:
                 self._write(conn, upserts)
                 keep(conn, affected)
 
-            self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
+            self._write_page(conn, write, cursor, sync_state, defer_indexes, build_indexes)
         upserted = sum(len(rows) for rows in upserts.values())
         deleted = sum(len(ids) for ids in deletes.values())
         if upserted or deleted:
@@ -306,7 +307,7 @@ class RemoteService:
         return RemoteResult(upserted, deleted, tuple(skipped), cursor)
 
     def _apply_blocks(self, blocks: Sequence[Any], cursor: Any,
-                      settings: Mapping[str, Any] | None, defer_indexes: bool,
+                      sync_state: Mapping[str, Any] | None, defer_indexes: bool,
                       build_indexes: bool) -> RemoteResult:
         if not all(isinstance(b, Block) for b in blocks):
             raise ValidationError.field("records", "must be entries or rows-v2 blocks, not both")
@@ -335,7 +336,7 @@ class RemoteService:
                     self._write_block(conn, block)
                 keep(conn, affected, written)
 
-            self._write_page(conn, write, cursor, settings, defer_indexes, build_indexes)
+            self._write_page(conn, write, cursor, sync_state, defer_indexes, build_indexes)
         written = [c for c in checked if c.ids]
         if written:
             profile_ids = {i for c in written if c.type == "profile" for i in c.ids}
@@ -346,11 +347,11 @@ class RemoteService:
         return RemoteResult(sum(len(c.ids) for c in written), 0, tuple(skipped), cursor)
 
     def _write_page(self, conn: Connection, write: Callable[[], None], cursor: Any,
-                    settings: Mapping[str, Any] | None, defer_indexes: bool,
+                    sync_state: Mapping[str, Any] | None, defer_indexes: bool,
                     build_indexes: bool) -> None:
         """What every page does in its transaction, entries or blocks: ``write`` the records
         between dropping and building the deferred indexes, then keep the cursor and
-        ``settings``."""
+        ``sync_state``."""
         try:
             if defer_indexes:
                 self._defer_indexes(conn)
@@ -358,9 +359,9 @@ class RemoteService:
             if build_indexes:
                 self._build_indexes(conn)
             if cursor is not None:
-                self._store_setting(conn, CURSOR_KEY, cursor)
-            for name, value in (settings or {}).items():
-                self._store_setting(conn, name, value)
+                self._store_key(conn, CURSOR_KEY, cursor)
+            for name, value in (sync_state or {}).items():
+                self._store_key(conn, name, value)
         except IntegrityError as exc:
             # A record that clashes with this till's (a handle taken by another id, a
             # parent this till does not have): refused as a whole, like a bad field.
@@ -375,7 +376,7 @@ class RemoteService:
         # (report_totals: two upserts per instance): off while it loads, recounted once after.
         if report_totals.installed(conn):
             report_totals.uninstall(conn)
-            cls._store_setting(conn, report_totals.DEFERRED_SETTING, True)
+            cls._store_key(conn, report_totals.DEFERRED_SETTING, True)
         tables = ", ".join(f"'{t}'" for t in _DEFERRABLE)
         found = [(str(n), str(q)) for n, q in conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -385,7 +386,7 @@ class RemoteService:
             return
         held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES)) or []
         known = {name for name, _ in held}
-        cls._store_setting(conn, DEFERRED_INDEXES,
+        cls._store_key(conn, DEFERRED_INDEXES,
                            [*held, *([n, q] for n, q in found if n not in known)])
         for name, _ in found:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
@@ -395,7 +396,7 @@ class RemoteService:
         if conn.scalar(select(KeyValue.value)
                        .where(KeyValue.key == report_totals.DEFERRED_SETTING)):
             report_totals.install(conn)
-            cls._store_setting(conn, report_totals.DEFERRED_SETTING, None)
+            cls._store_key(conn, report_totals.DEFERRED_SETTING, None)
         held = conn.scalar(select(KeyValue.value).where(KeyValue.key == DEFERRED_INDEXES))
         if not held:
             return
@@ -404,7 +405,7 @@ class RemoteService:
         for name, sql in held:
             if name not in present:
                 conn.exec_driver_sql(sql)
-        cls._store_setting(conn, DEFERRED_INDEXES, None)
+        cls._store_key(conn, DEFERRED_INDEXES, None)
 
     @staticmethod
     def _busy(conn: Connection) -> set[tuple[str, str]]:
@@ -546,7 +547,7 @@ class RemoteService:
         return profiles
 
     @staticmethod
-    def _store_setting(conn: Connection, key: str, value: Any) -> None:
+    def _store_key(conn: Connection, key: str, value: Any) -> None:
         table: Table = KeyValue.__table__  # type: ignore[assignment]
         if value is None:
             conn.execute(delete(table).where(table.c.key == key))

@@ -33,7 +33,7 @@ from clienteling.engine.models import (
     new_id,
 )
 from clienteling.engine.money import format_money
-from clienteling.engine.permissions import Action, Actor, Role, require
+from clienteling.engine.permissions import Action, Actor, require
 from clienteling.engine.services.benefits import refuse
 from clienteling.engine.services.lookup import definition_by_ref, get_or_not_found
 from clienteling.engine.services.redemptions import start_redemption
@@ -162,7 +162,7 @@ class RewardService:
                     "value_initial", f"must be at most {format_money(definition.max_value)} for "
                     f"{definition.name}")
             cap = self.ctx.policy.manager_reward_cap
-            if actor.effective_role == Role.MANAGER and amount > cap:
+            if amount > cap and not actor.may(Action.ISSUE_REWARD_UNCAPPED):
                 raise RuleRefused(rules.OVER_CAP, f"A manager can issue at most {format_money(cap)} "
                                   "at a time; ask an admin for more")
             if reward_id and s.get(Reward, reward_id) is not None:

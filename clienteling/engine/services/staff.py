@@ -216,6 +216,6 @@ class StaffService:
     def authorise_override(self, username: str, pin: str) -> Actor:
         """A manager's PIN entered to authorise an associate's action (manager override)."""
         manager = self.sign_in(username, pin)
-        if manager.role not in (Role.MANAGER, Role.ADMIN):
+        if not manager.may(Action.AUTHORISE_OVERRIDE):
             raise AuthenticationFailed(f"{manager.display_name} is not a manager")
         return manager

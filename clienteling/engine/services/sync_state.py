@@ -122,7 +122,7 @@ class SyncStateService:
         are sent to the hub with the new token. Returns the URL as stored."""
         if actor is not None:
             require(actor, Action.CONNECT_TILL)
-            if actor.role != Role.ADMIN and store_id != actor.store_id:
+            if store_id != actor.store_id and not actor.may(Action.CONNECT_TILL_ANY_STORE):
                 raise ValidationError.field("token", "belongs to a till of another store: ask "
                                             "the hub's admin for a token for this store")
         value = check_hub_url(url)

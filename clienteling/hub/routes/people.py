@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from clienteling.engine import wire
-from clienteling.engine.models import Staff
+from clienteling.engine.frozen import StaffRecord
 from clienteling.hub.auth import Reader
 from clienteling.hub.changes import staff_view
 from clienteling.hub.envelope import list_doc, list_query, listing
@@ -21,7 +21,7 @@ router = APIRouter(tags=["staff and stores"])
 def list_staff(request: Request, hub: Reader) -> JSONResponse:
     dev = request.state.device
 
-    def record(member: Staff) -> dict[str, object]:
+    def record(member: StaffRecord) -> dict[str, object]:
         return staff_view(member, dev)
 
     return JSONResponse(listing(request, hub.listing.staff(list_query(request)), record))

@@ -237,17 +237,14 @@ def _definition_kind(name: str, columns: tuple[str, ...], json_fields: frozenset
                 _create=_create, _update=_update)
 
 
-def _columns_of(render: Callable[[Any], dict[str, Any]], model: Any) -> tuple[str, ...]:
+def _columns_of(render: Callable[[Any], dict[str, Any]]) -> tuple[str, ...]:
     """A definition's import columns: its wire fields (in wire order) less the hub's stamps."""
-    return tuple(k for k in render(_Blank(model)) if k not in _STAMPS)
+    return tuple(k for k in render(_Blank()) if k not in _STAMPS)
 
 
 class _Blank:
     """Stands in for a record so the wire renderer itself names a definition's fields (every
     attribute None): the columns cannot drift from what the API sends."""
-
-    def __init__(self, model: Any) -> None:
-        self._model = model
 
     def __getattr__(self, name: str) -> Any:
         return None
@@ -255,11 +252,10 @@ class _Blank:
 
 def _definition_columns_for(kind: str) -> tuple[str, ...]:
     from clienteling.engine import wire
-    from clienteling.engine.models import BenefitDefinition, RewardDefinition
 
     if kind == "benefit_definitions":
-        return _columns_of(wire.benefit_definition, BenefitDefinition)
-    return _columns_of(wire.reward_definition, RewardDefinition)
+        return _columns_of(wire.benefit_definition)
+    return _columns_of(wire.reward_definition)
 
 
 _register(_definition_kind("benefit_definitions", _definition_columns_for("benefit_definitions"),
@@ -363,9 +359,8 @@ def _reaction_update(cl: Clienteling, actor: Actor | None, current: dict[str, An
 
 def _reaction_columns() -> tuple[str, ...]:
     from clienteling.engine import wire
-    from clienteling.engine.models import Reaction
 
-    return _columns_of(wire.reaction, Reaction)
+    return _columns_of(wire.reaction)
 
 
 # SPEC 3.9, §7: a reaction by handle; its effect may name its definition by id or handle.

@@ -22,7 +22,7 @@ from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.tables import make_table
 from clienteling.ui.conflicts.model import ConflictsModel
-from clienteling.ui.conflicts.rows import NONE, ConflictRow
+from clienteling.ui.operations.conflict_rows import NONE, ConflictRow
 from clienteling.ui.operations.conflicts import dismiss_conflict, load_conflicts
 from clienteling.ui.state import AppState
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.rows_model import Column, RowsModel
-from clienteling.ui.conflicts.rows import ConflictRow
+from clienteling.ui.operations.conflict_rows import ConflictRow
 
 
 class ConflictsModel(RowsModel[ConflictRow]):

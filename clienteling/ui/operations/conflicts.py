@@ -8,7 +8,7 @@ from collections.abc import Callable
 from clienteling.engine.errors import NotFound
 from clienteling.engine.permissions import Actor
 from clienteling.engine.services import Clienteling
-from clienteling.ui.conflicts.rows import (
+from clienteling.ui.operations.conflict_rows import (
     NONE,
     VERSION_CONFLICT,
     ConflictRow,

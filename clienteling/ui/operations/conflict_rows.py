@@ -1,6 +1,7 @@
 """The Conflicts list (SPEC §5 sync status, §6 outbox): changes from this till that the hub
 refused, as plain rows — when, what (in words), the customer, the staff member and the hub's
-reason (read by :func:`clienteling.ui.operations.conflicts.load_conflicts`).
+reason. They sit in the operations layer, below the Conflicts dialog that shows them, beside
+:func:`clienteling.ui.operations.conflicts.load_conflicts`, which builds them.
 
 What a change was is read from the outbox entry's own recorded action (its audit action,
 ``benefit.redeem``), never from its request's URL: :func:`describe_entry` says it as staff
