@@ -7,12 +7,10 @@ till's copy, labelled so in words. A manager's view stays the till's own. Real h
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.reports.tables import table, to_csv
 from clienteling.sync.credentials import TokenStore
@@ -20,11 +18,9 @@ from clienteling.sync.state import set_hub_url
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reports.chart_data import chart_data
-from clienteling.ui.reports.window import ReportsWindow
-from tests.internals import database_of
 from tests.sync.conftest import closed_port
 from tests.ui.hub_support import HubWorld, MemoryKeyring
-from tests.ui.support import TIMEOUT
+from tests.ui.support import TIMEOUT, customer_owed_elsewhere, open_reports
 from tests.ui.test_sync_cycles import SYNC_TIMEOUT, _connected
 
 Open = Callable[..., MainWindow]
@@ -35,32 +31,7 @@ HUB_TIMEOUT = TIMEOUT * 4
 def _only_at_the_hub(hub: Clienteling) -> None:
     """A store the till has never heard of, whose customer holds 77.00 reward dollars issued
     by a reaction no till knows (``reaction:hub-only``), expiring in 10 days."""
-    other = hub.staff.create_store(None, {"name": "Sydney", "timezone": "Australia/Sydney"})
-    now = hub.now()
-    with database_of(hub).write() as s:
-        pid, did = new_id(), new_id()
-        s.add(Profile(id=pid, first_name="Far", last_name="Away", home_store_id=other.id,
-                      name_key="far away", last_name_key="away", attributes={},
-                      created_at=now, updated_at=now))
-        s.add(RewardDefinition(id=did, name="Elsewhere", handle=f"elsewhere-{pid[:6]}",
-                               type="campaign", created_at=now, updated_at=now))
-        s.flush()
-        s.add(Reward(id=new_id(), profile_id=pid, reward_definition_id=did,
-                     value_initial=Decimal("77.00"), value_remaining=Decimal("77.00"),
-                     issued_at=now, expires_at=now + timedelta(days=10),
-                     timezone="Australia/Sydney", source="reaction:hub-only",
-                     created_at=now, updated_at=now))
-        s.commit()
-
-
-def _open_reports(qtbot: Any, w: MainWindow) -> ReportsWindow:
-    w.reports_action.trigger()
-    window = w.reports_window
-    assert isinstance(window, ReportsWindow)
-    with qtbot.waitSignals([page.loaded for page in window.pages.values()],
-                           timeout=HUB_TIMEOUT):
-        pass
-    return window
+    customer_owed_elsewhere(hub, source="reaction:hub-only")
 
 
 def test_an_admin_on_a_connected_till_sees_the_hubs_chain(
@@ -70,7 +41,7 @@ def test_an_admin_on_a_connected_till_sees_the_hubs_chain(
     w.sync.stop()  # from here on the till hears nothing of what only the hub holds
     hub = demo_hub.cl
     _only_at_the_hub(hub)
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w, timeout=HUB_TIMEOUT)
 
     ada = hub.staff.sign_in(*ADA)
     liability = window.pages["liability"]
@@ -116,7 +87,7 @@ def test_an_admin_on_a_connected_till_sees_the_hubs_chain(
 def test_an_admin_on_a_till_without_a_hub_sees_the_tills_copy_labelled(
         open_window: Open, qtbot: Any) -> None:
     w = open_window("ada")
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w, timeout=HUB_TIMEOUT)
     page = window.pages["liability"]
     assert page.result is not None and not page.result.from_hub
     report = page.result.report
@@ -144,7 +115,7 @@ def test_a_hub_the_last_sync_could_not_reach_is_not_waited_on(
                           check_params_cb=lambda o: o.report is not None and not o.report.online):
         w.sync.sync_now()
     w.sync.stop()
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w, timeout=HUB_TIMEOUT)
     page = window.pages["liability"]
     assert page.result is not None and not page.result.from_hub
     assert page.as_of.text().startswith("Chain, from this till's copy ")
@@ -157,7 +128,7 @@ def test_a_chain_the_hub_refuses_is_the_tills_copy_and_says_why(
     shows its own copy and says the hub could not be asked, and why."""
     w = open_window("ada")
     _connected(qtbot, w, till_hub)
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w, timeout=HUB_TIMEOUT)
     for kind, page in window.pages.items():
         assert page.result is not None and not page.result.from_hub, kind
         text = page.as_of.text()
@@ -173,7 +144,7 @@ def test_a_managers_view_stays_the_tills_own_on_a_connected_till(
     _connected(qtbot, w, demo_hub)
     w.sync.stop()
     _only_at_the_hub(demo_hub.cl)
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w, timeout=HUB_TIMEOUT)
     for page in window.pages.values():
         assert page.result is not None and not page.result.from_hub
         assert page.result.report.scope.store_id == demo_hub.store_id

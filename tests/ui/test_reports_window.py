@@ -22,9 +22,9 @@ from clienteling.engine.services.reports.tables import table, to_csv
 from clienteling.engine.services.sync_state import LAST_SYNCED
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reports.chart_data import chart_data
-from clienteling.ui.reports.window import ReportPage, ReportsWindow
+from clienteling.ui.reports.window import ReportPage
 from tests.internals import database_of
-from tests.ui.support import TIMEOUT
+from tests.ui.support import TIMEOUT, customer_owed_elsewhere, open_reports
 
 Open = Callable[..., MainWindow]
 
@@ -33,33 +33,7 @@ def _another_stores_customer_owed(url: str, clock: FixedClock) -> str:
     """A customer of a second store with 77.00 reward dollars: a manager of the demo store
     must not see them."""
     with Clienteling.open(url, clock=clock) as cl:
-        other = cl.staff.create_store(None, {"name": "Sydney", "timezone": "Australia/Sydney"})
-        now = cl.now()
-        with database_of(cl).write() as s:
-            pid, did = new_id(), new_id()
-            s.add(Profile(id=pid, first_name="Far", last_name="Away", home_store_id=other.id,
-                          name_key="far away", last_name_key="away", attributes={},
-                          created_at=now, updated_at=now))
-            s.add(RewardDefinition(id=did, name="Elsewhere", handle=f"elsewhere-{pid[:6]}",
-                                   type="campaign", created_at=now, updated_at=now))
-            s.flush()
-            s.add(Reward(id=new_id(), profile_id=pid, reward_definition_id=did,
-                         value_initial=Decimal("77.00"), value_remaining=Decimal("77.00"),
-                         issued_at=now, expires_at=now + timedelta(days=10),
-                         timezone="Australia/Sydney", created_at=now, updated_at=now))
-            s.commit()
-        return other.id
-
-
-def _open_reports(qtbot: Any, w: MainWindow) -> ReportsWindow:
-    page_signals = []
-    w.reports_action.trigger()
-    window = w.reports_window
-    assert isinstance(window, ReportsWindow)
-    page_signals = [page.loaded for page in window.pages.values()]
-    with qtbot.waitSignals(page_signals, timeout=TIMEOUT):
-        pass
-    return window
+        return customer_owed_elsewhere(cl)
 
 
 def test_an_associate_sees_no_reports_menu(open_window: Open) -> None:
@@ -75,7 +49,7 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     other_store = _another_stores_customer_owed(demo_url, clock)
     w = open_window("max")
     assert w.reports_action.isVisible()
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w)
     manager = w.state.actor
     assert manager is not None
 
@@ -135,7 +109,7 @@ def test_the_reactions_tab_counts_this_stores_customers(
                              created_at=now, updated_at=now))
             s.commit()
     w = open_window("max")
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w)
     page = window.pages["reactions"]
     assert page.result is not None
     report = page.result.report
@@ -156,7 +130,7 @@ def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
         # 13:05 in Melbourne (AEDT, UTC+11).
         cl.sync_state.put(LAST_SYNCED, (clock.now() + timedelta(hours=2, minutes=5)).isoformat())
     w = open_window("max")
-    window = _open_reports(qtbot, w)
+    window = open_reports(qtbot, w)
     assert window.pages["liability"].as_of.text().endswith("as of the last sync 13:05")
 
     page: ReportPage = window.pages["redemptions"]

@@ -8,14 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
 
 from clienteling.engine.services import Clienteling
-from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.definitions.editor import DefinitionsEditor
 from clienteling.ui.main_window import MainWindow
 from tests.ui.hub_support import HubWorld
-from tests.ui.support import TIMEOUT, wait_dialog
+from tests.ui.support import keep_version, resolve_in_editor, the_one_conflict
 from tests.ui.test_sync_cycles import _connected, _sync
 
 Open = Callable[..., MainWindow]
@@ -50,34 +48,16 @@ def test_a_definition_edited_at_both_ends_is_resolved_in_the_editor(
     assert _description(hub) == "Theirs: two visits"
     assert w.worker.run_sync(_description, w.engine) == "Theirs: two visits"
 
-    qtbot.waitUntil(lambda: w.sync_status.conflicts.text() == "Conflicts (1)", timeout=TIMEOUT)
-    qtbot.mouseClick(w.sync_status.conflicts, Qt.MouseButton.LeftButton)
-    dialog = wait_dialog(qtbot, w, "conflictsDialog")
-    assert isinstance(dialog, ConflictsDialog)
-    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=TIMEOUT)
-    row = dialog.model.rows[0]
+    dialog, row = the_one_conflict(qtbot, w)
     assert row.code == "version_conflict" and row.definition == ("benefit", vip.id)
     assert row.headline == "Not saved at the hub: another admin changed VIP Lounge first"
     assert (row.staff, row.customer) == ("Ada Okafor", "—")
-    assert dialog.resolve_button.isVisibleTo(dialog) and dialog.resolve_button.isEnabled()
-    qtbot.mouseClick(dialog.resolve_button, Qt.MouseButton.LeftButton)
-
-    qtbot.waitUntil(lambda: isinstance(w.definitions_window, DefinitionsEditor)
-                    and w.definitions_window.conflict.isVisibleTo(w.definitions_window)
-                    and w.definitions_window.keep_mine.text() == "Keep mine", timeout=TIMEOUT)
-    editor = w.definitions_window
-    assert isinstance(editor, DefinitionsEditor)
+    editor = resolve_in_editor(qtbot, dialog, lambda: w.definitions_window, DefinitionsEditor)
     both = editor.conflict_text.text()
     assert "Mine: three visits" in both and "Theirs: two visits" in both  # side by side
     assert editor.current is not None and editor.current["description"] == "Theirs: two visits"
 
-    with qtbot.waitSignal(editor.resolved, timeout=TIMEOUT) as resolved:
-        if choice == "mine":
-            qtbot.mouseClick(editor.keep_mine, Qt.MouseButton.LeftButton)
-        else:
-            qtbot.mouseClick(editor.load_theirs, Qt.MouseButton.LeftButton)
-    assert resolved.args[1] == choice
-    qtbot.waitUntil(lambda: w.sync_status.conflicts.text() == "Conflicts (0)", timeout=TIMEOUT)
+    keep_version(qtbot, w, editor, choice)
 
     after = _sync(qtbot, w)
     assert (after.conflicts, after.waiting) == (0, 0)

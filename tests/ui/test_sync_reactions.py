@@ -8,14 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
 
 from clienteling.engine.services import Clienteling
-from clienteling.ui.conflicts.dialog import ConflictsDialog
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reactions.editor import ReactionsEditor
 from tests.ui.hub_support import HubWorld
-from tests.ui.support import TIMEOUT, wait_dialog
+from tests.ui.support import keep_version, resolve_in_editor, the_one_conflict
 from tests.ui.test_sync_cycles import _connected, _sync
 
 Open = Callable[..., MainWindow]
@@ -56,24 +54,12 @@ def test_a_reaction_edited_at_both_ends_is_resolved_in_the_editor(
     assert _days(hub) == 90
     assert w.worker.run_sync(_days, w.engine) == 90  # the till's copy corrected to the hub's
 
-    qtbot.waitUntil(lambda: w.sync_status.conflicts.text() == "Conflicts (1)", timeout=TIMEOUT)
-    qtbot.mouseClick(w.sync_status.conflicts, Qt.MouseButton.LeftButton)
-    dialog = wait_dialog(qtbot, w, "conflictsDialog")
-    assert isinstance(dialog, ConflictsDialog)
-    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=TIMEOUT)
-    row = dialog.model.rows[0]
+    dialog, row = the_one_conflict(qtbot, w)
     reaction_id = w.worker.run_sync(lambda cl: cl.reactions.get("come-back").id, w.engine)
     assert row.code == "version_conflict" and row.definition == ("reaction", reaction_id)
     assert row.what == "Edit reaction · Come back"
     assert row.headline == "Not saved at the hub: another admin changed Come back first"
-    assert dialog.resolve_button.isVisibleTo(dialog) and dialog.resolve_button.isEnabled()
-    qtbot.mouseClick(dialog.resolve_button, Qt.MouseButton.LeftButton)
-
-    qtbot.waitUntil(lambda: isinstance(w.reactions_window, ReactionsEditor)
-                    and w.reactions_window.conflict.isVisibleTo(w.reactions_window)
-                    and w.reactions_window.keep_mine.text() == "Keep mine", timeout=TIMEOUT)
-    editor = w.reactions_window
-    assert isinstance(editor, ReactionsEditor)
+    editor = resolve_in_editor(qtbot, dialog, lambda: w.reactions_window, ReactionsEditor)
     both = editor.conflict_text.text()
     # Side by side, in words.
     assert ("<td>After 120 days without a purchase</td>"
@@ -81,13 +67,7 @@ def test_a_reaction_edited_at_both_ends_is_resolved_in_the_editor(
     assert editor.current is not None and editor.current["trigger"]["days"] == 90
     assert editor.form.trigger.edits["days"].text() == "90"  # the form shows theirs
 
-    with qtbot.waitSignal(editor.resolved, timeout=TIMEOUT) as resolved:
-        if choice == "mine":
-            qtbot.mouseClick(editor.keep_mine, Qt.MouseButton.LeftButton)
-        else:
-            qtbot.mouseClick(editor.load_theirs, Qt.MouseButton.LeftButton)
-    assert resolved.args[1] == choice
-    qtbot.waitUntil(lambda: w.sync_status.conflicts.text() == "Conflicts (0)", timeout=TIMEOUT)
+    keep_version(qtbot, w, editor, choice)
 
     after = _sync(qtbot, w)
     assert (after.conflicts, after.waiting) == (0, 0)

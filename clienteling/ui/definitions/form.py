@@ -6,31 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from clienteling.engine import conditions
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import field_label
+from clienteling.ui.common.form_sections import caption, form_column, section
 from clienteling.ui.common.polish import repolish, set_invalid
 from clienteling.ui.definitions.fields import FieldSpec, fields_for, sections_for
 from clienteling.ui.definitions.json_field import JsonField, LocalError
 from clienteling.ui.definitions.timeframe_editor import TimeframeEditor
 
 ProfileSource = Callable[[], tuple[str, dict[str, Any]] | None]
-CAPTION_WIDTH = 190
 
 
 # -- one field --------------------------------------------------------------------------------
@@ -147,6 +145,41 @@ class Field:
             return w.value()
         return None
 
+    # -- in a form --------------------------------------------------------------------------------
+    def place(self, box: QWidget, grid: QGridLayout, row: int) -> int:
+        """Its caption (a flag names itself), widget, "try" row and error line in ``grid`` of
+        ``box`` from ``row`` on; returns the next free row."""
+        if self.spec.kind != "flag":
+            grid.addWidget(caption(box, self.spec.label), row, 0)
+        grid.addWidget(self.widget, row, 1)
+        row += 1
+        if self.try_button is not None and self.try_result is not None:
+            try_row = QHBoxLayout()
+            try_row.setSpacing(12)
+            try_row.addWidget(self.try_button)
+            try_row.addWidget(self.try_result, 1)
+            grid.addLayout(try_row, row, 1)
+            row += 1
+        grid.addWidget(self.error, row, 1)
+        return row + 1
+
+    def watch(self, edited: Callable[[], None]) -> None:
+        """Call ``edited`` whenever the admin changes the value."""
+        w = self.widget
+        signal: Any = None
+        if isinstance(w, QLineEdit):
+            signal = w.textEdited
+        elif isinstance(w, QPlainTextEdit):
+            signal = w.textChanged
+        elif isinstance(w, QCheckBox):
+            signal = w.toggled
+        elif isinstance(w, QComboBox):
+            signal = w.currentIndexChanged
+        elif isinstance(w, JsonField | TimeframeEditor):
+            signal = w.changed
+        if signal is not None:
+            signal.connect(lambda *_: edited())
+
     @property
     def editable(self) -> bool:
         return self.spec.kind != "counter"
@@ -160,6 +193,14 @@ class Field:
         set_invalid(target, bool(text))
 
     # -- conditions -------------------------------------------------------------------------------
+    def name_profile(self, profile: tuple[str, dict[str, Any]] | None) -> None:
+        """Name the open profile (``ProfileSource``'s) on the "try" button, if it has one."""
+        if self.try_button is not None:
+            self.try_button.setText(f"Try against {profile[0]}" if profile
+                                    else "Try against the open profile")
+            self.try_button.setToolTip(
+                "" if profile else "Open a customer's profile in the main window first")
+
     def try_condition(self, source: ProfileSource) -> None:
         assert isinstance(self.widget, JsonField) and self.try_result is not None
         profile = source()
@@ -203,60 +244,19 @@ class DefinitionForm(QWidget):
         self.kind = kind
         self.setObjectName(f"{kind}DefinitionForm")
         self.fields: dict[str, Field] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 8, 0)
-        layout.setSpacing(4)
-        for section in sections_for(kind):
-            box = QGroupBox(section, self)
-            box.setObjectName(f"section_{section}")
-            grid = QGridLayout(box)
-            grid.setHorizontalSpacing(14)
-            grid.setVerticalSpacing(4)
-            grid.setColumnMinimumWidth(0, CAPTION_WIDTH)
-            grid.setColumnStretch(1, 1)
+        layout = form_column(self)
+        for title in sections_for(kind):
+            box, grid = section(self, title, title)
             row = 0
             for spec in fields_for(kind):
-                if spec.section != section:
+                if spec.section != title:
                     continue
                 field = Field(spec, tz, box, profile_source)
                 self.fields[spec.name] = field
-                if spec.kind != "flag":
-                    caption = QLabel(spec.label, box)
-                    caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-                    caption.setContentsMargins(0, 7, 0, 0)
-                    caption.setFixedWidth(CAPTION_WIDTH)
-                    caption.setWordWrap(True)
-                    grid.addWidget(caption, row, 0)
-                grid.addWidget(field.widget, row, 1)
-                row += 1
-                if field.try_button is not None and field.try_result is not None:
-                    try_row = QHBoxLayout()
-                    try_row.setSpacing(12)
-                    try_row.addWidget(field.try_button)
-                    try_row.addWidget(field.try_result, 1)
-                    grid.addLayout(try_row, row, 1)
-                    row += 1
-                grid.addWidget(field.error, row, 1)
-                row += 1
-                self._watch(field)
+                row = field.place(box, grid, row)
+                field.watch(self.edited.emit)
             layout.addWidget(box)
         layout.addStretch(1)
-
-    def _watch(self, field: Field) -> None:
-        w = field.widget
-        signal: Any = None
-        if isinstance(w, QLineEdit):
-            signal = w.textEdited
-        elif isinstance(w, QPlainTextEdit):
-            signal = w.textChanged
-        elif isinstance(w, QCheckBox):
-            signal = w.toggled
-        elif isinstance(w, QComboBox):
-            signal = w.currentIndexChanged
-        elif isinstance(w, JsonField | TimeframeEditor):
-            signal = w.changed
-        if signal is not None:
-            signal.connect(lambda *_: self.edited.emit())
 
     def load(self, values: dict[str, Any]) -> None:
         blocked = self.blockSignals(True)

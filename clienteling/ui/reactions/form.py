@@ -10,24 +10,22 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import field_label
+from clienteling.ui.common.form_sections import caption, form_column, section
 from clienteling.ui.common.polish import set_invalid
 from clienteling.ui.definitions.fields import TIME_HINT, FieldSpec
-from clienteling.ui.definitions.form import CAPTION_WIDTH, Field, ProfileSource
-from clienteling.ui.definitions.json_field import JsonField, LocalError
+from clienteling.ui.definitions.form import Field, ProfileSource
+from clienteling.ui.definitions.json_field import LocalError
 from clienteling.ui.operations.reactions import EffectChoice
 from clienteling.ui.reactions.trigger_form import TriggerForm
 from clienteling.ui.reactions.words import LIMITS
@@ -197,17 +195,9 @@ class ReactionForm(QWidget):
             "trigger": ("Trigger", self.trigger), "effect": ("Issue", self.effect),
             "limit": ("How often", self.limit)}
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 8, 0)
-        layout.setSpacing(4)
-        for section, names in SECTIONS.items():
-            box = QGroupBox(section, self)
-            box.setObjectName(f"section_{section.replace(' ', '_')}")
-            grid = QGridLayout(box)
-            grid.setHorizontalSpacing(14)
-            grid.setVerticalSpacing(4)
-            grid.setColumnMinimumWidth(0, CAPTION_WIDTH)
-            grid.setColumnStretch(1, 1)
+        layout = form_column(self)
+        for title, names in SECTIONS.items():
+            box, grid = section(self, title, title.replace(" ", "_"))
             layout.addWidget(box)
             for name in names:
                 if name in _PLAIN:
@@ -221,44 +211,17 @@ class ReactionForm(QWidget):
         self.limit.currentIndexChanged.connect(lambda *_: self.edited.emit())
 
     # -- building -------------------------------------------------------------------------------
-    def _caption(self, parent: QWidget, text: str) -> QLabel:
-        caption = QLabel(text, parent)
-        caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        caption.setContentsMargins(0, 7, 0, 0)
-        caption.setFixedWidth(CAPTION_WIDTH)
-        caption.setWordWrap(True)
-        return caption
-
     def _add_plain(self, box: QWidget, grid: QGridLayout, spec: FieldSpec) -> None:
         field = Field(spec, self.tz, box, self._profile_source)
         self.fields[spec.name] = field
-        row = grid.rowCount()
-        if spec.kind != "flag":
-            grid.addWidget(self._caption(box, spec.label), row, 0)
-        grid.addWidget(field.widget, row, 1)
-        if field.try_button is not None and field.try_result is not None:
-            try_row = QHBoxLayout()
-            try_row.setSpacing(12)
-            try_row.addWidget(field.try_button)
-            try_row.addWidget(field.try_result, 1)
-            grid.addLayout(try_row, row + 1, 1)
-            row += 1
-        grid.addWidget(field.error, row + 1, 1)
+        field.place(box, grid, grid.rowCount())
         self.errors[spec.name] = field.error
-        w = field.widget
-        if isinstance(w, QLineEdit):
-            w.textEdited.connect(lambda *_: self.edited.emit())
-        elif isinstance(w, QCheckBox):
-            w.toggled.connect(lambda *_: self.edited.emit())
-        elif isinstance(w, JsonField):
-            w.changed.connect(self.edited.emit)
-        elif isinstance(w, QPlainTextEdit):
-            w.textChanged.connect(lambda *_: self.edited.emit())
+        field.watch(self.edited.emit)
 
     def _add(self, box: QWidget, grid: QGridLayout, name: str, label: str, widget: QWidget, *,
              own_errors: bool = False) -> None:
         row = grid.rowCount()
-        grid.addWidget(self._caption(box, label), row, 0)
+        grid.addWidget(caption(box, label), row, 0)
         grid.addWidget(widget, row, 1)
         if not own_errors:
             error = QLabel("", box)
