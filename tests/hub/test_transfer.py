@@ -329,6 +329,10 @@ def test_problems_with_the_command_are_one_line_and_exit_2(
         ("--kind", "profiles", customers, "--as", "nobody"): "no active staff member",
         ("--kind", "profiles", customers, "--as", "max"): "not an admin",
         ("--kind", "profiles", str(write(tmp_path / "e.csv", "")), "--as", "ada"): "empty",
+        # A misspelt column would drop every customer's email without a word: named instead.
+        ("--kind", "profiles", str(write(tmp_path / "m.csv", "first_name,last_name,emial\n"
+                                         "Jane,Citizen,jane@example.com\n")), "--as", "ada"):
+            "line 1: column 'emial' is not a field of profiles",
     }
     for args, words in cases.items():
         code, lines, err = run(capsys, "hub", "import", "--db", url, *args)

@@ -69,6 +69,9 @@ class Kind:
     # Without ``_update``: the fields that must match an existing record for the row to be
     # ``unchanged`` (any other difference is refused: that kind is not changed by an import).
     compare: tuple[str, ...] = ()
+    # Columns an import reads that an export does not write (a customer by ``card``, a
+    # definition by handle, what a hub stamps as its own).
+    also_accepts: frozenset[str] = frozenset()
     # Turns references a person writes (a card, a definition's handle) into ids, with the
     # database at hand, before the record is found or made.
     _resolve: Callable[[TransferService, dict[str, Any]], dict[str, Any]] | None = field(
@@ -93,6 +96,20 @@ class Kind:
         """One result per body, in order: the new record, or the ``DomainError`` refusing it."""
         assert self._create_many is not None
         return self._create_many(cl, actor, bodies)
+
+    def unknown_columns(self, names: list[str]) -> str | None:
+        """Why a CSV header will not do, or None. A column that is no field of this kind
+        would be dropped without a word (the API ignores fields it does not know), so a
+        misspelt ``emial`` would lose every customer's email: it is named instead."""
+        known = {*self.columns, *self.json_fields, *_STAMPS, *self.also_accepts}
+        unknown = [n for n in names if n not in known
+                   and not (self.name == "profiles" and n.startswith(IDENTITY_PREFIX))]
+        if not unknown:
+            return None
+        listed = ", ".join(repr(n[:60]) for n in unknown[:5])
+        return (f"{'column' if len(unknown) == 1 else 'columns'} {listed} "
+                f"{'is' if len(unknown) == 1 else 'are'} not a field of {self.name} (a "
+                f"misspelling?); its columns: {', '.join(self.columns)}")
 
     def body(self, values: dict[str, Any]) -> dict[str, Any]:
         """A row's values as the API body (JSON cells parsed; cards as identities)."""
@@ -307,6 +324,7 @@ def _instance_references(definition_kind: str, field: str) -> Callable[
 _register(Kind(
     "benefits", ("id", "external_id", "profile_id", "benefit_definition_id", "issued_at",
                  "expires_at", "timezone"),
+    also_accepts=frozenset({CARD}),
     describe="issued benefits (opening balances from another system), found by external_id "
              "(else id); the customer by profile_id or card, the definition by id or handle",
     compare=("profile_id", "benefit_definition_id"),
@@ -317,6 +335,7 @@ _register(Kind(
 _register(Kind(
     "rewards", ("id", "external_id", "profile_id", "reward_definition_id", "value_initial",
                 "issued_at", "expires_at", "timezone", "reason"),
+    also_accepts=frozenset({CARD, "reward_definition_handle"}),
     describe="reward balances (opening balances from another system), found by external_id "
              "(else id); the customer by profile_id or card, the definition by id or handle",
     compare=("profile_id", "reward_definition_id", "value_initial"),
@@ -344,7 +363,7 @@ def _purchase_create(cl: Clienteling, actor: Actor | None, body: dict[str, Any])
 _register(Kind(
     "purchases", ("id", "profile_id", CARD, "store_id", "receipt_ref", "occurred_at", "total",
                   "eligible_spend", "returns_purchase_id", "lines", "source"),
-    json_fields=frozenset({"lines"}),
+    json_fields=frozenset({"lines"}), also_accepts=frozenset({"staff_id"}),
     describe="purchases and returns (SPEC 3.8), found by store_id + receipt_ref; the customer "
              "by profile_id or card",
     compare=("profile_id",),

@@ -95,7 +95,7 @@ def import_file(cl: Clienteling, transfer: TransferService, kind: Kind, source: 
     rejected = Report(report or report_path_for(source))
     try:
         with open_text(source) as stream:
-            rows = read_rows(stream, fmt)
+            rows = read_rows(stream, fmt, kind.unknown_columns)
             while True:
                 chunk = [row for _, row in zip(range(chunk_size), rows, strict=False)]
                 if not chunk:
