@@ -4,6 +4,7 @@ issue 16), through the real CLI against real hub databases on each backend."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 
 from clienteling.cli import main
 from clienteling.engine.services import Clienteling
+from clienteling.hub.transfer.kinds import kind_named
+from clienteling.hub.transfer.run import import_file, terminal_progress
 from tests.conftest import REPO
 from tests.hub.conftest import LiveHub
 
@@ -454,3 +457,28 @@ def test_reactions_come_in_by_handle_once_and_export_as_they_import(
     code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
                          "ada", str(out))
     assert code == 0 and summary(lines)["unchanged"] == 2, lines
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
+    """Issue 16: an import shows its progress on a terminal (one line rewritten in place, on
+    stderr so the JSON summary stays stdout's last line), and nothing when redirected."""
+    assert terminal_progress(io.StringIO()) is None
+    screen = _Terminal()
+    show = terminal_progress(screen)
+    assert show is not None
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    with Clienteling.open(url, mode="hub") as cl:
+        source = write(tmp_path / "stores.csv", "name,timezone\n" + "".join(
+            f"Store {n},Australia/Melbourne\n" for n in range(5)))
+        done = import_file(cl, cl.transfer, kind_named("stores"), source, "csv", actor=None,
+                           chunk_size=2, progress=show)
+    assert done.created == 5
+    assert screen.getvalue().split("\r")[1:] == [
+        "2 rows read: 2 created, 0 updated, 0 rejected",
+        "4 rows read: 4 created, 0 updated, 0 rejected",
+        "5 rows read: 5 created, 0 updated, 0 rejected"]
