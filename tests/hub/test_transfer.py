@@ -147,14 +147,18 @@ def test_json_lines_take_the_api_shape_and_name_the_line_of_a_bad_one(
 not json at all
 ["a list"]
 {"name": "Ten off", "handle": "ten-off", "period": 14, "category": "product_discount"}
+{"name": "Typo", "handle": "typo", "peroid": 30}
 """)
     code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "benefit_definitions",
                          str(source), "--as", "ada", "--report", str(tmp_path / "r.csv"))
     result = summary(lines)
-    assert (result["created"], result["rejected"], result["report"]) == (2, 3, str(tmp_path / "r.csv"))
+    assert (result["created"], result["rejected"], result["report"]) == (2, 4, str(tmp_path / "r.csv"))
     with (tmp_path / "r.csv").open(encoding="utf-8") as stream:
-        rejected = [(int(r["line"]), r["field"]) for r in csv.DictReader(stream)]
-    assert rejected == [(2, "claim_condition"), (3, "line"), (4, "line")]
+        rejected = [(int(r["line"]), r["field"], r["problem"]) for r in csv.DictReader(stream)]
+    # A misspelt key is named, not dropped (the definition would lose its period).
+    assert [(line, name) for line, name, _ in rejected] == [
+        (2, "claim_condition"), (3, "line"), (4, "line"), (6, "peroid")]
+    assert rejected[-1][2] == "is not a field of benefit_definitions (a misspelling?)"
     with Clienteling.open(url, mode="hub") as cl:
         coffee = cl.definitions.benefit_definition("birthday-coffee")
         assert (coffee.period, coffee.tags, coffee.version) == (30, ["coffee"], 1)

@@ -9,8 +9,9 @@ identity ``identity:<handle>``. An empty cell is a field left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -97,13 +98,21 @@ class Kind:
         assert self._create_many is not None
         return self._create_many(cl, actor, bodies)
 
+    def unknown_fields(self, names: Iterable[str]) -> list[str]:
+        """The names that are no field of this kind. Such a field would be dropped without a
+        word (the API ignores fields it does not know), so a misspelt ``emial`` would lose
+        every customer's email: an import names it instead."""
+        known = self._known
+        return [n for n in names if n not in known
+                and not (self.name == "profiles" and n.startswith(IDENTITY_PREFIX))]
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset({*self.columns, *self.json_fields, *_STAMPS, *self.also_accepts})
+
     def unknown_columns(self, names: list[str]) -> str | None:
-        """Why a CSV header will not do, or None. A column that is no field of this kind
-        would be dropped without a word (the API ignores fields it does not know), so a
-        misspelt ``emial`` would lose every customer's email: it is named instead."""
-        known = {*self.columns, *self.json_fields, *_STAMPS, *self.also_accepts}
-        unknown = [n for n in names if n not in known
-                   and not (self.name == "profiles" and n.startswith(IDENTITY_PREFIX))]
+        """Why a CSV header will not do (see ``unknown_fields``), or None."""
+        unknown = self.unknown_fields(names)
         if not unknown:
             return None
         listed = ", ".join(repr(n[:60]) for n in unknown[:5])

@@ -121,6 +121,12 @@ def _import_chunk(cl: Clienteling, transfer: TransferService, kind: Kind, chunk:
                 if row.problem is not None:
                     refusals.append((row, [("line", row.problem)]))
                     continue
+                # A JSON line's misspelt key (a CSV header's stopped the file at line 1).
+                unknown = kind.unknown_fields(row.values)
+                if unknown:
+                    refusals.append((row, [(name, f"is not a field of {kind.name} (a "
+                                            "misspelling?)") for name in unknown]))
+                    continue
                 try:
                     bodies.append((row, kind.body(row.values)))
                 except DomainError as exc:
