@@ -486,3 +486,26 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
         "2 rows read: 2 created, 0 updated, 0 rejected",
         "4 rows read: 4 created, 0 updated, 0 rejected",
         "5 rows read: 5 created, 0 updated, 0 rejected"]
+
+
+def test_format_overrides_the_extension(capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    """SPEC §7: the format is told by the extension, or by --format where the file's name
+    does not say (a spreadsheet's .txt, a feed's .json)."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    assert run(capsys, "hub", "init", "--db", url)[0] == 0
+    source = write(tmp_path / "stores.txt", '{"id": "s-mel", "name": "Melbourne Central", '
+                   '"timezone": "Australia/Melbourne"}\n')
+    code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "stores", "--format",
+                         "jsonl", str(source))
+    assert (code, summary(lines)["created"]) == (0, 1)
+    out = tmp_path / "stores.dat"
+    code, lines, _ = run(capsys, "hub", "export", "--db", url, "--kind", "stores", "--out",
+                         str(out), "--format", "csv")
+    assert code == 0 and summary(lines)["written"] == 1
+    assert out.read_text(encoding="utf-8") == (
+        "id,name,timezone\ns-mel,Melbourne Central,Australia/Melbourne\n")
+    # Read as CSV, the same JSON line has no header a store has: one line, exit 2.
+    code, lines, err = run(capsys, "hub", "import", "--db", url, "--kind", "stores", "--format",
+                           "csv", str(source))
+    assert code == 2 and lines == [] and "line 1" in err and len(err.strip().splitlines()) == 1
