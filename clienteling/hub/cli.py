@@ -11,8 +11,9 @@
     clienteling hub token create --db URL --store STORE_ID --name TILL_NAME [--admin]
     clienteling hub token list  --db URL [--json]
     clienteling hub token revoke --db URL --id TOKEN_ID
-    clienteling hub import --db URL --kind KIND FILE [--as ADMIN] [--dry-run] [--report PATH]
-    clienteling hub export --db URL --kind KIND --out FILE
+    clienteling hub import --db URL --kind KIND FILE [--format csv|jsonl] [--as ADMIN]
+                           [--dry-run] [--report PATH]
+    clienteling hub export --db URL --kind KIND --out FILE [--format csv|jsonl]
     clienteling hub reactions run --db URL [--at TIME]
     clienteling hub serve  --db URL [--host HOST] [--port PORT] [--workers N]
                            [--offline-allowance-hours HOURS]
@@ -26,13 +27,17 @@ role, store_id, active; tokens: id, name, store_id, admin, created_at, revoked โ
 never a PIN hash or a token). They read an existing hub database only.
 ``--db`` defaults to ``$CLIENTELING_HUB_DB``; it is a SQLite path or URL, or
 ``postgresql+psycopg://user@host/dbname`` (created by ``init`` if missing).
+``import`` and ``export`` move a retailer's records in and out as CSV with a header
+or JSON Lines (SPEC ยง7; KIND: stores, staff, profiles, benefit_definitions,
+reward_definitions, benefits, rewards, purchases, reactions): an import upserts each
+row by its natural key, writes rejected rows (line, field, problem) to a report and
+ends with a JSON summary line (exit 1 when a row was rejected).
 ``reactions run`` issues the day's time-triggered reactions (birthday, join
 anniversary, lapsed; docs/reactions.md) and prints a JSON summary; ``serve`` also
 runs it by itself once a day.
-
-The top-level ``clienteling`` command calls :func:`register`; ``python -m
-clienteling.hub.cli`` works on its own too.
 """
+# This docstring is ``clienteling hub --help``. The top-level ``clienteling`` command calls
+# :func:`register`; ``python -m clienteling.hub.cli`` works on its own too.
 
 from __future__ import annotations
 

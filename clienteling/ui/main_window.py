@@ -51,7 +51,7 @@ from clienteling.ui.search.panel import SearchPanel
 from clienteling.ui.signin.page import SignInPage
 from clienteling.ui.state import AppState
 from clienteling.ui.sync.controller import SyncController
-from clienteling.ui.sync.getting_ready import GettingReadyPage
+from clienteling.ui.sync.getting_ready import TOKEN_REFUSED, GettingReadyPage
 from clienteling.ui.sync.network import Outcome
 from clienteling.ui.sync.status_bar import SyncStatus
 from clienteling.ui.worker import EngineWorker, GuiThreadGuard, NetworkWorker, guard_gui_thread
@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.state.store_name = store_name
         self.sync = SyncController(self.state, self.network, parent=self)
         self.readiness: Readiness | None = None
+        self.refused_url: str | None = None  # the hub that refused a first sync's token
         self._shut_down = False
         self._locked = False
         self._last_actor: Actor | None = None
@@ -466,8 +467,12 @@ class MainWindow(QMainWindow):
             # where the till is; the page follows it.
             problem = report.error if report is not None else None
             cancelled = report is not None and report.cancelled
+            refused = report is not None and report.token_rejected
+            # Where the refused token was used: the page's "Connect again" starts from it.
+            self.refused_url = outcome.hub_url if refused else None
             self.state.submit(till_readiness).then(
-                lambda r: self._apply_readiness(r, problem=problem, cancelled=cancelled),
+                lambda r: self._apply_readiness(r, problem=problem, cancelled=cancelled,
+                                                refused=refused),
                 owner=self)
         elif report is not None and report.cancelled:
             self.show_notice("Sync stopped: the next sync carries on from where it stopped")
@@ -487,7 +492,7 @@ class MainWindow(QMainWindow):
         return self.readiness is not None and self.readiness.state == READY
 
     def _apply_readiness(self, readiness: Readiness, *, problem: str | None = None,
-                         cancelled: bool = False) -> None:
+                         cancelled: bool = False, refused: bool = False) -> None:
         was_ready = self.is_ready
         self.readiness = readiness
         if readiness.timezone != "UTC" or self.state.actor is None:
@@ -508,6 +513,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         if readiness.state == NEW:
             page.show_new()
+        elif refused:
+            # Nobody can sign in on a till getting ready, so no manager can reach Hub
+            # connection…: the page itself connects again (issue 16, no dead end).
+            page.done, page.total = readiness.done, readiness.total
+            page.show_stopped(TOKEN_REFUSED, reconnect=True)
         elif cancelled or (problem and not self.sync.running):
             page.done, page.total = readiness.done, readiness.total
             page.show_stopped(problem)
@@ -563,6 +573,8 @@ class MainWindow(QMainWindow):
 
         dialog = FirstRunDialog(self)
         dialog.pages.setCurrentIndex(1)
+        if self.refused_url:  # connecting again: the address it had, to keep or change
+            dialog.url_field.setText(self.refused_url)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.connect_first_run(
             dialog.url, dialog.token, dialog.connection) if dialog.choice == CONNECT else None)

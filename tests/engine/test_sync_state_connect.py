@@ -30,6 +30,22 @@ def test_a_manager_connects_to_a_token_of_their_store_only(world: World) -> None
     assert event.meta == {"device": "Till 1", "store_id": world.store_id, "by": "staff"}
 
 
+def test_an_admin_reconnects_too_but_never_to_another_stores_till(world: World) -> None:
+    """Issue 16: managers, and admins (on an admin device), reconnect; an admin's role does
+    not switch a device that serves one store's staff to another store's token."""
+    state = world.cl.sync_state
+    make_profile(world)
+    waiting = len(outbox(world))
+    with pytest.raises(ValidationError) as wrong:
+        state.connect(world.admin, URL, store_id="another-store", device="Back office 2")
+    assert "another store" in wrong.value.errors["token"][0]
+    assert state.hub_url() is None
+    assert state.connect(world.admin, URL, store_id=world.store_id, device="Back office") == URL
+    event = audit_events(world)[-1]
+    assert (event.action, event.staff_id) == ("settings.hub_url", world.admin.staff_id)
+    assert len(outbox(world)) == waiting
+
+
 def test_the_tills_own_set_up_keeps_its_store_and_its_waiting_changes(world: World) -> None:
     state = world.cl.sync_state
     make_profile(world)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clienteling.cli import main
+from clienteling.hub.transfer.kinds import KINDS
 from tests.hub.conftest import serve, truncate
 
 STORE_KEYS = ["id", "name", "timezone"]
@@ -197,3 +198,9 @@ def test_hub_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> Non
     for group, commands in (("store", "add, list"), ("staff", "add, pin, deactivate, list"),
                             ("token", "create, list, revoke")):
         assert commands in out, group
+    # import and export, with every kind they take (SPEC §7) and --format
+    assert "clienteling hub import --db URL --kind KIND FILE [--format csv|jsonl]" in out
+    assert "clienteling hub export --db URL --kind KIND --out FILE [--format csv|jsonl]" in out
+    named = " ".join(out.split())
+    assert [kind for kind in KINDS if f" {kind}," not in named and f" {kind})" not in named] == []
+    assert ":func:" not in out  # the help is for the operator, not the code's reader

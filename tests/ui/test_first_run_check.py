@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from clienteling.engine.models import AuditEvent
+from clienteling.sync.credentials import SERVICE
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync.first_run import CONNECT, FirstRunDialog
 from tests.internals import context_of
@@ -79,5 +80,46 @@ def test_the_checked_connection_is_saved_audited_and_the_till_gets_ready(
             actions = list(s.scalars(select(AuditEvent.action)))
         assert "settings.hub_url" in actions
         assert memory_keyring.passwords  # the token went to the keyring
+    finally:
+        w.close()
+
+
+def test_a_token_revoked_before_the_first_sync_finished_is_connected_again_on_that_page(
+        qtbot: Any, till_hub: HubWorld, tmp_path: Path, clock: Any,
+        memory_keyring: MemoryKeyring) -> None:
+    """Issue 16, "tills that can't dead-end": a till getting ready has nobody who can sign in,
+    so when the hub refuses its token part-way the getting-ready page itself offers to connect
+    again (the form that checks with the hub first), and nothing points to a manager's Hub
+    connection… that no one can reach."""
+    dialog = ask(qtbot, till_hub.url, till_hub.token)
+    qtbot.waitUntil(lambda: dialog.connection is not None, timeout=TIMEOUT)
+    old = next(t for t in till_hub.cl.devices.tokens() if t.name == "Till 1")
+    till_hub.cl.devices.revoke(None, old.id)  # revoked before the till's first page
+    w = MainWindow.create(f"sqlite:///{tmp_path / 'till.db'}", clock=clock)
+    w.show()
+    try:
+        page = w.getting_ready
+        with qtbot.waitSignal(w.sync.finished, timeout=TIMEOUT,
+                              check_params_cb=lambda o: o.report is not None
+                              and o.report.token_rejected):
+            w.connect_first_run(dialog.url, dialog.token, dialog.connection)
+        qtbot.waitUntil(lambda: page.connect_button.isVisible(), timeout=TIMEOUT)
+        assert w.stack.currentWidget() is page and page.resume_button.isVisible()
+        assert "refused this till's token" in page.problem.text()
+        assert "manager" not in page.problem.text()
+        assert w.sync_status.text == ("Sync stopped: token revoked — connect again with a new "
+                                      "token (on this screen)")
+
+        new, _ = till_hub.cl.devices.create_token(None, {"store_id": till_hub.store_id,
+                                                         "name": "Till 1 again"})
+        qtbot.mouseClick(page.connect_button, Qt.MouseButton.LeftButton)
+        again = next(d for d in w.findChildren(FirstRunDialog) if d.isVisible())
+        qtbot.waitUntil(lambda: again.focusWidget() is again.url_field, timeout=TIMEOUT)
+        assert again.url_field.text() == till_hub.url  # the saved address, to keep or change
+        qtbot.keyClicks(again.token_field, new)
+        qtbot.keyClick(again.token_field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.stack.currentWidget() is w.signin, timeout=120_000)
+        assert memory_keyring.passwords == {(SERVICE, till_hub.url): new}
+        assert not w.sync.stopped
     finally:
         w.close()

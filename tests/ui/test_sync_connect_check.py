@@ -2,8 +2,8 @@
 SPEC §6 "Connecting a till"): an unreachable address, a web server that is not a hub and a
 wrong token are each said under their field with nothing saved; Enter submits; a good one
 connects and names the store; a manager reconnects a till whose token was revoked and sync
-starts again (that waiting changes survive it: tests/engine/test_sync_state_connect.py and
-tests/sync/test_connect_command.py)."""
+starts again, sending the changes that waited (the engine's side of it:
+tests/engine/test_sync_state_connect.py; the command line's: tests/sync/test_connect_command.py)."""
 
 from __future__ import annotations
 
@@ -122,12 +122,29 @@ def test_a_manager_reconnects_after_a_revoked_token(
     assert w.sync.stopped
     assert "Hub connection" in (w.sync.last.report.error or "")  # type: ignore[union-attr]
 
+    # The counter goes on while sync is stopped: a new customer waits, and the status bar
+    # says so beside what works (issue 16).
+    actor = w.actor
+    assert actor is not None
+    sam = w.worker.run_sync(lambda: w.engine.profiles.create(actor, {
+        "first_name": "Sam", "last_name": "Walker", "email": "sam.walker@example.com"}))
+    qtbot.waitUntil(lambda: w.sync_status.counts.pending > 0, timeout=TIMEOUT)
+    waiting = w.sync_status.counts.pending
+    assert w.sync_status.text == (f"Sync stopped: token revoked · {waiting} waiting — a manager "
+                                  "can reconnect (Hub connection…)")
+
     new, _ = till_hub.cl.devices.create_token(None, {"store_id": till_hub.store_id,
                                                      "name": "Till 1 again"})
     dialog = fill(qtbot, w, till_hub.url, new)
     with qtbot.waitSignal(w.sync.finished, timeout=SYNC_TIMEOUT,
                           check_params_cb=lambda o: o.report is not None and o.report.online
-                          and not o.report.token_rejected):
+                          and not o.report.token_rejected) as reconnected:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not w.sync.stopped and w.sync.timer.isActive()
     assert memory_keyring.passwords == {(SERVICE, till_hub.url): new}
+    # Reconnecting lost nothing: what waited went to the hub with the new token.
+    report = reconnected.args[0].report
+    assert (report.pushed, report.waiting, report.conflicts) == (waiting, 0, 0)
+    assert till_hub.cl.profiles.get(sam.id).email == "sam.walker@example.com"
+    qtbot.waitUntil(lambda: w.sync_status.text.startswith("Online · synced")
+                    and "waiting" not in w.sync_status.text, timeout=TIMEOUT)

@@ -94,7 +94,8 @@ def add_commands(commands: Any, *, guarded: Callable[[Command], Command],
         return 0
 
     importer = commands.add_parser(
-        "import", help="import stores, staff, customers or definitions from CSV or JSON Lines",
+        "import", help="import stores, staff, customers, definitions, opening balances, purchases or "
+        "reactions from CSV or JSON Lines",
         description=f"Upserts each row by its natural key ({_kinds_help()}). Rejected rows go "
                     "to a report (line, field, problem); the last line is a JSON summary.")
     db_option(importer)

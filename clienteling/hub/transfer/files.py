@@ -8,7 +8,7 @@ newlines: a row's line number is where it starts); ``orjson`` reads JSON Lines.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TextIO, cast
@@ -49,15 +49,21 @@ def format_of(path: str | Path, given: str | None) -> Format:
     return _EXTENSIONS[suffix]
 
 
-def read_rows(stream: TextIO, fmt: Format) -> Iterator[SourceRow]:
-    """The rows of ``stream``, each with its line number (the header is line 1 in CSV)."""
+HeaderCheck = Callable[[list[str]], str | None]
+
+
+def read_rows(stream: TextIO, fmt: Format, header_check: HeaderCheck | None = None
+              ) -> Iterator[SourceRow]:
+    """The rows of ``stream``, each with its line number (the header is line 1 in CSV).
+    ``header_check`` is given a CSV file's column names and answers why they will not do,
+    or None: a problem there is the whole file's, said before any row is read."""
     if fmt == "csv":
-        yield from _csv_rows(stream)
+        yield from _csv_rows(stream, header_check)
     else:
         yield from _jsonl_rows(stream)
 
 
-def _csv_rows(stream: TextIO) -> Iterator[SourceRow]:
+def _csv_rows(stream: TextIO, header_check: HeaderCheck | None) -> Iterator[SourceRow]:
     reader = csv.reader(stream)
     try:
         header = next(reader)
@@ -68,6 +74,9 @@ def _csv_rows(stream: TextIO) -> Iterator[SourceRow]:
     names = [name.strip().lstrip("\ufeff") for name in header]
     if not any(names) or len(set(names)) != len(names):
         raise FileProblem("line 1: the header must name each column once")
+    problem = header_check(names) if header_check is not None else None
+    if problem:
+        raise FileProblem(f"line 1: {problem}")
     line = reader.line_num + 1
     while True:
         try:

@@ -9,8 +9,9 @@ identity ``identity:<handle>``. An empty cell is a field left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -69,6 +70,9 @@ class Kind:
     # Without ``_update``: the fields that must match an existing record for the row to be
     # ``unchanged`` (any other difference is refused: that kind is not changed by an import).
     compare: tuple[str, ...] = ()
+    # Columns an import reads that an export does not write (a customer by ``card``, a
+    # definition by handle, what a hub stamps as its own).
+    also_accepts: frozenset[str] = frozenset()
     # Turns references a person writes (a card, a definition's handle) into ids, with the
     # database at hand, before the record is found or made.
     _resolve: Callable[[TransferService, dict[str, Any]], dict[str, Any]] | None = field(
@@ -93,6 +97,28 @@ class Kind:
         """One result per body, in order: the new record, or the ``DomainError`` refusing it."""
         assert self._create_many is not None
         return self._create_many(cl, actor, bodies)
+
+    def unknown_fields(self, names: Iterable[str]) -> list[str]:
+        """The names that are no field of this kind. Such a field would be dropped without a
+        word (the API ignores fields it does not know), so a misspelt ``emial`` would lose
+        every customer's email: an import names it instead."""
+        known = self._known
+        return [n for n in names if n not in known
+                and not (self.name == "profiles" and n.startswith(IDENTITY_PREFIX))]
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset({*self.columns, *self.json_fields, *_STAMPS, *self.also_accepts})
+
+    def unknown_columns(self, names: list[str]) -> str | None:
+        """Why a CSV header will not do (see ``unknown_fields``), or None."""
+        unknown = self.unknown_fields(names)
+        if not unknown:
+            return None
+        listed = ", ".join(repr(n[:60]) for n in unknown[:5])
+        return (f"{'column' if len(unknown) == 1 else 'columns'} {listed} "
+                f"{'is' if len(unknown) == 1 else 'are'} not a field of {self.name} (a "
+                f"misspelling?); its columns: {', '.join(self.columns)}")
 
     def body(self, values: dict[str, Any]) -> dict[str, Any]:
         """A row's values as the API body (JSON cells parsed; cards as identities)."""
@@ -303,6 +329,7 @@ def _instance_references(definition_kind: str, field: str) -> Callable[
 _register(Kind(
     "benefits", ("id", "external_id", "profile_id", "benefit_definition_id", "issued_at",
                  "expires_at", "timezone"),
+    also_accepts=frozenset({CARD}),
     describe="issued benefits (opening balances from another system), found by external_id "
              "(else id); the customer by profile_id or card, the definition by id or handle",
     compare=("profile_id", "benefit_definition_id"),
@@ -313,6 +340,7 @@ _register(Kind(
 _register(Kind(
     "rewards", ("id", "external_id", "profile_id", "reward_definition_id", "value_initial",
                 "issued_at", "expires_at", "timezone", "reason"),
+    also_accepts=frozenset({CARD, "reward_definition_handle"}),
     describe="reward balances (opening balances from another system), found by external_id "
              "(else id); the customer by profile_id or card, the definition by id or handle",
     compare=("profile_id", "reward_definition_id", "value_initial"),
@@ -340,7 +368,7 @@ def _purchase_create(cl: Clienteling, actor: Actor | None, body: dict[str, Any])
 _register(Kind(
     "purchases", ("id", "profile_id", CARD, "store_id", "receipt_ref", "occurred_at", "total",
                   "eligible_spend", "returns_purchase_id", "lines", "source"),
-    json_fields=frozenset({"lines"}),
+    json_fields=frozenset({"lines"}), also_accepts=frozenset({"staff_id"}),
     describe="purchases and returns (SPEC 3.8), found by store_id + receipt_ref; the customer "
              "by profile_id or card",
     compare=("profile_id",),

@@ -95,7 +95,7 @@ def import_file(cl: Clienteling, transfer: TransferService, kind: Kind, source: 
     rejected = Report(report or report_path_for(source))
     try:
         with open_text(source) as stream:
-            rows = read_rows(stream, fmt)
+            rows = read_rows(stream, fmt, kind.unknown_columns)
             while True:
                 chunk = [row for _, row in zip(range(chunk_size), rows, strict=False)]
                 if not chunk:
@@ -120,6 +120,12 @@ def _import_chunk(cl: Clienteling, transfer: TransferService, kind: Kind, chunk:
             for row in chunk:
                 if row.problem is not None:
                     refusals.append((row, [("line", row.problem)]))
+                    continue
+                # A JSON line's misspelt key (a CSV header's stopped the file at line 1).
+                unknown = kind.unknown_fields(row.values)
+                if unknown:
+                    refusals.append((row, [(name, f"is not a field of {kind.name} (a "
+                                            "misspelling?)") for name in unknown]))
                     continue
                 try:
                     bodies.append((row, kind.body(row.values)))

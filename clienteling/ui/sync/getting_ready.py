@@ -22,6 +22,12 @@ from PySide6.QtWidgets import (
 from clienteling.sync.progress import Progress
 
 TITLE = "Getting this till ready"
+CONNECT = "Connect to a hub"
+CONNECT_AGAIN = "Connect again…"
+#: A first sync the hub refused: what works for a till no one can sign in to yet (issue 16).
+TOKEN_REFUSED = ("The hub refused this till's token: it was revoked or is wrong. Connect again "
+                 "with a new token from the hub's admin (clienteling hub token create); what "
+                 "this till has read so far is kept.")
 
 
 def count_text(done: int, total: int | None) -> str:
@@ -74,7 +80,7 @@ class GettingReadyPage(QWidget):
         self.resume_button.setObjectName("resumeButton")
         self.resume_button.setProperty("primary", True)
         self.resume_button.clicked.connect(self.resume_requested.emit)
-        self.connect_button = QPushButton("Connect to a hub", card)
+        self.connect_button = QPushButton(CONNECT, card)
         self.connect_button.setObjectName("connectHubChoice")
         self.connect_button.setProperty("primary", True)
         self.connect_button.clicked.connect(self.connect_requested.emit)
@@ -129,9 +135,11 @@ class GettingReadyPage(QWidget):
         else:
             self._count(progress.done, progress.total)
 
-    def show_stopped(self, problem: str | None = None) -> None:
+    def show_stopped(self, problem: str | None = None, *, reconnect: bool = False) -> None:
         """Cancelled or cut off part-way: where it stopped, why (if it was not a Cancel), and
-        Resume — the till stays here, never a counter on half the customers."""
+        Resume — the till stays here, never a counter on half the customers. ``reconnect``
+        (the hub refused the token): "Connect again…" too, the only way on for a till nobody
+        can sign in to yet."""
         self.running = False
         self.title.setText(TITLE)
         self._count(self.done, self.total)
@@ -139,6 +147,9 @@ class GettingReadyPage(QWidget):
         self.problem.setText(problem or "Stopped. Resume carries on from here; nobody can "
                              "sign in until this till has all of the hub's records.")
         self._buttons()
+        if reconnect:
+            self.connect_button.setText(CONNECT_AGAIN)
+            self.connect_button.show()
 
     def _count(self, done: int, total: int | None) -> None:
         self.done, self.total = done, total
@@ -151,6 +162,7 @@ class GettingReadyPage(QWidget):
             self.bar.setRange(0, 0)  # busy until the hub says how many
 
     def _buttons(self, *, new: bool = False, running: bool = False) -> None:
+        self.connect_button.setText(CONNECT)
         self.connect_button.setVisible(new)
         self.demo_button.setVisible(new)
         self.cancel_button.setVisible(running)

@@ -27,6 +27,8 @@ from clienteling.ui.sync.network import NOT_CONNECTED, Outcome
 BUSY_AFTER_MS = 600  # show "Working…" only for work that takes a while (GUIDE principle 3)
 STOPPED = "Sync stopped: token revoked"
 RECONNECT = "a manager can reconnect (Hub connection…)"
+# A till getting ready has no one signed in: it connects again on its own page.
+CONNECT_AGAIN = "connect again with a new token (on this screen)"
 DEMO = "Demo · not connected"
 NEW_TILL = "Not connected to a hub"
 
@@ -159,7 +161,8 @@ class SyncStatus(QWidget):
             if self.problem:
                 tip = f"{self.problem}\n{tip}"
         elif self.stopped:
-            text = f"{STOPPED}{waiting} — {RECONNECT}"
+            getting_ready = readiness is not None and readiness.state == GETTING_READY
+            text = f"{STOPPED}{waiting} — {CONNECT_AGAIN if getting_ready else RECONNECT}"
             colour = palette["danger"]
             tip = f"{self.stopped}\nChanges stay on this till until the hub accepts its token again."
         elif readiness is not None and not readiness.connected:
