@@ -15,8 +15,8 @@ from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
 from clienteling.engine.services import Clienteling
 from clienteling.ui.common.versioned_editor import VersionedEditor
 from clienteling.ui.conflicts.dialog import ConflictsDialog
-from clienteling.ui.conflicts.rows import ConflictRow
 from clienteling.ui.main_window import MainWindow
+from clienteling.ui.operations.conflict_rows import ConflictRow
 from clienteling.ui.reports.window import ReportsWindow
 from tests.internals import database_of
 
