@@ -18,11 +18,18 @@ from sqlalchemy import select
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.reports.tables import table, to_csv
+from clienteling.engine.services.reports.tables import (
+    EXPIRING_COLUMNS,
+    LIABILITY_COLUMNS,
+    REACTIONS_COLUMNS,
+    REDEMPTIONS_COLUMNS,
+    table,
+    to_csv,
+)
 from clienteling.engine.services.sync_state import LAST_SYNCED
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reports.chart_data import chart_data
-from clienteling.ui.reports.window import ReportPage, ReportsWindow
+from clienteling.ui.reports.window import HEADINGS, ReportPage, ReportsWindow, heading
 from tests.internals import database_of
 from tests.ui.support import TIMEOUT
 
@@ -92,7 +99,9 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     assert chain.total - expected.total == Decimal("77.00")  # the other store's, not shown
     header, rows = liability.result.table
     model = liability.model
-    assert [model.headerData(i, _horizontal()) for i in range(len(header))] == list(header)
+    # The table's headings are words; the CSV (below) keeps the hub's keys.
+    assert [model.headerData(i, _horizontal()) for i in range(len(header))] == [
+        HEADINGS[key] for key in header]
     assert [tuple(model.display_text(r, c) for c in range(len(header)))
             for r in range(model.rowCount())] == rows
     chart = chart_data(report)
@@ -148,6 +157,25 @@ def test_the_reactions_tab_counts_this_stores_customers(
     chart = chart_data(report)
     issued = dict(chart.series)["Issued"]
     assert sum(issued, Decimal(0)) == report.total.issued
+
+
+def test_every_report_table_is_headed_in_words_and_its_csv_keeps_the_keys(
+        open_window: Open, qtbot: Any) -> None:
+    """UX: a manager reads "Expired unused", not ``expired_unused``; the CSV's header is still
+    the hub's keys (SPEC §7 ``/reports``), so a spreadsheet built on it keeps working."""
+    for key in {*LIABILITY_COLUMNS, *EXPIRING_COLUMNS, *REDEMPTIONS_COLUMNS, *REACTIONS_COLUMNS}:
+        assert key in HEADINGS, key  # a new column needs its heading, not the fallback
+        assert "_" not in HEADINGS[key] and HEADINGS[key][0].isupper(), HEADINGS[key]
+    assert heading("a_newer_hubs_column") == "A newer hubs column"
+    w = open_window("max")
+    window = _open_reports(qtbot, w)
+    for kind, columns in (("liability", LIABILITY_COLUMNS), ("expiring", EXPIRING_COLUMNS),
+                          ("redemptions", REDEMPTIONS_COLUMNS), ("reactions", REACTIONS_COLUMNS)):
+        page = window.pages[kind]
+        assert page.result is not None
+        shown = [page.model.headerData(i, _horizontal()) for i in range(len(columns))]
+        assert shown == [HEADINGS[key] for key in columns], kind
+        assert next(csv.reader(io.StringIO(page.result.csv))) == list(columns), kind
 
 
 def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
