@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from clienteling.engine.clock import FixedClock
@@ -176,6 +177,69 @@ def test_every_report_table_is_headed_in_words_and_its_csv_keeps_the_keys(
         shown = [page.model.headerData(i, _horizontal()) for i in range(len(columns))]
         assert shown == [HEADINGS[key] for key in columns], kind
         assert next(csv.reader(io.StringIO(page.result.csv))) == list(columns), kind
+
+
+def _drawn(page: ReportPage) -> tuple[list[str], dict[str, list[float]]]:
+    """What the page's QChart shows: its categories and each bar set's values."""
+    from PySide6.QtCharts import QBarCategoryAxis
+
+    [series] = page.chart.series()
+    [axis] = [a for a in page.chart.axes() if isinstance(a, QBarCategoryAxis)]
+    return list(axis.categories()), {bar.label(): [bar.at(i) for i in range(bar.count())]
+                                     for bar in series.barSets()}  # type: ignore[attr-defined]
+
+
+def test_each_drawn_chart_shows_the_numbers_of_its_csv(
+        open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock) -> None:
+    """Issue 18 "the chart, table and CSV agree", for all four reports: the bars drawn (not
+    only the chart's data) are the CSV's numbers, category by category."""
+    from clienteling.demo import JANE_CARD
+
+    with Clienteling.open(demo_url, clock=clock) as cl:  # a redemption today, at this store
+        jane = cl.profiles.find_scan(JANE_CARD).profile_id
+        held = next(h for h in cl.benefits.for_profile(jane) if h.state.is_redeemable)
+        cl.benefits.redeem(cl.staff.actor(_staff_id(cl, "max")), jane, held.benefit.id)
+    w = open_window("max")
+    window = _open_reports(qtbot, w)
+    rows: dict[str, list[dict[str, str]]] = {}
+    for kind, page in window.pages.items():
+        assert page.result is not None
+        rows[kind] = list(csv.DictReader(io.StringIO(page.result.csv)))
+        assert rows[kind], kind  # the demo has something in every report
+
+    def numbers(values: list[str]) -> list[float]:
+        return [float(Decimal(v)) for v in values]
+
+    cats, bars = _drawn(window.pages["liability"])
+    owed = [r for r in rows["liability"] if r["kind"] == "reward"]
+    assert set(cats) == {r["expiry_month"] for r in owed}
+    assert set(bars) == {r["reward_type"] for r in owed}
+    for r in owed:
+        assert bars[r["reward_type"]][cats.index(r["expiry_month"])] == float(
+            Decimal(r["reward_dollars"])), r
+    assert sum(sum(v) for v in bars.values()) == pytest.approx(float(Decimal(
+        next(r["reward_dollars"] for r in rows["liability"] if r["kind"] == "total"))))
+
+    cats, bars = _drawn(window.pages["expiring"])
+    top = rows["expiring"][:len(cats)]
+    assert cats == [f"{r['first_name']} {r['last_name']}" for r in top] and cats
+    assert bars["Reward dollars"] == numbers([r["reward_dollars"] for r in top])
+    assert bars["Benefits"] == numbers([r["benefits"] for r in top])
+
+    cats, bars = _drawn(window.pages["redemptions"])
+    buckets = [r for r in rows["redemptions"] if r["breakdown"] == "bucket"]
+    assert cats == [r["key"] for r in buckets]
+    assert bars["Reward dollars"] == numbers([r["reward_dollars"] for r in buckets])
+    assert bars["Voided dollars"] == numbers([r["voided_dollars"] for r in buckets])
+    assert bars["Benefit uses"] == numbers([r["benefit_uses"] for r in buckets])
+    assert any(bars["Reward dollars"]) or any(bars["Benefit uses"])  # not an empty picture
+
+    cats, bars = _drawn(window.pages["reactions"])
+    lines = [r for r in rows["reactions"] if r["kind"] == "reaction"]
+    assert cats == [r["name"] for r in lines]
+    for label, key in (("Issued", "issued"), ("Redeemed", "redeemed"),
+                       ("Expired unused", "expired_unused")):
+        assert bars[label] == numbers([r[key] for r in lines]), label
 
 
 def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
