@@ -457,3 +457,25 @@ def test_reactions_come_in_by_handle_once_and_export_as_they_import(
     code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
                          "ada", str(out))
     assert code == 0 and summary(lines)["unchanged"] == 2, lines
+
+
+def test_a_new_hub_set_up_from_the_examples_holds_the_five_reactions_switched_off(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Issue 17 "Demo and new hubs": docs/setup.md imports examples/ into a new hub; it then
+    holds the five seed reward types as reactions, each switched off (an admin switches on the
+    ones the programme wants) and each able to fire once switched on (no ``problem``)."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    set_up(capsys, url, tmp_path)
+    examples = REPO / "examples"
+    for kind, name in (("benefit_definitions", "benefit_definitions.jsonl"),
+                       ("reward_definitions", "reward_definitions.csv"),
+                       ("reactions", "reactions.jsonl")):
+        code, lines, err = run(capsys, "hub", "import", "--db", url, "--kind", kind, "--as",
+                               "ada", str(examples / name))
+        assert code == 0 and summary(lines)["rejected"] == 0, (kind, lines, err)
+    with Clienteling.open(url, mode="hub") as cl:
+        reactions = cl.reactions.list()
+        assert {r.trigger["type"] for r in reactions} == {
+            "joined", "birthday", "spend_milestone", "join_anniversary", "lapsed"}
+        assert [r.enabled for r in reactions] == [False] * 5
+        assert [r.problem for r in reactions] == [None] * 5
