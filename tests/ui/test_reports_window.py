@@ -242,6 +242,24 @@ def test_each_drawn_chart_shows_the_numbers_of_its_csv(
         assert bars[label] == numbers([r[key] for r in lines]), label
 
 
+def test_expiring_within_7_30_or_a_custom_number_of_days(open_window: Open, qtbot: Any) -> None:
+    """Issue 18: the call list is for 7 days, 30 days (the default) or a custom number; the
+    report computed is for the days chosen, and the custom box shows only for Custom."""
+    w = open_window("max")
+    window = _open_reports(qtbot, w)
+    page: ReportPage = window.pages["expiring"]
+    assert page.result is not None and page.result.report.days == 30
+    assert not page.custom_days.isVisibleTo(page)
+    for index, days in ((0, 7), (2, 45)):
+        page.days.setCurrentIndex(index)
+        page.custom_days.setValue(45)
+        assert page.custom_days.isVisibleTo(page) == (index == 2)
+        with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+            page.refresh()
+        assert page.result is not None and page.result.report.days == days
+        assert page.chart.title().startswith(f"Expiring within {days} days")
+
+
 def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
         open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock) -> None:
     with Clienteling.open(demo_url, clock=clock) as cl:
