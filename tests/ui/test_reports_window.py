@@ -117,6 +117,9 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     pdf = tmp_path / "liability.pdf"
     liability.save_pdf(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
+    # For the store meeting, with its chart: the page, read back with Qt's own PDF reader,
+    # has the bars' colours on the chart's side (the table beside it is black on white).
+    assert _coloured_share_left(pdf) > 0.002
 
     for kind in ("expiring", "redemptions", "reactions"):
         page = window.pages[kind]
@@ -275,6 +278,22 @@ def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
         page.refresh()
     assert "To: ends" in blocker.args[0]
     assert page.message.text() == blocker.args[0]
+
+
+def _coloured_share_left(path: Path) -> float:
+    """The share of strongly coloured pixels in the left half (where the chart is) of the
+    PDF's one page, rendered by QtPdf."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    document = QPdfDocument()
+    assert document.load(str(path)) == QPdfDocument.Error.None_
+    assert document.pageCount() == 1
+    image = document.render(0, QSize(800, 560))
+    document.close()
+    coloured = sum(1 for x in range(400) for y in range(560)
+                   if image.pixelColor(x, y).hsvSaturation() > 120)
+    return coloured / (400 * 560)
 
 
 def _staff_id(cl: Clienteling, username: str) -> str:
