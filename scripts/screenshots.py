@@ -235,7 +235,7 @@ def reactions_shots(url: str, out: Path, clock: FixedClock, names: set[str]) -> 
 
 
 def history_automatic_shot(url: str, out: Path, clock: FixedClock) -> None:
-    """A new customer's History: the welcome benefit "Issued automatically by" its reaction."""
+    """A new customer's History: the welcome benefit "Issued … automatically" by its reaction."""
     from clienteling.ui.profile.tabs import HISTORY
 
     w = window(url, "ava", "4821", clock)

@@ -180,3 +180,24 @@ def test_p3_conditions_read_spend_and_days(world: World, jane: str) -> None:
     assert data["days_since_last_purchase"] == 10  # 19 Feb 23:00 UTC to 2 Mar 00:00 UTC
     assert evaluate({">=": [{"var": "lifetime_spend"}, 500]}, data) is True
     assert evaluate({"<": [{"var": "days_since_last_purchase"}, 30]}, data) is True
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"eligible_spend": "-1.00"}, "eligible_spend"),  # a sale with a negative eligible spend
+    ({"total": "-5.00", "eligible_spend": "-5.00"}, "total"),  # a return that names no purchase
+    ({"total": "5.001"}, "total"),
+    ({"receipt_ref": ""}, "receipt_ref"),
+])
+def test_s4_a_bad_synced_purchase_is_refused_naming_its_field(
+        world: World, jane: str, change: dict[str, Any], field: str) -> None:
+    """SPEC §4 from a synced entry: a purchase record arriving from the hub's feed or snapshot
+    is read by ``entities.parse`` before anything is written; a bad one is refused naming the
+    type and the field."""
+    from clienteling.engine import entities, wire
+
+    record = wire.purchase(world.cl.purchases.record(world.associate, jane, {
+        "receipt_ref": "F-1", "total": "10.00"}))
+    assert entities.parse("purchase", record).row["receipt_ref"] == "F-1"
+    with pytest.raises(ValidationError) as error:
+        entities.parse("purchase", {**record, **change})
+    assert field in error.value.errors and "synced purchase" in str(error.value)

@@ -225,10 +225,11 @@ def test_rx5_history_says_what_was_issued_automatically_and_by_which_reaction(
     jane = make_profile(world)
     cl.purchases.record(world.associate, jane.id, {"receipt_ref": "H1", "total": "120.00"})
     rows = [(r.text, r.staff, r.amount, r.pending) for r in cl.timeline(jane.id)]
-    assert ("Issued automatically by Member Activation: Welcome coffee", "System", None,
-            True) in rows
-    assert ("Issued automatically by Spend reward 2026: Spend reward", "System", D("10.00"),
-            True) in rows
+    # What was issued, by which reaction, and why: its trigger in words.
+    assert ("Issued Welcome coffee automatically — Member Activation (when a customer joins)",
+            "System", None, True) in rows
+    assert ("Issued Spend reward automatically — Spend reward 2026 (when lifetime spend reaches "
+            "$100.00)", "System", D("10.00"), True) in rows
     assert sum("Issued" in text for text, *_ in rows) == 2  # not also as a manual issue
 
 

@@ -90,3 +90,28 @@ def test_a_tills_purchase_entry_pushes_through_sync_push(world: World) -> None:
     assert [(p["id"], p["source"], p["staff_id"]) for p in listed] == [
         (entry["body"]["id"], "counter", world.staff["associate"])]
     assert _spend(world, pid) == "30.00"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"eligible_spend": "-1.00"}, "eligible_spend"),  # a sale with a negative eligible spend
+    ({"total": "-30.00", "eligible_spend": "-30.00"}, "total"),  # a return naming no purchase
+    ({"total": "-30.00", "eligible_spend": "-30.00", "returns_purchase_id": "no-such-sale"},
+     "returns_purchase_id"),
+    ({"total": "30.001"}, "total"),
+])
+def test_s4_a_tills_bad_purchase_entry_is_refused_at_push_naming_the_field(
+        world: World, change: dict[str, Any], field: str) -> None:
+    """SPEC §4 from a synced entry: a till's bad purchase is refused at ``/sync/push`` (422)
+    naming the field; nothing is saved and the spend does not move."""
+    pid = profile(world.as_("associate"), first_name="Tilly")["id"]
+    entry = {"key": str(uuid.uuid4()), "method": "POST", "path": f"/profiles/{pid}/transactions",
+             "body": {"id": str(uuid.uuid4()), "receipt_ref": "T-8", "total": "30.00",
+                      "eligible_spend": "30.00", "store_id": world.store_id,
+                      "occurred_at": "2026-03-01T23:00:00+00:00", "source": "counter",
+                      **change},
+             "headers": {"X-Staff-Id": world.staff["associate"]}}
+    [result] = ok(world.device().post("/sync/push", json={"entries": [entry]}))["data"]
+    assert (result["status"], result["http_status"]) == ("refused", 422), result
+    assert field in result["errors"], result
+    assert ok(world.as_("associate").get(f"/profiles/{pid}/transactions"))["data"] == []
+    assert _spend(world, pid) == "0.00"

@@ -104,3 +104,41 @@ def test_rx4_the_hub_fires_joined_and_a_tills_same_instance_is_a_no_op(world: Wo
     ok(associate.post(f"/reactions/{made['id']}/issues", json={
         "id": other, "profile_id": ann["id"], "period": "2025"}), 201)
     assert len(ok(associate.get(f"/profiles/{ann['id']}/benefits"))["data"]) == 2
+
+
+def test_rx2_an_effect_naming_an_archived_definition_is_422_saying_so(world: World) -> None:
+    """SPEC §4 / RX2 at the hub: a definition archived since the admin picked it is refused
+    under ``effect.benefit_definition_id`` with the reason, and nothing is saved."""
+    admin = world.as_("admin")
+    d = benefit_definition(admin, name="Old coffee")
+    world.hub.cl.definitions.archive_benefit_definition(world.hub.actor(world.staff["admin"]),
+                                                        d["id"])
+    answer = refused(admin.post("/reactions", json={
+        "handle": "r3", "name": "R", "trigger": {"type": "joined"}, "limit": "once",
+        "effect": {"benefit_definition_id": d["id"]}}), 422)
+    assert "archived" in answer["errors"]["effect.benefit_definition_id"][0], answer
+    assert ok(admin.get("/reactions"))["data"] == []
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"trigger": {"type": "spend_milestone", "threshold": "500.001"}}, "trigger.threshold"),
+    ({"active_from": "2026-05-01T00:00:00+00:00", "active_to": "2026-04-01T00:00:00+00:00"},
+     "active_to"),
+    ({"trigger": {"type": "wedding"}}, "trigger.type"),
+])
+def test_s4_an_admin_tills_bad_reaction_entry_is_refused_at_push_naming_the_field(
+        world: World, change: dict[str, Any], field: str) -> None:
+    """A reaction written at an admin's till arrives as a synced entry (``/sync/push``): a bad
+    one is refused there with its field named (422), and the hub holds no reaction."""
+    admin = world.as_("admin")
+    d = benefit_definition(admin)
+    entry = {"key": str(uuid.uuid4()), "method": "POST", "path": "/reactions",
+             "headers": {"X-Staff-Id": world.staff["admin"]},
+             "body": {"id": str(uuid.uuid4()), "handle": "pushed", "name": "Pushed",
+                      "trigger": {"type": "joined"}, "limit": "once",
+                      "effect": {"benefit_definition_id": d["id"]}, **change}}
+    till = world.live.client(world.admin_token)  # admin edits come from an admin device
+    [result] = ok(till.post("/sync/push", json={"entries": [entry]}))["data"]
+    assert (result["status"], result["http_status"]) == ("refused", 422), result
+    assert field in result["errors"], result
+    assert ok(admin.get("/reactions"))["data"] == []

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from clienteling.engine.clock import FixedClock
+from clienteling.engine.reactions import keys
 from clienteling.engine.reactions.daily import DAILY_LOCK
 from clienteling.engine.services import Clienteling
 from clienteling.hub.daily import daily_runs
@@ -59,6 +60,31 @@ def test_reactions_run_prints_a_summary_and_is_safe_to_repeat(
     code, out, _ = run(capsys, "hub", "reactions", "run", "--db", cli_db,
                        "--at", "2026-03-03T01:00")  # no offset: UTC; the same local day
     assert code == 0 and json.loads(out.strip().splitlines()[-1])["total"] == 0
+
+
+def test_at_across_a_year_end_issues_for_the_new_year_once(
+        cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    """``--at`` across a year end (issue 17 Proof): 31 Dec 14:00 UTC is already 1 January in
+    Sydney, so a 1 January birthday there is the new year's, keyed to it (RX3); the run at
+    the same moment again, or later that local day, issues nothing more."""
+    assert run(capsys, "hub", "init", "--db", cli_db)[0] == 0
+    _birthday_programme(cli_db)
+    with Clienteling.open(cli_db, clock=FixedClock(T0), mode="hub") as cl:
+        store = next(s for s in cl.staff.stores() if s.name == "Sydney")
+        admin = _admin(cl, store.id)
+        jan = str(cl.profiles.create(admin, {"first_name": "Jan", "last_name": "Uary",
+                                             "birth_date": "1990-01-01",
+                                             "home_store_id": store.id}).id)
+        reaction = cl.reactions.get("birthday").id
+    issued = []
+    for at in ("2026-12-31T14:00:00+00:00", "2026-12-31T14:00:00+00:00", "2027-01-01T10:00"):
+        code, out, err = run(capsys, "hub", "reactions", "run", "--db", cli_db, "--at", at)
+        assert code == 0 and not err, err
+        issued.append(json.loads(out.strip().splitlines()[-1])["issued"])
+    assert issued == [{"birthday": 1}, {"birthday": 0}, {"birthday": 0}]
+    with Clienteling.open(cli_db, mode="hub") as cl:
+        assert [b.benefit.id for b in cl.benefits.for_profile(jan)] == [
+            keys.instance_id(reaction, jan, "2027")]
 
 
 @pytest.mark.parametrize("at", ["yesterday", "2026-13-01", ""])

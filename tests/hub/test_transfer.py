@@ -375,13 +375,15 @@ def test_imported_customers_reach_a_till_by_the_feed(
         assert cl.profiles.get(found.profile_id).last_name == "Lee"
 
 
-# Line 3 returns more than its sale, line 4 a card no one has, line 5 a negative sale.
+# Line 3 returns more than its sale, line 4 a card no one has, line 5 a negative sale (a
+# return that names no purchase), line 6 a sale with a negative eligible spend.
 PURCHASES = """
 store_id,receipt_ref,card,occurred_at,total,eligible_spend,returns_purchase_id,lines
 s-mel,10023,4000000000001,2026-11-01 09:00:00,182.50,150.00,,"[{""sku"": ""TEE""}]"
 s-mel,10024,4000000000001,2026-11-02 09:00:00,-200.00,,{sale},
 s-mel,10025,4999999999999,2026-11-02 09:00:00,10.00,,,
 s-syd,10023,4000000000003,2026-11-02 09:00:00,-5.00,,,
+s-syd,10026,4000000000003,2026-11-02 09:00:00,10.00,-1.00,,
 """
 
 
@@ -394,10 +396,10 @@ def test_purchases_come_in_by_store_and_receipt_once(
     code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "purchases", "--as",
                          "ada", str(source))
     first = summary(lines)
-    assert (code, first["created"], first["rejected"]) == (1, 1, 3)
+    assert (code, first["created"], first["rejected"]) == (1, 1, 4)
     with Path(first["report"]).open(encoding="utf-8") as stream:
         assert [(int(r["line"]), r["field"]) for r in csv.DictReader(stream)] == [
-            (3, "returns_purchase_id"), (4, "card"), (5, "total")]
+            (3, "returns_purchase_id"), (4, "card"), (5, "total"), (6, "eligible_spend")]
     with Clienteling.open(hub_url, mode="hub") as cl:
         jane = cl.profiles.find_scan("4000000000001").profile_id
         [sale] = cl.purchases.for_profile(jane)
@@ -408,7 +410,7 @@ def test_purchases_come_in_by_store_and_receipt_once(
     code, lines, _ = run(capsys, "hub", "import", "--db", hub_url, "--kind", "purchases", "--as",
                          "ada", str(source))
     again = summary(lines)
-    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 1, 3)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 1, 4)
     with Clienteling.open(hub_url, mode="hub") as cl:
         assert len(cl.purchases.for_profile(jane)) == 1
         assert str(cl.profiles.get(jane).lifetime_spend) == "150.00"
@@ -427,6 +429,17 @@ REACTIONS = """
 "effect": {"benefit_definition_id": "nope"}, "limit": "once"}
 {"handle": "birthday", "name": "Birthday", "trigger": {"type": "birthday", "when": "month"}, \
 "effect": {"reward_definition_id": "bday", "value": "10.00"}, "limit": "once_per_year"}
+{"handle": "bad-threshold", "name": "Bad", "trigger": {"type": "spend_milestone", \
+"threshold": "-500.00"}, "effect": {"benefit_definition_id": "welcome"}, "limit": "every_time"}
+{"handle": "bad-cents", "name": "Bad", "trigger": {"type": "spend_milestone", \
+"threshold": "500.001"}, "effect": {"benefit_definition_id": "welcome"}, "limit": "every_time"}
+{"handle": "bad-value", "name": "Bad", "trigger": {"type": "joined"}, \
+"effect": {"reward_definition_id": "bday", "value": "20.01"}, "limit": "once"}
+{"handle": "bad-window", "name": "Bad", "trigger": {"type": "joined"}, \
+"effect": {"benefit_definition_id": "welcome"}, "limit": "once", \
+"active_from": "2026-05-01T00:00:00+00:00", "active_to": "2026-04-01T00:00:00+00:00"}
+{"handle": "bad-archived", "name": "Bad", "trigger": {"type": "joined"}, \
+"effect": {"benefit_definition_id": "old"}, "limit": "once"}
 """
 
 
@@ -437,15 +450,27 @@ def test_reactions_come_in_by_handle_once_and_export_as_they_import(
     run(capsys, "hub", "import", "--db", url, "--kind", "benefit_definitions", "--as", "ada",
         str(write(tmp_path / "d.jsonl", '{"name": "Welcome", "handle": "welcome"}\n')))
     run(capsys, "hub", "import", "--db", url, "--kind", "reward_definitions", "--as", "ada",
-        str(write(tmp_path / "r.jsonl", '{"name": "Bday", "handle": "bday", "type": "birthday"}\n')))
+        str(write(tmp_path / "r.jsonl", '{"name": "Bday", "handle": "bday", "type": "birthday", '
+                  '"max_value": "20.00"}\n')))
+    run(capsys, "hub", "import", "--db", url, "--kind", "benefit_definitions", "--as", "ada",
+        str(write(tmp_path / "o.jsonl", '{"name": "Old", "handle": "old"}\n')))
+    with Clienteling.open(url, mode="hub") as cl:  # archived since the file was written
+        ada = next(m for m in cl.staff.list_staff() if m.username == "ada")
+        cl.definitions.archive_benefit_definition(cl.staff.actor(ada.id),
+                                                  cl.definitions.benefit_definition("old").id)
     source = write(tmp_path / "reactions.jsonl", REACTIONS)
     code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
                          "ada", str(source))
     first = summary(lines)
-    assert (first["created"], first["rejected"]) == (2, 2)
+    assert (first["created"], first["rejected"]) == (2, 7)
+    # SPEC §4 in the import: each bad line is a row of the report naming its field.
     with Path(first["report"]).open(encoding="utf-8") as stream:
-        assert [(int(r["line"]), r["field"]) for r in csv.DictReader(stream)] == [
-            (2, "trigger.type"), (3, "effect.benefit_definition_id")]
+        reported = list(csv.DictReader(stream))
+    assert [(int(r["line"]), r["field"]) for r in reported] == [
+        (2, "trigger.type"), (3, "effect.benefit_definition_id"), (5, "trigger.threshold"),
+        (6, "trigger.threshold"), (7, "effect.value"), (8, "active_to"),
+        (9, "effect.benefit_definition_id")]
+    assert "archived" in reported[-1]["problem"], reported[-1]
     code, lines, _ = run(capsys, "hub", "import", "--db", url, "--kind", "reactions", "--as",
                          "ada", str(source))
     assert (code, summary(lines)["created"], summary(lines)["unchanged"]) == (1, 0, 2)
@@ -509,3 +534,25 @@ def test_format_overrides_the_extension(capsys: pytest.CaptureFixture[str],
     code, lines, err = run(capsys, "hub", "import", "--db", url, "--kind", "stores", "--format",
                            "csv", str(source))
     assert code == 2 and lines == [] and "line 1" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_new_hub_set_up_from_the_examples_holds_the_five_reactions_switched_off(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Issue 17 "Demo and new hubs": docs/setup.md imports examples/ into a new hub; it then
+    holds the five seed reward types as reactions, each switched off (an admin switches on the
+    ones the programme wants) and each able to fire once switched on (no ``problem``)."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    set_up(capsys, url, tmp_path)
+    examples = REPO / "examples"
+    for kind, name in (("benefit_definitions", "benefit_definitions.jsonl"),
+                       ("reward_definitions", "reward_definitions.csv"),
+                       ("reactions", "reactions.jsonl")):
+        code, lines, err = run(capsys, "hub", "import", "--db", url, "--kind", kind, "--as",
+                               "ada", str(examples / name))
+        assert code == 0 and summary(lines)["rejected"] == 0, (kind, lines, err)
+    with Clienteling.open(url, mode="hub") as cl:
+        reactions = cl.reactions.list()
+        assert {r.trigger["type"] for r in reactions} == {
+            "joined", "birthday", "spend_milestone", "join_anniversary", "lapsed"}
+        assert [r.enabled for r in reactions] == [False] * 5
+        assert [r.problem for r in reactions] == [None] * 5

@@ -165,6 +165,60 @@ def test_bad_input_is_named_under_its_field_and_nothing_is_saved(open_window: Op
     assert len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine)) == before
 
 
+def _save_refused(qtbot: Any, editor: ReactionsEditor) -> None:
+    with qtbot.waitSignal(editor.state.worker.busy_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.message.text().startswith("Not saved"), timeout=TIMEOUT)
+
+
+def test_over_precise_threshold_value_over_the_maximum_and_archived_definition_are_named(
+        open_window: Open, qtbot: Any) -> None:
+    """SPEC §4 / RX2 in the editor, the cases the engine judges: a threshold with more than two
+    decimals (under the trigger), a reward value over its definition's maximum and a definition
+    archived since (under the effect); each time nothing is saved."""
+    w = open_window("ada")
+    actor = w.actor
+    assert actor is not None
+
+    def make(cl: Clienteling) -> None:
+        cl.definitions.create_reward_definition(actor, {
+            "name": "Capped", "handle": "capped", "type": "spend", "value": "10.00",
+            "max_value": "20.00", "period": 30})
+        old = cl.definitions.create_benefit_definition(actor, {
+            "name": "Old gift", "handle": "old-gift", "is_published": True})
+        cl.definitions.archive_benefit_definition(actor, old.id)
+
+    w.worker.run_sync(make, w.engine)
+    editor = _editor(qtbot, w)
+    before = len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine))
+    _new(qtbot, editor)
+    form = editor.form
+    _fill(qtbot, editor, "precise", "Precise")
+
+    form.trigger.set_kind("spend_milestone")
+    form.trigger.edits["threshold"].setText("500.001")
+    _pick_effect(editor, "Reward: Capped")
+    form.effect.value.setText("10.00")
+    _save_refused(qtbot, editor)
+    assert form.field_error("trigger") and "threshold" not in form.field_error("effect")
+    assert form.trigger.errors["threshold"].isVisibleTo(form)
+
+    form.trigger.edits["threshold"].setText("500.00")
+    form.effect.value.setText("20.01")
+    _save_refused(qtbot, editor)
+    assert form.field_error("effect").startswith("Value: "), form.field_error("effect")
+    assert not form.field_error("trigger")
+
+    archived = form.effect.combo.findText("Benefit: Old gift (archived)")
+    assert archived >= 0  # still listed, marked, so an old reaction can show it
+    form.effect.combo.setCurrentIndex(archived)
+    _save_refused(qtbot, editor)
+    assert "archived" in form.field_error("effect"), form.field_error("effect")
+    assert len(w.worker.run_sync(lambda cl: cl.reactions.list(), w.engine)) == before
+    assert w.worker.run_sync(_reaction, w.engine, "precise") is None
+
+
 def test_the_condition_is_validated_live_and_tried_on_the_open_profile(open_window: Open,
                                                                       qtbot: Any) -> None:
     from tests.ui.support import open_jane

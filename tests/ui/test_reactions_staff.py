@@ -124,7 +124,8 @@ def test_history_says_a_benefit_was_issued_automatically(open_window: Open, qtbo
         w.profile.tabs.setCurrentIndex(HISTORY)
     model = w.profile.history_model
     texts = [r.text for r in model.rows]
-    assert any(f"Issued automatically by {reaction.name}" in t for t in texts), texts
+    assert any(t.endswith(f" automatically — {reaction.name} (when a customer joins)")
+               for t in texts), texts
     # A demo till waits for no hub: no "pending sync" in History either.
     assert w.state.standalone and any(r.pending for r in model.rows)
     assert [model.data(model.index(i, model.badge_column), BADGE_ROLE)

@@ -13,16 +13,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from clienteling.engine.clock import FixedClock
 from clienteling.engine.models import Profile, Reward, RewardDefinition, new_id
 from clienteling.engine.services import Clienteling
-from clienteling.engine.services.reports.tables import table, to_csv
+from clienteling.engine.services.reports.tables import (
+    EXPIRING_COLUMNS,
+    LIABILITY_COLUMNS,
+    REACTIONS_COLUMNS,
+    REDEMPTIONS_COLUMNS,
+    table,
+    to_csv,
+)
 from clienteling.engine.services.sync_state import LAST_SYNCED
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reports.chart_data import chart_data
-from clienteling.ui.reports.window import ReportPage
+from clienteling.ui.reports.window import HEADINGS, ReportPage, heading
 from tests.internals import database_of
 from tests.ui.support import TIMEOUT, customer_owed_elsewhere, open_reports
 
@@ -66,7 +74,9 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     assert chain.total - expected.total == Decimal("77.00")  # the other store's, not shown
     header, rows = liability.result.table
     model = liability.model
-    assert [model.headerData(i, _horizontal()) for i in range(len(header))] == list(header)
+    # The table's headings are words; the CSV (below) keeps the hub's keys.
+    assert [model.headerData(i, _horizontal()) for i in range(len(header))] == [
+        HEADINGS[key] for key in header]
     assert [tuple(model.display_text(r, c) for c in range(len(header)))
             for r in range(model.rowCount())] == rows
     chart = chart_data(report)
@@ -81,6 +91,9 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     pdf = tmp_path / "liability.pdf"
     liability.save_pdf(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
+    # For the store meeting, with its chart: the page, read back with Qt's own PDF reader,
+    # has the bars' colours on the chart's side (the table beside it is black on white).
+    assert _coloured_share_left(pdf) > 0.002
 
     for kind in ("expiring", "redemptions", "reactions"):
         page = window.pages[kind]
@@ -124,6 +137,106 @@ def test_the_reactions_tab_counts_this_stores_customers(
     assert sum(issued, Decimal(0)) == report.total.issued
 
 
+def test_every_report_table_is_headed_in_words_and_its_csv_keeps_the_keys(
+        open_window: Open, qtbot: Any) -> None:
+    """UX: a manager reads "Expired unused", not ``expired_unused``; the CSV's header is still
+    the hub's keys (SPEC §7 ``/reports``), so a spreadsheet built on it keeps working."""
+    for key in {*LIABILITY_COLUMNS, *EXPIRING_COLUMNS, *REDEMPTIONS_COLUMNS, *REACTIONS_COLUMNS}:
+        assert key in HEADINGS, key  # a new column needs its heading, not the fallback
+        assert "_" not in HEADINGS[key] and HEADINGS[key][0].isupper(), HEADINGS[key]
+    assert heading("a_newer_hubs_column") == "A newer hubs column"
+    w = open_window("max")
+    window = open_reports(qtbot, w)
+    for kind, columns in (("liability", LIABILITY_COLUMNS), ("expiring", EXPIRING_COLUMNS),
+                          ("redemptions", REDEMPTIONS_COLUMNS), ("reactions", REACTIONS_COLUMNS)):
+        page = window.pages[kind]
+        assert page.result is not None
+        shown = [page.model.headerData(i, _horizontal()) for i in range(len(columns))]
+        assert shown == [HEADINGS[key] for key in columns], kind
+        assert next(csv.reader(io.StringIO(page.result.csv))) == list(columns), kind
+
+
+def _drawn(page: ReportPage) -> tuple[list[str], dict[str, list[float]]]:
+    """What the page's QChart shows: its categories and each bar set's values."""
+    from PySide6.QtCharts import QBarCategoryAxis
+
+    [series] = page.chart.series()
+    [axis] = [a for a in page.chart.axes() if isinstance(a, QBarCategoryAxis)]
+    return list(axis.categories()), {bar.label(): [bar.at(i) for i in range(bar.count())]
+                                     for bar in series.barSets()}  # type: ignore[attr-defined]
+
+
+def test_each_drawn_chart_shows_the_numbers_of_its_csv(
+        open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock) -> None:
+    """Issue 18 "the chart, table and CSV agree", for all four reports: the bars drawn (not
+    only the chart's data) are the CSV's numbers, category by category."""
+    from clienteling.demo import JANE_CARD
+
+    with Clienteling.open(demo_url, clock=clock) as cl:  # a redemption today, at this store
+        jane = cl.profiles.find_scan(JANE_CARD).profile_id
+        held = next(h for h in cl.benefits.for_profile(jane) if h.state.is_redeemable)
+        cl.benefits.redeem(cl.staff.actor(_staff_id(cl, "max")), jane, held.benefit.id)
+    w = open_window("max")
+    window = open_reports(qtbot, w)
+    rows: dict[str, list[dict[str, str]]] = {}
+    for kind, page in window.pages.items():
+        assert page.result is not None
+        rows[kind] = list(csv.DictReader(io.StringIO(page.result.csv)))
+        assert rows[kind], kind  # the demo has something in every report
+
+    def numbers(values: list[str]) -> list[float]:
+        return [float(Decimal(v)) for v in values]
+
+    cats, bars = _drawn(window.pages["liability"])
+    owed = [r for r in rows["liability"] if r["kind"] == "reward"]
+    assert set(cats) == {r["expiry_month"] for r in owed}
+    assert set(bars) == {r["reward_type"] for r in owed}
+    for r in owed:
+        assert bars[r["reward_type"]][cats.index(r["expiry_month"])] == float(
+            Decimal(r["reward_dollars"])), r
+    assert sum(sum(v) for v in bars.values()) == pytest.approx(float(Decimal(
+        next(r["reward_dollars"] for r in rows["liability"] if r["kind"] == "total"))))
+
+    cats, bars = _drawn(window.pages["expiring"])
+    top = rows["expiring"][:len(cats)]
+    assert cats == [f"{r['first_name']} {r['last_name']}" for r in top] and cats
+    assert bars["Reward dollars"] == numbers([r["reward_dollars"] for r in top])
+    assert bars["Benefits"] == numbers([r["benefits"] for r in top])
+
+    cats, bars = _drawn(window.pages["redemptions"])
+    buckets = [r for r in rows["redemptions"] if r["breakdown"] == "bucket"]
+    assert cats == [r["key"] for r in buckets]
+    assert bars["Reward dollars"] == numbers([r["reward_dollars"] for r in buckets])
+    assert bars["Voided dollars"] == numbers([r["voided_dollars"] for r in buckets])
+    assert bars["Benefit uses"] == numbers([r["benefit_uses"] for r in buckets])
+    assert any(bars["Reward dollars"]) or any(bars["Benefit uses"])  # not an empty picture
+
+    cats, bars = _drawn(window.pages["reactions"])
+    lines = [r for r in rows["reactions"] if r["kind"] == "reaction"]
+    assert cats == [r["name"] for r in lines]
+    for label, key in (("Issued", "issued"), ("Redeemed", "redeemed"),
+                       ("Expired unused", "expired_unused")):
+        assert bars[label] == numbers([r[key] for r in lines]), label
+
+
+def test_expiring_within_7_30_or_a_custom_number_of_days(open_window: Open, qtbot: Any) -> None:
+    """Issue 18: the call list is for 7 days, 30 days (the default) or a custom number; the
+    report computed is for the days chosen, and the custom box shows only for Custom."""
+    w = open_window("max")
+    window = open_reports(qtbot, w)
+    page: ReportPage = window.pages["expiring"]
+    assert page.result is not None and page.result.report.days == 30
+    assert not page.custom_days.isVisibleTo(page)
+    for index, days in ((0, 7), (2, 45)):
+        page.days.setCurrentIndex(index)
+        page.custom_days.setValue(45)
+        assert page.custom_days.isVisibleTo(page) == (index == 2)
+        with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+            page.refresh()
+        assert page.result is not None and page.result.report.days == days
+        assert page.chart.title().startswith(f"Expiring within {days} days")
+
+
 def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
         open_window: Open, qtbot: Any, demo_url: str, clock: FixedClock) -> None:
     with Clienteling.open(demo_url, clock=clock) as cl:
@@ -139,6 +252,22 @@ def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
         page.refresh()
     assert "To: ends" in blocker.args[0]
     assert page.message.text() == blocker.args[0]
+
+
+def _coloured_share_left(path: Path) -> float:
+    """The share of strongly coloured pixels in the left half (where the chart is) of the
+    PDF's one page, rendered by QtPdf."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    document = QPdfDocument()
+    assert document.load(str(path)) == QPdfDocument.Error.None_
+    assert document.pageCount() == 1
+    image = document.render(0, QSize(800, 560))
+    document.close()
+    coloured = sum(1 for x in range(400) for y in range(560)
+                   if image.pixelColor(x, y).hsvSaturation() > 120)
+    return coloured / (400 * 560)
 
 
 def _staff_id(cl: Clienteling, username: str) -> str:

@@ -27,6 +27,7 @@ from clienteling.engine.models import (
     Store,
 )
 from clienteling.engine.money import format_money
+from clienteling.engine.reaction_words import trigger_words
 from clienteling.engine.records import EventKind, TimelineRow
 from clienteling.engine.services.outbox import OutboxService
 
@@ -215,6 +216,10 @@ def _purchase_rows(s: Session, profile_id: str, limit: int,
 _REACTION = "reaction:"
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _reaction_rows(s: Session, profile_id: str, limit: int,
                    pending: frozenset[str]) -> list[TimelineRow]:
     """What reactions issued to this customer (RX5), from the instances themselves: one the
@@ -233,18 +238,22 @@ def _reaction_rows(s: Session, profile_id: str, limit: int,
         .order_by(Reward.issued_at.desc()).limit(limit)).all()
     if not benefits and not rewards:
         return []
-    names = {str(h): str(n) for h, n in s.execute(select(Reaction.handle, Reaction.name))}
+    # What, and why: the reaction and its trigger in words ("Issued Welcome Coffee automatically
+    # — Member Activation (when a customer joins)"), what first as a manual issue reads, so
+    # staff can tell the customer without opening the editor.
+    names = {str(h): f"{n} ({_lower_first(trigger_words(t))})"
+             for h, n, t in s.execute(select(Reaction.handle, Reaction.name, Reaction.trigger))}
 
     def by(source: str) -> str:
         handle = source[len(_REACTION):]
         return names.get(handle, handle)
 
-    rows = [TimelineRow(kind=EventKind.ISSUE, at=at, text=f"Issued automatically by {by(src)}: "
-                        f"{name}", staff="System", amount=None, entity_id=i, redemption_id=None,
+    rows = [TimelineRow(kind=EventKind.ISSUE, at=at, text=f"Issued {name} automatically — "
+                        f"{by(src)}", staff="System", amount=None, entity_id=i, redemption_id=None,
                         voided=False, overridden_by=None, pending=i in pending)
             for i, src, at, name in benefits]
-    rows += [TimelineRow(kind=EventKind.REWARD_ISSUE, at=at, text=f"Issued automatically by "
-                         f"{by(src)}: {name}", staff="System", amount=value, entity_id=i,
+    rows += [TimelineRow(kind=EventKind.REWARD_ISSUE, at=at, text=f"Issued {name} automatically "
+                         f"— {by(src)}", staff="System", amount=value, entity_id=i,
                          redemption_id=None, voided=False, overridden_by=None,
                          pending=i in pending)
              for i, src, at, name, value in rewards]

@@ -4,10 +4,11 @@ read out ("On a purchase of $100.00 or more"), and the four limits. Pure data, n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from clienteling.engine.money import format_money
+# The trigger in words is the engine's: History says it too. Re-exported for the editor.
+from clienteling.engine.reaction_words import money_words
+from clienteling.engine.reaction_words import trigger_words as trigger_words
 
 #: (wire type, what the type combo says), in the order the combo lists them
 TRIGGER_TYPES: tuple[tuple[str, str], ...] = (
@@ -42,42 +43,6 @@ LIMITS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _money(value: Any) -> str:
-    try:
-        return format_money(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
-def trigger_words(trigger: dict[str, Any] | None) -> str:
-    """``{"type": "purchase", "min_spend": "100.00"}`` -> "On a purchase of $100.00 or more"."""
-    t = trigger or {}
-    kind = t.get("type")
-    if kind == "joined":
-        return "When a customer joins"
-    if kind == "tier_changed":
-        start, end = t.get("from"), t.get("to")
-        if start and end:
-            return f"When the tier changes from {start} to {end}"
-        if end:
-            return f"When the tier changes to {end}"
-        if start:
-            return f"When the tier changes from {start}"
-        return "When the tier changes"
-    if kind == "birthday":
-        return "In the birthday month" if t.get("when") == "month" else "On the birthday"
-    if kind == "join_anniversary":
-        return "On the join anniversary"
-    if kind == "purchase":
-        spend = t.get("min_spend")
-        return f"On a purchase of {_money(spend)} or more" if spend not in (None, "") \
-            else "On every purchase"
-    if kind == "spend_milestone":
-        return f"When lifetime spend reaches {_money(t.get('threshold'))}"
-    if kind == "lapsed":
-        days = t.get("days")
-        return f"After {days} days without a purchase"
-    return f"Unknown trigger {kind!r}" if kind else "No trigger"
 
 
 def limit_words(limit: str | None) -> str:
@@ -102,5 +67,5 @@ def effect_words(effect: dict[str, Any] | None, choices: Sequence[_Named] = ()) 
     if e.get("reward_definition_id"):
         name = names.get(("reward", str(e["reward_definition_id"])), "a reward")
         value = e.get("value")
-        return f"{_money(value)} {name}" if value not in (None, "") else name
+        return f"{money_words(value)} {name}" if value not in (None, "") else name
     return "nothing"

@@ -62,6 +62,21 @@ if TYPE_CHECKING:
 TITLES = {"liability": "Liability", "expiring": "Expiring soon", "redemptions": "Redemptions",
           "reactions": "Reactions"}
 Row = tuple[str, ...]
+#: The table's column headings in words. The CSV keeps its keys (``expired_unused``): they are
+#: the hub's columns, read by spreadsheets and scripts; a person reading the table reads words.
+HEADINGS = {
+    "kind": "Kind", "expiry_month": "Expiry month", "reward_type": "Reward type",
+    "definition_id": "Definition ID", "definition_name": "Definition",
+    "reward_dollars": "Reward dollars", "instances": "Instances",
+    "uses_outstanding": "Uses outstanding", "unlimited_instances": "Unlimited instances",
+    "first_name": "First name", "last_name": "Last name", "email": "Email",
+    "mobile_phone": "Mobile phone", "opted_out": "Opted out of contact", "rewards": "Rewards",
+    "benefits": "Benefits", "first_expiry": "First expiry", "profile_id": "Profile ID",
+    "breakdown": "Breakdown", "key": "Key", "name": "Name", "benefit_uses": "Benefit uses",
+    "voided_uses": "Voided uses", "net_uses": "Net uses", "voided_dollars": "Voided dollars",
+    "net_dollars": "Net dollars", "handle": "Handle", "issued": "Issued", "redeemed": "Redeemed",
+    "expired_unused": "Expired unused",
+}
 NOT_CONNECTED = "this till is not connected to a hub"
 HUB_UNREACHED = "the hub could not be reached at the last sync"
 
@@ -250,7 +265,7 @@ class ReportPage(QWidget):
         self.result = result
         self.message.setText("")
         header, rows = result.table
-        self.model = RowsModel([Column(title, _cell(i)) for i, title in enumerate(header)],
+        self.model = RowsModel([Column(heading(key), _cell(i)) for i, key in enumerate(header)],
                                key=lambda row: "|".join(row), parent=self)
         self.model.set_rows(rows)
         self.table.setModel(self.model)
@@ -351,6 +366,12 @@ def source_label(result: LoadedReport) -> str:
         return (f"Chain, from this till's copy {synced or f'computed at {computed}'} — "
                 f"{result.hub_problem}")
     return f"{report.scope.label} · {synced or f'computed on this till at {computed}'}"
+
+
+def heading(key: str) -> str:
+    """A CSV column key as the table's heading in words. A key this till does not know (a
+    newer hub's column) still reads as words rather than as a key."""
+    return HEADINGS.get(key) or key.replace("_", " ").capitalize()
 
 
 def _day(value: QDate) -> date:
