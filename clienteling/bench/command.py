@@ -37,8 +37,8 @@ from clienteling.engine.errors import DomainError
 log = logging.getLogger(__name__)
 
 #: The parts, in the order they run (keys.md): each is ``clienteling.bench.<name>.measure``.
-PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "chainload", "importload",
-         "reactionsload", "verifyload", "machine")
+PARTS = ("local", "desktop", "conditions", "syncload", "hubload", "hubreports", "chainload",
+         "importload", "reactionsload", "verifyload", "machine")
 MIN_SCALE, MAX_SCALE = 1_000, 5_000_000
 PG_ENV = "CLIENTELING_BENCH_PG"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -64,6 +64,23 @@ TARGETS: tuple[tuple[str, str, Any, Callable[[dict[str, Any]], Any]], ...] = tup
         ("report_expiring_ms", "<=", 1000, lambda r: r.get("report_expiring_ms")),
         ("report_redemptions_ms", "<=", 1000, lambda r: r.get("report_redemptions_ms")),
         ("report_reactions_ms", "<=", 1000, lambda r: r.get("report_reactions_ms")),
+        # ... and on the hub, an admin's chain view over HTTP, on SQLite and PostgreSQL.
+        ("hub_report_liability_ms_sqlite", "<=", 1000,
+         lambda r: r.get("hub_report_liability_ms_sqlite")),
+        ("hub_report_expiring_ms_sqlite", "<=", 1000,
+         lambda r: r.get("hub_report_expiring_ms_sqlite")),
+        ("hub_report_redemptions_ms_sqlite", "<=", 1000,
+         lambda r: r.get("hub_report_redemptions_ms_sqlite")),
+        ("hub_report_reactions_ms_sqlite", "<=", 1000,
+         lambda r: r.get("hub_report_reactions_ms_sqlite")),
+        ("hub_report_liability_ms_postgres", "<=", 1000,
+         lambda r: r.get("hub_report_liability_ms_postgres")),
+        ("hub_report_expiring_ms_postgres", "<=", 1000,
+         lambda r: r.get("hub_report_expiring_ms_postgres")),
+        ("hub_report_redemptions_ms_postgres", "<=", 1000,
+         lambda r: r.get("hub_report_redemptions_ms_postgres")),
+        ("hub_report_reactions_ms_postgres", "<=", 1000,
+         lambda r: r.get("hub_report_reactions_ms_postgres")),
         ("condition_evals_per_s", ">=", 200_000, lambda r: r.get("condition_evals_per_s")),
         ("first_sync_rows_per_s", ">=", 50_000, lambda r: r.get("first_sync_rows_per_s")),
         ("raw_over_first_sync", "<=", 3, _ratio),
