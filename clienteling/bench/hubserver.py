@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -72,6 +74,17 @@ def hub_database(backend: Backend, workdir: Path, pg_url: str | None = None) -> 
     finally:
         with psycopg.connect(**pg_conninfo(pg_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_sqlite_file(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file (the bench's data set, for a hub to serve): its WAL
+    checkpointed into it first. A file copy, not SQLite's backup: gigabytes at full scale."""
+    conn = sqlite3.connect(source)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    shutil.copyfile(source, target)
 
 
 def remove_sqlite_file(path: Path) -> None:

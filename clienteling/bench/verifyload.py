@@ -23,15 +23,18 @@ Keys:
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench.hubserver import _child_env, hub_server, remove_sqlite_file
+from clienteling.bench.hubserver import (
+    _child_env,
+    copy_sqlite_file,
+    hub_server,
+    remove_sqlite_file,
+)
 from clienteling.bench.run import BenchRun
 from clienteling.demo import FIRST_NAMES
 from clienteling.engine.services import Clienteling
@@ -52,7 +55,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
     hub_path, till_path = run.workdir / "verify-hub.db", run.workdir / "verify-till.db"
     try:
         run.progress("verifyload: copying the data set for a hub and a till")
-        _copy(run.db_path, hub_path)
+        copy_sqlite_file(run.db_path, hub_path)
         hub_url = f"sqlite:///{hub_path}"
         with Clienteling.open(hub_url, mode="hub") as hub_cl:
             staff = hub_cl.staff.list_staff(active_only=False)
@@ -62,7 +65,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
                                                           "name": "Verify bench"})
             cursor = hub_cl.listing.last_seq()
             staff_ids = [s.id for s in staff]
-        _copy(hub_path, till_path)
+        copy_sqlite_file(hub_path, till_path)
         with hub_server(hub_url, run.workdir / "hub-verify.log") as hub, \
                 HubClient(hub.base_url, token, timeout=CLIENT_TIMEOUT_S) as client:
             till = Clienteling.open(str(till_path), mode="till")
@@ -98,16 +101,6 @@ def measure(run: BenchRun) -> dict[str, Any]:
         "verify_hub_rss_mb": None if hub_rss_kb is None else round(hub_rss_kb / 1024),
         "verify_profiles": run.scale,
     }
-
-
-def _copy(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite file: its WAL checkpointed into it first."""
-    conn = sqlite3.connect(source)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    shutil.copyfile(source, target)
 
 
 def _change_one_profile(till: Clienteling, manager_id: str) -> str:
