@@ -122,11 +122,13 @@ def first_sync(run: BenchRun) -> dict[str, Any]:
         token = store_token(url)
         with hub_server(url, run.workdir / "hub-first-sync.log") as hub:
             seen: list[Progress] = []
+            told = [0]  # rows done when progress was last printed
 
             def report(p: Progress) -> None:
                 if p.phase == "first_sync":
-                    if not seen or p.done - seen[-1].done >= 250_000 or p.done == p.total:
+                    if not seen or p.done - told[0] >= 250_000 or p.done == p.total:
                         run.progress(f"syncload: first sync {p.done:,}/{p.total or 0:,} rows")
+                        told[0] = p.done
                     seen.append(p)
 
             till = Clienteling.open(str(till_path), mode="till")
