@@ -77,7 +77,8 @@ def hub_database(backend: Backend, workdir: Path, pg_url: str | None = None) -> 
 
 
 def copy_sqlite_file(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite file: its WAL checkpointed into it first."""
+    """A consistent copy of a SQLite file (the bench's data set, for a hub to serve): its WAL
+    checkpointed into it first. A file copy, not SQLite's backup: gigabytes at full scale."""
     conn = sqlite3.connect(source)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -5,14 +5,17 @@ of queued changes (``first_sync_rows_per_s``, ``raw_sqlite_rows_per_s``, ``first
 Both go through the till's own entry points against ``clienteling hub serve`` on loopback,
 in its own process, with a SQLite hub database:
 
-- **first sync**: a hub holding the bench's data set (:mod:`clienteling.bench.dataset`) at
-  min(scale, 100,000) profiles, with their 3 benefits, 2 rewards and card each and the
-  350 definitions (``first_sync_profiles``), an empty till file, and
+- **first sync**: a hub serving a copy of the whole data set (``run.db_path``, built by
+  :mod:`clienteling.bench.dataset`: every profile with its 3 benefits, 2 rewards and card,
+  the 350 definitions, the staff; ``first_sync_profiles``), an empty till file, and
   ``run_cycle`` timed from start to "synced" (push of an empty outbox, the snapshot pages,
   the feed). Then, on the same disk in the same run, as many rows of a 12-column table
   inserted with plain ``sqlite3`` ``executemany`` in pages of the same size: the floor
   SPEC §8's "within 3× of raw SQLite" compares with. ``first_sync_till_s`` is the time
-  the till spent applying pages (the rest: the hub and HTTP).
+  the till spent applying pages (the rest: the hub and HTTP); ``first_sync_till_cpu_s``
+  and ``first_sync_hub_cpu_s`` the CPU seconds of the till's process (applying, and
+  reading the next page beside it) and of the hub's, so a run on a shared machine still
+  says where the work went (null without Linux's /proc).
 - **push**: a hub seeded with profiles holding benefits and rewards, a till first-synced
   from it, then ``push_entries`` changes made at the till while it is not talking to the
   hub (the mix an outbox holds after a busy spell offline: benefit redeems, amount redeems
@@ -30,16 +33,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench import dataset
+from clienteling.bench.hubload import cpu_seconds
 from clienteling.bench.hubserver import (
     ASSOCIATE,
+    copy_sqlite_file,
     hub_database,
     hub_server,
     remove_sqlite_file,
     seed,
     store_token,
 )
-from clienteling.bench.run import FULL_PROFILES, BenchRun, Sizes
+from clienteling.bench.run import FULL_PROFILES, BenchRun
 from clienteling.engine.services import Clienteling
 from clienteling.sync.client import HubClient
 from clienteling.sync.cycle import run_cycle
@@ -47,8 +51,6 @@ from clienteling.sync.first_sync import SNAPSHOT_PAGE
 from clienteling.sync.progress import Progress
 from clienteling.sync.pusher import Pusher
 
-#: The first sync's hub holds at most this many profiles: a few minutes at full scale.
-FIRST_SYNC_MAX_PROFILES = 100_000
 PUSH_FULL = 2000
 PUSH_SMALL = 300
 PUSH_BATCH = 200
@@ -58,7 +60,6 @@ CLIENT_TIMEOUT_S = 600.0
 
 @dataclass(frozen=True)
 class SyncSizes:
-    first_sync_profiles: int
     push_entries: int
     push_profiles: int
 
@@ -69,13 +70,13 @@ class SyncSizes:
         push = PUSH_FULL if scale >= FULL_PROFILES else max(8, min(PUSH_SMALL, scale))
         # Redeems of one batch touch distinct profiles, so the pusher never has to cut a
         # batch short at an entry depending on an earlier one (see Pusher's ``cut``).
-        return cls(min(scale, FIRST_SYNC_MAX_PROFILES), push, min(push, PUSH_BATCH))
+        return cls(push, min(push, PUSH_BATCH))
 
 
 def measure(run: BenchRun) -> dict[str, Any]:
     sizes = SyncSizes.at(run.scale)
     out: dict[str, Any] = {}
-    out.update(first_sync(run, sizes.first_sync_profiles))
+    out.update(first_sync(run))
     out.update(push(run, sizes.push_entries, sizes.push_profiles))
     return out
 
@@ -107,47 +108,64 @@ def raw_sqlite_seconds(path: Path, rows: int, page: int) -> float:
         remove_sqlite_file(path)
 
 
-def first_sync(run: BenchRun, profiles: int) -> dict[str, Any]:
-    with hub_database("sqlite", run.workdir) as url:
-        run.progress(f"syncload: building a hub of {profiles:,} profiles for the first sync")
-        # The bench's own data set, at this size: the same rows a till would first-sync
-        # from a chain's hub, written in seconds where the demo builder takes minutes.
-        dataset.build(Path(url.removeprefix("sqlite:///")), Sizes.at(profiles), run.seed,
-                      run.progress)
+def first_sync(run: BenchRun) -> dict[str, Any]:
+    hub_path = run.workdir / "first-sync-hub.db"
+    till_path = run.workdir / "first-sync-till.db"
+    try:
+        run.progress(f"syncload: copying the data set ({run.sizes.profiles:,} profiles) "
+                     "for the first sync's hub")
+        # The bench's own data set, whole: the rows a till joining the chain pulls. A copy,
+        # because the hub writes (the token below, its own bookkeeping) and later parts
+        # measure the data set itself.
+        copy_sqlite_file(run.db_path, hub_path)
+        url = f"sqlite:///{hub_path}"
         token = store_token(url)
-        till_path = run.workdir / "first-sync-till.db"
         with hub_server(url, run.workdir / "hub-first-sync.log") as hub:
             seen: list[Progress] = []
+            told = [0]  # rows done when progress was last printed
 
             def report(p: Progress) -> None:
                 if p.phase == "first_sync":
-                    if not seen or p.done - seen[-1].done >= 50_000 or p.done == p.total:
+                    if not seen or p.done - told[0] >= 250_000 or p.done == p.total:
                         run.progress(f"syncload: first sync {p.done:,}/{p.total or 0:,} rows")
+                        told[0] = p.done
                     seen.append(p)
 
             till = Clienteling.open(str(till_path), mode="till")
             try:
                 applying = _time_applies(till)
                 with HubClient(hub.base_url, token, timeout=CLIENT_TIMEOUT_S) as client:
+                    cpu_before = cpu_seconds(hub.pid)
                     started = time.perf_counter()
                     cycle = run_cycle(till, client, progress=report)
                     seconds = time.perf_counter() - started
+                    cpu_after = cpu_seconds(hub.pid)
             finally:
                 till.close()
-                remove_sqlite_file(till_path)
+    finally:
+        remove_sqlite_file(till_path)
+        remove_sqlite_file(hub_path)
     if cycle.error is not None or not seen or seen[-1].done != seen[-1].total:
         raise RuntimeError(f"the first sync did not finish: {cycle.error or 'no snapshot'}")
     rows = seen[-1].done
     run.progress(f"syncload: raw SQLite inserts of {rows:,} rows")
     raw = raw_sqlite_seconds(run.workdir / "raw-sqlite.db", rows, SNAPSHOT_PAGE)
+
+    def cpu(side: str) -> float | None:
+        if side not in cpu_before:
+            return None
+        return round(cpu_after[side] - cpu_before[side], 3)
+
     return {
         "first_sync_rows": rows,
-        "first_sync_profiles": profiles,
+        "first_sync_profiles": run.sizes.profiles,
         "first_sync_s": round(seconds, 3),
         "first_sync_rows_per_s": round(rows / seconds),
         # The till's share (checking and inserting the pages); the rest is the hub
         # reading and rendering them, and HTTP.
         "first_sync_till_s": round(applying[0], 3),
+        "first_sync_till_cpu_s": cpu("load_generator"),
+        "first_sync_hub_cpu_s": cpu("hub"),
         "raw_sqlite_rows_per_s": round(rows / raw),
     }
 

@@ -8,6 +8,7 @@ import shutil
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -19,6 +20,7 @@ from clienteling.engine.fingerprints import id_hash
 from clienteling.engine.models import DigestBucket, Identity, Profile
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.digest import first_difference
+from clienteling.engine.wire_rows import Block
 from tests.conftest import T0, World
 from tests.engine.support import (
     give_reward,
@@ -97,6 +99,62 @@ def test_the_remote_door_keeps_them_for_entries_blocks_and_moved_cards(world: Wo
         assert_kept(other, "a card moved by blocks")
     finally:
         other.close()
+
+
+def test_a_first_sync_page_reads_kept_fingerprints_by_stretch_of_ids(
+        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of many ids of a type reads the kept fingerprints of the stretch from its least
+    id to its greatest, once per bucket (a first sync's pages come in id order); where that
+    stretch holds more than twice the ids asked for, it reads id by id. Either way the kept
+    buckets equal the recompute (SPEC §6 "Verify")."""
+    monkeypatch.setattr(digest_keeper, "_RANGE_FROM", 2)  # this world's few records count
+    reads: list[tuple[str, bool]] = []
+    by_stretch = digest_keeper._kept_in_range
+
+    def spy(s: Any, entity_type: str, ids: list[str]) -> Any:
+        found = by_stretch(s, entity_type, ids)
+        reads.append((entity_type, found is not None))
+        return found
+
+    monkeypatch.setattr(digest_keeper, "_kept_in_range", spy)
+    entries, _ = _feed(world, 8)  # the "hub": 8 profiles with a benefit, reward, redemption
+    world.cl.remote.apply(entries, cursor=1)
+    ids = sorted(e["id"] for e in entries if e["type"] == "profile")
+
+    def change(profile_id: str, n: int) -> None:
+        world.cl.remote.apply([{"type": "profile", "id": profile_id, "op": "upsert",
+                                "data": _profile(profile_id, n)}], cursor=1)
+
+    till = Clienteling.open(f"sqlite:///{tmp_path / 'till.db'}", clock=world.clock, mode="till")
+    try:
+        till.remote.apply(_blocks(world), cursor=1)  # nothing kept yet in any stretch
+        assert_kept(till, "first page")
+        assert ("profile", True) in reads
+        # The same records again, two changed at the hub: their old fingerprints are found
+        # in the stretch and taken out of their buckets.
+        change(ids[2], 90)
+        change(ids[5], 91)
+        reads.clear()
+        till.remote.apply(_blocks(world), cursor=2)
+        assert ("profile", True) in reads and ("profile", False) not in reads
+        assert_kept(till, "the same page again")
+        # Two profiles, the least id and the greatest, one changed: the stretch between them
+        # holds every profile, so they are read id by id.
+        ends = ids
+        change(ends[-1], 92)
+        block = next(b for b in _blocks(world) if b.type == "profile")
+        at = block.columns.index("id")
+        rows = [r for r in block.rows if r[at] in (ends[0], ends[-1])]
+        assert block.child_columns is not None and block.child_rows is not None
+        owner = block.child_columns.index("profile_id")
+        children = [r for r in block.child_rows if r[owner] in (ends[0], ends[-1])]
+        reads.clear()
+        till.remote.apply([Block(block.type, block.columns, rows, block.child_columns,
+                                 children)], cursor=3)
+        assert reads == [("profile", False)]
+        assert_kept(till, "two ids far apart")
+    finally:
+        till.close()
 
 
 def _holder(cl: Clienteling) -> str | None:

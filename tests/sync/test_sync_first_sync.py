@@ -1,6 +1,6 @@
 """First sync of an empty till from the hub's snapshot (issue 8, must-show 6): progress
 reported, cancelled half-way, resumed where it stopped (no page read twice), then equal to
-the hub. ``clienteling bench`` (its ``syncload`` part) runs the 100,000-profile size and
+the hub. ``clienteling bench`` (its ``syncload`` part) first-syncs the whole data set and
 reports rows/s against raw SQLite in the same run (SPEC §8)."""
 
 from __future__ import annotations
