@@ -25,7 +25,9 @@ Decisions (also in docs/hub.md):
   timezone), exactly as on the till, so a replayed change is judged the same way.
 - A revoked token or a deactivated staff member is refused from the next request on, by
   every worker: each request reads the token's row and the staff member's row (primary
-  key reads; only the argon2 verification is remembered). See docs/security.md.
+  key reads; only the argon2 verification is remembered). See docs/security.md. For a
+  token this worker verified before, both rows and the idempotency key's stored answer
+  come from one statement (``asking``); each is then judged in the same order as before.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from fastapi import Depends, Request
 from clienteling.engine.errors import AuthenticationFailed, NotFound
 from clienteling.engine.permissions import ADMIN_ACTIONS, Action, Actor, Role
 from clienteling.engine.security import token_lookup
-from clienteling.engine.services.devices import Device
+from clienteling.engine.services.devices import Asking, Device
 from clienteling.hub.errors import ApiError
 from clienteling.hub.state import Hub, get_hub
 
@@ -50,8 +52,28 @@ def _unauthenticated(message: str, code: str = "unauthenticated") -> ApiError:
     return ApiError(401, message, code=code, headers={"WWW-Authenticate": "Bearer"})
 
 
-def device(request: Request) -> Device:
-    """The till behind the request's bearer token (401 otherwise)."""
+def asking(request: Request, key: str | None) -> Asking | None:
+    """The request's token, staff member (``X-Staff-Id``) and the stored answer to ``key``,
+    read with one statement, when its token was verified by this worker before; None
+    otherwise (a missing or malformed header, a token not verified here yet), and then
+    ``device`` and ``acting_staff`` read and judge as they always did."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    staff_id = (request.headers.get("x-staff-id") or "").strip()
+    return get_hub(request).devices.asking(
+        token.strip(), staff_id if _STAFF_ID.match(staff_id) else None, key)
+
+
+def device(request: Request, asked: Asking | None = None) -> Device:
+    """The till behind the request's bearer token (401 otherwise); ``asked``: its row as
+    ``asking`` read it."""
+    if asked is not None and asked.device is not None:
+        request.state.device = asked.device
+        return asked.device
     hub = get_hub(request)
     header = request.headers.get("authorization")
     if header is None or not header.strip():
@@ -98,11 +120,13 @@ def _verified(hub: Hub, token: str, address: str) -> Device:
     return found
 
 
-def _staff(hub: Hub, dev: Device, staff_id: str, header: str) -> Actor:
+def _staff(hub: Hub, dev: Device, staff_id: str, header: str,
+           asked: Asking | None = None) -> Actor:
     if not _STAFF_ID.match(staff_id):
         raise _unauthenticated(f"{header} is not a staff id.", "unknown_staff")
     try:
-        actor = hub.actor(staff_id)
+        actor = (asked.actor() if asked is not None and asked.staff_id == staff_id
+                 else hub.actor(staff_id))
     except NotFound as exc:
         raise _unauthenticated(f"{header}: no staff member with id {staff_id}.",
                                "unknown_staff") from exc
@@ -116,9 +140,11 @@ def _staff(hub: Hub, dev: Device, staff_id: str, header: str) -> Actor:
 
 
 def acting_staff(
-    request: Request, dev: Device, *, required: bool, when: datetime | None = None
+    request: Request, dev: Device, *, required: bool, when: datetime | None = None,
+    asked: Asking | None = None,
 ) -> Actor | None:
-    """The staff member named by ``X-Staff-Id`` (with override and occurred-at applied)."""
+    """The staff member named by ``X-Staff-Id`` (with override and occurred-at applied);
+    ``asked``: their row as ``asking`` read it."""
     hub = get_hub(request)
     staff_id = (request.headers.get("x-staff-id") or "").strip()
     if not staff_id:
@@ -126,7 +152,7 @@ def acting_staff(
             raise _unauthenticated("X-Staff-Id is required: name the staff member making this "
                                    "change.", "staff_required")
         return None
-    actor = _staff(hub, dev, staff_id, "X-Staff-Id")
+    actor = _staff(hub, dev, staff_id, "X-Staff-Id", asked)
     override = (request.headers.get("x-authorised-by") or "").strip()
     if override:
         manager = _staff(hub, dev, override, "X-Authorised-By")
@@ -152,8 +178,9 @@ def check_role(actor: Actor, action: Action, dev: Device) -> None:
 
 def reads(request: Request) -> Hub:
     """Dependency for read endpoints: a valid device token (and a valid X-Staff-Id if sent)."""
-    dev = device(request)
-    acting_staff(request, dev, required=False)
+    asked = asking(request, None)
+    dev = device(request, asked)
+    acting_staff(request, dev, required=False, asked=asked)
     return get_hub(request)
 
 

@@ -49,7 +49,7 @@ from clienteling.engine.context import UnitOfWork, first_in_transaction
 from clienteling.engine.permissions import Action, Actor
 from clienteling.engine.services.devices import Device
 from clienteling.engine.services.idempotency import UNSCOPED, KeyTaken, Scope, StoredResponse
-from clienteling.hub.auth import acting_staff, check_role, device
+from clienteling.hub.auth import acting_staff, asking, check_role, device
 from clienteling.hub.errors import ApiError, classify
 from clienteling.hub.requests import as_object, occurred_at, parse_json, raw_body
 from clienteling.hub.state import Hub, get_hub
@@ -243,6 +243,14 @@ def _stored(hub: Hub, scope: Scope, key: str) -> StoredResponse | None:
             or known.get((UNSCOPED.device_id, UNSCOPED.staff_id, key)))
 
 
+def _key_or_none(request: Request) -> str | None:
+    """The request's key if it is a valid one (a bad one is refused later, in its turn)."""
+    try:
+        return idempotency_key(request)
+    except ApiError:
+        return None
+
+
 def writes(action: Action) -> Callable[..., Call]:
     """A dependency for a write endpoint doing ``action`` (SPEC §3.7)."""
 
@@ -264,8 +272,13 @@ def authorise(request: Request, raw: bytes, action: Action, dev: Device | None =
     ``dev``: the device the request's token was already checked for (a push batch checks
     it once for all its entries, ``hub.push``); otherwise the token is checked here."""
     hub = get_hub(request)
+    asked = None
     if dev is None:
-        dev = device(request)
+        # The token's row, the staff member's and the key's stored answer in one statement;
+        # judged below in the order they always were (token, body, headers, staff, role,
+        # then the stored answer), so reading them early changes no answer.
+        asked = asking(request, _key_or_none(request)) if _READ_AHEAD.get() is None else None
+        dev = device(request, asked)
     else:
         request.state.device = dev
     value = parse_json(raw)
@@ -276,12 +289,15 @@ def authorise(request: Request, raw: bytes, action: Action, dev: Device | None =
     fp = fingerprint(method, path, value)
     # Who acts and whether they may, before any stored answer is looked at: a replay is
     # answered only to whom the first request would have been (issue 9).
-    actor = acting_staff(request, dev, required=True, when=when)
+    actor = acting_staff(request, dev, required=True, when=when, asked=asked)
     assert actor is not None
     check_role(actor, action, dev)
     call = Call(hub, dev, actor, body, key, method, path, fp)
     if key is not None:
-        stored = _stored(hub, call.scope, key)
+        read_with_token = (asked is not None and asked.device == dev
+                           and asked.staff_id == call.scope.staff_id)
+        stored = asked.stored if asked is not None and read_with_token else _stored(
+            hub, call.scope, key)
         if stored is not None:
             if stored.fingerprint != fp:
                 raise _mismatch()

@@ -93,3 +93,65 @@ def test_a_lost_postgresql_connection_is_unavailable_not_a_driver_error(pg_datab
             assert s.execute(text("SELECT 1")).scalar() == 1
     finally:
         db.dispose()
+
+
+def _end_sessions(url: str) -> int:
+    """End every session on ``url``'s database but this one (as a server restart or a
+    failover does to a pool's idle connections); returns how many, once they are gone."""
+    import time
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from tests.hub.conftest import _conninfo
+
+    name = make_url(url).database
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+    with psycopg.connect(**_conninfo(make_url(url)), autocommit=True) as conn:
+        pids = [pid for (pid,) in conn.execute(query, (name,))]
+        for pid in pids:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10  # ending a session is asynchronous
+        while conn.execute(query, (name,)).fetchall():
+            assert time.monotonic() < deadline, "the sessions did not end"
+            time.sleep(0.01)
+    return len(pids)
+
+
+@pytest.mark.parametrize("hub_url", ["postgres"], indirect=True)
+def test_connections_the_server_ended_are_replaced_before_the_next_request(world: World) -> None:
+    """No ``pool_pre_ping`` (a round trip per checkout): a pooled connection the server has
+    ended is noticed from its socket when it is checked out, and replaced, so the first
+    requests after a restart or failover are answered, not refused with 503 (SPEC §7)."""
+    manager, admin = world.as_("manager"), world.as_("admin")
+    pid = profile(admin)["id"]
+    rd = reward_definition(admin)
+    reward(manager, rd["id"], pid, "20.00")
+    assert _end_sessions(world.hub.cl.database_url) >= 1
+    # A read, then a change (its key, staff and token reads, then its transaction).
+    assert balance(admin, pid) == "20.00"
+    ok(manager.post(f"/profiles/{pid}/redeem", json={"amount": "5.00"}), 201)
+    assert _end_sessions(world.hub.cl.database_url) >= 1
+    ok(manager.post(f"/profiles/{pid}/redeem", json={"amount": "5.00"}), 201)
+    assert balance(admin, pid) == "10.00"
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_ended_is_not_handed_out(pg_database: str) -> None:
+    from sqlalchemy import text
+
+    from clienteling.engine.db import open_database
+
+    db = open_database(pg_database)
+    try:
+        with db.read() as s, db.reader.connect() as other:  # two connections in the pool
+            first = {s.execute(text("SELECT pg_backend_pid()")).scalar(),
+                     other.execute(text("SELECT pg_backend_pid()")).scalar()}
+        assert _end_sessions(pg_database) >= 2
+        for _ in range(3):
+            with db.read() as s:
+                assert s.execute(text("SELECT pg_backend_pid()")).scalar() not in first
+            with db.write() as s:
+                assert s.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()

@@ -26,7 +26,7 @@ from clienteling.hub.throttle import (
 from tests.conftest import T0
 from tests.hub.conftest import LiveHub, World, seed, truncate
 from tests.hub.support import benefit_definition, ok, profile, refused, reward, reward_definition
-from tests.internals import context_of
+from tests.internals import context_of, database_of
 
 
 def _hashes(rows: list[dict[str, Any]]) -> dict[str, str]:
@@ -286,7 +286,44 @@ def test_revoked_token_and_deactivated_staff_stop_on_the_next_request_on_every_w
     for client in (first_client, second_client):
         refused(client.post("/profiles", json={"first_name": "A"}), 401, "staff_inactive")
     ok(world.device().get("/profiles"))
+    associate = world.staff["associate"]
+    writers = [live.client(world.token, associate) for live in (world.live, second)]
+    for client in writers:
+        ok(client.post("/profiles", json={"first_name": "B", "last_name": "Y"},
+                       headers={"Idempotency-Key": "k"}), 201)
     token_id = next(t.id for t in world.hub.cl.devices.tokens() if t.name == "Till 1")
     second.hub.cl.devices.revoke(None, token_id)
     for live in (world.live, second):
         refused(live.client(world.token).get("/profiles"), 401, "unauthenticated")
+    for client in writers:  # a change, and a replay of one, as well as a read
+        refused(client.post("/profiles", json={"first_name": "C", "last_name": "Y"}), 401, "unauthenticated")
+        refused(client.post("/profiles", json={"first_name": "B", "last_name": "Y"},
+                            headers={"Idempotency-Key": "k"}), 401, "unauthenticated")
+
+
+def test_a_change_reads_its_token_staff_member_and_key_with_one_statement(world: World) -> None:
+    """SPEC §8 (hub redeems per second): for a till's token verified before, a change reads
+    the token's row, the staff member's and the key's stored answer with one statement, still
+    on every request (issue 9: a revoked token or deactivated staff member stops at once)."""
+    manager = world.as_("manager")
+    ok(manager.get("/profiles"))  # the token is verified (argon2) and remembered
+
+    def reads_before_writing(key: str) -> list[str]:
+        statements: list[str] = []
+        stop = database_of(world.hub.cl).on_statement(statements.append)
+        try:
+            response = manager.post("/profiles", json={"first_name": "A", "last_name": "B"},
+                                    headers={"Idempotency-Key": key})
+        finally:
+            stop()
+        ok(response, 201)
+        words = [" ".join(s.split()) for s in statements]
+        first_write = next((i for i, s in enumerate(words)
+                            if s.upper().startswith(("INSERT", "UPDATE", "BEGIN IMMEDIATE"))),
+                           len(words))
+        return [s for s in words[:first_write] if s.upper().startswith("SELECT")]
+
+    for replay in (False, True):  # the change, then a replay of its key
+        reads = reads_before_writing("one-read")
+        assert len(reads) == 1, (replay, reads)
+        assert all(t in reads[0] for t in ("device_tokens", "JOIN staff", "idempotency_records"))

@@ -16,19 +16,21 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, and_, bindparam, literal_column, or_, select, update
 
 from clienteling.engine import frozen
 from clienteling.engine.context import Context
 from clienteling.engine.errors import AuthenticationFailed, ValidationError
 from clienteling.engine.form import Form
 from clienteling.engine.frozen import DeviceTokenRecord
-from clienteling.engine.models import DeviceToken, Store, new_id
+from clienteling.engine.models import DeviceToken, IdempotencyRecord, Staff, Store, new_id
 from clienteling.engine.permissions import Action, Actor, Role, require
 from clienteling.engine.security import hash_secret, new_device_token, token_lookup, verify_secret
+from clienteling.engine.services.idempotency import UNSCOPED, StoredResponse
 from clienteling.engine.services.lookup import get_or_not_found
+from clienteling.engine.services.staff import actor_of_row
 
 # Verified tokens one hub worker remembers (the oldest forgotten first): far more tills than
 # one hub serves, and a forgotten one costs only a new argon2 check.
@@ -63,6 +65,54 @@ class Device:
             return (f"{display_name} is an admin, and admins act only on devices enrolled with "
                     f"the admin capability; {self.name} is a till.")
         return f"{display_name} belongs to another store than {self.name}."
+
+
+def _asking() -> Any:
+    """Who is asking, in one statement (``DeviceService.asking``): the token's row, the staff
+    member's with their store's timezone, and the stored answer of the key (the caller's own,
+    else one stored before keys were scoped, as ``IdempotencyStore.get``). Each is outer
+    joined to a one-row select, so a missing one is NULLs, never a missing row; at most two
+    rows (a scoped and an unscoped answer), the caller's own first."""
+    t = cast(Table, DeviceToken.__table__)
+    s = cast(Table, Staff.__table__)
+    st = cast(Table, Store.__table__)
+    i = cast(Table, IdempotencyRecord.__table__)
+    one = select(literal_column("1").label("one")).subquery("one")
+    scoped = and_(i.c.device_id == bindparam("t"), i.c.staff_id == bindparam("s"))
+    unscoped = and_(i.c.device_id == UNSCOPED.device_id, i.c.staff_id == UNSCOPED.staff_id)
+    joined = (one.outerjoin(t, t.c.id == bindparam("t"))
+              .outerjoin(s, s.c.id == bindparam("s"))
+              .outerjoin(st, st.c.id == s.c.store_id)
+              .outerjoin(i, and_(i.c.key == bindparam("k"), or_(scoped, unscoped))))
+    return (select(t.c.name.label("token_name"), t.c.store_id.label("token_store_id"),
+                   t.c.is_admin.label("token_is_admin"), t.c.is_active.label("token_is_active"),
+                   s.c.id, s.c.username, s.c.display_name, s.c.role, s.c.store_id, s.c.is_active,
+                   st.c.timezone,
+                   i.c.key, i.c.method, i.c.path, i.c.body_hash, i.c.status_code, i.c.response)
+            .select_from(joined)
+            .order_by(i.c.device_id.desc(), i.c.staff_id.desc()).limit(1))
+
+
+_ASKING = _asking()
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What a hub request needs to know about who asks, read at once (``DeviceService.asking``).
+
+    ``device`` is None once the token is revoked (or its row is gone). ``actor()`` is the
+    staff member as ``StaffService.actor`` gives them, raising as it does; ``stored`` the key's
+    stored answer, if any."""
+
+    device: Device | None
+    staff_id: str | None
+    staff_row: Any
+    stored: StoredResponse | None
+
+    def actor(self) -> Actor:
+        if self.staff_id is None:
+            raise ValueError("no staff member was asked for")
+        return actor_of_row(self.staff_id, self.staff_row)
 
 
 class DeviceService:
@@ -146,6 +196,26 @@ class DeviceService:
         with self._lock:
             token_id = self._verified.get(self._key(token))
         return self._current(token_id) if token_id is not None else None
+
+    def asking(self, token: str, staff_id: str | None, key: str | None) -> Asking | None:
+        """For a token this worker verified before: its device as it is now, the staff member
+        ``staff_id`` and the stored answer to ``key`` in that scope, read with one statement
+        (the hub's write requests read all three; they were three statements). None for a
+        token not verified here yet: the caller checks it (argon2, throttled) as ``known``
+        would not find it."""
+        if not isinstance(token, str) or len(token) > 200:
+            return None
+        with self._lock:
+            token_id = self._verified.get(self._key(token))
+        if token_id is None:
+            return None
+        with self.ctx.db.single_read() as conn:
+            row = conn.execute(_ASKING, {"t": token_id, "s": staff_id, "k": key}).one()
+        found = (Device(token_id, row.token_name, row.token_store_id, bool(row.token_is_admin))
+                 if row.token_is_active else None)
+        stored = (StoredResponse(row.key, row.method, row.path, row.body_hash, row.status_code,
+                                 row.response) if row.key is not None else None)
+        return Asking(found, staff_id, row if row.id is not None else None, stored)
 
     def has_active_prefix(self, lookup: str) -> bool:
         """Whether an active device's token has this public lookup prefix (one indexed read,

@@ -34,6 +34,17 @@ def actor_from(staff: Staff) -> Actor:
     )
 
 
+def actor_of_row(staff_id: str, row: Any) -> Actor:
+    """The acting identity from a row of ``_ACTOR``'s columns (``None``: no such staff member);
+    NotFound or AuthenticationFailed for an unknown or inactive one."""
+    if row is None:
+        raise NotFound("staff member", staff_id)
+    if not row.is_active:
+        raise AuthenticationFailed(f"Staff member {row.username} is not active")
+    return Actor(staff_id=row.id, username=row.username, display_name=row.display_name,
+                 role=Role(row.role), store_id=row.store_id, timezone=row.timezone)
+
+
 # The PIN policy by role (issue 9, docs/security.md): the more a role may do, the longer its
 # PIN, since a stolen copy of a PIN hash is searched offline and every digit multiplies that
 # search by ten. Associates keep 4 digits (they sign in many times a day, and their hashes
@@ -167,12 +178,7 @@ class StaffService:
         four round trips, now two: the pool's ping and the SELECT)."""
         with self.ctx.db.single_read() as conn:
             row = conn.execute(_ACTOR, {"id": staff_id}).first()
-        if row is None:
-            raise NotFound("staff member", staff_id)
-        if not row.is_active:
-            raise AuthenticationFailed(f"Staff member {row.username} is not active")
-        return Actor(staff_id=row.id, username=row.username, display_name=row.display_name,
-                     role=Role(row.role), store_id=row.store_id, timezone=row.timezone)
+        return actor_of_row(staff_id, row)
 
     def sign_in(self, username: str, pin: str) -> Actor:
         """Check a PIN; five wrong PINs lock the account for five minutes (SPEC §5)."""
