@@ -125,20 +125,20 @@ def prepare(path: Path, run: BenchRun) -> Viewer:
         token, _ = cl.devices.create_token(None, {"store_id": admin.store_id,
                                                   "name": "Reports bench", "is_admin": True})
         associate = cl.staff.sign_in(*local.ASSOCIATE)
-        picker = local._Picker(raw, random.Random(run.seed))
+        picker = local.Picker(raw, random.Random(run.seed))
         # Instants are stored as naive UTC text, so text order is time order.
         since = f"{cl.now() - timedelta(days=29):%Y-%m-%d %H:%M:%S.%f}"
         if not raw.execute("SELECT count(*) FROM redemptions WHERE redeem_at >= ?",
                            (since,)).fetchone()[0]:
             run.progress(f"hubreports: {MADE} benefit and {MADE} reward redeems to report")
             # The local part's own redeems (its timings unused).
-            local._time_benefit_redeems(cl, associate, picker, MADE)
-            local._time_reward_redeems(cl, associate, picker, MADE)
+            local.time_benefit_redeems(cl, associate, picker, MADE)
+            local.time_reward_redeems(cl, associate, picker, MADE)
         if not raw.execute("SELECT count(*) FROM rewards WHERE source LIKE 'reaction:%'"
                            ).fetchone()[0]:
             run.progress(f"hubreports: {MADE} checkouts firing two reactions")
-            reactionsload._programme(cl, admin, REACTIONS)
-            _, earned = reactionsload._checkouts(cl, associate, picker.profile_ids(MADE),
+            reactionsload.programme(cl, admin, REACTIONS)
+            _, earned = reactionsload.checkouts(cl, associate, picker.profile_ids(MADE),
                                                  "BENCH-REPORT")
             if not earned:
                 raise RuntimeError(f"{MADE} checkouts fired no reaction")

@@ -49,7 +49,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with closing(sqlite3.connect(f"file:{run.db_path}?mode=ro", uri=True)) as raw, \
             Clienteling.open(run.db_url) as cl:
-        picker = _Picker(raw, rng)
+        picker = Picker(raw, rng)
         actor = cl.staff.sign_in(*ASSOCIATE)
         worst = 0.0
         for kind in KINDS:
@@ -64,9 +64,9 @@ def measure(run: BenchRun) -> dict[str, Any]:
             _time_each(lambda pid: cl.overview(pid, actor.timezone), picker.profile_ids(WARM_UP + n))
             [WARM_UP:], 95))
         run.progress("local: redeem a benefit")
-        out["redeem_benefit_p95_ms"] = ms(percentile(_time_benefit_redeems(cl, actor, picker, n), 95))
+        out["redeem_benefit_p95_ms"] = ms(percentile(time_benefit_redeems(cl, actor, picker, n), 95))
         run.progress("local: redeem reward dollars")
-        out["redeem_reward_p95_ms"] = ms(percentile(_time_reward_redeems(cl, actor, picker, n), 95))
+        out["redeem_reward_p95_ms"] = ms(percentile(time_reward_redeems(cl, actor, picker, n), 95))
         # After the redeems, so the redemptions report has the run's redemptions to count.
         run.progress("local: reports (liability, expiring within 30 days, redemptions by day, "
                      "reactions)")
@@ -114,7 +114,7 @@ def _time_searches(cl: Clienteling, kind: str, queries: list[tuple[str, str]]) -
     return times
 
 
-def _time_benefit_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int) -> list[float]:
+def time_benefit_redeems(cl: Clienteling, actor: Actor, picker: Picker, n: int) -> list[float]:
     """Redeem ``WARM_UP + n`` benefits that are redeemable now (B2), timing all but the first."""
     times: list[float] = []
     for profile_id, benefit_id in picker.benefits(50 * (WARM_UP + n)):
@@ -133,7 +133,7 @@ def _time_benefit_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int
     return times[WARM_UP:]
 
 
-def _time_reward_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int) -> list[float]:
+def time_reward_redeems(cl: Clienteling, actor: Actor, picker: Picker, n: int) -> list[float]:
     """Redeem $1.00 of reward dollars from ``WARM_UP + n`` profiles with a live balance (R4)."""
     times: list[float] = []
     now_text = f"{cl.now():%Y-%m-%d %H:%M:%S.%f}"  # UTC, as instants are stored
@@ -151,7 +151,7 @@ def _time_reward_redeems(cl: Clienteling, actor: Actor, picker: _Picker, n: int)
     return times[WARM_UP:]
 
 
-class _Picker:
+class Picker:
     """Random rows of the data set, read with plain SQL by rowid (the rows were inserted in
     one go, so rowids run from 1 to the count)."""
 

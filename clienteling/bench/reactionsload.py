@@ -49,7 +49,7 @@ def _with_purchases(path: Any, now_text: str) -> None:
         conn.commit()
 
 
-def _programme(cl: Clienteling, admin: Any, triggers: list[tuple[str, dict[str, Any], str]]) -> None:
+def programme(cl: Clienteling, admin: Any, triggers: list[tuple[str, dict[str, Any], str]]) -> None:
     gift = cl.definitions.create_benefit_definition(admin, {
         "name": "Bench gift", "handle": "bench-reaction-gift", "period": 30,
         "is_published": True})
@@ -63,7 +63,7 @@ def _programme(cl: Clienteling, admin: Any, triggers: list[tuple[str, dict[str, 
                                     "trigger": trigger, "effect": effect, "limit": limit})
 
 
-def _checkouts(cl: Clienteling, actor: Any, ids: list[str], prefix: str) -> tuple[list[float], int]:
+def checkouts(cl: Clienteling, actor: Any, ids: list[str], prefix: str) -> tuple[list[float], int]:
     times: list[float] = []
     earned = 0
     for i, pid in enumerate(ids):
@@ -87,7 +87,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
         now = cl.now()
         _with_purchases(hub_path, f"{now:%Y-%m-%d %H:%M:%S.%f}")
         admin = cl.staff.sign_in(*ADMIN)
-        _programme(cl, admin, [
+        programme(cl, admin, [
             ("bench-birthday", {"type": "birthday", "when": "month"}, "once_per_year"),
             ("bench-anniversary", {"type": "join_anniversary"}, "once_per_year"),
             ("bench-lapsed", {"type": "lapsed", "days": 180}, "every_time"),
@@ -128,15 +128,15 @@ def measure(run: BenchRun) -> dict[str, Any]:
             "SELECT id FROM profiles ORDER BY random() LIMIT ?", (2 * (WARM_UP + n),))]
         random.Random(run.seed).shuffle(ids)
         run.progress("reactionsload: checkouts without reactions (the baseline)")
-        plain, _ = _checkouts(cl, actor, ids[:WARM_UP + n], "BENCH-PLAIN")
+        plain, _ = checkouts(cl, actor, ids[:WARM_UP + n], "BENCH-PLAIN")
         out["checkout_plain_p95_ms"] = ms(percentile(plain[WARM_UP:], 95))
         admin = cl.staff.sign_in(*ADMIN)
-        _programme(cl, admin, [
+        programme(cl, admin, [
             ("bench-spend", {"type": "spend_milestone", "threshold": "100.00"}, "every_time"),
             ("bench-purchase", {"type": "purchase", "min_spend": "50.00"}, "every_time"),
         ])
         run.progress("reactionsload: checkouts that fire reactions")
-        times, earned = _checkouts(cl, actor, ids[WARM_UP + n:], "BENCH-RX")
+        times, earned = checkouts(cl, actor, ids[WARM_UP + n:], "BENCH-RX")
         if earned < len(times):
             raise RuntimeError(f"only {earned} reactions fired over {len(times)} checkouts")
         out["checkout_reactions_p95_ms"] = ms(percentile(times[WARM_UP:], 95))

@@ -39,7 +39,7 @@ def test_local_queries_are_of_their_kind_and_find_their_profile(bench_run: Bench
     import random
 
     with closing(sqlite3.connect(bench_run.db_path)) as raw:
-        picker = local._Picker(raw, random.Random(5))
+        picker = local.Picker(raw, random.Random(5))
         last_names = picker.queries("last_name", 30)
         full = picker.queries("full_name", 30)
         prefixes = picker.queries("name_prefix", 30)

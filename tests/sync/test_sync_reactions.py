@@ -32,7 +32,7 @@ def _rows(cl: Any, model: Any, *where: Any) -> list[Any]:
         return list(s.scalars(select(model).where(*where)))
 
 
-def _programme(sw: SyncWorld) -> tuple[Any, Any]:
+def programme(sw: SyncWorld) -> tuple[Any, Any]:
     cl, admin = sw.hub.cl, sw.hub_actor("admin")
     welcome = cl.definitions.create_benefit_definition(admin, {
         "name": "Welcome coffee", "handle": "welcome-coffee", "period": 30,
@@ -53,7 +53,7 @@ def _programme(sw: SyncWorld) -> tuple[Any, Any]:
 def test_rx4_a_customer_who_joins_offline_gets_and_uses_the_welcome_benefit_once(
         sync_world: SyncWorld) -> None:
     sw = sync_world
-    joined, _milestone = _programme(sw)
+    joined, _milestone = programme(sw)
     a, b = sw.till("a"), sw.till("b")
     for till in (a, b):
         assert run_cycle(till, sw.client()).error is None
@@ -99,7 +99,7 @@ def test_rx4_a_customer_who_joins_offline_gets_and_uses_the_welcome_benefit_once
 def test_rx1_a_reaction_edited_offline_and_at_the_hub_lands_in_conflicts_with_both(
         sync_world: SyncWorld) -> None:
     sw = sync_world
-    joined, _ = _programme(sw)
+    joined, _ = programme(sw)
     a = sw.till("a")
     assert run_cycle(a, sw.client()).error is None
     hub_admin, ada = sw.hub_actor("admin"), sw.actor(a, "admin")
@@ -137,7 +137,7 @@ def test_rx3_purchases_that_trigger_reactions_end_exactly_once_through_faults(
     the fault proxy (drops, 503s, resets after the hub applied a write): every welcome benefit
     and every milestone reward exists exactly once on the hub, and all digests agree."""
     sw = sync_world
-    joined, milestone = _programme(sw)
+    joined, milestone = programme(sw)
     a, b = sw.till("a"), sw.till("b")
     for till in (a, b):
         assert run_cycle(till, sw.client()).error is None
