@@ -26,7 +26,10 @@ from clienteling.engine.services.transfer import TransferService
 from clienteling.hub.transfer.files import Format, RowWriter, SourceRow, open_text, read_rows
 from clienteling.hub.transfer.kinds import Kind, Unchanged, records
 
-CHUNK_ROWS = 500
+# Rows per transaction. Each commit writes every page the chunk touched to SQLite's log, and
+# random-UUID keys spread a chunk over the indexes: at 200,000 profiles 2,000 rows a commit
+# cost 18 % less CPU than 500 (sys time 16 s -> 10 s), for ~8 MB more memory (issue 16).
+CHUNK_ROWS = 2000
 
 
 @dataclass
