@@ -24,7 +24,14 @@ from clienteling.engine import audit
 from clienteling.engine.changes import Area, Changes, areas_of
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.db import Database
-from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntity, OutboxEntry
+from clienteling.engine.models import (
+    AuditEvent,
+    Base,
+    ChangeLog,
+    OutboxEntity,
+    OutboxEntry,
+    new_id,
+)
 from clienteling.engine.offline import explaining_lateness
 from clienteling.engine.permissions import Actor
 
@@ -135,14 +142,20 @@ class UnitOfWork:
         previous record (changed; definitions whose counters moved are only referred to),
         and ``refs`` plus the profile (referred to)."""
         side, self._side = self._side, []
-        entities: list[Entity] = [(entity_type, entity_id,
-                                   "created" if before is None and after is not None else "changed")]
-        entities += [(t, i, "ref" if t in _COUNTED else "changed") for t, i in side]
-        if profile_id is not None:
-            entities.append(("profile", profile_id, "ref"))
-        entities += [(t, i, "ref") for t, i in refs]
+        merged: list[Entity] = []
+        if self.mode == "till":
+            # Only a till's outbox entries carry their entities; the hub writes none, and
+            # a hub import records a million of these (issue 16).
+            entities: list[Entity] = [
+                (entity_type, entity_id,
+                 "created" if before is None and after is not None else "changed")]
+            entities += [(t, i, "ref" if t in _COUNTED else "changed") for t, i in side]
+            if profile_id is not None:
+                entities.append(("profile", profile_id, "ref"))
+            entities += [(t, i, "ref") for t, i in refs]
+            merged = _merge(entities)
         self.records.append(_Record(action, entity_type, entity_id, profile_id, before, after,
-                                    meta, call, _merge(entities)))
+                                    meta, call, merged))
         self._touch(entity_type, entity_id, "delete" if action.endswith(".delete") else "upsert")
         self.areas |= areas_of((entity_type,))
         if profile_id is not None:
@@ -213,7 +226,7 @@ class UnitOfWork:
             if actor is not None and actor.occurred_at is not None:
                 meta["occurred_at"] = actor.occurred_at.isoformat()
             event: dict[str, Any] = {
-                "id": str(uuid.uuid4()),
+                "id": new_id(),
                 "at": self.now,
                 "staff_id": staff_id,
                 "store_id": store_id,
