@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Insert, insert, text
+from sqlalchemy import Insert, Table, insert, text
 from sqlalchemy.orm import Session
 
 from clienteling.engine import audit
+from clienteling.engine.bulk_insert import insert_many
 from clienteling.engine.changes import Area, Changes, areas_of
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.db import Database
@@ -253,7 +254,7 @@ class UnitOfWork:
             # events in one unit); elsewhere one statement per event, since a driver may
             # batch an executemany into one multi-row INSERT.
             if conn.dialect.name == "sqlite" and len(events) > 1:
-                conn.execute(_AUDIT_INSERT, events)
+                insert_many(conn, _AUDIT_TABLE, events)
             else:
                 for event in events:
                     conn.execute(_AUDIT_INSERT, event)
@@ -265,7 +266,7 @@ class UnitOfWork:
                 for entry, entities in outbox for t, i, r in entities
             ])
         if self.mode == "hub" and self.touched:
-            conn.execute(_CHANGE_INSERT, [
+            insert_many(conn, _CHANGE_TABLE, [
                 {"entity_type": entity_type, "entity_id": entity_id, "op": op, "at": self.now}
                 for entity_type, entity_id, op in self.touched
             ])
@@ -325,7 +326,8 @@ def _insert_into(table: Any) -> Insert:
 
 _JOURNAL_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=JOURNAL_LOCK)
 _AUDIT_INSERT = insert(AuditEvent)
-_CHANGE_INSERT = insert(ChangeLog)
+_AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_CHANGE_TABLE: Table = ChangeLog.__table__  # type: ignore[assignment]
 _ENTITY_INSERT = insert(OutboxEntity)
 
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from clienteling.engine import frozen, wire
+from clienteling.engine.bulk_insert import insert_many
 from clienteling.engine.context import Context, HubCall
 from clienteling.engine.errors import NotFound, ValidationError
 from clienteling.engine.form import EMAIL, PHONE, Form, present
@@ -430,18 +431,16 @@ class ProfileService:
                 taken.cards.update((c.handle, c.identifier) for c in record.identities)
                 made.append((n, record))
             if made:
-                # Core INSERTs on the session's connection, one executemany per table: the
-                # rows are new and never read back as objects here, so the ORM's bulk path
-                # (a quarter of an import's time, issue 16) adds nothing. Every row names
-                # every column (None is NULL, as no Profile column with a default is ever
-                # None here), so the rows share one statement, values through the same
-                # column types as the ORM's.
+                # One executemany per table on the session's connection (``insert_many``):
+                # the rows are new and never read back as objects here, so the ORM's bulk
+                # path (a quarter of an import's time, issue 16) adds nothing. Every row
+                # names every column (None is NULL, as no Profile column with a default is
+                # ever None here), values through the same column types as the ORM's.
                 conn = s.connection()
-                conn.execute(_INSERT_PROFILE, [_profile_row(r) for _, r in made])
-                identities = [{"id": c.id, "profile_id": c.profile_id, "handle": c.handle,
-                               "identifier": c.identifier} for _, r in made for c in r.identities]
-                if identities:
-                    conn.execute(_INSERT_IDENTITY, identities)
+                insert_many(conn, _PROFILES, [_profile_row(r) for _, r in made])
+                insert_many(conn, _IDENTITIES, [
+                    {"id": c.id, "profile_id": c.profile_id, "handle": c.handle,
+                     "identifier": c.identifier} for _, r in made for c in r.identities])
             for n, record in made:
                 body = wire.profile(record)
                 uow.record("profile.create", "profile", record.id, profile_id=record.id,
@@ -540,11 +539,8 @@ def _new_profile(pid: str, values: dict[str, Any], cards: list[tuple[str, str]],
         identities=tuple(IdentityRecord(new_id(), pid, h, i) for h, i in cards))
 
 
-# Built once, so their cache keys are computed once (as ``context._insert_into``).
 _PROFILES: Table = Profile.__table__  # type: ignore[assignment]
 _IDENTITIES: Table = Identity.__table__  # type: ignore[assignment]
-_INSERT_PROFILE = insert(_PROFILES)
-_INSERT_IDENTITY = insert(_IDENTITIES)
 _PROFILE_COLUMNS = tuple(c.key for c in _PROFILES.columns)
 
 
