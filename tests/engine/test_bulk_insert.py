@@ -5,6 +5,8 @@ so the stored text must not drift: compared here as SQLite holds it, value and t
 
 from __future__ import annotations
 
+import json
+from collections import Counter, OrderedDict
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -13,6 +15,7 @@ from sqlalchemy import Connection, Table, create_engine, insert
 
 from clienteling.engine import bulk_insert
 from clienteling.engine.bulk_insert import insert_many
+from clienteling.engine.db import json_text
 from clienteling.engine.models import AuditEvent, Base, ChangeLog, Profile
 
 AT = datetime(2026, 12, 6, 3, 4, 5, 123456, tzinfo=UTC)
@@ -93,3 +96,11 @@ def test_no_rows_writes_nothing_and_one_row_is_stored_as_core_stores_it() -> Non
     core, fast = _both(CHANGES, [{"entity_type": "profile", "entity_id": "p", "op": "upsert",
                                   "at": AT}])
     assert fast == core and len(fast) == 1
+
+
+def test_json_text_is_json_dumps() -> None:
+    # A JSON column's stored text must not change with the shortcut (SPEC §2: the audit
+    # trail; stored rows compared by text would differ between old and new rows otherwise).
+    for value in (None, {}, [], {"a": None}, {"b": 1, "a": [1.5, "é", {}]}, "text", 0, 1e16,
+                  OrderedDict(), Counter()):
+        assert json_text(value) == json.dumps(value)
