@@ -122,6 +122,9 @@ class UnitOfWork:
     _side: list[tuple[str, str]] = field(default_factory=list)
     # The one hub request that repeats the whole unit, when its records have none of their own.
     _unit_call: HubCall | None = None
+    # Fingerprints a writer computed from exactly what it wrote (``written``), by type and
+    # id; a record touched again after is read back instead.
+    _known: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def record(
         self,
@@ -192,7 +195,17 @@ class UnitOfWork:
         self._side.append((entity_type, entity_id))
         self._touch(entity_type, entity_id, op)
 
+    def written(self, entity_type: str, fingerprints: dict[str, int]) -> None:
+        """The kept-digest fingerprints of records this unit just made, computed from the
+        values written (``Fingerprints.of_written``), so the journal need not read them back.
+        Call after their ``record``: any later change to one of them drops its fingerprint."""
+        self._known.setdefault(entity_type, {}).update(fingerprints)
+
     def _touch(self, entity_type: str, entity_id: str, op: str) -> None:
+        if self._known:
+            known = self._known.get(entity_type)
+            if known is not None:
+                known.pop(entity_id, None)
         key = (entity_type, entity_id, op)
         seen = self._touched_keys
         if len(seen) != len(self.touched):  # the list was cut back (a savepoint undone)
@@ -284,7 +297,7 @@ class UnitOfWork:
         for entity_type, entity_id, _op in self.touched:
             affected.setdefault(entity_type, []).append(entity_id)
         if affected:
-            keep(self.session, affected)
+            keep(self.session, affected, self._known)
 
     def _entry(self, call: HubCall, rec: _Record, action: str | None = None) -> OutboxEntry:
         actor = self.actor

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from clienteling.engine import frozen, wire
 from clienteling.engine.bulk_insert import insert_many
 from clienteling.engine.context import Context, HubCall
+from clienteling.engine.entities import BY_NAME
 from clienteling.engine.errors import NotFound, ValidationError
+from clienteling.engine.fingerprints import Fingerprints
 from clienteling.engine.form import EMAIL, PHONE, Form, present
 from clienteling.engine.frozen import IdentityRecord, ProfileRecord
 from clienteling.engine.models import Benefit, Identity, Profile, Store, new_id
@@ -437,15 +439,20 @@ class ProfileService:
                 # names every column (None is NULL, as no Profile column with a default is
                 # ever None here), values through the same column types as the ORM's.
                 conn = s.connection()
-                insert_many(conn, _PROFILES, [_profile_row(r) for _, r in made])
-                insert_many(conn, _IDENTITIES, [
-                    {"id": c.id, "profile_id": c.profile_id, "handle": c.handle,
-                     "identifier": c.identifier} for _, r in made for c in r.identities])
+                profiles = [_profile_row(r) for _, r in made]
+                identities = [{"id": c.id, "profile_id": c.profile_id, "handle": c.handle,
+                               "identifier": c.identifier} for _, r in made for c in r.identities]
+                insert_many(conn, _PROFILES, profiles)
+                insert_many(conn, _IDENTITIES, identities)
             for n, record in made:
                 body = wire.profile(record)
                 uow.record("profile.create", "profile", record.id, profile_id=record.id,
                            after=body, call=HubCall("POST", "/profiles", body))
                 out[n] = record
+            if made:
+                # Their kept digests from the values just written, not read back (issue 16).
+                uow.written("profile", Fingerprints(BY_NAME["profile"]).of_written(
+                    profiles, identities))
         return [r for r in out if r is not None]
 
     def update(self, actor: Actor, profile_id: str, data: Any) -> ProfileRecord:
