@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -34,6 +35,7 @@ class _Plan:
     sql: str
     keys: tuple[str, ...]
     processors: tuple[tuple[int, Processor], ...]  # (position, bind processor)
+    memo: frozenset[int] = frozenset()  # positions of instants
 
     def values(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         keys = self.keys
@@ -42,12 +44,26 @@ class _Plan:
         processors = self.processors
         if not processors:
             return [get(row) for row in rows]
+        # An instant is immutable, and the rows of one unit share one (its "now"): the same
+        # object converts once per column, not once per row (four an imported profile).
+        last: dict[int, tuple[Any, Any]] = {}
+        memo = self.memo
         out: list[tuple[Any, ...]] = []
         for row in rows:
             values = list(get(row))
             for at, process in processors:
+                value = values[at]
+                if at in memo and value is not None:
+                    seen = last.get(at)
+                    if seen is not None and seen[0] is value:
+                        values[at] = seen[1]
+                        continue
+                    converted = process(value)
+                    last[at] = (value, converted)
+                    values[at] = converted
+                    continue
                 # Every value, None included: the JSON type stores None as JSON null.
-                values[at] = process(values[at])
+                values[at] = process(value)
             out.append(tuple(values))
         return out
 
@@ -81,14 +97,26 @@ def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan | None
     left_out = [c for c in table.columns if c.key not in keys]
     plan: _Plan | None = None
     if not any(c.default is not None for c in left_out):
-        processors = []
+        processors, memo = [], set()
         for at, column in enumerate(columns):
             process = column.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 processors.append((at, process))
+                if _python_type(column.type) is datetime:
+                    memo.add(at)
         quote = dialect.identifier_preparer.quote
         sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
-        plan = _Plan(sql, keys, tuple(processors))
+        plan = _Plan(sql, keys, tuple(processors), frozenset(memo))
     plans[(table.name, keys)] = plan
     return plan
+
+
+def _python_type(column_type: Any) -> type | None:
+    # A TypeDecorator (``UTCDateTime``) answers ``object``; its implementation knows.
+    column_type = getattr(column_type, "impl_instance", column_type)
+    try:
+        found: type = column_type.python_type
+    except NotImplementedError:
+        return None
+    return found

@@ -61,10 +61,13 @@ def test_profiles_store_as_core_stores_them() -> None:
 
 def test_audit_events_store_as_core_stores_them() -> None:
     # None in a JSON column is stored as JSON null (the type's none_as_null=False), not NULL.
-    rows = [{"id": f"e{n}", "at": AT, "staff_id": None, "store_id": "s", "action": "profile.create",
+    # The same instant object in a run of rows (converted once), then another object for the
+    # same instant in another zone, then a later one, then the first again.
+    ats = [AT, AT, AT.astimezone(timezone(timedelta(hours=11))), AT + timedelta(seconds=1), AT]
+    rows = [{"id": f"e{n}", "at": ats[n], "staff_id": None, "store_id": "s", "action": "profile.create",
              "entity_type": "profile", "entity_id": f"p{n}", "profile_id": f"p{n}",
              "before": None, "after": {"first_name": "Zoë", "tier": None, "n": n}, "meta": None,
-             "prev_hash": "0" * 64, "hash": "f" * 64} for n in range(3)]
+             "prev_hash": "0" * 64, "hash": "f" * 64} for n in range(len(ats))]
     core, fast = _both(AUDIT, rows)
     assert fast == core
     assert core[0][18:20] == ("'null'", "text")  # `before`
