@@ -17,14 +17,22 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Insert, insert, text
+from sqlalchemy import Insert, Table, insert, text
 from sqlalchemy.orm import Session
 
 from clienteling.engine import audit
+from clienteling.engine.bulk_insert import insert_many
 from clienteling.engine.changes import Area, Changes, areas_of
 from clienteling.engine.clock import Clock, SystemClock
 from clienteling.engine.db import Database
-from clienteling.engine.models import AuditEvent, Base, ChangeLog, OutboxEntity, OutboxEntry
+from clienteling.engine.models import (
+    AuditEvent,
+    Base,
+    ChangeLog,
+    OutboxEntity,
+    OutboxEntry,
+    new_id,
+)
 from clienteling.engine.offline import explaining_lateness
 from clienteling.engine.permissions import Actor
 
@@ -114,6 +122,9 @@ class UnitOfWork:
     _side: list[tuple[str, str]] = field(default_factory=list)
     # The one hub request that repeats the whole unit, when its records have none of their own.
     _unit_call: HubCall | None = None
+    # Fingerprints a writer computed from exactly what it wrote (``written``), by type and
+    # id; a record touched again after is read back instead.
+    _known: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def record(
         self,
@@ -135,14 +146,20 @@ class UnitOfWork:
         previous record (changed; definitions whose counters moved are only referred to),
         and ``refs`` plus the profile (referred to)."""
         side, self._side = self._side, []
-        entities: list[Entity] = [(entity_type, entity_id,
-                                   "created" if before is None and after is not None else "changed")]
-        entities += [(t, i, "ref" if t in _COUNTED else "changed") for t, i in side]
-        if profile_id is not None:
-            entities.append(("profile", profile_id, "ref"))
-        entities += [(t, i, "ref") for t, i in refs]
+        merged: list[Entity] = []
+        if self.mode == "till":
+            # Only a till's outbox entries carry their entities; the hub writes none, and
+            # a hub import records a million of these (issue 16).
+            entities: list[Entity] = [
+                (entity_type, entity_id,
+                 "created" if before is None and after is not None else "changed")]
+            entities += [(t, i, "ref" if t in _COUNTED else "changed") for t, i in side]
+            if profile_id is not None:
+                entities.append(("profile", profile_id, "ref"))
+            entities += [(t, i, "ref") for t, i in refs]
+            merged = _merge(entities)
         self.records.append(_Record(action, entity_type, entity_id, profile_id, before, after,
-                                    meta, call, _merge(entities)))
+                                    meta, call, merged))
         self._touch(entity_type, entity_id, "delete" if action.endswith(".delete") else "upsert")
         self.areas |= areas_of((entity_type,))
         if profile_id is not None:
@@ -178,7 +195,17 @@ class UnitOfWork:
         self._side.append((entity_type, entity_id))
         self._touch(entity_type, entity_id, op)
 
+    def written(self, entity_type: str, fingerprints: dict[str, int]) -> None:
+        """The kept-digest fingerprints of records this unit just made, computed from the
+        values written (``Fingerprints.of_written``), so the journal need not read them back.
+        Call after their ``record``: any later change to one of them drops its fingerprint."""
+        self._known.setdefault(entity_type, {}).update(fingerprints)
+
     def _touch(self, entity_type: str, entity_id: str, op: str) -> None:
+        if self._known:
+            known = self._known.get(entity_type)
+            if known is not None:
+                known.pop(entity_id, None)
         key = (entity_type, entity_id, op)
         seen = self._touched_keys
         if len(seen) != len(self.touched):  # the list was cut back (a savepoint undone)
@@ -213,7 +240,7 @@ class UnitOfWork:
             if actor is not None and actor.occurred_at is not None:
                 meta["occurred_at"] = actor.occurred_at.isoformat()
             event: dict[str, Any] = {
-                "id": str(uuid.uuid4()),
+                "id": new_id(),
                 "at": self.now,
                 "staff_id": staff_id,
                 "store_id": store_id,
@@ -240,7 +267,7 @@ class UnitOfWork:
             # events in one unit); elsewhere one statement per event, since a driver may
             # batch an executemany into one multi-row INSERT.
             if conn.dialect.name == "sqlite" and len(events) > 1:
-                conn.execute(_AUDIT_INSERT, events)
+                insert_many(conn, _AUDIT_TABLE, events)
             else:
                 for event in events:
                     conn.execute(_AUDIT_INSERT, event)
@@ -252,7 +279,7 @@ class UnitOfWork:
                 for entry, entities in outbox for t, i, r in entities
             ])
         if self.mode == "hub" and self.touched:
-            conn.execute(_CHANGE_INSERT, [
+            insert_many(conn, _CHANGE_TABLE, [
                 {"entity_type": entity_type, "entity_id": entity_id, "op": op, "at": self.now}
                 for entity_type, entity_id, op in self.touched
             ])
@@ -270,7 +297,7 @@ class UnitOfWork:
         for entity_type, entity_id, _op in self.touched:
             affected.setdefault(entity_type, []).append(entity_id)
         if affected:
-            keep(self.session, affected)
+            keep(self.session, affected, self._known)
 
     def _entry(self, call: HubCall, rec: _Record, action: str | None = None) -> OutboxEntry:
         actor = self.actor
@@ -312,7 +339,8 @@ def _insert_into(table: Any) -> Insert:
 
 _JOURNAL_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=JOURNAL_LOCK)
 _AUDIT_INSERT = insert(AuditEvent)
-_CHANGE_INSERT = insert(ChangeLog)
+_AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_CHANGE_TABLE: Table = ChangeLog.__table__  # type: ignore[assignment]
 _ENTITY_INSERT = insert(OutboxEntity)
 
 

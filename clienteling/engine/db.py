@@ -5,6 +5,7 @@ by Alembic on open (GUIDE principle 9).
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import sqlite3
@@ -57,6 +58,19 @@ def _sorted_errors(*, writing: bool) -> Iterator[None]:
         raise typed from exc
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's stored text: exactly ``json.dumps(value)``, SQLAlchemy's default, with
+    the commonest values answered without it. Every audit event stores ``before`` and ``meta``
+    (usually None, which the JSON type stores as JSON null) and every profile its attributes
+    (usually empty): at a hub import's million profiles, three calls a profile (issue 16).
+    SQLite's only: psycopg takes a serializer over its own, and is left as it was."""
+    if value is None:
+        return "null"
+    if type(value) is dict and not value:
+        return "{}"
+    return json.dumps(value)
+
+
 def normalise_url(database: str | os.PathLike[str]) -> str:
     """Accept a SQLAlchemy URL or a plain file path (``clienteling --db till.db``)."""
     raw = os.fspath(database)
@@ -66,7 +80,8 @@ def normalise_url(database: str | os.PathLike[str]) -> str:
 
 
 def _sqlite_engine(url: str, *, immediate: bool, checkpointer: Checkpointer | None) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                           json_serializer=json_text)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

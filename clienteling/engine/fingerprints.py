@@ -20,13 +20,14 @@ updates it by taking the old fingerprint out and adding the new one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Connection, DateTime, bindparam, select, type_coerce
+from sqlalchemy import JSON, BigInteger, Connection, DateTime, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from clienteling.engine import wire_rows
@@ -112,6 +113,24 @@ class Fingerprints:
                 record_id, value = self._one(row, children)
                 out[record_id] = value
         return out
+
+    def of_written(self, rows: Iterable[Mapping[str, Any]],
+                   children: Iterable[Mapping[str, Any]] = ()) -> dict[str, int]:
+        """id -> fingerprint of new records from the Python values just bound for them (each
+        row a record's columns by name, each child row its columns by name), as ``of_ids``
+        would read them back: money as its cents, instants in UTC, JSON as its text parses
+        (``json.loads`` of ``json.dumps``, the JSON type's round trip). A writer that made the
+        records itself skips reading them back (a hub import's million profiles, issue 16)."""
+        kind = self.kind
+        read = [(name, _read_back(kind.table.c[name].type)) for name in kind.digest_columns]
+        owned: dict[str, list[Any]] = {}
+        if kind.children is not None:
+            names = _child_names(kind)
+            for child in children:
+                owned.setdefault(child[names[0]], []).append([child[n] for n in names[1:]])
+            _order(kind, owned)
+        return dict(self._one([v if f is None else f(v) for v, f in
+                               ((row[name], f) for name, f in read)], owned) for row in rows)
 
     def all(self, s: Reader) -> Iterator[tuple[str, int]]:
         """(id, fingerprint) of every record, in id order, a page at a time."""
@@ -212,6 +231,19 @@ def _order(kind: SyncedType, owned: dict[str, list[Any]]) -> dict[str, list[Any]
         if len(rows) > 1:
             rows.sort(key=key)
     return owned
+
+
+def _read_back(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a bound value of this column type comes back on the read path, or None when it
+    comes back as it was bound (text, days, integers, flags)."""
+    if isinstance(column_type, Money):
+        return lambda v: None if v is None else Money().process_bind_param(v, None)  # type: ignore[arg-type]
+    if isinstance(column_type, UTCDateTime):
+        return lambda v: None if v is None else v.astimezone(UTC)
+    if isinstance(column_type, JSON):
+        return lambda v: v if v is None or (type(v) is dict and not v) else json.loads(
+            json.dumps(v))
+    return None
 
 
 def _python(column: Sequence[Any], rule_kind: str) -> Sequence[Any]:

@@ -26,7 +26,13 @@ from clienteling.engine.services.transfer import TransferService
 from clienteling.hub.transfer.files import Format, RowWriter, SourceRow, open_text, read_rows
 from clienteling.hub.transfer.kinds import Kind, Unchanged, records
 
-CHUNK_ROWS = 500
+# Rows per transaction. Each commit writes every page the chunk touched to SQLite's log (and
+# the checkpoints copy them on), and random-UUID keys spread a chunk over the indexes. At
+# 200,000 profiles: 500 -> 2,000 rows cut the import's CPU 58.9 -> 48.3 s; with the later
+# cuts, 2,000 -> 5,000 -> 10,000 rows 34.6 -> 30.1 -> 29.1 s (sys 9.9 -> 5.7 -> 3.5 s) for a
+# peak RSS of 370 -> 389 -> 418 MB. Memory stays flat at any file size: one chunk's rows
+# are held (issue 16).
+CHUNK_ROWS = 5000
 
 
 @dataclass
