@@ -84,8 +84,13 @@ def _line(slot: list[int] | None) -> tuple[int, int, int, Decimal]:
 def _of_store(query: Any, profile_id: Any, scope: ReportScope) -> Any:
     if scope.store_id is None:
         return query
+    # The store is checked on each instance's profile, found by its id: the query is driven
+    # by the partial index of what reactions issued. Compared as an expression (``|| ''``)
+    # so no index on the home store can drive it instead: SQLite did so when few or no
+    # instances were reaction-issued (the partial index then has no statistics), reading
+    # the benefits of a third of 1,000,000 customers, 1.9 s, to find none.
     return query.join(Profile, Profile.id == profile_id).where(
-        Profile.home_store_id == scope.store_id)
+        Profile.home_store_id.concat("") == scope.store_id)
 
 
 def _benefit_counts(s: Session, scope: ReportScope, now: datetime) -> list[Any]:
