@@ -188,15 +188,19 @@ class Pusher:
     # -- settling ------------------------------------------------------------------------------
     def _settle(self, items: list[OutboxItem], results: list[PushResult]) -> None:
         outbox = self.cl.outbox
+        # What the hub applied is done, in one transaction for the batch — even one parked
+        # behind a refusal in this batch: the hub did apply it. An entry another sender on
+        # this till file settled first keeps that sender's answer.
+        applied = [(item.seq, result.data) for item, result in zip(items, results, strict=True)
+                   if result.status == "applied"]
+        self.outcome.applied += len(applied) - len(outbox.mark_done_many(applied))
         parked: set[int] = set()
         for item, result in zip(items, results, strict=True):
             if item.profile_id:
                 self.outcome.profile_ids.add(item.profile_id)
             try:
                 if result.status == "applied":
-                    # Even one parked behind a refusal in this batch: the hub did apply it.
-                    outbox.mark_done(item.seq, result.data)
-                    self.outcome.applied += 1
+                    continue
                 elif item.seq in parked:
                     outbox.park(item.seq, DEPENDS_ON_REFUSED)
                     self.outcome.parked += 1

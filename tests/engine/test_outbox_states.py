@@ -260,3 +260,27 @@ def test_claims_and_dependents_read_across_pages(world: World, monkeypatch: pyte
     assert [i.entity_id for i in rest] == [p.id for p in others]  # not the redeem
     cl.outbox.mark_done(first.seq)
     assert [i.entity_id for i in cl.outbox.claim_next(10, now)] == [redeem.id]
+
+
+def test_a_batchs_applied_entries_are_settled_in_one_transaction(world: World) -> None:
+    """SPEC §6: the pusher settles what the hub applied with one commit for the batch; an
+    entry no longer in flight (another sender on this till file settled it first) keeps its
+    state and answer and is reported, the others are done with their responses."""
+    cl, now = world.cl, world.clock.now()
+    for _ in range(4):
+        make_profile(world)
+    first, second, third, fourth = cl.outbox.claim_next(4, now)
+    cl.outbox.mark_conflict(second.seq, "c", "m")  # settled by another sender
+    commits: list[str] = []
+    stop = cl.on_statement(lambda sql: commits.append(sql) if sql.startswith("BEGIN") else None)
+    try:
+        lost = cl.outbox.mark_done_many([(first.seq, {"n": 1}), (second.seq, {"n": 2}),
+                                         (third.seq, {"n": 3})])
+    finally:
+        stop()
+    assert lost == [second.seq]
+    assert len(commits) == 1
+    assert [(cl.outbox.get(i.seq).status, cl.outbox.get(i.seq).response)
+            for i in (first, second, third, fourth)] == [
+        ("done", {"n": 1}), ("conflict", None), ("done", {"n": 3}), ("in_flight", None)]
+    assert cl.outbox.mark_done_many([]) == []

@@ -297,6 +297,26 @@ class OutboxService:
         self._move(seq, (IN_FLIGHT,), status=DONE, response=response, last_error=None,
                    last_code=None, next_attempt_at=None)
 
+    def mark_done_many(self, answers: Sequence[tuple[int, Any]]) -> list[int]:
+        """``mark_done`` for each (seq, response), in one write transaction: a pushed batch's
+        applied entries are settled with one commit, not one each (200 commits were a third
+        of a batch's time at the till). Returns the seqs that were no longer in flight —
+        another sender on this till file settled them first, and its answer stands."""
+        if not answers:
+            return []
+        lost: list[int] = []
+        with self.ctx.db.write() as s:
+            conn, now = s.connection(), self.ctx.clock.now()
+            for seq, response in answers:
+                won = conn.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.seq == seq, OutboxEntry.status == IN_FLIGHT)
+                    .values(updated_at=now, status=DONE, response=response, last_error=None,
+                            last_code=None, next_attempt_at=None)).rowcount
+                if won != 1:
+                    lost.append(seq)
+        return lost
+
     def mark_retry(self, seq: int, error: str, next_attempt_at: datetime) -> None:
         """in_flight -> pending: not delivered (network, 5xx); try again from
         ``next_attempt_at``. The entries behind it wait with it."""
