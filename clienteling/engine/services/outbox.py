@@ -50,6 +50,11 @@ REFUSED = (CONFLICT, PARKED)
 DEPENDS_ON_REFUSED = "depends_on_refused"
 
 
+#: What ``mark_done`` and ``mark_done_many`` write besides the hub's answer.
+_DONE: dict[str, Any] = {"status": DONE, "last_error": None, "last_code": None,
+                         "next_attempt_at": None}
+
+
 class OutboxStateError(DomainError):
     """An outbox entry is not in the state a move expects (someone else moved it first)."""
 
@@ -294,26 +299,22 @@ class OutboxService:
 
     def mark_done(self, seq: int, response: Any = None) -> None:
         """in_flight -> done: the hub accepted it; ``response`` is what it answered."""
-        self._move(seq, (IN_FLIGHT,), status=DONE, response=response, last_error=None,
-                   last_code=None, next_attempt_at=None)
+        self._move(seq, (IN_FLIGHT,), response=response, **_DONE)
 
     def mark_done_many(self, answers: Sequence[tuple[int, Any]]) -> list[int]:
         """``mark_done`` for each (seq, response), in one write transaction: a pushed batch's
-        applied entries are settled with one commit, not one each (200 commits were a third
-        of a batch's time at the till). Returns the seqs that were no longer in flight —
-        another sender on this till file settled them first, and its answer stands."""
+        applied entries are settled with one commit, not one each. Returns the seqs that were
+        no longer in flight — another sender on this till file settled them first, and its
+        answer stands."""
         if not answers:
             return []
         lost: list[int] = []
         with self.ctx.db.write() as s:
-            conn, now = s.connection(), self.ctx.clock.now()
+            now = self.ctx.clock.now()
             for seq, response in answers:
-                won = conn.execute(
-                    update(OutboxEntry)
-                    .where(OutboxEntry.seq == seq, OutboxEntry.status == IN_FLIGHT)
-                    .values(updated_at=now, status=DONE, response=response, last_error=None,
-                            last_code=None, next_attempt_at=None)).rowcount
-                if won != 1:
+                try:
+                    self._move_in(s, seq, (IN_FLIGHT,), now, response=response, **_DONE)
+                except OutboxStateError:
                     lost.append(seq)
         return lost
 
