@@ -57,15 +57,20 @@ def asking(request: Request, key: str | None) -> Asking | None:
     read with one statement, when its token was verified by this worker before; None
     otherwise (a missing or malformed header, a token not verified here yet), and then
     ``device`` and ``acting_staff`` read and judge as they always did."""
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer(request.headers.get("authorization"))
+    if token is None:
         return None
     staff_id = (request.headers.get("x-staff-id") or "").strip()
     return get_hub(request).devices.asking(
-        token.strip(), staff_id if _STAFF_ID.match(staff_id) else None, key)
+        token, staff_id if _STAFF_ID.match(staff_id) else None, key)
+
+
+def _bearer(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; None if it is not one."""
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def device(request: Request, asked: Asking | None = None) -> Device:
@@ -78,10 +83,9 @@ def device(request: Request, asked: Asking | None = None) -> Device:
     header = request.headers.get("authorization")
     if header is None or not header.strip():
         raise _unauthenticated("A device token is required: send 'Authorization: Bearer <token>'.")
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer(header)
+    if token is None:
         raise _unauthenticated("The Authorization header must be 'Bearer <device token>'.")
-    token = token.strip()
     found = hub.devices.known(token)
     if found is None:
         found = _verified(hub, token, request.client.host if request.client is not None
