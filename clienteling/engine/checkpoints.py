@@ -4,7 +4,7 @@ SQLite checkpoints by itself inside the commit that takes the log past 1,000 pag
 committing thread: it copies the log's pages into the database file and syncs the file. At
 1,000,000 profiles (a 3.8 GB file) a checkout that fires two reactions writes enough pages
 that about one checkout in ten paid for that copy, and those set the p95: 19.3 ms with the
-automatic checkpoint, 9.6 ms with the checkpoints run here (SPEC §8,
+automatic checkpoint, 10.0 ms with the checkpoints run here (SPEC §8,
 ``checkout_reactions_p95_ms``; docs/performance.md).
 
 Why our own: Python's ``sqlite3`` does not expose ``sqlite3_wal_hook``, through which an

@@ -130,7 +130,8 @@ def expiring(s: Session, scope: ReportScope, now: datetime, days: int,
     opt_in = Profile.attributes[OPT_IN_ATTRIBUTE].as_boolean()
     contact = {row[0]: row[1:] for row in s.execute(
         select(Profile.id, Profile.first_name, Profile.last_name, Profile.email,
-               Profile.mobile_phone, opt_in).where(Profile.id.in_([r[0] for r in rows])))}
+               Profile.mobile_phone, opt_in).where(Profile.id.in_([r[0] for r in rows])))
+    } if rows else {}
     customers = tuple(
         ExpiringCustomer(pid, first, last, email, phone, _money(c), int(r), int(b),
                          _aware(first_expiry), opted_in is False)
