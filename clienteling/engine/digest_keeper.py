@@ -84,6 +84,10 @@ def keep(s: Reader, affected: Mapping[str, Iterable[str]],
         missing = [i for i in ids if i not in have]
         new[t] = {**have, **(Fingerprints(BY_NAME[t]).of_ids(s, missing) if missing else {})}
     keys = [(t, bucket_of(i), i) for t, ids in wanted.items() for i in ids]
+    if s.dialect.name == "postgresql" and all(
+            i in new[t] for t, _, i in keys):  # nothing gone: the one-statement path
+        _keep_in_one(s, [(t, b, i, signed(new[t][i])) for t, b, i in keys])
+        return
     old = _kept(s, keys, wanted)
     deltas: dict[tuple[str, int], list[int]] = {}
     writes: list[tuple[str, int, str, int]] = []
@@ -121,6 +125,54 @@ _UPSERT_ROWS_SQL = ("INSERT INTO digest_rows (entity_type, bucket, id, hash) VAL
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+# PostgreSQL: reading the kept fingerprints, writing the changed ones and adding the
+# differences into their buckets is one statement (a redeem's digests were eight statements
+# in the journal lock, 31 % of its CPU on the hub). Every part of a statement sees the same
+# snapshot, so ``o`` holds the fingerprints as they were before ``r`` writes; the buckets'
+# upsert adds in ``numeric`` and wraps mod 2**64 into a signed BIGINT, as ``signed`` does, so
+# no sum overflows. A record that is gone (a delete) takes the general path below.
+_TWO_64, _TWO_63 = 1 << 64, 1 << 63
+_ONE_SLICE = 1000  # rows per statement (4 parameters each: far under psycopg's 65,535)
+
+
+def _wrapped(x: str) -> str:
+    # mod() takes the sign of its dividend: the second one makes the remainder non-negative.
+    return (f"(mod(mod({x} + {_TWO_63}, {_TWO_64}) + {_TWO_64}, {_TWO_64}) - {_TWO_63})"
+            "::bigint")
+
+
+def _one_statement(rows: int) -> str:
+    values = ", ".join(["(%s, %s::integer, %s, %s::bigint)"] * rows)
+    same = "o.entity_type = {a}.entity_type AND o.bucket = {a}.bucket AND o.id = {a}.id"
+    return (
+        f"WITH n(entity_type, bucket, id, hash) AS (VALUES {values}), "
+        "o AS (SELECT d.entity_type, d.bucket, d.id, d.hash FROM n JOIN digest_rows d "
+        "ON d.entity_type = n.entity_type AND d.bucket = n.bucket AND d.id = n.id), "
+        f"c AS (SELECT n.* FROM n LEFT JOIN o ON {same.format(a='n')} "
+        "WHERE o.hash IS DISTINCT FROM n.hash), "
+        "r AS (INSERT INTO digest_rows (entity_type, bucket, id, hash) "
+        "SELECT entity_type, bucket, id, hash FROM c "
+        "ON CONFLICT (entity_type, bucket, id) DO UPDATE SET hash = excluded.hash), "
+        "g AS (SELECT c.entity_type, c.bucket, count(*) - count(o.id) AS dc, "
+        "sum(c.hash::numeric) - coalesce(sum(o.hash::numeric), 0) AS dh "
+        f"FROM c LEFT JOIN o ON {same.format(a='c')} GROUP BY c.entity_type, c.bucket) "
+        "INSERT INTO digest_buckets (entity_type, bucket, count, hash) "
+        f"SELECT entity_type, bucket, dc, {_wrapped('dh')} FROM g "
+        "ON CONFLICT (entity_type, bucket) DO UPDATE SET "
+        "count = digest_buckets.count + excluded.count, "
+        f"hash = {_wrapped('digest_buckets.hash::numeric + excluded.hash::numeric')}")
+
+
+def _keep_in_one(s: Connection, rows: list[tuple[str, int, str, int]]) -> None:
+    """(type, bucket, id, signed fingerprint) of records that all exist, on PostgreSQL."""
+    for start in range(0, len(rows), _ONE_SLICE):
+        part = rows[start:start + _ONE_SLICE]
+        s.exec_driver_sql(_one_statement(len(part)),
+                          tuple(value for row in part for value in row))
+
+
 
 
 def _upsert(s: Connection, table: Table, key: tuple[str, ...], values: tuple[str, ...]) -> Any:
