@@ -125,6 +125,9 @@ class UnitOfWork:
     # Fingerprints a writer computed from exactly what it wrote (``written``), by type and
     # id; a record touched again after is read back instead.
     _known: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Rows ``append`` wrote, in order, with the values bound: their fingerprints need no
+    # read back (``fingerprints.of_appended``).
+    _appended: list[tuple[Table, dict[str, Any]]] = field(default_factory=list)
 
     def record(
         self,
@@ -184,10 +187,11 @@ class UnitOfWork:
         their defaults (a foreign key the ORM would fill from a relationship must be set)."""
         conn = self.session.connection()
         for row in rows:
-            table = row.__table__
+            table: Table = row.__table__  # type: ignore[assignment]
             state = row.__dict__
-            conn.execute(_insert_into(table), {c.key: state[c.key] for c in table.columns
-                                               if c.key in state})
+            values = {c.key: state[c.key] for c in table.columns if c.key in state}
+            conn.execute(_insert_into(table), values)
+            self._appended.append((table, values))
 
     def touch(self, entity_type: str, entity_id: str, op: str = "upsert") -> None:
         """A record the change feed must carry (an entity changed as a side effect); the next
@@ -296,8 +300,16 @@ class UnitOfWork:
         affected: dict[str, list[str]] = {}
         for entity_type, entity_id, _op in self.touched:
             affected.setdefault(entity_type, []).append(entity_id)
-        if affected:
-            keep(self.session, affected, self._known)
+        if not affected:
+            return
+        known = self._known
+        if self._appended:
+            from clienteling.engine.entities import ENTITIES
+            from clienteling.engine.fingerprints import of_appended
+
+            made = of_appended(ENTITIES, self._appended, affected)
+            known = {t: {**made.get(t, {}), **known.get(t, {})} for t in {*made, *known}}
+        keep(self.session, affected, known)
 
     def _entry(self, call: HubCall, rec: _Record, action: str | None = None) -> OutboxEntry:
         actor = self.actor

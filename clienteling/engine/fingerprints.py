@@ -27,7 +27,16 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, BigInteger, Connection, DateTime, bindparam, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    DateTime,
+    Table,
+    bindparam,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from clienteling.engine import wire_rows
@@ -126,8 +135,11 @@ class Fingerprints:
         owned: dict[str, list[Any]] = {}
         if kind.children is not None:
             names = _child_names(kind)
+            table = kind.children.table
+            child_read = [(n, _read_back(table.c[n].type)) for n in names[1:]]
             for child in children:
-                owned.setdefault(child[names[0]], []).append([child[n] for n in names[1:]])
+                owned.setdefault(child[names[0]], []).append(
+                    [child[n] if f is None else f(child[n]) for n, f in child_read])
             _order(kind, owned)
         return dict(self._one([v if f is None else f(v) for v, f in
                                ((row[name], f) for name, f in read)], owned) for row in rows)
@@ -231,6 +243,64 @@ def _order(kind: SyncedType, owned: dict[str, list[Any]]) -> dict[str, list[Any]
         if len(rows) > 1:
             rows.sort(key=key)
     return owned
+
+
+def of_appended(kinds: Iterable[SyncedType], rows: Sequence[tuple[Table, Mapping[str, Any]]],
+                wanted: Mapping[str, Iterable[str]]) -> dict[str, dict[str, int]]:
+    """type -> id -> fingerprint of the ``wanted`` records among rows a unit of work appended
+    (``UnitOfWork.append``: a redemption and its items, written once with Core INSERTs and
+    never changed in that transaction), from the values bound, in the order written (a
+    parent written again after a savepoint was undone starts over with its new children).
+
+    Why: reading a redeem's new redemption back to fingerprint it was two of its statements
+    (the row, its items) on the hub. A row with an unset column that has a default (which the
+    INSERT filled in, and these values do not hold) is left out, to be read back."""
+    parents = {kind.table.name: kind for kind in kinds}
+    children = {kind.children.table.name: kind for kind in parents.values()
+                if kind.children is not None}
+    made: dict[tuple[str, Any], Mapping[str, Any] | None] = {}
+    owned: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
+    for table, values in rows:
+        kind = parents.get(table.name)
+        if kind is not None:
+            key = (kind.name, values.get("id"))
+            made[key] = _filled(table, values, kind.digest_columns)
+            owned[key] = []
+            continue
+        kind = children.get(table.name)
+        if kind is not None:
+            assert kind.children is not None
+            key = (kind.name, values.get(kind.children.parent_key))
+            child = _filled(table, values, _child_names(kind))
+            if key in owned and child is not None:
+                owned[key].append(child)
+            else:
+                made[key] = None
+    out: dict[str, dict[str, int]] = {}
+    for entity_type, ids in wanted.items():
+        kind = next((k for k in parents.values() if k.name == entity_type), None)
+        if kind is None:
+            continue
+        for record_id in ids:
+            written = made.get((entity_type, record_id))
+            if written is not None:
+                out.setdefault(entity_type, {}).update(Fingerprints(kind).of_written(
+                    [written], owned[(entity_type, record_id)]))
+    return out
+
+
+def _filled(table: Table, values: Mapping[str, Any],
+            names: Iterable[str]) -> dict[str, Any] | None:
+    """``values`` with None for the columns of ``names`` left unbound that have no default
+    (the INSERT wrote NULL); None when one left unbound has a default."""
+    out = dict(values)
+    for name in names:
+        if name not in out:
+            column = table.c[name]
+            if column.default is not None or column.server_default is not None:
+                return None
+            out[name] = None
+    return out
 
 
 def _read_back(column_type: Any) -> Callable[[Any], Any] | None:

@@ -206,3 +206,26 @@ def test_rebuild_brings_in_rows_written_behind_the_services(tmp_path: Path) -> N
         assert_kept(cl, "rebuilt")
         with database_of(cl).read() as s:
             assert s.scalar(select(DigestBucket.count).limit(1)) is not None
+
+
+def test_a_new_redemption_is_fingerprinted_from_the_values_written(world: World) -> None:
+    """Issue 19: a redeem's new redemption and its items are fingerprinted from the values
+    its INSERTs bound (``fingerprints.of_appended``), not read back; what is kept still equals
+    the recompute, money in the items included."""
+    cl = world.cl
+    d = make_definition(world, max_redemptions=3)
+    rd = make_reward_definition(world)
+    p = make_profile(world)
+    b = issue(world, d, p)
+    give_reward(world, rd, p, "20.00")
+    seen: list[str] = []
+    stop = database_of(cl).on_statement(seen.append)
+    try:
+        cl.benefits.redeem(world.associate, p.id, b.id)
+        cl.rewards.redeem_amount(world.associate, p.id, Decimal("7.35"))
+    finally:
+        stop()
+    read_back = [s for s in seen if s.lstrip().upper().startswith("SELECT")
+                 and "redemption_items" in s]
+    assert not read_back, read_back
+    assert_kept(cl, "redeemed")
