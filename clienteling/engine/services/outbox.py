@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clienteling.engine.context import Context
@@ -53,6 +53,11 @@ DEPENDS_ON_REFUSED = "depends_on_refused"
 #: What ``mark_done`` and ``mark_done_many`` write besides the hub's answer.
 _DONE: dict[str, Any] = {"status": DONE, "last_error": None, "last_code": None,
                          "next_attempt_at": None}
+
+#: ``mark_done`` for many entries at once (``mark_done_many``): one statement, run per entry.
+_SETTLE = (update(OutboxEntry)
+           .where(OutboxEntry.seq == bindparam("s"), OutboxEntry.status == IN_FLIGHT)
+           .values(updated_at=bindparam("now"), response=bindparam("r"), **_DONE))
 
 
 class OutboxStateError(DomainError):
@@ -308,15 +313,23 @@ class OutboxService:
         answer stands."""
         if not answers:
             return []
-        lost: list[int] = []
         with self.ctx.db.write() as s:
             now = self.ctx.clock.now()
-            for seq, response in answers:
-                try:
-                    self._move_in(s, seq, (IN_FLIGHT,), now, response=response, **_DONE)
-                except OutboxStateError:
-                    lost.append(seq)
-        return lost
+            conn = s.connection()
+            # One read of the batch's states and one UPDATE run for every entry still in
+            # flight: building and running an UPDATE per entry was a third of the till's CPU
+            # in a push (issue 19). The write transaction holds the file's write lock, so
+            # what the read saw in flight is still in flight when the UPDATE runs.
+            flying = {seq for seq, status in conn.execute(
+                select(OutboxEntry.seq, OutboxEntry.status)
+                .where(OutboxEntry.seq.in_([seq for seq, _ in answers]))) if status == IN_FLIGHT}
+            rest = [{"s": seq, "r": response, "now": now}
+                    for seq, response in answers if seq in flying]
+            if rest:
+                won = conn.execute(_SETTLE, rest).rowcount
+                if conn.dialect.supports_sane_multi_rowcount and won != len(rest):
+                    raise OutboxStateError(rest[0]["s"], (IN_FLIGHT,), "settled meanwhile")
+        return [seq for seq, _ in answers if seq not in flying]
 
     def mark_retry(self, seq: int, error: str, next_attempt_at: datetime) -> None:
         """in_flight -> pending: not delivered (network, 5xx); try again from
