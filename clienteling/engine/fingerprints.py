@@ -131,14 +131,11 @@ class Fingerprints:
         (``json.loads`` of ``json.dumps``, the JSON type's round trip). A writer that made the
         records itself skips reading them back (a hub import's million profiles, issue 16)."""
         kind = self.kind
-        read = [(name, _read_back(kind.table.c[name].type)) for name in kind.digest_columns]
+        read, parent_key, child_read = _written_plan(kind)
         owned: dict[str, list[Any]] = {}
         if kind.children is not None:
-            names = _child_names(kind)
-            table = kind.children.table
-            child_read = [(n, _read_back(table.c[n].type)) for n in names[1:]]
             for child in children:
-                owned.setdefault(child[names[0]], []).append(
+                owned.setdefault(child[parent_key], []).append(
                     [child[n] if f is None else f(child[n]) for n, f in child_read])
             _order(kind, owned)
         return dict(self._one([v if f is None else f(v) for v, f in
@@ -255,30 +252,30 @@ def of_appended(kinds: Iterable[SyncedType], rows: Sequence[tuple[Table, Mapping
     Why: reading a redeem's new redemption back to fingerprint it was two of its statements
     (the row, its items) on the hub. A row with an unset column that has a default (which the
     INSERT filled in, and these values do not hold) is left out, to be read back."""
-    parents = {kind.table.name: kind for kind in kinds}
-    children = {kind.children.table.name: kind for kind in parents.values()
-                if kind.children is not None}
+    parents, children = _by_table(tuple(kinds))
     made: dict[tuple[str, Any], Mapping[str, Any] | None] = {}
     owned: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
     for table, values in rows:
         kind = parents.get(table.name)
         if kind is not None:
             key = (kind.name, values.get("id"))
-            made[key] = _filled(table, values, kind.digest_columns)
+            made[key] = _filled(table, values, _written_plan(kind)[0])
             owned[key] = []
             continue
         kind = children.get(table.name)
         if kind is not None:
             assert kind.children is not None
             key = (kind.name, values.get(kind.children.parent_key))
-            child = _filled(table, values, _child_names(kind))
+            plan = _written_plan(kind)
+            child = _filled(table, values, [(plan[1], None), *plan[2]])
             if key in owned and child is not None:
                 owned[key].append(child)
             else:
                 made[key] = None
     out: dict[str, dict[str, int]] = {}
+    by_name = {k.name: k for k in parents.values()}
     for entity_type, ids in wanted.items():
-        kind = next((k for k in parents.values() if k.name == entity_type), None)
+        kind = by_name.get(entity_type)
         if kind is None:
             continue
         for record_id in ids:
@@ -289,18 +286,55 @@ def of_appended(kinds: Iterable[SyncedType], rows: Sequence[tuple[Table, Mapping
     return out
 
 
+_BY_TABLE: dict[tuple[str, ...], tuple[dict[str, SyncedType], dict[str, SyncedType]]] = {}
+
+
+def _by_table(kinds: tuple[SyncedType, ...]) -> tuple[dict[str, SyncedType],
+                                                      dict[str, SyncedType]]:
+    """Table name -> type, for the types' own tables and for their children's."""
+    key = tuple(kind.name for kind in kinds)
+    found = _BY_TABLE.get(key)
+    if found is None:
+        parents = {kind.table.name: kind for kind in kinds}
+        children = {kind.children.table.name: kind for kind in kinds
+                    if kind.children is not None}
+        found = _BY_TABLE[key] = (parents, children)
+    return found
+
+
 def _filled(table: Table, values: Mapping[str, Any],
-            names: Iterable[str]) -> dict[str, Any] | None:
-    """``values`` with None for the columns of ``names`` left unbound that have no default
+            plan: _Plan) -> dict[str, Any] | None:
+    """``values`` with None for the columns of ``plan`` left unbound that have no default
     (the INSERT wrote NULL); None when one left unbound has a default."""
     out = dict(values)
-    for name in names:
+    for name, _ in plan:
         if name not in out:
             column = table.c[name]
             if column.default is not None or column.server_default is not None:
                 return None
             out[name] = None
     return out
+
+
+_Plan = list[tuple[str, Callable[[Any], Any] | None]]
+_WRITTEN_PLANS: dict[str, tuple[_Plan, str, _Plan]] = {}
+
+
+def _written_plan(kind: SyncedType) -> tuple[_Plan, str, _Plan]:
+    """A type's columns with how each comes back on the read path, its children's parent
+    key and theirs; built once per type (a redeem fingerprints its new redemption this way,
+    and building them cost more than using them)."""
+    found = _WRITTEN_PLANS.get(kind.name)
+    if found is None:
+        read = [(name, _read_back(kind.table.c[name].type)) for name in kind.digest_columns]
+        parent_key, child_read = "", []
+        if kind.children is not None:
+            names = _child_names(kind)
+            table = kind.children.table
+            parent_key = names[0]
+            child_read = [(n, _read_back(table.c[n].type)) for n in names[1:]]
+        found = _WRITTEN_PLANS[kind.name] = (read, parent_key, child_read)
+    return found
 
 
 def _read_back(column_type: Any) -> Callable[[Any], Any] | None:

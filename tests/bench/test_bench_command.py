@@ -46,7 +46,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "command": ("scale", "seed", "started_at", "duration_s", "targets", "skipped"),
 }
 SIZES = ("profiles", "benefits", "rewards", "benefit_definitions", "reward_definitions", "db_mb")
-MACHINE = ("cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platform")
+MACHINE = ("cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platform",
+           "python_reference_ms")
 TARGETS = ("search_p95_ms", "open_profile_p95_ms", "open_profile_ui_p95_ms", "redeem_benefit_p95_ms",
            "redeem_reward_p95_ms", "report_liability_ms", "report_expiring_ms",
            "report_redemptions_ms", "report_reactions_ms", "hub_report_liability_ms_sqlite",

@@ -64,7 +64,9 @@ def test_machine_describes_this_machine(tmp_path: Path) -> None:
     run = BenchRun(scale=1000, sizes=Sizes.at(1000), db_path=tmp_path / "x.db",
                    workdir=tmp_path, progress=lambda _m: None)
     m = machine.measure(run)["machine"]
-    assert set(m) == {"cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platform"}
+    assert set(m) == {"cores", "memory_gb", "cpu", "python", "sqlite", "postgresql", "platform",
+                      "python_reference_ms"}
+    assert isinstance(m["python_reference_ms"], float) and m["python_reference_ms"] > 0
     assert isinstance(m["cores"], int) and m["cores"] >= 1
     assert m["postgresql"] is None and "machine.postgresql" in run.skipped
     assert m["sqlite"] == sqlite3.sqlite_version
