@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from clienteling.bench.memory import peak_kb, reset_peak
 from clienteling.bench.run import BenchRun
 from clienteling.engine.services import Clienteling
 from clienteling.hub.transfer.kinds import kind_named
@@ -54,6 +55,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
         write_customers(source, run.scale, store.id, run.seed)
         actor = cl.transfer.importer("importer")
         run.progress(f"importload: hub import of {run.scale:,} customers")
+        own_peak = reset_peak()  # the import's own peak, not an earlier part's
         started = time.perf_counter()
         summary = import_file(cl, cl.transfer, kind_named("profiles"), source, "csv", actor=actor)
         seconds = time.perf_counter() - started
@@ -63,5 +65,6 @@ def measure(run: BenchRun) -> dict[str, Any]:
     return {
         "hub_import_s": round(seconds, 1),
         "hub_import_rows_per_s": round(run.scale / seconds),
-        "hub_import_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "hub_import_rss_mb": round(((peak_kb() if own_peak else None)
+                                    or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024),
     }

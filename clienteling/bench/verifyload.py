@@ -35,6 +35,7 @@ from clienteling.bench.hubserver import (
     hub_server,
     remove_sqlite_file,
 )
+from clienteling.bench.memory import REPORT_PEAK, peak_kb
 from clienteling.bench.run import BenchRun
 from clienteling.demo import FIRST_NAMES
 from clienteling.engine.services import Clienteling
@@ -43,11 +44,12 @@ from clienteling.sync.verify import verify
 
 CLIENT_TIMEOUT_S = 600.0
 # Runs the command as a person does and reports its own peak memory on stderr's last line.
-_REPORTING = ("import resource, sys\n"
+# Its own peak (``bench.memory``): ``ru_maxrss`` would carry over the bench process's.
+_REPORTING = (REPORT_PEAK
+              + "import sys\n"
               "from clienteling.cli import main\n"
               "code = main(sys.argv[1:])\n"
-              "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-              " file=sys.stderr)\n"
+              "print('maxrss_kb', _peak_kb(), file=sys.stderr)\n"
               "sys.exit(code)\n")
 
 
@@ -90,7 +92,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
                 till.close()
             run.progress("verifyload: clienteling sync --verify --detail in its own process")
             command_rss_kb = _command_rss_kb(till_path, hub.base_url, token)
-            hub_rss_kb = _peak_kb(hub.pid)
+            hub_rss_kb = peak_kb(hub.pid)
     finally:
         remove_sqlite_file(hub_path)
         remove_sqlite_file(till_path)
@@ -126,12 +128,3 @@ def _command_rss_kb(till_path: Path, hub_url: str, token: str) -> int:
     return int(marks[-1][1])
 
 
-def _peak_kb(pid: int) -> int | None:
-    """A process's peak resident memory (``VmHWM``), where /proc has it."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
