@@ -171,7 +171,7 @@ def time_reports(run: BenchRun, backend: Backend, url: str, viewer: Viewer
             seconds, doc = median_of_runs(call)
             try:
                 answers[report] = CHECKS[report](doc)
-            except (AssertionError, KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
                 raise RuntimeError(f"{backend} hub: the {report} report is not a real answer: "
                                    f"{exc or type(exc).__name__}") from exc
             times[key(report, backend)] = ms(seconds)
@@ -191,11 +191,22 @@ def median_of_runs(call: Callable[[], dict[str, Any]]) -> tuple[float, dict[str,
 
 
 # --------------------------------------------------------------------------- the checks
-# Each returns the figures it checked; an ``assert`` that fails names what is wrong.
+# Each returns the figures it checked; a check that fails names what is wrong. Not
+# ``assert``: ``python -O`` strips those, and a fast wrong answer would pass.
+
+
+class NotAnAnswer(ValueError):
+    """A report's answer that cannot be right (empty where the data has figures, parts not
+    adding up to their total, another scope)."""
+
+
+def _require(holds: bool, problem: str) -> None:
+    if not holds:
+        raise NotAnAnswer(problem)
 
 
 def _chain(doc: dict[str, Any]) -> None:
-    assert doc["scope"]["store_id"] is None, f"scope {doc['scope']}, not the chain"
+    _require(doc["scope"]["store_id"] is None, f"scope {doc['scope']}, not the chain")
 
 
 def check_liability(doc: dict[str, Any]) -> dict[str, Any]:
@@ -204,19 +215,19 @@ def check_liability(doc: dict[str, Any]) -> dict[str, Any]:
     cells = sum((Decimal(c["reward_dollars"]) for c in doc["rewards"]), Decimal(0))
     uses = sum(b["uses_outstanding"] for b in doc["benefits"])
     instances = sum(b["instances"] for b in doc["benefits"])
-    assert total > 0, f"total owed {total}"
-    assert cells == total, f"the months add up to {cells}, the total is {total}"
-    assert instances > 0, f"{instances} benefit instances outstanding"
+    _require(total > 0, f"total owed {total}")
+    _require(cells == total, f"the months add up to {cells}, the total is {total}")
+    _require(instances > 0, f"{instances} benefit instances outstanding")
     return {"total": str(total), "benefit_instances": instances, "benefit_uses": uses}
 
 
 def check_expiring(doc: dict[str, Any]) -> dict[str, Any]:
     _chain(doc)
     customers, listed = doc["total_customers"], len(doc["customers"])
-    assert customers > 0, "no customer with anything expiring within 30 days"
-    assert listed == min(customers, 200), f"{listed} listed of {customers}"
+    _require(customers > 0, "no customer with anything expiring within 30 days")
+    _require(listed == min(customers, 200), f"{listed} listed of {customers}")
     dollars = Decimal(doc["total_reward_dollars"])
-    assert dollars > 0 or doc["total_benefits"] > 0, "nothing expiring in the totals"
+    _require(dollars > 0 or doc["total_benefits"] > 0, "nothing expiring in the totals")
     return {"customers": customers, "reward_dollars": str(dollars),
             "benefits": doc["total_benefits"]}
 
@@ -225,10 +236,10 @@ def check_redemptions(doc: dict[str, Any]) -> dict[str, Any]:
     _chain(doc)
     total = doc["total"]
     uses, dollars = total["benefit_uses"], Decimal(total["reward_dollars"])
-    assert uses > 0 and dollars > 0, f"benefit uses {uses}, reward dollars {dollars}"
-    assert len(doc["buckets"]) == 30, f"{len(doc['buckets'])} days, not 30"
+    _require(uses > 0 and dollars > 0, f"benefit uses {uses}, reward dollars {dollars}")
+    _require(len(doc["buckets"]) == 30, f"{len(doc['buckets'])} days, not 30")
     by_day = sum(b["benefit_uses"] for b in doc["buckets"])
-    assert by_day == uses, f"the days add up to {by_day} uses, the total is {uses}"
+    _require(by_day == uses, f"the days add up to {by_day} uses, the total is {uses}")
     return {"benefit_uses": uses, "reward_dollars": str(dollars),
             "net_dollars": total["net_dollars"]}
 
@@ -237,8 +248,8 @@ def check_reactions(doc: dict[str, Any]) -> dict[str, Any]:
     _chain(doc)
     total = doc["total"]
     issued, dollars = total["issued"], Decimal(total["reward_dollars"])
-    assert issued > 0 and dollars > 0, f"issued {issued}, reward dollars {dollars}"
-    assert sum(r["issued"] for r in doc["reactions"]) == issued, "the lines do not add up"
+    _require(issued > 0 and dollars > 0, f"issued {issued}, reward dollars {dollars}")
+    _require(sum(r["issued"] for r in doc["reactions"]) == issued, "the lines do not add up")
     return {"issued": issued, "redeemed": total["redeemed"], "reward_dollars": str(dollars)}
 
 

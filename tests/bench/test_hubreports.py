@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -174,7 +176,20 @@ def test_an_empty_or_inconsistent_answer_is_no_answer(report: str, broken: dict[
                                                        words: str) -> None:
     """A broken endpoint must not produce a fast number: the check refuses its answer."""
     doc = {"scope": {"store_id": None}, **broken}
-    with pytest.raises(AssertionError, match=words):
+    with pytest.raises(hubreports.NotAnAnswer, match=words):
         hubreports.CHECKS[report](doc)
-    with pytest.raises(AssertionError, match="not the chain"):
+    with pytest.raises(hubreports.NotAnAnswer, match="not the chain"):
         hubreports.CHECKS[report]({**doc, "scope": {"store_id": "a-store"}})
+
+
+def test_the_checks_hold_under_python_o() -> None:
+    """``python -O`` strips ``assert``: the checks must refuse a broken answer there too."""
+    code = ("from clienteling.bench import hubreports\n"
+            "try:\n"
+            "    hubreports.check_liability({'scope': {'store_id': None}, 'total': '0.00',"
+            " 'rewards': [], 'benefits': []})\n"
+            "except hubreports.NotAnAnswer as exc:\n"
+            "    print('refused:', exc)\n")
+    done = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.startswith("refused: total owed 0.00"), done.stdout + done.stderr
