@@ -30,7 +30,13 @@ from clienteling.engine.services.reports.tables import (
 from clienteling.engine.services.sync_state import LAST_SYNCED
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.reports.chart_data import chart_data
-from clienteling.ui.reports.window import HEADINGS, ReportPage, heading
+from clienteling.ui.reports.window import (
+    HEADINGS,
+    WORDED_COLUMNS,
+    ReportPage,
+    cell_words,
+    heading,
+)
 from tests.internals import database_of
 from tests.ui.support import TIMEOUT, customer_owed_elsewhere, open_reports
 
@@ -77,8 +83,11 @@ def test_a_manager_sees_their_store_only_chart_table_and_csv_agree(
     # The table's headings are words; the CSV (below) keeps the hub's keys.
     assert [model.headerData(i, _horizontal()) for i in range(len(header))] == [
         HEADINGS[key] for key in header]
+    # The cells are the CSV's, a row's kind in words ("Reward dollars" for ``reward``).
     assert [tuple(model.display_text(r, c) for c in range(len(header)))
-            for r in range(model.rowCount())] == rows
+            for r in range(model.rowCount())] == [
+        tuple(cell_words(v) if v and header[c] in WORDED_COLUMNS else v
+              for c, v in enumerate(row)) for row in rows]
     chart = chart_data(report)
     assert sum((v for _, values in chart.series for v in values), Decimal("0.00")) == report.total
 
@@ -154,6 +163,16 @@ def test_every_report_table_is_headed_in_words_and_its_csv_keeps_the_keys(
         shown = [page.model.headerData(i, _horizontal()) for i in range(len(columns))]
         assert shown == [HEADINGS[key] for key in columns], kind
         assert next(csv.reader(io.StringIO(page.result.csv))) == list(columns), kind
+        # What a row is reads as words too ("Total", not ``total``); the CSV keeps the key.
+        worded = [i for i, key in enumerate(columns) if key in WORDED_COLUMNS]
+        csv_rows = list(csv.reader(io.StringIO(page.result.csv)))[1:]
+        for i in worded:
+            cells = [page.model.data(page.model.index(r, i)) for r in range(len(csv_rows))]
+            assert cells == [cell_words(row[i]) if row[i] else "" for row in csv_rows], kind
+            assert all("_" not in c and (not c or c[0].isupper()) for c in cells), cells
+    assert window.pages["liability"].model.data(
+        window.pages["liability"].model.index(
+            window.pages["liability"].model.rowCount() - 1, 0)) == "Total"
 
 
 def _drawn(page: ReportPage) -> tuple[list[str], dict[str, list[float]]]:

@@ -77,6 +77,15 @@ HEADINGS = {
     "net_dollars": "Net dollars", "handle": "Handle", "issued": "Issued", "redeemed": "Redeemed",
     "expired_unused": "Expired unused",
 }
+#: What a row is (the CSV's ``kind`` and ``breakdown`` keys) and yes/no flags, in words in
+#: the table; the CSV keeps the keys. A value this till does not know reads as words too.
+CELL_WORDS = {
+    "reward": "Reward dollars", "benefit": "Benefit", "total": "Total", "bucket": "Period",
+    "staff": "Staff member", "benefit_definition": "Benefit definition",
+    "reward_definition": "Reward definition", "reaction": "Reaction", "yes": "Yes", "no": "No",
+}
+#: The columns whose values are keys, not figures or names.
+WORDED_COLUMNS = frozenset({"kind", "breakdown", "opted_out"})
 NOT_CONNECTED = "this till is not connected to a hub"
 HUB_UNREACHED = "the hub could not be reached at the last sync"
 
@@ -265,7 +274,7 @@ class ReportPage(QWidget):
         self.result = result
         self.message.setText("")
         header, rows = result.table
-        self.model = RowsModel([Column(heading(key), _cell(i)) for i, key in enumerate(header)],
+        self.model = RowsModel([Column(heading(key), _cell(i, key)) for i, key in enumerate(header)],
                                key=lambda row: "|".join(row), parent=self)
         self.model.set_rows(rows)
         self.table.setModel(self.model)
@@ -378,7 +387,14 @@ def _day(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-def _cell(i: int) -> Callable[[Row], str]:
+def cell_words(value: str) -> str:
+    """A row's kind (``benefit_definition``) or a flag (``yes``) as the table shows it."""
+    return CELL_WORDS.get(value) or value.replace("_", " ").capitalize()
+
+
+def _cell(i: int, key: str) -> Callable[[Row], str]:
+    if key in WORDED_COLUMNS:
+        return lambda row: cell_words(row[i]) if row[i] else ""
     return lambda row: row[i]
 
 
