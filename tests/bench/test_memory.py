@@ -17,12 +17,14 @@ MB = 1024
 def test_reset_peak_forgets_memory_given_back() -> None:
     if peak_kb() is None or not reset_peak():
         pytest.skip("no /proc/self/status or clear_refs here")
+    before = peak_kb()  # what is resident now (a whole test session holds hundreds of MB)
+    assert before is not None
     big = bytearray(300 * MB * 1024)  # resident: every page written
     big[::4096] = b"x" * len(big[::4096])
-    assert peak_kb() >= 300 * MB  # type: ignore[operator]
+    assert peak_kb() >= before + 290 * MB  # type: ignore[operator]
     del big
     assert reset_peak()
-    assert peak_kb() < 250 * MB  # type: ignore[operator]
+    assert peak_kb() < before + 100 * MB  # type: ignore[operator]
 
 
 def test_a_child_reports_its_own_peak_not_its_parents() -> None:
