@@ -170,9 +170,12 @@ def test_every_report_table_is_headed_in_words_and_its_csv_keeps_the_keys(
             cells = [page.model.data(page.model.index(r, i)) for r in range(len(csv_rows))]
             assert cells == [cell_words(row[i]) if row[i] else "" for row in csv_rows], kind
             assert all("_" not in c and (not c or c[0].isupper()) for c in cells), cells
-    assert window.pages["liability"].model.data(
-        window.pages["liability"].model.index(
-            window.pages["liability"].model.rowCount() - 1, 0)) == "Total"
+    liability = window.pages["liability"]
+    assert liability.model.data(liability.model.index(liability.model.rowCount() - 1, 0)) == "Total"
+    # ... and is shown whole, not cut to "Re…".
+    window.tabs.setCurrentWidget(liability)
+    words = liability.table.fontMetrics().horizontalAdvance("Reward dollars")
+    qtbot.waitUntil(lambda: liability.table.columnWidth(0) >= words, timeout=TIMEOUT)
 
 
 def _drawn(page: ReportPage) -> tuple[list[str], dict[str, list[float]]]:
