@@ -76,6 +76,17 @@ class RowsTable(QTableView):
     another delegate, a grid, hidden rows, more rows than the precision — is Qt's.
     """
 
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802
+        """A new model gets a padded delegate of its own: the one made for the previous model
+        measured that model's cells, so every column fell to the minimum width (a report's
+        "Reward dollars" cut to "Re…" after Refresh)."""
+        super().setModel(model)
+        replaced = self.itemDelegate()
+        if (isinstance(replaced, PaddedDelegate) and isinstance(model, RowsModel)
+                and replaced._model is not model):
+            self.setItemDelegate(PaddedDelegate(model, self))
+            replaced.deleteLater()
+
     def sizeHintForColumn(self, column: int) -> int:  # noqa: N802
         model = self.model()
         delegate = self.itemDelegateForColumn(column) or self.itemDelegate()

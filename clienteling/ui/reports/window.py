@@ -47,7 +47,7 @@ from clienteling.engine.permissions import Action
 from clienteling.ui.common import formatting as fmt
 from clienteling.ui.common.errors import describe
 from clienteling.ui.common.rows_model import Column, RowsModel
-from clienteling.ui.common.tables import PaddedDelegate, make_table
+from clienteling.ui.common.tables import make_table
 from clienteling.ui.operations.reports import (
     LoadedReport,
     load_report,
@@ -279,12 +279,6 @@ class ReportPage(QWidget):
                                key=lambda row: "|".join(row), parent=self)
         self.model.set_rows(rows)
         self.table.setModel(self.model)
-        # Its sizes kept for this model: the delegate made with the table measured the old one,
-        # so every column fell back to the minimum width ("Reward dollars" cut to "Re…").
-        replaced = self.table.itemDelegate()
-        self.table.setItemDelegate(PaddedDelegate(self.model, self.table))
-        if replaced is not None:
-            replaced.deleteLater()  # each Refresh would otherwise keep one more
         # The table is the CSV's; a column empty in every row (another kind's) is only hidden.
         for column in range(len(header)):
             self.table.setColumnHidden(column, all(not row[column] for row in rows))
