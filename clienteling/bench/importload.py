@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import csv
 import random
-import resource
 import time
 from pathlib import Path
 from typing import Any
 
-from clienteling.bench.memory import peak_kb, reset_peak
+from clienteling.bench.memory import own_peak_kb, reset_peak
 from clienteling.bench.run import BenchRun
 from clienteling.engine.services import Clienteling
 from clienteling.hub.transfer.kinds import kind_named
@@ -55,7 +54,7 @@ def measure(run: BenchRun) -> dict[str, Any]:
         write_customers(source, run.scale, store.id, run.seed)
         actor = cl.transfer.importer("importer")
         run.progress(f"importload: hub import of {run.scale:,} customers")
-        own_peak = reset_peak()  # the import's own peak, not an earlier part's
+        reset_peak()  # the import's own peak, not an earlier part's
         started = time.perf_counter()
         summary = import_file(cl, cl.transfer, kind_named("profiles"), source, "csv", actor=actor)
         seconds = time.perf_counter() - started
@@ -65,6 +64,5 @@ def measure(run: BenchRun) -> dict[str, Any]:
     return {
         "hub_import_s": round(seconds, 1),
         "hub_import_rows_per_s": round(run.scale / seconds),
-        "hub_import_rss_mb": round(((peak_kb() if own_peak else None)
-                                    or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024),
+        "hub_import_rss_mb": round(own_peak_kb() / 1024),
     }

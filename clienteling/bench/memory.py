@@ -6,22 +6,12 @@ import's figure was the bench process's earlier peak (1,883 MB, from another par
 command started by the bench reported the same 1,883 MB as its own. ``VmHWM`` in
 ``/proc/<pid>/status`` belongs to the process's memory map (new at ``exec``), and writing 5
 to ``/proc/self/clear_refs`` resets it to what is resident now, so a part can measure its
-own peak. Where there is no /proc these give None and the caller falls back."""
+own peak. Where there is no /proc, `peak_kb` gives None and `own_peak_kb` falls back."""
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
-
-#: For a child process to print its own peak as its last line on stderr (``peak_kb`` there).
-REPORT_PEAK = ("def _peak_kb():\n"
-               "    try:\n"
-               "        for line in open('/proc/self/status'):\n"
-               "            if line.startswith('VmHWM:'):\n"
-               "                return int(line.split()[1])\n"
-               "    except OSError:\n"
-               "        pass\n"
-               "    import resource\n"
-               "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n")
 
 
 def peak_kb(pid: int | str = "self") -> int | None:
@@ -42,3 +32,9 @@ def reset_peak() -> bool:
     except OSError:
         return False
     return True
+
+
+def own_peak_kb() -> int:
+    """This process's peak in KiB: ``VmHWM`` (after ``reset_peak``, since then), else
+    ``ru_maxrss`` where there is no /proc."""
+    return peak_kb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

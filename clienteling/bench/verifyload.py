@@ -35,7 +35,7 @@ from clienteling.bench.hubserver import (
     hub_server,
     remove_sqlite_file,
 )
-from clienteling.bench.memory import REPORT_PEAK, peak_kb
+from clienteling.bench.memory import peak_kb
 from clienteling.bench.run import BenchRun
 from clienteling.demo import FIRST_NAMES
 from clienteling.engine.services import Clienteling
@@ -45,11 +45,11 @@ from clienteling.sync.verify import verify
 CLIENT_TIMEOUT_S = 600.0
 # Runs the command as a person does and reports its own peak memory on stderr's last line.
 # Its own peak (``bench.memory``): ``ru_maxrss`` would carry over the bench process's.
-_REPORTING = (REPORT_PEAK
-              + "import sys\n"
+_REPORTING = ("import sys\n"
+              "from clienteling.bench.memory import own_peak_kb\n"
               "from clienteling.cli import main\n"
               "code = main(sys.argv[1:])\n"
-              "print('maxrss_kb', _peak_kb(), file=sys.stderr)\n"
+              "print('maxrss_kb', own_peak_kb(), file=sys.stderr)\n"
               "sys.exit(code)\n")
 
 

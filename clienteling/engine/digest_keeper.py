@@ -173,8 +173,6 @@ def _keep_in_one(s: Connection, rows: list[tuple[str, int, str, int]]) -> None:
                           tuple(value for row in part for value in row))
 
 
-
-
 def _upsert(s: Connection, table: Table, key: tuple[str, ...], values: tuple[str, ...]) -> Any:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` (both backends have it), built once: one
     statement where an insert and an update were two."""

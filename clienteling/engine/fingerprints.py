@@ -252,7 +252,7 @@ def of_appended(kinds: Iterable[SyncedType], rows: Sequence[tuple[Table, Mapping
     Why: reading a redeem's new redemption back to fingerprint it was two of its statements
     (the row, its items) on the hub. A row with an unset column that has a default (which the
     INSERT filled in, and these values do not hold) is left out, to be read back."""
-    parents, children = _by_table(tuple(kinds))
+    parents, children, by_name = _by_table(tuple(kinds))
     made: dict[tuple[str, Any], Mapping[str, Any] | None] = {}
     owned: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
     for table, values in rows:
@@ -273,7 +273,6 @@ def of_appended(kinds: Iterable[SyncedType], rows: Sequence[tuple[Table, Mapping
             else:
                 made[key] = None
     out: dict[str, dict[str, int]] = {}
-    by_name = {k.name: k for k in parents.values()}
     for entity_type, ids in wanted.items():
         kind = by_name.get(entity_type)
         if kind is None:
@@ -286,19 +285,20 @@ def of_appended(kinds: Iterable[SyncedType], rows: Sequence[tuple[Table, Mapping
     return out
 
 
-_BY_TABLE: dict[tuple[str, ...], tuple[dict[str, SyncedType], dict[str, SyncedType]]] = {}
+_Kinds = dict[str, SyncedType]
+_BY_TABLE: dict[tuple[str, ...], tuple[_Kinds, _Kinds, _Kinds]] = {}
 
 
-def _by_table(kinds: tuple[SyncedType, ...]) -> tuple[dict[str, SyncedType],
-                                                      dict[str, SyncedType]]:
-    """Table name -> type, for the types' own tables and for their children's."""
+def _by_table(kinds: tuple[SyncedType, ...]) -> tuple[_Kinds, _Kinds, _Kinds]:
+    """Table name -> type, for the types' own tables and for their children's; and type
+    name -> type. Built once per set of types."""
     key = tuple(kind.name for kind in kinds)
     found = _BY_TABLE.get(key)
     if found is None:
         parents = {kind.table.name: kind for kind in kinds}
         children = {kind.children.table.name: kind for kind in kinds
                     if kind.children is not None}
-        found = _BY_TABLE[key] = (parents, children)
+        found = _BY_TABLE[key] = (parents, children, {kind.name: kind for kind in kinds})
     return found
 
 
