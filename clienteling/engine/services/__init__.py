@@ -10,8 +10,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from clienteling.engine.clock import Clock
 from clienteling.engine.context import Area, Changes, Context, Listener, Mode, Policy, UnitOfWork
 from clienteling.engine.db import current_revision, open_database
@@ -49,9 +47,6 @@ if TYPE_CHECKING:  # the hub's services, made on first use (a till never needs t
     from clienteling.engine.services.token_failures import TokenFailures
     from clienteling.engine.services.transfer import TransferService
 
-
-#: Ids per query when ``render_current`` reads records.
-_RECORDS_CHUNK = 500
 
 
 class Clienteling:
@@ -220,15 +215,12 @@ class Clienteling:
                        render: Callable[[Any], Any]) -> list[tuple[str, Any]]:
         """``(id, render(record))`` for each id, or ``(id, None)`` when there is no such record,
         rendered inside one read (the hub's ``/sync/records``)."""
-        # One query per few hundred ids, as the feed reads its records (``feed._current``):
-        # a query per id was a third of the hub's work in a push, whose till reads back
-        # every record of each batch it pushed (issue 19).
-        found: dict[str, Any] = {}
+        # Read as the feed reads its records: the pusher reads back every record of each
+        # batch it pushed (issue 19). Imported on first use, as the hub's services are.
+        from clienteling.engine.services.feed import records_by_id
+
         with self._ctx.reading() as s:
-            for start in range(0, len(ids), _RECORDS_CHUNK):
-                chunk = ids[start:start + _RECORDS_CHUNK]
-                for record in s.scalars(select(model).where(model.id.in_(chunk))).unique():
-                    found[record.id] = record
+            found = records_by_id(s, model, ids)
             return [(ident, None if (record := found.get(ident)) is None else render(record))
                     for ident in ids]
 

@@ -142,10 +142,18 @@ def _current(s: Any, rows: list[Any]) -> dict[tuple[str, str], Any]:
             wanted[row.entity_type].add(row.entity_id)
     found: dict[tuple[str, str], Any] = {}
     for entity_type, ids in wanted.items():
-        model: Any = BY_NAME[entity_type].model  # every synced model has an id
-        id_list = sorted(ids)
-        for start in range(0, len(id_list), _CHUNK):
-            chunk = id_list[start:start + _CHUNK]
-            for record in s.scalars(select(model).where(model.id.in_(chunk))).unique():
-                found[(entity_type, record.id)] = record
+        for record_id, record in records_by_id(s, BY_NAME[entity_type].model,
+                                               sorted(ids)).items():
+            found[(entity_type, record_id)] = record
+    return found
+
+
+def records_by_id(s: Any, model: Any, ids: list[str]) -> dict[str, Any]:
+    """id -> record of those of ``ids`` that exist, a query per few hundred ids (the feed's
+    pages and the hub's ``/sync/records``: a query per id was a third of a push's work)."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for record in s.scalars(select(model).where(model.id.in_(chunk))).unique():
+            found[record.id] = record
     return found
