@@ -48,7 +48,6 @@ if TYPE_CHECKING:  # the hub's services, made on first use (a till never needs t
     from clienteling.engine.services.transfer import TransferService
 
 
-
 class Clienteling:
     """The engine: ``Clienteling.open(url)`` on a till, ``mode="hub"`` on the hub.
 
