@@ -276,6 +276,45 @@ def test_the_label_names_the_last_sync_and_a_bad_range_is_said_in_words(
     assert page.message.text() == blocker.args[0]
 
 
+def test_print_sends_the_page_to_the_printer_the_dialog_chose(
+        open_window: Open, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Print… (beside Save as PDF…) opens Qt's print dialog and prints the PDF's page on the
+    printer chosen there; cancelling prints nothing. The dialog is stood in for by one that
+    picks a PDF file as its printer, since no printer exists offscreen."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    from clienteling.ui.reports import window as window_module
+
+    chosen = tmp_path / "printed.pdf"
+    answers: list[QPrintDialog.DialogCode] = []
+
+    class Chooser:
+        DialogCode = QPrintDialog.DialogCode
+
+        def __init__(self, printer: QPrinter, parent: Any) -> None:
+            self.printer = printer
+
+        def setWindowTitle(self, title: str) -> None:
+            assert title == "Print report"
+
+        def exec(self) -> QPrintDialog.DialogCode:
+            self.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            self.printer.setOutputFileName(str(chosen))
+            return answers.pop(0)
+
+    monkeypatch.setattr(window_module, "QPrintDialog", Chooser)
+    w = open_window("max")
+    liability = open_reports(qtbot, w).pages["liability"]
+    assert liability.print_button.text() == "Print…" and liability.print_button.isEnabled()
+    answers.append(QPrintDialog.DialogCode.Rejected)
+    liability.print_button.click()
+    assert not chosen.exists() and not answers
+    answers.append(QPrintDialog.DialogCode.Accepted)
+    liability.print_button.click()
+    assert chosen.read_bytes().startswith(b"%PDF")
+    assert _coloured_share_left(chosen) > 0.002  # the chart, as on the saved PDF
+
+
 def _coloured_share_left(path: Path) -> float:
     """The share of strongly coloured pixels in the left half (where the chart is) of the
     PDF's one page, rendered by QtPdf."""

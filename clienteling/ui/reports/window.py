@@ -1,6 +1,6 @@
 """The Reports window (SPEC §5, issue 18): liability, expiring soon, redemptions and reactions,
-each a chart (QtCharts) with its table beside it, a CSV export (the hub's columns) and a PDF
-for the store meeting. A manager's store is computed on the engine worker from this till's own
+each a chart (QtCharts) with its table beside it, a CSV export (the hub's columns), and a PDF
+or a printout for the store meeting. A manager's store is computed on the engine worker from this till's own
 database and labelled with the last sync, since that is how current it is. An admin's chain is
 asked of the hub on the network worker when the till is connected ("Chain, from the hub at
 14:02"); when it is not, or the hub cannot be asked, it is this till's copy, and the label says
@@ -26,7 +26,7 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QDate, QMarginsF, QPoint, Qt, Signal
 from PySide6.QtGui import QPageLayout, QPainter
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -154,8 +154,12 @@ class ReportPage(QWidget):
         self.pdf_button = QPushButton("Save as PDF…", self)
         self.pdf_button.setObjectName("savePdf")
         self.pdf_button.clicked.connect(self._ask_pdf)
+        self.print_button = QPushButton("Print…", self)
+        self.print_button.setObjectName("printReport")
+        self.print_button.clicked.connect(self._ask_print)
         controls.addStretch(1)
-        for button in (self.refresh_button, self.export_button, self.pdf_button):
+        for button in (self.refresh_button, self.export_button, self.pdf_button,
+                       self.print_button):
             controls.addWidget(button)
 
         self.as_of = QLabel(self)
@@ -336,6 +340,11 @@ class ReportPage(QWidget):
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(path))
+        self.print_on(printer)
+
+    def print_on(self, printer: QPrinter) -> None:
+        """The page ``save_pdf`` writes, on ``printer`` (a PDF file or a printer the
+        Print dialog chose): landscape, the chart and the table as they are shown."""
         printer.setPageOrientation(QPageLayout.Orientation.Landscape)
         printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
         painter = QPainter(printer)
@@ -364,6 +373,17 @@ class ReportPage(QWidget):
                                               "PDF files (*.pdf)")
         if name:
             self.save_pdf(Path(name))
+
+    def _ask_print(self) -> None:
+        if self.result is None:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(f"{self.kind} report")
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print report")
+        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+            self.print_on(printer)
 
 
 def source_label(result: LoadedReport) -> str:
