@@ -4,7 +4,8 @@ Answer: ``{"data": [{seq, type, id, op, at, data}], "meta": {"next", "has_more",
 "limit"}}`` where ``data`` is the entity's wire record as the registry of synced types
 declares (``engine.entities``; staff with ``pin_hash``, withheld for staff who may not act
 on the asking device: the type's ``device_view``, ``staff_view``), or ``null`` when it no
-longer exists (deleted). Each entry is rendered once, by the first reader of its page, and
+longer exists (deleted). A page holds one entry per record, its last (a till applies a page
+as one, the last entry winning). Each entry is rendered once, by the first reader of its page, and
 stored on its change-log row; every later reader gets those bytes (``engine.services.feed``,
 issue 19). Staff entries are rendered per device on every read. A poll that nothing follows
 is one index probe and carries an ETag; sent back in ``If-None-Match`` it gets a 304.
@@ -48,7 +49,7 @@ from clienteling.engine.entities import BY_NAME, ENTITIES, SyncedType
 from clienteling.engine.errors import ValidationError
 from clienteling.engine.frozen import StaffRecord
 from clienteling.engine.services.devices import Device
-from clienteling.engine.services.feed import dumps, entry_of
+from clienteling.engine.services.feed import dumps, entry_of, last_per_record
 from clienteling.engine.services.listing import MAX_FEED_PAGE, Change
 from clienteling.hub.state import Hub
 
@@ -105,7 +106,7 @@ def rendered_page(hub: Hub, dev: Device, after: int, limit: int) -> dict[str, An
     changes, has_more = hub.listing.changes(after, limit)
     render = renderers(hub.now(), dev)
     return {
-        "data": [entry(c, render) for c in changes],
+        "data": [entry(c, render) for c in last_per_record(changes)],
         "meta": _meta(changes[-1].seq if changes else after, has_more, after, limit),
     }
 

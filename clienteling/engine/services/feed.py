@@ -21,16 +21,30 @@ current record for the hub to render per device, as before.
 
 Filling the cache is not a state change (the record and its change row are unchanged), so
 it writes no audit event.
+
+Two more savings for a chain, where every till reads every change (issue 19):
+
+- **One entry per record per page** (``last_per_record``): a page carries only the last of
+  its entries for each record (a definition's counter row changes with every redeem of it).
+  A till applies a page in one transaction, a later entry for a record winning over an
+  earlier one (``RemoteService.apply``), so the entries left out change nothing it ends
+  with; the page's cursor is still its last seq, which is always kept.
+- **The recent feed in memory** (``RecentFeed``): each process keeps the items it read
+  last, so the tills polling after the first one are served without reading the change
+  log again — only the rows after what it holds are read.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, select, update
 
@@ -85,9 +99,72 @@ _STORE = (update(ChangeLog).where(ChangeLog.seq == bindparam("s"), ChangeLog.ent
           .values(entry=bindparam("e")))
 
 
+class RecentFeed:
+    """The feed items this process read last: every committed change with ``low < seq <=
+    high``, in order, with no hole — so a page inside that run is a slice of a list.
+
+    Why a run read once may be served again: the journal lock (``hub.changes``) makes a
+    change visible only after every change with a lower seq is visible or rolled back, so
+    once a read has seen seq ``h``, no change at or below ``h`` can appear later; and a
+    change-log row is never changed after its entry is stored. A read of ``seq > a`` that
+    returns rows up to ``h`` therefore holds every change of ``(a, h]``, for good. Items
+    are kept as read (the stored entry, or a per-device type's frozen record, which is how
+    it was at or after its change, as a stored entry is). Reads that do not touch or extend
+    the run (a till far behind) are served and not kept, so they cannot push out the run
+    the polling tills share.
+
+    Our own, not a cache library's: what is kept is a seq-contiguous run, not keys with
+    their own lifetimes, and what decides a hit is whether a cursor falls inside it.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._seqs: list[int] = []
+        self._items: list[FeedItem] = []
+        self._low = 0   # the run is (low, high]; empty when there are no items
+        self._high = 0
+
+    def after(self, after: int, n: int) -> tuple[list[FeedItem], int] | None:
+        """Up to ``n`` items with ``seq > after`` and the seq the run is complete up to, or
+        None when ``after`` is outside the run."""
+        with self._lock:
+            if not self._items or not self._low <= after <= self._high:
+                return None
+            start = bisect_right(self._seqs, after)
+            return self._items[start:start + n], self._high
+
+    def keep(self, after: int, items: Sequence[FeedItem]) -> None:
+        """Keep what a read of ``seq > after`` returned (every change up to its last)."""
+        if not items:
+            return
+        with self._lock:
+            if self._items and self._low <= after <= self._high:
+                newer = [i for i in items if i.seq > self._high]
+                self._seqs.extend(i.seq for i in newer)
+                self._items.extend(newer)
+            elif not self._items or items[-1].seq > self._high:
+                self._seqs = [i.seq for i in items]
+                self._items = list(items)
+                self._low = after
+            else:
+                return
+            self._high = self._seqs[-1]
+            over = len(self._items) - self.capacity
+            if over > 0:
+                self._low = self._seqs[over - 1]
+                del self._seqs[:over], self._items[:over]
+
+
+#: Items each process keeps (``RecentFeed``): at 1,000 tills each polling every 30 s, a poll
+#: spans about 15,000 changes (10 redeems a minute a till, three rows each).
+RECENT_ITEMS = 25_000
+
+
 class FeedService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.recent = RecentFeed(RECENT_ITEMS)
 
     def anything_after(self, after: int) -> bool:
         """Whether any change follows ``after`` (one index probe: an idle till's poll)."""
@@ -95,10 +172,27 @@ class FeedService:
             return conn.execute(_FIRST_AFTER, {"after": after}).first() is not None
 
     def page(self, after: int, limit: int) -> tuple[list[FeedItem], bool]:
+        """Up to ``limit`` changes with ``seq > after`` in order, the last entry of each
+        record only (``last_per_record``), and whether more follow. Served from the recent
+        run where it holds them (``RecentFeed``); the rest is one read of the change log."""
+        hit = self.recent.after(after, limit + 1)
+        if hit is None:
+            items, has_more = self._read(after, limit)
+        else:
+            held, high = hit
+            if len(held) > limit:
+                return last_per_record(held[:limit]), True
+            newer, has_more = self._read(high, limit - len(held)) if len(held) < limit else (
+                [], self.anything_after(high))
+            items = held + newer
+        return last_per_record(items), has_more
+
+    def _read(self, after: int, limit: int) -> tuple[list[FeedItem], bool]:
         """Rows with ``seq > after`` in order (one statement, so one snapshot: the journal
         lock's no-skip argument in ``hub.changes`` holds), each with its stored entry,
         rendering and storing the shared ones that had none. Returns the items and whether
-        more follow."""
+        more follow, and keeps the items in the recent run once every entry is stored (a
+        database that could not take them is asked again by the next reader)."""
         with self.ctx.reading() as s:
             rows = s.execute(_PAGE, {"after": after, "n": limit + 1}).all()
             has_more = len(rows) > limit
@@ -131,7 +225,28 @@ class FeedService:
             except (DatabaseBusy, DatabaseReadOnly, DiskFull) as exc:
                 log.info("feed entries %s..%s not stored: %s", fill[0]["s"], fill[-1]["s"],
                          exc)
+                return items, has_more
+        self.recent.keep(after, items)
         return items, has_more
+
+
+class _Entry(Protocol):
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def entity_id(self) -> str: ...
+
+
+E = TypeVar("E", bound=_Entry)
+
+
+def last_per_record(entries: Sequence[E]) -> list[E]:
+    """``entries`` without those a later one of the same record follows (a page as a till
+    applies it: the last entry for a record wins, ``RemoteService.apply``)."""
+    last = {(e.entity_type, e.entity_id): n for n, e in enumerate(entries)}
+    if len(last) == len(entries):
+        return list(entries)
+    return [e for n, e in enumerate(entries) if last[(e.entity_type, e.entity_id)] == n]
 
 
 def _current(s: Any, rows: list[Any]) -> dict[tuple[str, str], Any]:

@@ -1,0 +1,139 @@
+"""The change feed at a chain (issue 19): a hub process keeps the run of feed items it read
+last (``RecentFeed``), so a page the next till asks for is served without reading the change
+log again, and a page carries one entry per record, its last (``last_per_record``).
+
+What must hold: a page served from memory is the page a process started now would read
+(for any cursor and size, while changes keep coming); a till far behind does not push the
+shared run out; a page never holds two entries of one record, and the one it holds is the
+last."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from clienteling.engine.clock import FixedClock
+from clienteling.engine.services import Clienteling
+from clienteling.engine.services.feed import FeedItem, FeedService, RecentFeed, last_per_record
+from tests.conftest import T0, World
+from tests.internals import context_of, database_of
+
+
+@pytest.fixture
+def hub(tmp_path: Path, world_template: tuple[Path, str, dict[str, str]]) -> Iterator[World]:
+    template, store_id, staff = world_template
+    shutil.copyfile(template, tmp_path / "hub.db")
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    clock = FixedClock(T0)
+    cl = Clienteling.open(url, clock=clock, mode="hub")
+    actors = (cl.staff.actor(staff[role]) for role in ("associate", "manager", "admin"))
+    yield World(cl, clock, url, store_id, *actors)
+    cl.close()
+
+
+def _person(w: World, n: int) -> str:
+    return str(w.cl.profiles.create(w.associate, {"first_name": f"P{n}",
+                                                  "last_name": "Feed"}).id)
+
+
+def _rename(w: World, pid: str, name: str) -> None:
+    w.cl.profiles.update(w.associate, pid, {"first_name": name})
+
+
+def _change_log_reads(w: World, call: object) -> tuple[object, int]:
+    seen: list[str] = []
+    stop = database_of(w.cl).on_statement(seen.append)
+    try:
+        result = call()  # type: ignore[operator]
+    finally:
+        stop()
+    return result, sum(1 for s in seen if s.lstrip().upper().startswith("SELECT")
+                       and "change_log" in s)
+
+
+def test_a_page_read_again_is_served_without_reading_the_change_log(hub: World) -> None:
+    w = hub
+    people = [_person(w, n) for n in range(6)]
+    first, reads = _change_log_reads(w, lambda: w.cl.feed.page(0, 1000))
+    assert reads == 1
+    # A page inside the run is a slice of it; one that reaches the run's end asks the change
+    # log only for what follows it.
+    middle, reads = _change_log_reads(w, lambda: w.cl.feed.page(first[0][1].seq, 2))
+    assert reads == 0 and middle == (first[0][2:4], True)
+    again, reads = _change_log_reads(w, lambda: w.cl.feed.page(0, 1000))
+    assert reads == 1 and again == first
+    _rename(w, people[0], "Later")
+    (items, more), reads = _change_log_reads(w, lambda: w.cl.feed.page(0, 1000))
+    assert reads == 1 and not more
+    assert json.loads(items[-1].entry or "")["data"]["first_name"] == "Later"
+    # The row that followed is in the run now: a page up to it reads nothing.
+    (items, more), reads = _change_log_reads(w, lambda: w.cl.feed.page(0, len(first[0])))
+    assert reads == 0 and (items, more) == (first[0], True)
+
+
+def test_pages_from_memory_are_the_pages_a_new_process_reads(hub: World) -> None:
+    """Any cursor, any size, with changes written between the reads (and a staff member,
+    whose entry is rendered per device from the record kept)."""
+    w = hub
+    fresh = Clienteling.open(w.url, clock=w.clock, mode="hub")
+    try:
+        rng = random.Random(19)
+        people = [_person(w, n) for n in range(5)]
+        w.cl.staff.create_staff(w.admin, {"username": "newbie", "display_name": "Newbie",
+                                          "role": "associate", "store_id": w.store_id,
+                                          "pin": "552901"})
+        for step in range(60):
+            if step % 3 == 0:
+                _rename(w, rng.choice(people), f"N{step}")
+            if step % 7 == 0:
+                people.append(_person(w, 100 + step))
+            last = w.cl.feed.page(0, 10_000)[0][-1].seq
+            after, limit = rng.randint(0, last), rng.choice((1, 2, 5, 50, 1000))
+            started_now = FeedService(context_of(fresh))  # the feed of a process started now
+            assert w.cl.feed.page(after, limit) == started_now.page(after, limit), (after, limit)
+    finally:
+        fresh.close()
+
+
+def _items(*seqs: int) -> list[FeedItem]:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    return [FeedItem(s, f'{{"seq":{s}}}', "profile", f"p{s}", "upsert", at) for s in seqs]
+
+
+def test_a_till_far_behind_does_not_push_out_the_run_the_others_share() -> None:
+    run = RecentFeed(capacity=5)
+    assert run.after(0, 10) is None
+    run.keep(10, _items(11, 12, 14, 15))  # 13: a rolled-back transaction's seq
+    assert run.after(12, 10) == (_items(14, 15), 15)
+    assert run.after(9, 10) is None  # before the run: not known to be complete
+    run.keep(0, _items(1, 2, 3))  # a till far behind reads the change log itself
+    assert run.after(10, 2) == (_items(11, 12), 15)
+    run.keep(15, _items(16, 17, 18))  # over capacity: the oldest go
+    assert run.after(11, 10) is None
+    assert run.after(12, 10) == (_items(14, 15, 16, 17, 18), 18)
+    run.keep(14, _items(15, 16, 17, 18, 19))  # a read overlapping the run extends it
+    assert run.after(14, 10) == (_items(15, 16, 17, 18, 19), 19)
+    run.keep(30, _items(31))  # a newer run replaces an older one it does not touch
+    assert run.after(19, 10) is None and run.after(30, 10) == (_items(31), 31)
+
+
+def test_a_page_holds_the_last_entry_of_each_record(hub: World) -> None:
+    w = hub
+    a, b = _person(w, 1), _person(w, 2)
+    for name in ("Two", "Three"):
+        _rename(w, a, name)
+    _rename(w, b, "Bee")
+    items, _ = w.cl.feed.page(0, 1000)
+    assert [(i.entity_id, json.loads(i.entry or "")["data"]["first_name"]) for i in items] == [
+        (a, "Three"), (b, "Bee")]
+    # Across pages every change still comes: the first page ends at a's first entry.
+    first, more = w.cl.feed.page(0, 1)
+    assert more and [i.entity_id for i in first] == [a]
+    assert json.loads(first[0].entry or "")["data"]["first_name"] == "Three"  # as first read
+    assert last_per_record(_items(1, 2)) == _items(1, 2)
