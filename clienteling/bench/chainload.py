@@ -1,7 +1,7 @@
 """How many tills one hub serves (issue 19): a chain of simulated tills against ``clienteling
 hub serve`` on PostgreSQL on the same machine.
 
-Each simulated till (an asyncio task with its own keep-alive connection, httpx) does what a
+Each simulated till (an asyncio task with its own httpx client and keep-alive connection) does what a
 till at a store's peak does: it pushes a change every ``60 / pushes_per_min`` seconds (a
 benefit redeem sent through ``POST /sync/push``, as its outbox would) and polls the feed
 every ``poll_s`` seconds from its cursor (``GET /sync/changes``, with the ETag of its last
@@ -45,6 +45,7 @@ with the reason under ``skipped``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
@@ -278,13 +279,18 @@ async def _till(n: int, http: httpx.AsyncClient, token: str, world: ChainWorld, 
 async def _run_tills(base_url: str, tokens: list[str], world: ChainWorld, head: int,
                      tills: int,
                      config: ChainConfig) -> list[TillStats]:
-    limits = httpx.Limits(max_connections=tills + 8, max_keepalive_connections=tills + 8)
+    # A client each, as each till has its own: one pool shared by every till costs the load
+    # generator a scan of all its connections per request (httpcore), which grew with the
+    # square of the tills and made the bench measure itself past ~130 simulated tills.
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
     stats = [TillStats(cursor=head) for _ in range(tills)]
-    async with httpx.AsyncClient(base_url=base_url + API, limits=limits, timeout=60.0,
-                                 trust_env=False) as http:
+    async with contextlib.AsyncExitStack() as clients:
+        https = [await clients.enter_async_context(httpx.AsyncClient(
+            base_url=base_url + API, limits=limits, timeout=60.0, trust_env=False))
+            for _ in range(tills)]
         started = asyncio.get_running_loop().time()
         await asyncio.gather(*(
-            _till(n, http, tokens[n % len(tokens)], world, head, config, started, stats[n])
+            _till(n, https[n], tokens[n % len(tokens)], world, head, config, started, stats[n])
             for n in range(tills)))
     return stats
 
