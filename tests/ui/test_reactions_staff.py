@@ -130,6 +130,14 @@ def test_history_says_a_benefit_was_issued_automatically(open_window: Open, qtbo
     assert w.state.standalone and any(r.pending for r in model.rows)
     assert [model.data(model.index(i, model.badge_column), BADGE_ROLE)
             for i in range(model.rowCount())] == [None] * model.rowCount()
+    # The selected line in full under the table: the "why" is longer than its column.
+    detail = w.profile.history_tab.detail
+    automatic = next(i for i, t in enumerate(texts) if "automatically" in t)
+    w.profile.history_view.selectRow(automatic)
+    qtbot.waitUntil(lambda: detail.isVisible(), timeout=TIMEOUT)
+    assert detail.text() == texts[automatic]
+    view = w.profile.history_view
+    assert view.fontMetrics().horizontalAdvance(texts[automatic]) > view.columnWidth(1)
 
 
 def test_a_dry_run_on_a_connected_till_asks_the_hub(open_window: Open, qtbot: Any,

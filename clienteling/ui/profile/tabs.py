@@ -187,17 +187,37 @@ class RewardsTab(QWidget):
 
 
 class HistoryTab(QWidget):
-    """Redemptions and audit events for this customer, newest first; void a redemption."""
+    """Redemptions and audit events for this customer, newest first; void a redemption. The
+    selected line is spelt out in full under the table: a line's "why" (which reaction issued
+    a benefit, and for what) is often longer than its column, and a counter has no time to
+    hover for a tooltip."""
 
     def __init__(self, commands: TabCommands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = HistoryModel(self)
         self.view = make_table("historyView", self.model, self, stretch=1)
+        self.detail = QLabel(self)
+        self.detail.setObjectName("historyDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # the words staff typed, as typed
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.hide()
         self.void_button = action_button(self, "voidButton", "Void redemption…", commands.void_selected,
                                          icon="undo")
+        selection = self.view.selectionModel()
+        selection.currentRowChanged.connect(self._show_detail)
+        self.model.modelReset.connect(self._show_detail)
+        self.model.dataChanged.connect(self._show_detail)
         buttons = QHBoxLayout()
         buttons.addWidget(self.void_button)
         buttons.addStretch(1)
         layout = _page_layout(self)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.detail)
         layout.addLayout(buttons)
+
+    def _show_detail(self, *_: object) -> None:
+        current = self.view.selectionModel().currentIndex()
+        row = self.model.row_at(current.row()) if current.isValid() else None
+        self.detail.setText(row.text if row is not None else "")
+        self.detail.setVisible(row is not None)
