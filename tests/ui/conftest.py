@@ -44,6 +44,19 @@ def _log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIENTELING_LOG_DIR", str(tmp_path / "logs"))
 
 
+@pytest.fixture(autouse=True)
+def _no_unexpected_discard_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's "Discard changes?" is a modal box that would wait for ever offscreen: a
+    test that meets one it did not ask for fails at once (tests of the question replace
+    ``ask_discard`` themselves)."""
+    from clienteling.ui.common.versioned_editor import VersionedEditor
+
+    def unexpected(self: VersionedEditor, question: str) -> bool:
+        raise AssertionError(f"unexpected question: {question}")
+
+    monkeypatch.setattr(VersionedEditor, "ask_discard", unexpected)
+
+
 def _copy_database(source: Path, target: Path) -> str:
     for suffix in ("", "-wal", "-shm"):
         src = Path(f"{source}{suffix}")

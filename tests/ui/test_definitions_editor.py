@@ -6,7 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
 
 from clienteling.engine import wire
 from clienteling.ui.definitions.editor import DefinitionsEditor
@@ -226,3 +228,62 @@ def test_a_synced_bad_timeframe_is_flagged_invalid_in_the_list(open_window: Open
     editor = _editor(qtbot, w)
     row = next(r for r in editor.model.rows if r.handle == "weekday-denim")
     assert row.state == "Invalid" and "Staturday" in (row.invalid or "")
+
+
+def test_edits_not_saved_are_never_dropped_without_asking(
+        open_window: Open, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Picking another definition, New definition, the other kind's tab or the window's own
+    close, with an edit not saved, asks "Discard your changes to …?"; "Keep editing" leaves
+    the edit where it was, "Discard changes" goes on. Nothing edited: no question."""
+    asked: list[str] = []
+    answers: list[bool] = []
+
+    def ask(self: DefinitionsEditor, question: str) -> bool:
+        asked.append(question)
+        return answers.pop(0)
+
+    monkeypatch.setattr(DefinitionsEditor, "ask_discard", ask)
+    w = open_window("ada")
+    editor = _editor(qtbot, w, "Weekday Denim 15% off")
+    others = [r.name for r in editor.model.rows if r.name != "Weekday Denim 15% off"]
+    with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
+        assert editor.select(others[0])  # nothing edited: no question
+    with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
+        assert editor.select("Weekday Denim 15% off")
+    assert asked == []
+
+    name = editor.field("name").widget
+    name.setText("Weekday Denim 20% off")  # type: ignore[attr-defined]
+    answers.append(False)
+    assert editor.select(others[0])
+    assert asked == ["Discard your changes to Weekday Denim 15% off?"]
+    assert name.text() == "Weekday Denim 20% off"  # type: ignore[attr-defined]
+    assert editor.model.row_at(editor.list_view.currentIndex().row()).name == (
+        "Weekday Denim 15% off")
+    answers.append(False)
+    editor.new_button.click()
+    answers.append(False)
+    editor.kind_tabs.setCurrentIndex(1)
+    assert editor.kind_tabs.currentIndex() == 0 and editor.kind == "benefit"
+    answers.append(False)
+    closing = _TitleBarClose()  # as the window system sends it: spontaneous
+    editor.closeEvent(closing)
+    assert not closing.isAccepted() and len(asked) == 4
+    editor.close()  # a lock's or sign-out's close does not wait on a question
+    assert not editor.isVisible() and len(asked) == 4
+    editor.show()
+    assert name.text() == "Weekday Denim 20% off"  # type: ignore[attr-defined]
+
+    answers.append(True)
+    with qtbot.waitSignal(editor.loaded, timeout=TIMEOUT):
+        assert editor.select(others[0])
+    assert editor.current is not None and editor.current["name"] == others[0]
+    assert not editor.unsaved() and len(asked) == 5
+    # A typed value that does not read yet counts as an edit too.
+    editor.field("period").widget.setText("soon")  # type: ignore[attr-defined]
+    assert editor.unsaved()
+
+
+class _TitleBarClose(QCloseEvent):
+    def spontaneous(self) -> bool:
+        return True

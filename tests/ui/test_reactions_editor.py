@@ -395,3 +395,21 @@ def test_the_definitions_editor_leads_to_the_reactions_editor(open_window: Open,
     assert button is not None
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert isinstance(w.reactions_window, ReactionsEditor) and w.reactions_window.isVisible()
+
+
+def test_a_reaction_loaded_is_not_an_edit_and_new_asks_before_dropping_one(
+        open_window: Open, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The effect's choices arrive after the form is shown: that is not an edit. A name typed
+    and then New reaction asks first (the editors share the question: see
+    ``test_edits_not_saved_are_never_dropped_without_asking``)."""
+    asked: list[str] = []
+    monkeypatch.setattr(ReactionsEditor, "ask_discard",
+                        lambda self, question: asked.append(question) or False)
+    w = open_window("ada")
+    editor = _editor(qtbot, w)
+    assert editor.current is not None and not editor.unsaved()
+    name = editor.form.fields["name"].widget
+    qtbot.keyClicks(name, " again")
+    qtbot.mouseClick(editor.new_button, Qt.MouseButton.LeftButton)
+    assert asked == [f"Discard your changes to {editor.current['name']}?"]
+    assert name.text().endswith(" again")  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 the engine with the version it was based on, so that a change made elsewhere is a conflict shown
 side by side in words, never silently overwritten (SPEC §6) — the conflict banner, "Load their
 version" / "Save mine over it" after a refused save, and "Take theirs" / "Keep mine" for an edit
-the hub refused at sync time.
+the hub refused at sync time; and edits not saved are never dropped without a word: picking
+another record, starting a new one or closing the window first asks "Discard changes?".
 
 Each editor supplies only what differs: its form, list and words, and the engine calls it makes
 (:meth:`VersionedEditor._load_job`, :meth:`VersionedEditor._save_job`,
@@ -17,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QTableView,
@@ -255,7 +258,58 @@ class VersionedEditor(QWidget):
         row = self.model.row_at(index.row()) if index.isValid() else None
         if row is None or (self.current and self.current.get("id") == row.id):
             return
+        if not self.may_leave():
+            self._reselect_current()
+            return
         self.load(row.id)
+
+    def _reselect_current(self) -> None:
+        """Put the list's selection back on the record being edited (after "Keep editing")."""
+        ident = (self.current or {}).get("id")
+        for i, r in enumerate(self.model.rows):
+            if ident is not None and r.id == ident:
+                self.list_view.selectRow(i)
+                return
+        self.list_view.selectionModel().clear()
+
+    # -- edits not saved -------------------------------------------------------------------------
+    def unsaved(self) -> bool:
+        """Whether the form differs from what was loaded (or from a new record's defaults),
+        including text typed that does not read as a value yet."""
+        if self.current is None:
+            return False
+        values, problems = self.form.values()
+        return bool(problems) or any(v != self._initial.get(k) for k, v in values.items())
+
+    def may_leave(self) -> bool:
+        """True when nothing typed would be lost, or the admin chose to discard it."""
+        if not self.unsaved():
+            return True
+        name = self.heading.text() or f"this {self.noun}"
+        return self.ask_discard(f"Discard your changes to {name}?")
+
+    def ask_discard(self, question: str) -> bool:
+        """Ask, with "Keep editing" the default (a stray Enter keeps the work)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Changes not saved", question,
+                          parent=self)
+        discard = box.addButton("Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
+
+    def _new_clicked(self) -> None:
+        if self.may_leave():
+            self.new_record()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        # Only the admin's own close (the window's title bar) asks: a lock or sign-out closes
+        # the editors at once, and must not wait on a question.
+        if event.spontaneous() and not self.may_leave():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     # -- loading ---------------------------------------------------------------------------------
     def load(self, ident: str) -> None:

@@ -57,7 +57,6 @@ class DefinitionsEditor(VersionedEditor):
         self.resize(1180, 820)
         self._profile_source = profile_source
         self.kind = "benefit"
-        self._dirty = False
 
         # -- list ---------------------------------------------------------------------------
         self.kind_tabs = QTabBar(self)
@@ -65,14 +64,13 @@ class DefinitionsEditor(VersionedEditor):
         self.kind_tabs.addTab("Benefits")
         self.kind_tabs.addTab("Rewards")
         self.kind_tabs.setExpanding(True)
-        self.kind_tabs.currentChanged.connect(
-            lambda i: self.show_kind("benefit" if i == 0 else "reward"))
+        self.kind_tabs.currentChanged.connect(self._kind_picked)
         self.model = DefinitionsModel(self)
         self.list_view = make_table("definitionsList", self.model, self)
         self.list_view.selectionModel().currentRowChanged.connect(lambda *_: self._picked())
         self.new_button = QPushButton("New definition", self)
         self.new_button.setObjectName("newDefinitionButton")
-        self.new_button.clicked.connect(self.new_record)
+        self.new_button.clicked.connect(self._new_clicked)
         left = QVBoxLayout()
         left.setSpacing(8)
         left.addWidget(self.kind_tabs)
@@ -99,7 +97,6 @@ class DefinitionsEditor(VersionedEditor):
         holder_layout = QVBoxLayout(self.form_holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         for form in self.forms.values():
-            form.edited.connect(self._edited)
             holder_layout.addWidget(form)
         self.form_scroll.setWidget(self.form_holder)
         self._place(left_box, self._build_save_row("saveDefinitionButton"))
@@ -128,6 +125,15 @@ class DefinitionsEditor(VersionedEditor):
         for form in self.forms.values():
             for field in form.fields.values():
                 field.name_profile(profile)
+
+    def _kind_picked(self, index: int) -> None:
+        kind = "benefit" if index == 0 else "reward"
+        if kind != self.kind and not self.may_leave():
+            blocked = self.kind_tabs.blockSignals(True)
+            self.kind_tabs.setCurrentIndex(0 if self.kind == "benefit" else 1)
+            self.kind_tabs.blockSignals(blocked)
+            return
+        self.show_kind(kind)
 
     def show_kind(self, kind: str) -> None:
         self.kind = kind
@@ -165,14 +171,8 @@ class DefinitionsEditor(VersionedEditor):
         self._show(self._generation, dict(defaults), new=True)
         self.list_view.clearSelection()
 
-    def _showing(self, values: dict[str, Any], *, new: bool) -> None:
-        self._dirty = False
-
     def _new_heading(self) -> str:
         return f"New {'benefit' if self.kind == 'benefit' else 'reward'} definition"
-
-    def _edited(self) -> None:
-        self._dirty = True
 
     def _engine_changed(self, changes: Any) -> None:
         if "definitions" in changes.areas:

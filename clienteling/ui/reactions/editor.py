@@ -100,7 +100,7 @@ class ReactionsEditor(VersionedEditor):
         self.list_view.selectionModel().currentRowChanged.connect(lambda *_: self._picked())
         self.new_button = QPushButton("New reaction", self)
         self.new_button.setObjectName("newReactionButton")
-        self.new_button.clicked.connect(self.new_record)
+        self.new_button.clicked.connect(self._new_clicked)
         left = QVBoxLayout()
         left.setSpacing(8)
         left.addWidget(title)
