@@ -7,7 +7,8 @@ on the asking device: the type's ``device_view``, ``staff_view``), or ``null`` w
 longer exists (deleted). A page holds one entry per record, its last (a till applies a page
 as one, the last entry winning). Each entry is rendered once, by the first reader of its page, and
 stored on its change-log row; every later reader gets those bytes (``engine.services.feed``,
-issue 19). Staff entries are rendered per device on every read. A poll that nothing follows
+issue 19). Staff entries are rendered per device on every read, from the record as this process
+first read it (``RecentFeed``). A poll that nothing follows
 is one index probe and carries an ETag; sent back in ``If-None-Match`` it gets a 304.
 
 A till stores ``meta.next`` as its cursor and asks again with ``after=<next>`` until ``has_more`` is false.

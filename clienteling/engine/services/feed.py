@@ -113,15 +113,21 @@ class RecentFeed:
     the run (a till far behind) are served and not kept, so they cannot push out the run
     the polling tills share.
 
+    The run lives as long as the process: a database replaced under a running hub (a
+    restore, a failover to a replica that lost its last commits) can reuse seqs, so the hub's
+    processes are restarted with it (docs/operations.md).
+
     Our own, not a cache library's: what is kept is a seq-contiguous run, not keys with
     their own lifetimes, and what decides a hit is whether a cursor falls inside it.
     """
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    def __init__(self, capacity: int, budget: int = 2**62) -> None:
+        self.capacity = capacity   # items
+        self.budget = budget       # characters of entries (a per-device item counts 1,000)
         self._lock = threading.Lock()
         self._seqs: list[int] = []
         self._items: list[FeedItem] = []
+        self._size = 0
         self._low = 0   # the run is (low, high]; empty when there are no items
         self._high = 0
 
@@ -143,28 +149,41 @@ class RecentFeed:
                 newer = [i for i in items if i.seq > self._high]
                 self._seqs.extend(i.seq for i in newer)
                 self._items.extend(newer)
+                self._size += sum(map(_size, newer))
             elif not self._items or items[-1].seq > self._high:
                 self._seqs = [i.seq for i in items]
                 self._items = list(items)
+                self._size = sum(map(_size, items))
                 self._low = after
             else:
                 return
             self._high = self._seqs[-1]
-            over = len(self._items) - self.capacity
-            if over > 0:
+            # The oldest go first, until the run is within both its count and its size.
+            over = 0
+            while over < len(self._items) and (len(self._items) - over > self.capacity
+                                               or self._size > self.budget):
+                self._size -= _size(self._items[over])
+                over += 1
+            if over:
                 self._low = self._seqs[over - 1]
                 del self._seqs[:over], self._items[:over]
 
 
 #: Items each process keeps (``RecentFeed``): at 1,000 tills each polling every 30 s, a poll
-#: spans about 15,000 changes (10 redeems a minute a till, three rows each).
+#: spans about 15,000 changes (10 redeems a minute a till, three rows each); and at most
+#: 32 MiB of entries, whatever their size.
 RECENT_ITEMS = 25_000
+RECENT_CHARS = 32 * 2**20
+
+
+def _size(item: FeedItem) -> int:
+    return len(item.entry) if item.entry is not None else 1000
 
 
 class FeedService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.recent = RecentFeed(RECENT_ITEMS)
+        self.recent = RecentFeed(RECENT_ITEMS, RECENT_CHARS)
 
     def anything_after(self, after: int) -> bool:
         """Whether any change follows ``after`` (one index probe: an idle till's poll)."""
@@ -191,8 +210,8 @@ class FeedService:
         """Rows with ``seq > after`` in order (one statement, so one snapshot: the journal
         lock's no-skip argument in ``hub.changes`` holds), each with its stored entry,
         rendering and storing the shared ones that had none. Returns the items and whether
-        more follow, and keeps the items in the recent run once every entry is stored (a
-        database that could not take them is asked again by the next reader)."""
+        more follow, and keeps the items in the recent run when every shared entry was read
+        as stored (so the run serves exactly the database's bytes)."""
         with self.ctx.reading() as s:
             rows = s.execute(_PAGE, {"after": after, "n": limit + 1}).all()
             has_more = len(rows) > limit
@@ -225,7 +244,9 @@ class FeedService:
             except (DatabaseBusy, DatabaseReadOnly, DiskFull) as exc:
                 log.info("feed entries %s..%s not stored: %s", fill[0]["s"], fill[-1]["s"],
                          exc)
-                return items, has_more
+            # Not kept: another reader may have stored its own render first, and the run
+            # holds only what the database holds. The next read gets the stored entries.
+            return items, has_more
         self.recent.keep(after, items)
         return items, has_more
 
