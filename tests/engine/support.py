@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +25,7 @@ from clienteling.engine.models import (
     Reward,
     RewardDefinition,
 )
+from clienteling.engine.services import Clienteling
 from tests.conftest import World
 from tests.internals import context_of, database_of
 
@@ -145,3 +146,15 @@ def give_reward(world: World, definition: RewardDefinition, profile: Profile, am
             "value_initial": amount, "reason": "goodwill", **fields}
     return world.cl.rewards.issue(world.admin, data)
 
+
+T = TypeVar("T")
+
+
+def statements_during(cl: Clienteling, call: Callable[[], T]) -> tuple[T, list[str]]:
+    """``call()``'s result and the SQL statements it ran, in order."""
+    seen: list[str] = []
+    stop = cl.on_statement(seen.append)
+    try:
+        return call(), seen
+    finally:
+        stop()

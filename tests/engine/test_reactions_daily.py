@@ -5,35 +5,17 @@ is still on the day before), 29 February in a year without one, and lapsed custo
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from clienteling.engine.clock import FixedClock
 from clienteling.engine.errors import RuleRefused
 from clienteling.engine.models import AuditEvent, Benefit, ChangeLog, Reward
 from clienteling.engine.reactions import keys
-from clienteling.engine.services import Clienteling
 from tests.conftest import T0, World
 from tests.internals import context_of
-
-
-@pytest.fixture
-def hub(tmp_path: Path, world_template: tuple[Path, str, dict[str, str]]) -> Iterator[World]:
-    template, store_id, staff = world_template
-    shutil.copyfile(template, tmp_path / "hub.db")
-    url = f"sqlite:///{tmp_path / 'hub.db'}"
-    clock = FixedClock(T0)
-    cl = Clienteling.open(url, clock=clock, mode="hub")
-    actors = (cl.staff.actor(staff[role]) for role in ("associate", "manager", "admin"))
-    w = World(cl, clock, url, store_id, *actors)
-    yield w
-    cl.close()
 
 
 def _gift(w: World) -> Any:

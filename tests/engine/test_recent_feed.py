@@ -11,30 +11,17 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TypeVar
 
-import pytest
-
-from clienteling.engine.clock import FixedClock
 from clienteling.engine.services import Clienteling
 from clienteling.engine.services.feed import FeedItem, FeedService, RecentFeed, last_per_record
-from tests.conftest import T0, World
-from tests.internals import context_of, database_of
+from tests.conftest import World
+from tests.engine.support import statements_during
+from tests.internals import context_of
 
-
-@pytest.fixture
-def hub(tmp_path: Path, world_template: tuple[Path, str, dict[str, str]]) -> Iterator[World]:
-    template, store_id, staff = world_template
-    shutil.copyfile(template, tmp_path / "hub.db")
-    url = f"sqlite:///{tmp_path / 'hub.db'}"
-    clock = FixedClock(T0)
-    cl = Clienteling.open(url, clock=clock, mode="hub")
-    actors = (cl.staff.actor(staff[role]) for role in ("associate", "manager", "admin"))
-    yield World(cl, clock, url, store_id, *actors)
-    cl.close()
+T = TypeVar("T")
 
 
 def _person(w: World, n: int) -> str:
@@ -46,13 +33,8 @@ def _rename(w: World, pid: str, name: str) -> None:
     w.cl.profiles.update(w.associate, pid, {"first_name": name})
 
 
-def _change_log_reads(w: World, call: object) -> tuple[object, int]:
-    seen: list[str] = []
-    stop = database_of(w.cl).on_statement(seen.append)
-    try:
-        result = call()  # type: ignore[operator]
-    finally:
-        stop()
+def _change_log_reads(w: World, call: Callable[[], T]) -> tuple[T, int]:
+    result, seen = statements_during(w.cl, call)
     return result, sum(1 for s in seen if s.lstrip().upper().startswith("SELECT")
                        and "change_log" in s)
 

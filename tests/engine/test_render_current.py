@@ -6,22 +6,26 @@ in a push)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from clienteling.engine import wire
 from clienteling.engine.models import Profile, Redemption
 from tests.conftest import World
-from tests.engine.support import give_reward, make_profile, make_reward_definition
-from tests.internals import context_of, database_of
+from tests.engine.support import (
+    give_reward,
+    make_profile,
+    make_reward_definition,
+    statements_during,
+)
+from tests.internals import context_of
+
+T = TypeVar("T")
 
 
-def _selects(world: World, call: object) -> tuple[object, int]:
-    seen: list[str] = []
-    stop = database_of(world.cl).on_statement(seen.append)
-    try:
-        result = call()  # type: ignore[operator]
-    finally:
-        stop()
+def _selects(world: World, call: Callable[[], T]) -> tuple[T, int]:
+    result, seen = statements_during(world.cl, call)
     return result, sum(1 for s in seen if s.lstrip().upper().startswith("SELECT"))
 
 
