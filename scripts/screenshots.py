@@ -36,6 +36,7 @@ from clienteling.ui import build_main_window
 from clienteling.ui.app import ensure_application
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.operations.sync import GETTING_READY, Readiness
+from clienteling.ui.sync.getting_ready import TOKEN_REFUSED
 from clienteling.ui.sync.network import Outcome
 
 # A Monday, 11:00 in Melbourne: the weekday timeframe is open, a birthday reward expires soon.
@@ -116,6 +117,9 @@ def getting_ready_shots(url: str, empty_url: str, out: Path, clock: FixedClock) 
     w.getting_ready.show_running(25_000, 319_206)
     w.sync_status.show_progress(Progress("first_sync", 25_000, 319_206))
     save(w, out, "getting-ready.png")
+    # The hub refused the till's token part-way: Resume, and Connect again… (issue 16).
+    w.getting_ready.show_stopped(TOKEN_REFUSED, reconnect=True)
+    save(w, out, "connect-again.png")
     w.close()
 
     w = MainWindow.create(url, clock=clock)
@@ -257,7 +261,8 @@ def history_automatic_shot(url: str, out: Path, clock: FixedClock) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
-    parser.add_argument("--only", default="", help="comma-separated names: getting-ready,"
+    parser.add_argument("--only", default="", help="comma-separated names: getting-ready "
+                        "(and connect-again),"
                         "status-bar,connect-error,reactions-editor,history-automatic")
     args = parser.parse_args(argv)
     out = Path(args.out)

@@ -21,7 +21,12 @@ from clienteling.engine.services import Clienteling
 from clienteling.sync import state as sync_state
 from clienteling.ui.main_window import MainWindow
 from clienteling.ui.sync.first_run import FirstRunDialog
-from clienteling.ui.sync.getting_ready import count_text, percent
+from clienteling.ui.sync.getting_ready import (
+    TOKEN_REFUSED,
+    GettingReadyPage,
+    count_text,
+    percent,
+)
 from clienteling.ui.sync.network import Outcome
 from tests.ui.conftest import LARGE_PROFILES
 from tests.ui.hub_support import HubWorld, MemoryKeyring, start_hub_from, stop_hub
@@ -66,6 +71,23 @@ def test_counts_are_said_with_thousands_separators() -> None:
     assert count_text(25_000, 319_206) == "Getting this till ready: 25,000 of 319,206"
     assert percent(25_000, 319_206) == 7 and percent(319_205, 319_206) == 99
     assert percent(319_206, 319_206) == 100 and percent(5, None) is None
+
+
+def test_the_refused_token_message_is_shown_whole(qtbot: Any) -> None:
+    """The page's message wraps to as many lines as it needs: the card once took its size
+    hint, and the three lines of a refused token were cut to two half-lines."""
+    page = GettingReadyPage()
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.show_running(25_000, 319_206)
+    page.show_stopped(TOKEN_REFUSED, reconnect=True)
+    problem = page.problem
+    qtbot.waitUntil(lambda: problem.isVisible() and problem.width() > 0, timeout=5_000)
+    lines = problem.heightForWidth(problem.width()) // problem.fontMetrics().lineSpacing()
+    assert lines >= 3
+    qtbot.waitUntil(lambda: problem.height() >= problem.heightForWidth(problem.width()),
+                    timeout=5_000)
 
 
 def test_a_new_till_offers_connect_or_demo_never_sign_in(qtbot: Any, tmp_path: Path,

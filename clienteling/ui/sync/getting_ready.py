@@ -8,7 +8,7 @@ page, and nothing pops up over other work (issue 16).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -101,9 +101,15 @@ class GettingReadyPage(QWidget):
         inner.addWidget(self.bar)
         inner.addWidget(self.problem)
         inner.addLayout(buttons)
+        # Centred by stretches, not by an alignment flag: a widget placed with an alignment
+        # gets its size hint, and a wrapped message longer than the hint's guess was cut off.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
         self.show_running(0, None)
 
