@@ -44,6 +44,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, select, update
@@ -125,7 +126,6 @@ class RecentFeed:
         self.capacity = capacity   # items
         self.budget = budget       # characters of entries (a per-device item counts 1,000)
         self._lock = threading.Lock()
-        self._seqs: list[int] = []
         self._items: list[FeedItem] = []
         self._size = 0
         self._low = 0   # the run is (low, high]; empty when there are no items
@@ -137,7 +137,7 @@ class RecentFeed:
         with self._lock:
             if not self._items or not self._low <= after <= self._high:
                 return None
-            start = bisect_right(self._seqs, after)
+            start = bisect_right(self._items, after, key=_seq)
             return self._items[start:start + n], self._high
 
     def keep(self, after: int, items: Sequence[FeedItem]) -> None:
@@ -147,17 +147,15 @@ class RecentFeed:
         with self._lock:
             if self._items and self._low <= after <= self._high:
                 newer = [i for i in items if i.seq > self._high]
-                self._seqs.extend(i.seq for i in newer)
                 self._items.extend(newer)
                 self._size += sum(map(_size, newer))
             elif not self._items or items[-1].seq > self._high:
-                self._seqs = [i.seq for i in items]
                 self._items = list(items)
                 self._size = sum(map(_size, items))
                 self._low = after
             else:
                 return
-            self._high = self._seqs[-1]
+            self._high = self._items[-1].seq
             # The oldest go first, until the run is within both its count and its size.
             over = 0
             while over < len(self._items) and (len(self._items) - over > self.capacity
@@ -165,8 +163,8 @@ class RecentFeed:
                 self._size -= _size(self._items[over])
                 over += 1
             if over:
-                self._low = self._seqs[over - 1]
-                del self._seqs[:over], self._items[:over]
+                self._low = self._items[over - 1].seq
+                del self._items[:over]
 
 
 #: Items each process keeps (``RecentFeed``): at 1,000 tills each polling every 30 s, a poll
@@ -174,6 +172,9 @@ class RecentFeed:
 #: 32 MiB of entries, whatever their size.
 RECENT_ITEMS = 25_000
 RECENT_CHARS = 32 * 2**20
+
+
+_seq = attrgetter("seq")
 
 
 def _size(item: FeedItem) -> int:

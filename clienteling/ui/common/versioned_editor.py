@@ -264,13 +264,10 @@ class VersionedEditor(QWidget):
         self.load(row.id)
 
     def _reselect_current(self) -> None:
-        """Put the list's selection back on the record being edited (after "Keep editing")."""
-        ident = (self.current or {}).get("id")
-        for i, r in enumerate(self.model.rows):
-            if ident is not None and r.id == ident:
-                self.list_view.selectRow(i)
-                return
-        self.list_view.selectionModel().clear()
+        """Put the list's selection back on the record being edited (after "Keep editing"):
+        its row, or none for a new record."""
+        if not self._select_kept((self.current or {}).get("id"), self.model.rows):
+            self.list_view.selectionModel().clear()
 
     # -- edits not saved -------------------------------------------------------------------------
     def unsaved(self) -> bool:
