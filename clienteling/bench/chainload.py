@@ -1,8 +1,8 @@
 """How many tills one hub serves (issue 19): a chain of simulated tills against ``clienteling
 hub serve`` on PostgreSQL on the same machine.
 
-Each simulated till (an asyncio task with its own httpx client and keep-alive connection) does what a
-till at a store's peak does: it pushes a change every ``60 / pushes_per_min`` seconds (a
+Each simulated till (an asyncio task with its own httpx client and keep-alive connection)
+does what a till at a store's peak does: it pushes a change every ``60 / pushes_per_min`` seconds (a
 benefit redeem sent through ``POST /sync/push``, as its outbox would) and polls the feed
 every ``poll_s`` seconds from its cursor (``GET /sync/changes``, with the ETag of its last
 empty page), reading every page until ``has_more`` is false. Pushes and polls start at a

@@ -5,10 +5,10 @@ Answer: ``{"data": [{seq, type, id, op, at, data}], "meta": {"next", "has_more",
 declares (``engine.entities``; staff with ``pin_hash``, withheld for staff who may not act
 on the asking device: the type's ``device_view``, ``staff_view``), or ``null`` when it no
 longer exists (deleted). A page holds one entry per record, its last (a till applies a page
-as one, the last entry winning). Each entry is rendered once, by the first reader of its page, and
-stored on its change-log row; every later reader gets those bytes (``engine.services.feed``,
-issue 19). Staff entries are rendered per device on every read, from the record as this process
-first read it (``RecentFeed``). A poll that nothing follows
+as one, the last entry winning). Each entry is rendered once, by the first reader of its
+page, and stored on its change-log row; every later reader gets those bytes
+(``engine.services.feed``, issue 19). Staff entries are rendered per device on every read,
+from the record as this process first read it (``RecentFeed``). A poll that nothing follows
 is one index probe and carries an ETag; sent back in ``If-None-Match`` it gets a 304.
 
 A till stores ``meta.next`` as its cursor and asks again with ``after=<next>`` until ``has_more`` is false.

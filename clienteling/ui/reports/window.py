@@ -1,7 +1,7 @@
 """The Reports window (SPEC §5, issue 18): liability, expiring soon, redemptions and reactions,
 each a chart (QtCharts) with its table beside it, a CSV export (the hub's columns), and a PDF
-or a printout for the store meeting. A manager's store is computed on the engine worker from this till's own
-database and labelled with the last sync, since that is how current it is. An admin's chain is
+or a printout for the store meeting. A manager's store is computed on the engine worker from
+this till's own database and labelled with the last sync, since that is how current it is. An admin's chain is
 asked of the hub on the network worker when the till is connected ("Chain, from the hub at
 14:02"); when it is not, or the hub cannot be asked, it is this till's copy, and the label says
 so and why."""
